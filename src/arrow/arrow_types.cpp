@@ -1,0 +1,154 @@
+// Logical types <-> Arrow types, and the translation of Arrow statuses.
+#include <arrow/array/builder_binary.h>
+#include <arrow/builder.h>
+
+#include <format>
+
+#include "lake/arrow/convert.hpp"
+
+namespace lake {
+
+std::shared_ptr<arrow::DataType> to_arrow_type(const DataType& type) {
+  auto child_field = [&](std::size_t i) {
+    const Column& c = type.children.at(i);
+    return arrow::field(c.name, to_arrow_type(c.type), c.nullable);
+  };
+  switch (type.id) {
+    case TypeId::boolean: return arrow::boolean();
+    case TypeId::int8: return arrow::int8();
+    case TypeId::int16: return arrow::int16();
+    case TypeId::int32: return arrow::int32();
+    case TypeId::int64: return arrow::int64();
+    case TypeId::float32: return arrow::float32();
+    case TypeId::float64: return arrow::float64();
+    case TypeId::string: return arrow::utf8();
+    case TypeId::binary: return arrow::binary();
+    case TypeId::timestamp: return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
+    case TypeId::date: return arrow::date32();
+    case TypeId::decimal: return arrow::decimal128(type.precision, type.scale);
+    case TypeId::list: return arrow::list(child_field(0));
+    case TypeId::map: return std::make_shared<arrow::MapType>(child_field(0), child_field(1));
+    case TypeId::structure: {
+      arrow::FieldVector fields;
+      for (std::size_t i = 0; i < type.children.size(); ++i) fields.push_back(child_field(i));
+      return arrow::struct_(std::move(fields));
+    }
+  }
+  return arrow::null();
+}
+
+std::shared_ptr<arrow::Schema> to_arrow_schema(const Schema& schema, bool with_ingest_id) {
+  arrow::FieldVector fields;
+  fields.reserve(schema.fields.size() + 1);
+  for (const auto& f : schema.fields) fields.push_back(arrow::field(f.column, to_arrow_type(f.type), f.nullable));
+  if (with_ingest_id) fields.push_back(arrow::field(std::string(kIngestIdColumn), arrow::utf8(), false));
+  return arrow::schema(std::move(fields));
+}
+
+Result<DataType> from_arrow_type(const arrow::DataType& type) {
+  auto child = [](const arrow::Field& f, std::string name) -> Result<Column> {
+    auto t = from_arrow_type(*f.type());
+    if (!t) return std::unexpected(t.error());
+    return Column{std::move(name), std::move(*t), f.nullable()};
+  };
+  switch (type.id()) {
+    case arrow::Type::BOOL: return DataType(TypeId::boolean);
+    case arrow::Type::INT8: return DataType(TypeId::int8);
+    case arrow::Type::INT16: case arrow::Type::UINT8: return DataType(TypeId::int16);
+    case arrow::Type::INT32: case arrow::Type::UINT16: return DataType(TypeId::int32);
+    case arrow::Type::INT64: case arrow::Type::UINT32: return DataType(TypeId::int64);
+    case arrow::Type::UINT64: return DataType::decimal(20, 0);
+    case arrow::Type::FLOAT: return DataType(TypeId::float32);
+    case arrow::Type::DOUBLE: return DataType(TypeId::float64);
+    case arrow::Type::STRING: case arrow::Type::LARGE_STRING: case arrow::Type::STRING_VIEW:
+      return DataType(TypeId::string);
+    case arrow::Type::BINARY: case arrow::Type::LARGE_BINARY: case arrow::Type::BINARY_VIEW:
+    case arrow::Type::FIXED_SIZE_BINARY:
+      return DataType(TypeId::binary);
+    case arrow::Type::TIMESTAMP: return DataType(TypeId::timestamp);
+    case arrow::Type::DATE32: case arrow::Type::DATE64: return DataType(TypeId::date);
+    case arrow::Type::DECIMAL128: {
+      const auto& d = static_cast<const arrow::Decimal128Type&>(type);
+      return DataType::decimal(static_cast<std::uint8_t>(d.precision()), static_cast<std::uint8_t>(d.scale()));
+    }
+    case arrow::Type::LIST: case arrow::Type::LARGE_LIST: {
+      const auto& list = static_cast<const arrow::BaseListType&>(type);
+      auto element = child(*list.value_field(), "element");
+      if (!element) return std::unexpected(element.error());
+      DataType out(TypeId::list);
+      out.children.push_back(std::move(*element));
+      return out;
+    }
+    case arrow::Type::MAP: {
+      const auto& map = static_cast<const arrow::MapType&>(type);
+      auto key = child(*map.key_field(), "key");
+      if (!key) return std::unexpected(key.error());
+      auto value = child(*map.item_field(), "value");
+      if (!value) return std::unexpected(value.error());
+      DataType out(TypeId::map);
+      out.children.push_back(std::move(*key));
+      out.children.push_back(std::move(*value));
+      return out;
+    }
+    case arrow::Type::STRUCT: {
+      DataType out(TypeId::structure);
+      for (const auto& f : type.fields()) {
+        auto c = child(*f, f->name());
+        if (!c) return std::unexpected(c.error());
+        out.children.push_back(std::move(*c));
+      }
+      return out;
+    }
+    default:
+      return fail(ErrorCode::unsupported, std::format("Arrow type {} has no lake column type", type.ToString()));
+  }
+}
+
+namespace detail {
+
+Error from_arrow_status(const arrow::Status& status, std::string_view context) {
+  ErrorCode code = ErrorCode::internal;
+  if (status.IsIOError()) code = ErrorCode::io;
+  else if (status.IsInvalid() || status.IsTypeError()) code = ErrorCode::invalid_argument;
+  else if (status.IsCapacityError() || status.IsOutOfMemory()) code = ErrorCode::io;
+  else if (status.IsNotImplemented()) code = ErrorCode::unsupported;
+  else if (status.IsCancelled()) code = ErrorCode::cancelled;
+  else if (status.IsKeyError() || status.IsIndexError()) code = ErrorCode::not_found;
+  return Error(code, std::format("{}: {}", context, status.ToString()));
+}
+
+Result<std::shared_ptr<arrow::Array>> constant_string_array(const std::string& value, std::int64_t rows,
+                                                             arrow::MemoryPool* pool) {
+  arrow::StringBuilder builder(pool);
+  arrow::Status status = builder.Reserve(rows);
+  if (status.ok()) status = builder.ReserveData(rows * static_cast<std::int64_t>(value.size()));
+  for (std::int64_t i = 0; status.ok() && i < rows; ++i) builder.UnsafeAppend(value);
+  std::shared_ptr<arrow::Array> out;
+  if (status.ok()) status = builder.Finish(&out);
+  if (!status.ok()) return fail(from_arrow_status(status, "building the _ingest_id column"));
+  return out;
+}
+
+std::int64_t builder_bytes(arrow::ArrayBuilder& builder) {
+  // Arrow has no size accessor on builders; capacity times the fixed width
+  // plus the children is a close lower bound for what finish() will return.
+  std::int64_t total = builder.length() / 8 + 1;  // validity bitmap
+  if (auto fixed = std::dynamic_pointer_cast<arrow::FixedWidthType>(builder.type())) {
+    total += builder.length() * fixed->bit_width() / 8;
+  } else if (const auto* strings = dynamic_cast<const arrow::BinaryBuilder*>(&builder)) {
+    total += strings->value_data_length() + builder.length() * 4;
+  } else {
+    total += builder.length() * 4;  // offsets of lists and maps
+  }
+  for (int i = 0; i < builder.num_children(); ++i) total += builder_bytes(*builder.child(i));
+  return total;
+}
+
+std::string column_list(const arrow::Schema& schema) {
+  std::string out;
+  for (const auto& f : schema.fields()) out += (out.empty() ? "" : ", ") + f->name();
+  return out;
+}
+
+}  // namespace detail
+}  // namespace lake
