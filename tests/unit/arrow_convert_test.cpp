@@ -296,3 +296,25 @@ TEST(ArrowConvert, InvalidJsonInAJsonColumnIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+struct WithAddress {
+  std::string name;
+  Address address;
+};
+
+TEST(ArrowConvert, MissingNestedFieldNamesItsPath) {
+  auto city = array_of<arrow::StringBuilder, std::string>({"Paris"});
+  auto address_type = arrow::struct_({arrow::field("city", arrow::utf8())});  // no zip, no geo
+  auto address = std::make_shared<arrow::StructArray>(address_type, 1, std::vector<std::shared_ptr<arrow::Array>>{city});
+  auto schema = arrow::schema({arrow::field("name", arrow::utf8()), arrow::field("address", address_type)});
+  auto batch = make_batch(schema, {array_of<arrow::StringBuilder, std::string>({"ada"}), address});
+  auto rows = lake::from_record_batch<WithAddress>(batch);
+  ASSERT_FALSE(rows);
+  EXPECT_EQ(rows.error().code(), lake::ErrorCode::schema_mismatch);
+  EXPECT_NE(rows.error().message().find("nested field 'address.zip' is missing"), std::string::npos)
+      << rows.error().message();
+}
+
+}  // namespace

@@ -169,9 +169,19 @@ template <class T>
 class RecordBatchReader {
  public:
   [[nodiscard]] static Result<RecordBatchReader> bind(std::shared_ptr<arrow::RecordBatch> batch) {
-    std::optional<Error> error;
-    auto decoders = bind_all(*batch, error);
-    if (error) return std::unexpected(*error);
+    auto find = [&](const char* column, std::size_t index) -> Result<std::shared_ptr<arrow::Array>> {
+      auto indexes = batch->schema()->GetAllFieldIndices(column);
+      if (indexes.size() == 1) return batch->column(indexes[0]);
+      if (!indexes.empty())
+        return fail(ErrorCode::schema_mismatch,
+                    std::format("column '{}' appears {} times in the result", column, indexes.size()));
+      return fail(ErrorCode::schema_mismatch,
+                  std::format("column '{}' (member {}::{}) is not in the result; it has columns: {}", column,
+                              detail::kTypeName<T>, detail::kColumnSpecs<T>[index].member,
+                              detail::column_list(*batch->schema())));
+    };
+    auto decoders = detail::bind_member_decoders<T>(find, "");
+    if (!decoders) return std::unexpected(decoders.error());
     return RecordBatchReader(std::move(batch), std::move(*decoders));
   }
 
@@ -190,39 +200,10 @@ class RecordBatchReader {
   }
 
  private:
-  using Decoders = [:detail::member_decoders_tuple(^^T, detail::kColumnMembers<T>.size()):];
+  using Decoders = detail::MemberDecoders<T>;
 
   RecordBatchReader(std::shared_ptr<arrow::RecordBatch> batch, Decoders decoders)
       : batch_(std::move(batch)), decoders_(std::move(decoders)) {}
-
-  static std::optional<Decoders> bind_all(const arrow::RecordBatch& batch, std::optional<Error>& error) {
-    auto bind_one = [&]<std::size_t I>() -> std::optional<detail::MemberDecoder<T, I>> {
-      constexpr const char* column = detail::kColumnSpecs<T>[I].column;
-      auto indexes = batch.schema()->GetAllFieldIndices(column);
-      if (indexes.size() != 1) {
-        if (!error)
-          error = Error(ErrorCode::schema_mismatch,
-                        indexes.empty()
-                            ? std::format("column '{}' (member {}::{}) is not in the result; it has columns: {}", column,
-                                          detail::kTypeName<T>, detail::kColumnSpecs<T>[I].member,
-                                          detail::column_list(*batch.schema()))
-                            : std::format("column '{}' appears {} times in the result", column, indexes.size()));
-        return std::nullopt;
-      }
-      auto decoder = detail::MemberDecoder<T, I>::bind(batch.column(indexes[0]), column);
-      if (!decoder) {
-        if (!error) error = decoder.error();
-        return std::nullopt;
-      }
-      return std::move(*decoder);
-    };
-    auto all = [&]<std::size_t... I>(std::index_sequence<I...>) -> std::optional<Decoders> {
-      std::tuple<std::optional<detail::MemberDecoder<T, I>>...> bound{bind_one.template operator()<I>()...};
-      if (error) return std::nullopt;
-      return Decoders(std::move(*std::get<I>(bound))...);
-    };
-    return all(std::make_index_sequence<detail::kColumnMembers<T>.size()>{});
-  }
 
   std::shared_ptr<arrow::RecordBatch> batch_;
   Decoders decoders_;

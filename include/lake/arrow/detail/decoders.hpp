@@ -470,17 +470,52 @@ consteval std::meta::info member_decoders_tuple(std::meta::info record, std::siz
   return std::meta::substitute(^^std::tuple, decoders);
 }
 
+// One decoder per column of record R, in member order.
+template <class R>
+using MemberDecoders = [:member_decoders_tuple(^^R, kColumnMembers<R>.size()):];
+
+// Binds every column of R to the array `find(column)` returns (an error
+// when it has none). Shared by top-level batches and nested structs, which
+// differ only in how a column is looked up and how paths are spelled.
+template <class R, class Find>
+Result<MemberDecoders<R>> bind_member_decoders(Find&& find, const std::string& path_prefix) {
+  std::optional<Error> error;
+  auto bind_one = [&]<std::size_t I>() -> std::optional<MemberDecoder<R, I>> {
+    if (error) return std::nullopt;
+    constexpr const char* column = kColumnSpecs<R>[I].column;
+    Result<std::shared_ptr<arrow::Array>> array = find(column, I);
+    if (!array) {
+      error = array.error();
+      return std::nullopt;
+    }
+    auto decoder = MemberDecoder<R, I>::bind(std::move(*array), path_prefix + column);
+    if (!decoder) {
+      error = decoder.error();
+      return std::nullopt;
+    }
+    return std::move(*decoder);
+  };
+  auto all = [&]<std::size_t... I>(std::index_sequence<I...>) -> Result<MemberDecoders<R>> {
+    std::tuple<std::optional<MemberDecoder<R, I>>...> bound{bind_one.template operator()<I>()...};
+    if (error) return std::unexpected(*error);
+    return MemberDecoders<R>(std::move(*std::get<I>(bound))...);
+  };
+  return all(std::make_index_sequence<kColumnMembers<R>.size()>{});
+}
+
 template <class C>
 class Decoder<C, Category::record> : public DecoderBase<C> {
  public:
-  using Members = [:member_decoders_tuple(^^C, kColumnMembers<C>.size()):];
-
   static Result<Decoder> bind(std::shared_ptr<arrow::Array> array, std::string path) {
     if (array->type_id() != arrow::Type::STRUCT) return std::unexpected(incompatible<C>(path, *array->type()));
     const auto& record = static_cast<const arrow::StructArray&>(*array);
-    std::optional<Error> error;
-    auto members = bind_members(record, path, error);
-    if (error) return std::unexpected(*error);
+    auto find = [&](const char* column, std::size_t) -> Result<std::shared_ptr<arrow::Array>> {
+      if (auto child = record.GetFieldByName(column)) return child;
+      return fail(ErrorCode::schema_mismatch, std::format("nested field '{}.{}' is missing (the struct is {})", path,
+                                                          column, record.type()->ToString()));
+    };
+    auto members = bind_member_decoders<C>(find, path + ".");
+    if (!members) return std::unexpected(members.error());
     return Decoder(std::move(array), std::move(path), std::move(*members));
   }
   Status read(std::int64_t row, C& out) const {
@@ -494,37 +529,10 @@ class Decoder<C, Category::record> : public DecoderBase<C> {
   }
 
  private:
-  Decoder(std::shared_ptr<arrow::Array> array, std::string path, Members members)
+  Decoder(std::shared_ptr<arrow::Array> array, std::string path, MemberDecoders<C> members)
       : DecoderBase<C>(std::move(array), std::move(path)), members_(std::move(members)) {}
 
-  static std::optional<Members> bind_members(const arrow::StructArray& record, const std::string& path,
-                                             std::optional<Error>& error) {
-    auto bind_one = [&]<std::size_t I>() -> std::optional<MemberDecoder<C, I>> {
-      constexpr const char* column = kColumnSpecs<C>[I].column;
-      std::string child_path = path + "." + column;
-      auto child = record.GetFieldByName(column);
-      if (!child) {
-        if (!error)
-          error = Error(ErrorCode::schema_mismatch,
-                        std::format("nested field '{}' is missing (struct has {})", child_path, record.type()->ToString()));
-        return std::nullopt;
-      }
-      auto decoder = MemberDecoder<C, I>::bind(std::move(child), std::move(child_path));
-      if (!decoder) {
-        if (!error) error = decoder.error();
-        return std::nullopt;
-      }
-      return std::move(*decoder);
-    };
-    auto all = [&]<std::size_t... I>(std::index_sequence<I...>) -> std::optional<Members> {
-      std::tuple<std::optional<MemberDecoder<C, I>>...> bound{bind_one.template operator()<I>()...};
-      if (error) return std::nullopt;
-      return Members(std::move(*std::get<I>(bound))...);
-    };
-    return all(std::make_index_sequence<kColumnMembers<C>.size()>{});
-  }
-
-  Members members_;
+  MemberDecoders<C> members_;
 };
 
 }  // namespace lake::detail
