@@ -1,0 +1,178 @@
+// Reading classic (single and multi-part) Parquet checkpoints into a
+// snapshot (PROTOCOL.md "Checkpoints", "Checkpoint Schema").
+//
+// Fields are found by name inside the action structs, so checkpoints from
+// Spark, delta-rs and lake-orm read alike, whatever extra fields
+// (stats_parsed, partitionValues_parsed, tags, ...) they carry.
+#include <arrow/array.h>
+#include <arrow/table.h>
+#include <parquet/arrow/reader.h>
+
+#include <format>
+
+#include "delta/log_replay.hpp"
+#include "lake/arrow/convert.hpp"
+#include "lake/storage/arrow_io.hpp"
+
+namespace lake::delta {
+namespace {
+
+using ArrayPtr = std::shared_ptr<arrow::Array>;
+
+ArrayPtr child(const arrow::StructArray& s, std::string_view name) { return s.GetFieldByName(std::string(name)); }
+
+std::optional<std::string> string_at(const ArrayPtr& a, std::int64_t i) {
+  if (!a || a->IsNull(i)) return std::nullopt;
+  switch (a->type_id()) {
+    case arrow::Type::STRING: return std::string(static_cast<const arrow::StringArray&>(*a).GetView(i));
+    case arrow::Type::LARGE_STRING: return std::string(static_cast<const arrow::LargeStringArray&>(*a).GetView(i));
+    case arrow::Type::STRING_VIEW: return std::string(static_cast<const arrow::StringViewArray&>(*a).GetView(i));
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::int64_t> integer_at(const ArrayPtr& a, std::int64_t i) {
+  if (!a || a->IsNull(i)) return std::nullopt;
+  switch (a->type_id()) {
+    case arrow::Type::INT64: return static_cast<const arrow::Int64Array&>(*a).Value(i);
+    case arrow::Type::INT32: return static_cast<const arrow::Int32Array&>(*a).Value(i);
+    default: return std::nullopt;
+  }
+}
+
+std::optional<bool> bool_at(const ArrayPtr& a, std::int64_t i) {
+  if (!a || a->IsNull(i) || a->type_id() != arrow::Type::BOOL) return std::nullopt;
+  return static_cast<const arrow::BooleanArray&>(*a).Value(i);
+}
+
+PartitionValues string_map_at(const ArrayPtr& a, std::int64_t i) {
+  PartitionValues out;
+  if (!a || a->IsNull(i) || a->type_id() != arrow::Type::MAP) return out;
+  const auto& map = static_cast<const arrow::MapArray&>(*a);
+  for (std::int64_t k = map.value_offset(i); k < map.value_offset(i) + map.value_length(i); ++k) {
+    auto key = string_at(map.keys(), k);
+    if (key) out[*key] = string_at(map.items(), k);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> plain_map_at(const ArrayPtr& a, std::int64_t i) {
+  std::map<std::string, std::string> out;
+  for (auto& [k, v] : string_map_at(a, i))
+    if (v) out[k] = *v;
+  return out;
+}
+
+std::vector<std::string> string_list_at(const ArrayPtr& a, std::int64_t i) {
+  std::vector<std::string> out;
+  if (!a || a->IsNull(i) || a->type_id() != arrow::Type::LIST) return out;
+  const auto& list = static_cast<const arrow::ListArray&>(*a);
+  for (std::int64_t k = list.value_offset(i); k < list.value_offset(i) + list.value_length(i); ++k)
+    if (auto s = string_at(list.values(), k)) out.push_back(*s);
+  return out;
+}
+
+const arrow::StructArray* struct_column(const arrow::RecordBatch& batch, std::string_view name) {
+  auto column = batch.GetColumnByName(std::string(name));
+  if (!column || column->type_id() != arrow::Type::STRUCT) return nullptr;
+  return static_cast<const arrow::StructArray*>(column.get());
+}
+
+// The actions in one batch of checkpoint rows, in row order.
+Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::string_view where) {
+  std::vector<Action> out;
+  const auto* protocol = struct_column(batch, "protocol");
+  const auto* metadata = struct_column(batch, "metaData");
+  const auto* add = struct_column(batch, "add");
+  const auto* remove = struct_column(batch, "remove");
+  const auto* txn = struct_column(batch, "txn");
+  auto bad = [&](std::string_view what, std::int64_t row) {
+    return fail(ErrorCode::invalid_argument, std::format("{}: row {} has a '{}' action without its required fields",
+                                                         where, row, what));
+  };
+  for (std::int64_t i = 0; i < batch.num_rows(); ++i) {
+    if (protocol && protocol->IsValid(i)) {
+      auto reader = integer_at(child(*protocol, "minReaderVersion"), i);
+      auto writer = integer_at(child(*protocol, "minWriterVersion"), i);
+      if (!reader || !writer) return bad("protocol", i);
+      out.emplace_back(Protocol{static_cast<int>(*reader), static_cast<int>(*writer),
+                                string_list_at(child(*protocol, "readerFeatures"), i),
+                                string_list_at(child(*protocol, "writerFeatures"), i)});
+    }
+    if (metadata && metadata->IsValid(i)) {
+      Metadata m;
+      auto id = string_at(child(*metadata, "id"), i);
+      auto schema = string_at(child(*metadata, "schemaString"), i);
+      if (!id || !schema) return bad("metaData", i);
+      m.id = *id;
+      m.schema_string = *schema;
+      m.name = string_at(child(*metadata, "name"), i);
+      m.description = string_at(child(*metadata, "description"), i);
+      m.partition_columns = string_list_at(child(*metadata, "partitionColumns"), i);
+      m.configuration = plain_map_at(child(*metadata, "configuration"), i);
+      m.created_time = integer_at(child(*metadata, "createdTime"), i);
+      out.emplace_back(std::move(m));
+    }
+    if (add && add->IsValid(i)) {
+      Add a;
+      auto path = string_at(child(*add, "path"), i);
+      auto size = integer_at(child(*add, "size"), i);
+      if (!path || !size) return bad("add", i);
+      a.path = *path;
+      a.size = *size;
+      a.partition_values = string_map_at(child(*add, "partitionValues"), i);
+      a.modification_time = integer_at(child(*add, "modificationTime"), i).value_or(0);
+      a.data_change = bool_at(child(*add, "dataChange"), i).value_or(false);
+      a.stats = string_at(child(*add, "stats"), i);
+      a.tags = plain_map_at(child(*add, "tags"), i);
+      auto dv = child(*add, "deletionVector");
+      a.has_deletion_vector = dv && dv->IsValid(i);
+      out.emplace_back(std::move(a));
+    }
+    if (remove && remove->IsValid(i)) {
+      Remove r;
+      auto path = string_at(child(*remove, "path"), i);
+      if (!path) return bad("remove", i);
+      r.path = *path;
+      r.deletion_timestamp = integer_at(child(*remove, "deletionTimestamp"), i);
+      r.data_change = bool_at(child(*remove, "dataChange"), i).value_or(false);
+      r.extended_file_metadata = bool_at(child(*remove, "extendedFileMetadata"), i).value_or(false);
+      r.partition_values = string_map_at(child(*remove, "partitionValues"), i);
+      r.size = integer_at(child(*remove, "size"), i);
+      out.emplace_back(std::move(r));
+    }
+    if (txn && txn->IsValid(i)) {
+      auto app = string_at(child(*txn, "appId"), i);
+      auto version = integer_at(child(*txn, "version"), i);
+      if (!app || !version) return bad("txn", i);
+      out.emplace_back(Txn{*app, *version, integer_at(child(*txn, "lastUpdated"), i)});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status LogReplay::load_checkpoint(Snapshot& snapshot, Backend& backend, const CheckpointFiles& checkpoint) {
+  for (const auto& file : checkpoint.files) {
+    auto input = open_arrow_input(backend, file.key);
+    if (!input) return fail(input.error().with_context("opening checkpoint"));
+    auto reader = parquet::arrow::OpenFile(*input, arrow::default_memory_pool());
+    if (!reader.ok()) return fail(detail::from_arrow_status(reader.status(), std::format("reading {}", file.key)));
+    auto table = (*reader)->ReadTable();
+    if (!table.ok()) return fail(detail::from_arrow_status(table.status(), std::format("reading {}", file.key)));
+    arrow::TableBatchReader batches(**table);
+    std::shared_ptr<arrow::RecordBatch> batch;
+    while (true) {
+      if (auto status = batches.ReadNext(&batch); !status.ok())
+        return fail(detail::from_arrow_status(status, std::format("reading {}", file.key)));
+      if (!batch) break;
+      auto actions = actions_of(*batch, file.key);
+      if (!actions) return std::unexpected(actions.error());
+      for (auto& action : *actions) apply(snapshot, std::move(action));
+    }
+  }
+  return {};
+}
+
+}  // namespace lake::delta

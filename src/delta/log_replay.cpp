@@ -1,0 +1,245 @@
+// Listing the _delta_log and replaying it into a Snapshot.
+#include "delta/log_replay.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <format>
+
+#include "delta/schema_json.hpp"
+
+namespace lake::delta {
+
+// A table may sit at the backend's root (table == "").
+std::string log_prefix(const std::string& table) { return table.empty() ? "_delta_log/" : table + "/_delta_log/"; }
+
+std::string commit_key(const std::string& table, std::int64_t version) {
+  return std::format("{}{:020}.json", log_prefix(table), version);
+}
+
+std::optional<std::int64_t> Snapshot::app_version(const std::string& app_id) const {
+  if (auto it = txns_.find(app_id); it != txns_.end()) return it->second.version;
+  return std::nullopt;
+}
+
+std::int64_t Snapshot::num_records() const noexcept {
+  std::int64_t total = 0;
+  for (const auto& [path, add] : files_) {
+    auto n = records_in_stats(add.stats);
+    if (!n) return -1;
+    total += *n;
+  }
+  return total;
+}
+
+std::int64_t Snapshot::total_bytes() const noexcept {
+  std::int64_t total = 0;
+  for (const auto& [path, add] : files_) total += add.size;
+  return total;
+}
+
+namespace {
+
+// Reader features whose presence alone does not change how data is read,
+// or that check_readable inspects further.
+constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping", "vacuumProtocolCheck",
+                                                "timestampNtz"};
+// Writer features this implementation honours when writing.
+constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants"};
+
+bool contains(std::span<const std::string_view> list, std::string_view name) {
+  return std::ranges::find(list, name) != list.end();
+}
+
+Status unsupported_feature(std::string_view what, std::string_view feature) {
+  return fail(ErrorCode::unsupported,
+              std::format("the table needs {} feature '{}', which lake-orm does not implement", what, feature));
+}
+
+}  // namespace
+
+Status Snapshot::check_readable() const {
+  if (protocol_.min_reader_version > 3)
+    return fail(ErrorCode::unsupported,
+                std::format("the table needs Delta reader version {} (lake-orm reads up to 3)", protocol_.min_reader_version));
+  for (const auto& feature : protocol_.reader_features)
+    if (!contains(kReaderFeatures, feature)) return unsupported_feature("reader", feature);
+  if (auto mode = metadata_.configuration.find("delta.columnMapping.mode");
+      mode != metadata_.configuration.end() && mode->second != "none")
+    return unsupported_feature("reader", "columnMapping (mode " + mode->second + ")");
+  for (const auto& [path, add] : files_)
+    if (add.has_deletion_vector)
+      return fail(ErrorCode::unsupported,
+                  std::format("data file '{}' has a deletion vector; lake-orm does not implement the "
+                              "'deletionVectors' reader feature, and reading the file whole would return deleted rows",
+                              path));
+  return {};
+}
+
+Status Snapshot::check_writable(bool removes_data) const {
+  if (auto readable = check_readable(); !readable) return readable;
+  if (protocol_.min_writer_version > 7 || (protocol_.min_writer_version > 2 && protocol_.min_writer_version < 7))
+    return fail(ErrorCode::unsupported, std::format("the table needs Delta writer version {} (lake-orm writes 1, 2 "
+                                                    "and 7 with supported features)",
+                                                    protocol_.min_writer_version));
+  for (const auto& feature : protocol_.writer_features)
+    if (!contains(kWriterFeatures, feature) && !contains(kReaderFeatures, feature) ) return unsupported_feature("writer", feature);
+  for (const auto& feature : protocol_.writer_features)
+    if (feature == "deletionVectors" || feature == "columnMapping" || feature == "timestampNtz")
+      return unsupported_feature("writer", feature);
+  if (metadata_.schema_string.find("delta.invariants") != std::string::npos)
+    return unsupported_feature("writer", "invariants (the schema declares column invariants)");
+  if (removes_data) {
+    if (auto append_only = metadata_.configuration.find("delta.appendOnly");
+        append_only != metadata_.configuration.end() && append_only->second == "true")
+      return fail(ErrorCode::invalid_argument, "the table is append-only (delta.appendOnly=true); rows cannot be "
+                                               "deleted or rewritten");
+  }
+  return {};
+}
+
+std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& stats) {
+  if (!stats) return std::nullopt;
+  // A cheap scan instead of a full JSON parse: stats are written by many
+  // engines but numRecords is always a plain integer member.
+  auto pos = stats->find("\"numRecords\"");
+  if (pos == std::string::npos) return std::nullopt;
+  pos = stats->find(':', pos);
+  if (pos == std::string::npos) return std::nullopt;
+  ++pos;
+  while (pos < stats->size() && (*stats)[pos] == ' ') ++pos;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(stats->data() + pos, stats->data() + stats->size(), n);
+  if (ec != std::errc{}) return std::nullopt;
+  return n;
+}
+
+Result<LogListing> list_log(Backend& backend, const std::string& table) {
+  auto objects = backend.list(log_prefix(table));
+  if (!objects) return std::unexpected(objects.error());
+  LogListing listing;
+  const std::size_t prefix = log_prefix(table).size();
+  for (auto& object : *objects) {
+    std::string_view name = std::string_view(object.key).substr(prefix);
+    if (name.size() < 20) continue;
+    std::int64_t version = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + 20, version);
+    if (ec != std::errc{} || end != name.data() + 20) continue;
+    std::string_view rest = name.substr(20);
+    if (rest == ".json") {
+      listing.commits.push_back({version, object});
+    } else if (rest == ".checkpoint.parquet") {
+      listing.checkpoints.push_back({version, 1, {object}});
+    } else if (rest.starts_with(".checkpoint.") && rest.ends_with(".parquet")) {
+      // Multi-part: <v>.checkpoint.<part>.<parts>.parquet, 10 digits each.
+      std::string_view numbers = rest.substr(12, rest.size() - 12 - 8);
+      int part = 0, parts = 0;
+      if (numbers.size() == 21 && numbers[10] == '.' &&
+          std::from_chars(numbers.data(), numbers.data() + 10, part).ec == std::errc{} &&
+          std::from_chars(numbers.data() + 11, numbers.data() + 21, parts).ec == std::errc{} && parts > 0) {
+        auto it = std::ranges::find_if(listing.checkpoints, [&](const CheckpointFiles& c) {
+          return c.version == version && c.parts == parts;
+        });
+        if (it == listing.checkpoints.end()) {
+          listing.checkpoints.push_back({version, parts, {}});
+          it = listing.checkpoints.end() - 1;
+        }
+        it->files.push_back(object);
+      }
+      // UUID-named (v2) checkpoints are found through the v2Checkpoint
+      // reader feature, which check_readable refuses.
+    }
+  }
+  // A multi-part checkpoint counts only when every part is there.
+  std::erase_if(listing.checkpoints,
+                [](const CheckpointFiles& c) { return static_cast<int>(c.files.size()) != c.parts; });
+  for (auto& c : listing.checkpoints)
+    std::ranges::sort(c.files, {}, &ObjectInfo::key);
+  std::ranges::sort(listing.commits, {}, &CommitFile::version);
+  std::ranges::sort(listing.checkpoints, {}, &CheckpointFiles::version);
+  return listing;
+}
+
+void LogReplay::apply(Snapshot& s, Action action) {
+  std::visit(
+      [&](auto&& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::same_as<A, Protocol>) {
+          s.protocol_ = std::move(a);
+        } else if constexpr (std::same_as<A, Metadata>) {
+          s.metadata_ = std::move(a);
+          metadata_changed_ = true;
+        } else if constexpr (std::same_as<A, Add>) {
+          s.tombstones_.erase(a.path);
+          std::string path = a.path;
+          s.files_.insert_or_assign(std::move(path), std::move(a));
+        } else if constexpr (std::same_as<A, Remove>) {
+          s.files_.erase(a.path);
+          std::string path = a.path;
+          s.tombstones_.insert_or_assign(std::move(path), std::move(a));
+        } else if constexpr (std::same_as<A, Txn>) {
+          std::string app = a.app_id;
+          s.txns_.insert_or_assign(std::move(app), std::move(a));
+        }
+      },
+      std::move(action));
+}
+
+Status LogReplay::apply_commit(Snapshot& s, Backend& backend, const CommitFile& commit) {
+  auto text = backend.get_text(commit.object.key);
+  if (!text) {
+    // A commit listed a moment ago and gone now was cleaned up under us.
+    return fail(text.error().with_context(std::format("reading commit {}", commit.version)));
+  }
+  auto actions = parse_commit_text(*text, commit.object.key);
+  if (!actions) return std::unexpected(actions.error());
+  for (auto& action : *actions) apply(s, std::move(action));
+  s.version_ = commit.version;
+  s.committed_at_ = commit.object.modified;
+  return {};
+}
+
+Result<Snapshot> LogReplay::build(Backend& backend, const std::string& table, const LogListing& listing,
+                                  std::optional<std::int64_t> target) {
+  if (listing.commits.empty() && listing.checkpoints.empty())
+    return fail(ErrorCode::not_found, std::format("no Delta table at '{}' (no _delta_log entries)", table));
+  std::int64_t latest = listing.commits.empty() ? listing.checkpoints.back().version : listing.commits.back().version;
+  if (!listing.checkpoints.empty()) latest = std::max(latest, listing.checkpoints.back().version);
+  std::int64_t version = target.value_or(latest);
+  if (version < 0 || version > latest)
+    return fail(ErrorCode::not_found,
+                std::format("table '{}' has no version {} (latest is {})", table, version, latest));
+
+  Snapshot s;
+  std::int64_t next = 0;
+  // Start from the newest complete checkpoint at or before the target.
+  for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
+    if (it->version > version) continue;
+    auto loaded = load_checkpoint(s, backend, *it);
+    if (!loaded) return std::unexpected(loaded.error());
+    s.version_ = it->version;
+    s.committed_at_ = it->files.front().modified;
+    next = it->version + 1;
+    break;
+  }
+  for (const auto& commit : listing.commits) {
+    if (commit.version < next) continue;
+    if (commit.version > version) break;
+    if (commit.version != next)
+      return fail(ErrorCode::not_found,
+                  std::format("table '{}': log entry {} is missing (found {} next); the log was cleaned up past the "
+                              "oldest checkpoint, so version {} cannot be rebuilt",
+                              table, next, commit.version, version));
+    if (auto applied = apply_commit(s, backend, commit); !applied) return std::unexpected(applied.error());
+    ++next;
+  }
+  if (s.version_ != version)
+    return fail(ErrorCode::not_found, std::format("table '{}': version {} cannot be rebuilt from the log", table, version));
+  if (s.metadata_.schema_string.empty())
+    return fail(ErrorCode::invalid_argument, std::format("table '{}' has no metaData action in its log", table));
+  auto columns = parse_schema_string(s.metadata_.schema_string);
+  if (!columns) return std::unexpected(columns.error().with_context(std::format("table '{}'", table)));
+  s.columns_ = std::move(*columns);
+  return s;
+}
+
+}  // namespace lake::delta

@@ -1,0 +1,54 @@
+// Reading the _delta_log: which commits and checkpoints exist, and the
+// replay that turns them into a Snapshot. Internal to the Delta
+// implementation; all I/O goes through the Backend contract.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lake/delta/snapshot.hpp"
+
+namespace lake::delta {
+
+struct CommitFile {
+  std::int64_t version;
+  ObjectInfo object;
+};
+
+struct CheckpointFiles {
+  std::int64_t version;
+  int parts;                      // 1 for a classic single-file checkpoint
+  std::vector<ObjectInfo> files;  // sorted by part
+};
+
+struct LogListing {
+  std::vector<CommitFile> commits;           // by version
+  std::vector<CheckpointFiles> checkpoints;  // complete ones only, by version
+};
+
+[[nodiscard]] Result<LogListing> list_log(Backend& backend, const std::string& table);
+
+// numRecords from an add's stats JSON, if present.
+[[nodiscard]] std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& stats);
+
+class LogReplay {
+ public:
+  // The snapshot at `target` (the latest when empty), starting from the
+  // newest checkpoint at or before it.
+  [[nodiscard]] Result<Snapshot> build(Backend& backend, const std::string& table, const LogListing& listing,
+                                       std::optional<std::int64_t> target);
+  // Applies one more commit on top of a snapshot (used by conflict checks
+  // and incremental refresh).
+  [[nodiscard]] Status apply_commit(Snapshot& snapshot, Backend& backend, const CommitFile& commit);
+  [[nodiscard]] bool metadata_changed() const noexcept { return metadata_changed_; }
+
+ private:
+  void apply(Snapshot& snapshot, Action action);
+  // Loads a checkpoint's actions into an empty snapshot (checkpoint.cpp).
+  [[nodiscard]] Status load_checkpoint(Snapshot& snapshot, Backend& backend, const CheckpointFiles& checkpoint);
+
+  bool metadata_changed_ = false;
+};
+
+}  // namespace lake::delta

@@ -1,0 +1,25 @@
+// lake::Schema <-> the Delta schema serialization (PROTOCOL.md "Schema
+// Serialization Format"). Internal to the Delta implementation.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "lake/error.hpp"
+#include "lake/schema/schema.hpp"
+
+namespace lake::delta {
+
+// The schemaString of a table: the schema's columns followed by the
+// _ingest_id system column.
+[[nodiscard]] std::string to_schema_string(const Schema& schema);
+
+// The columns of a schemaString. Fields carry column name, type and
+// nullability only (no C++ members, keys or validators); the _ingest_id
+// column, when present, is kept as a field like any other.
+[[nodiscard]] Result<std::vector<Field>> parse_schema_string(std::string_view text);
+
+// "long", "decimal(10,2)", ... for primitive types; nested types are JSON.
+[[nodiscard]] std::string primitive_type_name(const DataType& type);
+
+}  // namespace lake::delta

@@ -1,0 +1,70 @@
+// Interop with delta-rs (label `interop`): tables delta-rs writes, including
+// its checkpoints, are read by our log replay identically.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "delta/log_replay.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs a peer script with tools/peers (which provisions the pinned venv).
+int run_peer(const std::string& script, const std::vector<std::string>& args) {
+  std::string command = std::string(LAKE_SOURCE_DIR) + "/tools/peers python " + LAKE_SOURCE_DIR +
+                        "/tests/delta/peers/" + script;
+  for (const auto& a : args) command += " '" + a + "'";
+  return std::system(command.c_str());
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("lake-delta-interop-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+TEST(DeltaRsInterop, ReadsATableThroughItsCheckpoint) {
+  TempDir dir;
+  auto table_dir = dir.path / "table";
+  auto expected_file = dir.path / "expected.json";
+  ASSERT_EQ(run_peer("delta_rs_checkpointed.py", {table_dir.string(), expected_file.string()}), 0);
+  auto expected = nlohmann::json::parse(std::ifstream(expected_file));
+
+  auto backend = lake::file_backend(table_dir);
+  ASSERT_TRUE(backend);
+  auto listing = lake::delta::list_log(**backend, "");
+  ASSERT_TRUE(listing);
+  ASSERT_FALSE(listing->checkpoints.empty()) << "delta-rs wrote no checkpoint";
+  EXPECT_EQ(listing->checkpoints.back().version, expected["checkpoint_version"].get<std::int64_t>());
+  // The commits the checkpoint covers are gone, so only the checkpoint can
+  // rebuild the table.
+  EXPECT_GT(listing->commits.front().version, listing->checkpoints.back().version);
+
+  auto snapshot = lake::delta::LogReplay{}.build(**backend, "", *listing, std::nullopt);
+  ASSERT_TRUE(snapshot) << snapshot.error().to_string();
+  ASSERT_TRUE(snapshot->check_readable());
+  EXPECT_EQ(snapshot->version(), expected["version"].get<std::int64_t>());
+  std::vector<std::string> files;
+  for (const auto& [path, add] : snapshot->files()) files.push_back(*lake::delta::decode_path(path));
+  std::ranges::sort(files);
+  EXPECT_EQ(files, expected["files"].get<std::vector<std::string>>());
+  EXPECT_EQ(snapshot->num_records(), expected["rows"].get<std::int64_t>());
+  ASSERT_EQ(snapshot->columns().size(), 2u);
+  EXPECT_EQ(snapshot->columns()[0].column, "id");
+  EXPECT_EQ(snapshot->columns()[0].type.id, lake::TypeId::int64);
+}
+
+}  // namespace
