@@ -87,49 +87,30 @@ struct Reader {
       error = Error(ErrorCode::invalid_argument,
                     std::format("{}: '{}' action has no valid '{}'", where, action, field));
   }
-  std::string string(const char* key) {
+  // The value of `key` as T. Absent or null: nullopt, and an error when
+  // required. Present with the wrong JSON type: always an error.
+  template <class T>
+  std::optional<T> get(const char* key, bool required) {
     auto it = body.find(key);
-    if (it == body.end() || !it->is_string()) {
-      missing(key);
-      return {};
+    if (it == body.end() || it->is_null()) {
+      if (required) missing(key);
+      return std::nullopt;
     }
-    return it->get<std::string>();
-  }
-  std::int64_t integer(const char* key) {
-    auto it = body.find(key);
-    if (it == body.end() || !it->is_number_integer()) {
-      missing(key);
-      return 0;
-    }
-    return it->get<std::int64_t>();
-  }
-  std::optional<std::int64_t> optional_integer(const char* key) {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (!it->is_number_integer()) {
+    bool right_type;
+    if constexpr (std::same_as<T, std::string>) right_type = it->is_string();
+    else if constexpr (std::same_as<T, bool>) right_type = it->is_boolean();
+    else right_type = it->is_number_integer();
+    if (!right_type) {
       missing(key);
       return std::nullopt;
     }
-    return it->get<std::int64_t>();
+    return it->get<T>();
   }
-  std::optional<std::string> optional_string(const char* key) {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (!it->is_string()) {
-      missing(key);
-      return std::nullopt;
-    }
-    return it->get<std::string>();
-  }
-  bool boolean(const char* key, bool fallback) {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) return fallback;
-    if (!it->is_boolean()) {
-      missing(key);
-      return fallback;
-    }
-    return it->get<bool>();
-  }
+  std::string string(const char* key) { return get<std::string>(key, true).value_or(""); }
+  std::int64_t integer(const char* key) { return get<std::int64_t>(key, true).value_or(0); }
+  std::optional<std::int64_t> optional_integer(const char* key) { return get<std::int64_t>(key, false); }
+  std::optional<std::string> optional_string(const char* key) { return get<std::string>(key, false); }
+  bool boolean(const char* key, bool fallback) { return get<bool>(key, false).value_or(fallback); }
   std::vector<std::string> strings(const char* key) {
     std::vector<std::string> out;
     auto it = body.find(key);

@@ -43,8 +43,9 @@ namespace {
 // or that check_readable inspects further.
 constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping", "vacuumProtocolCheck",
                                                 "timestampNtz"};
-// Writer features this implementation honours when writing.
-constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants"};
+// Writer features this implementation honours when writing (invariants
+// only while none are declared, checked below).
+constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants", "vacuumProtocolCheck"};
 
 bool contains(std::span<const std::string_view> list, std::string_view name) {
   return std::ranges::find(list, name) != list.end();
@@ -82,10 +83,7 @@ Status Snapshot::check_writable(bool removes_data) const {
                                                     "and 7 with supported features)",
                                                     protocol_.min_writer_version));
   for (const auto& feature : protocol_.writer_features)
-    if (!contains(kWriterFeatures, feature) && !contains(kReaderFeatures, feature) ) return unsupported_feature("writer", feature);
-  for (const auto& feature : protocol_.writer_features)
-    if (feature == "deletionVectors" || feature == "columnMapping" || feature == "timestampNtz")
-      return unsupported_feature("writer", feature);
+    if (!contains(kWriterFeatures, feature)) return unsupported_feature("writer", feature);
   if (metadata_.schema_string.find("delta.invariants") != std::string::npos)
     return unsupported_feature("writer", "invariants (the schema declares column invariants)");
   if (removes_data) {
@@ -167,7 +165,6 @@ void LogReplay::apply(Snapshot& s, Action action) {
           s.protocol_ = std::move(a);
         } else if constexpr (std::same_as<A, Metadata>) {
           s.metadata_ = std::move(a);
-          metadata_changed_ = true;
         } else if constexpr (std::same_as<A, Add>) {
           s.tombstones_.erase(a.path);
           std::string path = a.path;

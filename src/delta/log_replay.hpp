@@ -41,14 +41,11 @@ class LogReplay {
   // Applies one more commit on top of a snapshot (used by conflict checks
   // and incremental refresh).
   [[nodiscard]] Status apply_commit(Snapshot& snapshot, Backend& backend, const CommitFile& commit);
-  [[nodiscard]] bool metadata_changed() const noexcept { return metadata_changed_; }
 
  private:
   void apply(Snapshot& snapshot, Action action);
   // Loads a checkpoint's actions into an empty snapshot (checkpoint.cpp).
   [[nodiscard]] Status load_checkpoint(Snapshot& snapshot, Backend& backend, const CheckpointFiles& checkpoint);
-
-  bool metadata_changed_ = false;
 };
 
 }  // namespace lake::delta
