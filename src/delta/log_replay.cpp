@@ -189,9 +189,21 @@ Status LogReplay::apply_commit(Snapshot& s, Backend& backend, const CommitFile& 
   }
   auto actions = parse_commit_text(*text, commit.object.key);
   if (!actions) return std::unexpected(actions.error());
-  for (auto& action : *actions) apply(s, std::move(action));
+  return apply_actions(s, commit, std::move(*actions));
+}
+
+Status LogReplay::apply_actions(Snapshot& s, const CommitFile& commit, std::vector<Action> actions) {
+  const std::string schema_before = s.metadata_.schema_string;
+  for (auto& action : actions) apply(s, std::move(action));
   s.version_ = commit.version;
   s.committed_at_ = commit.object.modified;
+  // A snapshot already built (version >= 0 before this commit) keeps its
+  // columns in step with schema changes; build() parses them once at the end.
+  if (!s.columns_.empty() && s.metadata_.schema_string != schema_before) {
+    auto columns = parse_schema_string(s.metadata_.schema_string);
+    if (!columns) return std::unexpected(columns.error().with_context(std::format("commit {}", commit.version)));
+    s.columns_ = std::move(*columns);
+  }
   return {};
 }
 

@@ -41,6 +41,8 @@ class LogReplay {
   // Applies one more commit on top of a snapshot (used by conflict checks
   // and incremental refresh).
   [[nodiscard]] Status apply_commit(Snapshot& snapshot, Backend& backend, const CommitFile& commit);
+  // The same with the commit's actions already parsed.
+  [[nodiscard]] Status apply_actions(Snapshot& snapshot, const CommitFile& commit, std::vector<Action> actions);
 
  private:
   void apply(Snapshot& snapshot, Action action);

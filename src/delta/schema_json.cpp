@@ -132,11 +132,21 @@ std::string primitive_type_name(const DataType& type) {
   }
 }
 
-std::string to_schema_string(const Schema& schema) {
+std::string to_schema_string(const std::vector<Field>& columns) {
   json fields = json::array();
-  for (const auto& f : schema.fields) fields.push_back(field_json(f.column, f.type, f.nullable));
-  fields.push_back(field_json(std::string(kIngestIdColumn), DataType(TypeId::string), false));
+  for (const auto& f : columns) fields.push_back(field_json(f.column, f.type, f.nullable));
   return json{{"type", "struct"}, {"fields", fields}}.dump();
+}
+
+std::string to_schema_string(const Schema& schema) { return to_schema_string(table_columns(schema)); }
+
+std::vector<Field> table_columns(const Schema& schema) {
+  std::vector<Field> columns = schema.fields;
+  Field ingest_id;
+  ingest_id.column = std::string(kIngestIdColumn);
+  ingest_id.type = DataType(TypeId::string);
+  columns.push_back(std::move(ingest_id));
+  return columns;
 }
 
 Result<std::vector<Field>> parse_schema_string(std::string_view text) {

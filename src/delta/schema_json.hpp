@@ -13,6 +13,11 @@ namespace lake::delta {
 // The schemaString of a table: the schema's columns followed by the
 // _ingest_id system column.
 [[nodiscard]] std::string to_schema_string(const Schema& schema);
+// The schemaString of exactly these columns.
+[[nodiscard]] std::string to_schema_string(const std::vector<Field>& columns);
+// A declared schema's columns as the table stores them: the declared ones
+// followed by the (non-nullable string) _ingest_id system column.
+[[nodiscard]] std::vector<Field> table_columns(const Schema& schema);
 
 // The columns of a schemaString. Fields carry column name, type and
 // nullability only (no C++ members, keys or validators); the _ingest_id

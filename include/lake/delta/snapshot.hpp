@@ -35,6 +35,8 @@ class Snapshot {
   [[nodiscard]] const std::map<std::string, Remove>& tombstones() const noexcept { return tombstones_; }
   // The last version an application committed with a txn action.
   [[nodiscard]] std::optional<std::int64_t> app_version(const std::string& app_id) const;
+  // Every application's latest txn action, by application id.
+  [[nodiscard]] const std::map<std::string, Txn>& transactions() const noexcept { return txns_; }
 
   [[nodiscard]] std::int64_t num_records() const noexcept;  // -1 when a file has no stats
   [[nodiscard]] std::int64_t total_bytes() const noexcept;

@@ -1,0 +1,284 @@
+// A Delta Lake table, read and written natively: no JVM, no SQL engine.
+//
+//   auto table = lake::delta::Table::create(backend, "users", lake::schema_of<User>());
+//   table->append(*lake::to_record_batch(std::span(users), {.ingest_id = id}));
+//   table->delete_where(arrow::compute::less(field_ref("age"), literal(18)));
+//   auto rows = table->scan({.filter = equal(field_ref("country"), literal("NL"))});
+//
+// A Table handle sits at one version of the table (snapshot()); refresh()
+// moves it to the latest. Every write commits optimistically on top of the
+// handle's version: when other writers committed in between, their commits
+// are checked against the Delta conflict rules (WriteSerializable: blind
+// appends commute; removing or rewriting a file someone else removed, or a
+// concurrent metadata/protocol change, is ErrorCode::conflict with a
+// ConflictDetail) and the commit is retried at the next version, a bounded
+// number of times. After a successful write the handle is at the new
+// version. Data files are written before the commit that adds them and
+// removed again when the commit does not happen, so a failed or conflicting
+// write leaves the table exactly as it was.
+//
+// Predicates and assignments are Arrow compute expressions over column
+// names (arrow::compute::field_ref / literal / equal / and_ ...). NULL
+// comparisons follow SQL: a row whose predicate is NULL does not match.
+//
+// Partitioning: Delta partitions by raw column values only. A schema's
+// bucket(N)/truncate(W) partition specs have no Delta equivalent; they are
+// recorded in the table property lake.clusterBy and become optimize()'s
+// default Z-order columns, so data is still clustered on them.
+//
+// A Table is not thread-safe; use one handle per thread (any number of
+// handles and processes may write the same table concurrently).
+#pragma once
+
+#include <arrow/compute/expression.h>
+#include <arrow/record_batch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lake/delta/snapshot.hpp"
+#include "lake/error.hpp"
+#include "lake/schema/schema.hpp"
+#include "lake/storage/backend.hpp"
+#include "lake/types.hpp"
+
+namespace lake::delta {
+
+using Predicate = arrow::compute::Expression;
+
+// Why a commit lost: attached to ErrorCode::conflict errors.
+class ConflictDetail final : public ErrorDetail {
+ public:
+  enum class Kind {
+    concurrent_delete_read,    // a winner removed a file this write read
+    concurrent_delete_delete,  // a winner removed a file this write removes
+    concurrent_append,         // a winner (not a blind append) added rows this write's predicate covers
+    metadata_changed,          // a winner changed the schema, partitioning or properties
+    protocol_changed,          // a winner changed the protocol
+    concurrent_transaction,    // a winner committed for the same application id
+    too_many_attempts,         // still losing after TableOptions::max_commit_attempts
+  };
+  ConflictDetail(Kind kind, std::int64_t winning_version, std::vector<std::string> files)
+      : kind_(kind), winning_version_(winning_version), files_(std::move(files)) {}
+
+  [[nodiscard]] Kind kind() const noexcept { return kind_; }
+  [[nodiscard]] std::int64_t winning_version() const noexcept { return winning_version_; }
+  [[nodiscard]] const std::vector<std::string>& files() const noexcept { return files_; }
+  [[nodiscard]] std::string describe() const override;
+
+ private:
+  Kind kind_;
+  std::int64_t winning_version_;
+  std::vector<std::string> files_;
+};
+
+// How a handle writes. Table properties (delta.checkpointInterval,
+// delta.targetFileSize) override the defaults when set and the option is not.
+struct TableOptions {
+  std::optional<std::int64_t> target_file_bytes{};  // default: delta.targetFileSize or 128 MiB
+  std::optional<int> checkpoint_interval{};         // default: delta.checkpointInterval or 10
+  int max_commit_attempts = 16;
+  int zstd_level = 3;
+};
+
+struct CreateOptions {
+  // Table properties (delta.appendOnly, delta.checkpointInterval, ...).
+  std::map<std::string, std::string> properties{};
+  std::optional<std::string> description{};
+  // Open the table instead of failing when it already exists, provided its
+  // columns and partitioning are the schema's.
+  bool if_not_exists = false;
+};
+
+// An application's idempotency key: a write carrying (app_id, version) is
+// skipped when the table already recorded that version or a later one for
+// the application (a txn action), so a retried write adds nothing.
+struct Idempotency {
+  std::string app_id{};
+  std::int64_t version = 0;
+};
+
+struct WriteOptions {
+  std::optional<Idempotency> idempotency{};
+  std::optional<std::string> user_metadata{};  // commitInfo.userMetadata
+};
+
+// What a write did. committed is false when there was nothing to commit
+// (no matching rows) or the idempotency key was already applied; version
+// is then the handle's current version.
+struct CommitResult {
+  bool committed = false;
+  bool skipped_as_duplicate = false;
+  std::int64_t version = -1;
+  int attempts = 0;
+  std::int64_t rows_inserted = 0;
+  std::int64_t rows_updated = 0;
+  std::int64_t rows_deleted = 0;
+  std::int64_t rows_copied = 0;  // unchanged rows rewritten with their file
+  std::int64_t files_added = 0;
+  std::int64_t files_removed = 0;
+  // A checkpoint due after this commit that could not be written. The
+  // commit itself stands; the next due checkpoint retries.
+  std::optional<Error> checkpoint_error{};
+};
+
+struct ReadOptions {
+  std::vector<std::string> columns{};  // empty: every column, in table order
+  std::optional<Predicate> filter{};   // rows for which it is true
+  std::int64_t batch_rows = 64 * 1024;
+};
+
+enum class WhenMatched { update, remove, ignore };
+enum class WhenNotMatched { insert, ignore };
+
+struct MergeOptions {
+  // The columns rows are matched on; empty means the table's merge keys as
+  // recorded at creation (lake.mergeKeys), which must then exist.
+  std::vector<std::string> keys{};
+  WhenMatched when_matched = WhenMatched::update;
+  WhenNotMatched when_not_matched = WhenNotMatched::insert;
+  // Restricts the target rows considered (e.g. one partition), which also
+  // narrows the files read.
+  std::optional<Predicate> target_filter{};
+  WriteOptions write{};
+};
+
+struct OptimizeOptions {
+  std::optional<Predicate> where{};  // only partitions matching it (partition columns only)
+  std::optional<std::int64_t> target_file_bytes{};
+  // Cluster rows on these columns (Z-order curve) or sort them; at most one
+  // of the two. Z-order defaults to the lake.clusterBy property.
+  std::vector<std::string> zorder_by{};
+  std::vector<std::string> sort_by{};
+};
+
+struct OptimizeReport {
+  std::int64_t version = -1;  // -1 when nothing needed rewriting
+  std::int64_t files_removed = 0;
+  std::int64_t files_added = 0;
+  std::int64_t bytes_removed = 0;
+  std::int64_t bytes_added = 0;
+  std::int64_t partitions_optimized = 0;
+};
+
+struct VacuumOptions {
+  // Files unreferenced for longer than this are deleted. Default: the
+  // table's delta.deletedFileRetentionDuration (7 days).
+  std::optional<std::chrono::milliseconds> retention{};
+  // A retention shorter than the table's is refused (time travel and
+  // concurrent readers depend on it) unless this is set.
+  bool allow_short_retention = false;
+  bool dry_run = false;
+};
+
+struct VacuumReport {
+  std::vector<std::string> files{};  // keys deleted (or that would be, on a dry run)
+  std::int64_t bytes = 0;
+  bool dry_run = false;
+};
+
+struct TableStats {
+  std::int64_t version = -1;
+  std::int64_t rows = 0;  // -1 when a file has no stats
+  std::int64_t files = 0;
+  std::int64_t bytes = 0;
+  std::int64_t versions = 0;  // commits still in the log
+  std::int64_t oldest_version = 0;
+  timestamp last_commit{};
+  std::vector<std::string> partition_columns{};
+};
+
+class Table {
+ public:
+  // Creates a table from a declared schema: columns (plus _ingest_id),
+  // raw partition columns, key columns in lake.primaryKeys /
+  // lake.mergeKeys, properties. ErrorCode::already_exists when a table is
+  // there (unless if_not_exists and it matches).
+  [[nodiscard]] static Result<Table> create(std::shared_ptr<Backend> backend, std::string root, const Schema& schema,
+                                            CreateOptions options = {}, TableOptions table_options = {});
+  // Opens the latest version. ErrorCode::not_found when there is no table;
+  // ErrorCode::unsupported when it needs features lake-orm does not read.
+  [[nodiscard]] static Result<Table> open(std::shared_ptr<Backend> backend, std::string root,
+                                          TableOptions table_options = {});
+
+  [[nodiscard]] const Snapshot& snapshot() const noexcept { return snapshot_; }
+  [[nodiscard]] std::int64_t version() const noexcept { return snapshot_.version(); }
+  [[nodiscard]] const std::string& root() const noexcept { return root_; }
+  [[nodiscard]] Backend& backend() const noexcept { return *backend_; }
+  // The rows' Arrow schema: every column in table order.
+  [[nodiscard]] std::shared_ptr<arrow::Schema> arrow_schema() const;
+
+  // Moves the handle to the latest version (cheap when nothing changed).
+  [[nodiscard]] Status refresh();
+  // Time travel: the table as of a version, or as of a moment (the latest
+  // version committed at or before it).
+  [[nodiscard]] Result<Snapshot> snapshot_at(std::int64_t version) const;
+  [[nodiscard]] Result<Snapshot> snapshot_as_of(timestamp moment) const;
+  // The commits still in the log, newest first.
+  [[nodiscard]] Result<std::vector<CommitSummary>> history(std::optional<std::size_t> limit = std::nullopt) const;
+
+  // A lazy stream of the rows of the handle's version (or `at`), skipping
+  // files by partition values and stats; the reader keeps what it needs.
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> scan(ReadOptions options = {}) const;
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> scan(const Snapshot& at, ReadOptions options) const;
+  // The live files that may hold rows matching `filter` (all without one),
+  // for engines that read the Parquet files themselves.
+  [[nodiscard]] Result<std::vector<Add>> files(const std::optional<Predicate>& filter = std::nullopt) const;
+  // The backend key of a file of this table (an add's path).
+  [[nodiscard]] Result<std::string> key_of(const Add& file) const;
+
+  // Appends rows (a blind append: never conflicts with other writers).
+  // The input must have the table's columns, except that a missing
+  // _ingest_id gets one fresh id for the whole write and missing nullable
+  // columns (added after the writer was built) are NULL.
+  [[nodiscard]] Result<CommitResult> append(arrow::RecordBatchReader& rows, WriteOptions options = {});
+  [[nodiscard]] Result<CommitResult> append(const std::shared_ptr<arrow::RecordBatch>& rows,
+                                            WriteOptions options = {});
+  // Commits data files written elsewhere (e.g. staged by a driver) as one
+  // blind append. The files must be under the table root.
+  [[nodiscard]] Result<CommitResult> append_files(std::vector<Add> files, WriteOptions options = {});
+
+  // Copy-on-write row changes: only files that may hold matching rows
+  // (by partition values and stats) are read, and only those with a match
+  // are rewritten; the removes and adds commit atomically.
+  [[nodiscard]] Result<CommitResult> delete_where(const Predicate& predicate, WriteOptions options = {});
+  [[nodiscard]] Result<CommitResult> update_where(const Predicate& predicate,
+                                                  const std::map<std::string, arrow::compute::Expression>& assignments,
+                                                  WriteOptions options = {});
+  // Upsert: source rows matched to table rows on the key columns. Source
+  // keys must be unique (ErrorCode::invalid_argument names a duplicate);
+  // NULL keys never match.
+  [[nodiscard]] Result<CommitResult> merge(arrow::RecordBatchReader& source, MergeOptions options = {});
+
+  // Schema evolution: adds nullable columns at the end. ErrorCode::
+  // schema_mismatch for a non-nullable or existing column.
+  [[nodiscard]] Result<CommitResult> add_columns(const std::vector<Field>& columns);
+  // Brings the table in line with a declared schema: adds its new
+  // (nullable) columns; any other difference (a type change, a column that
+  // became non-nullable, other partitioning) is ErrorCode::schema_mismatch
+  // listing every difference. Nothing is committed when nothing differs.
+  [[nodiscard]] Result<CommitResult> evolve_to(const Schema& schema);
+
+  [[nodiscard]] Result<OptimizeReport> optimize(OptimizeOptions options = {});
+  [[nodiscard]] Result<VacuumReport> vacuum(VacuumOptions options = {});
+  [[nodiscard]] Result<TableStats> stats() const;
+  // Writes a checkpoint of the handle's version now.
+  [[nodiscard]] Status checkpoint();
+
+ private:
+  Table(std::shared_ptr<Backend> backend, std::string root, TableOptions options, Snapshot snapshot)
+      : backend_(std::move(backend)), root_(std::move(root)), options_(options), snapshot_(std::move(snapshot)) {}
+
+  friend class TableWriter;
+  std::shared_ptr<Backend> backend_;
+  std::string root_;
+  TableOptions options_;
+  Snapshot snapshot_;
+};
+
+}  // namespace lake::delta

@@ -1,0 +1,417 @@
+// Writing classic V1 checkpoints (PROTOCOL.md "Checkpoints", "Checkpoint
+// Schema", "Last Checkpoint File Schema").
+//
+// The Parquet schema follows the one delta-kernel-rs (delta-rs, DuckDB's
+// delta extension) reads, which is also what Spark writes: one nullable
+// struct column per action kind, and in each row exactly one of them set.
+// Fields a kernel reader requires are non-nullable here, so it accepts the
+// file; optional fields this implementation never holds (deletionVector,
+// baseRowId, stats_parsed, ...) are left out, which every reader treats as
+// null. The column order is Spark's (txn, add, remove, metaData, protocol).
+#include "delta/checkpoint_writer.hpp"
+
+#include <arrow/builder.h>
+#include <arrow/record_batch.h>
+#include <arrow/table_builder.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
+
+#include <chrono>
+#include <format>
+#include <stdckdint.h>
+
+#include <nlohmann/json.hpp>
+
+#include "delta/log_replay.hpp"
+#include "lake/arrow/convert.hpp"
+#include "lake/storage/arrow_io.hpp"
+
+namespace lake::delta {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+// --- delta.deletedFileRetentionDuration -------------------------------------
+
+// Spark's calendar-interval syntax for interval table properties
+// ("interval 1 week", "7 days", "interval 2 days 12 hours"): an optional
+// "interval", then signed integer / unit pairs, case-insensitive. Months and
+// years are refused, as Spark refuses them for these properties, because
+// their length varies.
+Result<microseconds> parse_interval(std::string_view property, std::string_view text) {
+  auto invalid = [&](std::string_view why) {
+    return fail(ErrorCode::invalid_argument,
+                std::format("table property {} = '{}' is not a valid interval: {}", property, text, why));
+  };
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == ' ' || text[i] == '\t') {
+      ++i;
+      continue;
+    }
+    std::size_t end = text.find_first_of(" \t", i);
+    if (end == std::string_view::npos) end = text.size();
+    std::string word(text.substr(i, end - i));
+    for (char& c : word) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    words.push_back(std::move(word));
+    i = end;
+  }
+  std::size_t next = !words.empty() && words.front() == "interval" ? 1 : 0;
+  if (next == words.size()) return invalid("it names no amount (e.g. 'interval 7 days')");
+  if ((words.size() - next) % 2 != 0) return invalid("every amount needs a unit (e.g. '7 days')");
+
+  struct Unit {
+    std::string_view name;
+    std::int64_t micros;
+  };
+  static constexpr Unit kUnits[] = {
+      {"week", std::int64_t{7} * 24 * 3600 * 1000000}, {"day", std::int64_t{24} * 3600 * 1000000},
+      {"hour", std::int64_t{3600} * 1000000},          {"minute", std::int64_t{60} * 1000000},
+      {"second", 1000000},                             {"millisecond", 1000},
+      {"microsecond", 1},
+  };
+  std::int64_t total = 0;
+  for (; next < words.size(); next += 2) {
+    const std::string& amount = words[next];
+    std::string_view unit = words[next + 1];
+    if (unit.ends_with('s')) unit.remove_suffix(1);
+    std::int64_t value = 0;
+    const char* begin = amount.data() + (amount.starts_with('+') ? 1 : 0);
+    auto [end, ec] = std::from_chars(begin, amount.data() + amount.size(), value);
+    if (ec != std::errc{} || end != amount.data() + amount.size())
+      return invalid(std::format("'{}' is not a whole number", amount));
+    if (unit == "month" || unit == "year") return invalid("months and years have no fixed length; use days");
+    auto known = std::ranges::find(kUnits, unit, &Unit::name);
+    if (known == std::end(kUnits)) return invalid(std::format("unknown unit '{}'", words[next + 1]));
+    std::int64_t part = 0;
+    if (ckd_mul(&part, value, known->micros) || ckd_add(&total, total, part)) return invalid("it overflows");
+  }
+  if (total < 0) return invalid("it is negative");
+  return microseconds(total);
+}
+
+// An interval table property, nullopt when it is unset.
+Result<std::optional<milliseconds>> interval_property(const Metadata& metadata, const std::string& property) {
+  auto it = metadata.configuration.find(property);
+  if (it == metadata.configuration.end()) return std::nullopt;
+  auto interval = parse_interval(property, it->second);
+  if (!interval) return std::unexpected(interval.error());
+  // Spark truncates to milliseconds, the unit of the log's timestamps.
+  return std::chrono::duration_cast<milliseconds>(*interval);
+}
+
+// --- the checkpoint's Arrow schema and builders -----------------------------
+
+std::shared_ptr<arrow::DataType> string_map(bool values_nullable) {
+  return arrow::map(arrow::utf8(), arrow::field("value", arrow::utf8(), values_nullable));
+}
+
+std::shared_ptr<arrow::DataType> string_list() { return arrow::list(arrow::field("element", arrow::utf8(), false)); }
+
+std::shared_ptr<arrow::Schema> checkpoint_schema() {
+  using arrow::field;
+  auto txn = arrow::struct_({field("appId", arrow::utf8(), false), field("version", arrow::int64(), false),
+                             field("lastUpdated", arrow::int64())});
+  auto add = arrow::struct_({field("path", arrow::utf8(), false),
+                             field("partitionValues", string_map(true), false),
+                             field("size", arrow::int64(), false),
+                             field("modificationTime", arrow::int64(), false),
+                             field("dataChange", arrow::boolean(), false),
+                             field("stats", arrow::utf8()),
+                             field("tags", string_map(true))});
+  auto remove = arrow::struct_({field("path", arrow::utf8(), false), field("deletionTimestamp", arrow::int64()),
+                                field("dataChange", arrow::boolean(), false),
+                                field("extendedFileMetadata", arrow::boolean()),
+                                field("partitionValues", string_map(true)), field("size", arrow::int64())});
+  auto format = arrow::struct_({field("provider", arrow::utf8(), false), field("options", string_map(false), false)});
+  auto metadata = arrow::struct_({field("id", arrow::utf8(), false), field("name", arrow::utf8()),
+                                  field("description", arrow::utf8()), field("format", format, false),
+                                  field("schemaString", arrow::utf8(), false),
+                                  field("partitionColumns", string_list(), false),
+                                  field("createdTime", arrow::int64()),
+                                  field("configuration", string_map(false), false)});
+  auto protocol = arrow::struct_({field("minReaderVersion", arrow::int32(), false),
+                                  field("minWriterVersion", arrow::int32(), false),
+                                  field("readerFeatures", string_list()), field("writerFeatures", string_list())});
+  return arrow::schema({field("txn", txn), field("add", add), field("remove", remove), field("metaData", metadata),
+                        field("protocol", protocol)});
+}
+
+// A struct builder whose fields are found by name. The schema above is
+// the only source of the builders, so a wrong name or builder type is a bug
+// the unit tests catch, not an input error.
+struct StructSlot {
+  arrow::StructBuilder& builder;
+  const arrow::StructType& type;
+
+  template <class B>
+  [[nodiscard]] B& field(std::string_view name) const {
+    return static_cast<B&>(*builder.field_builder(type.GetFieldIndex(std::string(name))));
+  }
+  [[nodiscard]] StructSlot nested(std::string_view name) const {
+    int index = type.GetFieldIndex(std::string(name));
+    return {static_cast<arrow::StructBuilder&>(*builder.field_builder(index)),
+            static_cast<const arrow::StructType&>(*type.field(index)->type())};
+  }
+};
+
+arrow::Status append_map(arrow::MapBuilder& builder, const std::map<std::string, std::string>& values) {
+  ARROW_RETURN_NOT_OK(builder.Append());
+  auto& keys = static_cast<arrow::StringBuilder&>(*builder.key_builder());
+  auto& items = static_cast<arrow::StringBuilder&>(*builder.item_builder());
+  for (const auto& [key, value] : values) {
+    ARROW_RETURN_NOT_OK(keys.Append(key));
+    ARROW_RETURN_NOT_OK(items.Append(value));
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status append_partition_values(arrow::MapBuilder& builder, const PartitionValues& values) {
+  ARROW_RETURN_NOT_OK(builder.Append());
+  auto& keys = static_cast<arrow::StringBuilder&>(*builder.key_builder());
+  auto& items = static_cast<arrow::StringBuilder&>(*builder.item_builder());
+  for (const auto& [key, value] : values) {
+    ARROW_RETURN_NOT_OK(keys.Append(key));
+    ARROW_RETURN_NOT_OK(value ? items.Append(*value) : items.AppendNull());
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status append_list(arrow::ListBuilder& builder, const std::vector<std::string>& values) {
+  ARROW_RETURN_NOT_OK(builder.Append());
+  auto& items = static_cast<arrow::StringBuilder&>(*builder.value_builder());
+  for (const auto& value : values) ARROW_RETURN_NOT_OK(items.Append(value));
+  return arrow::Status::OK();
+}
+
+template <class B, class T>
+arrow::Status append_optional(B& builder, const std::optional<T>& value) {
+  return value ? builder.Append(*value) : builder.AppendNull();
+}
+
+// Rows of the checkpoint, a batch at a time: each append fills one action
+// column and leaves the others null.
+class CheckpointRows {
+ public:
+  static arrow::Result<CheckpointRows> make(std::shared_ptr<arrow::Schema> schema) {
+    ARROW_ASSIGN_OR_RAISE(auto batch, arrow::RecordBatchBuilder::Make(schema, arrow::default_memory_pool()));
+    return CheckpointRows(std::move(batch));
+  }
+
+  arrow::Status append(const Txn& t) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("txn"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("appId").Append(t.app_id));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("version").Append(t.version));
+    return append_optional(s.field<arrow::Int64Builder>("lastUpdated"), t.last_updated);
+  }
+
+  // Adds carry dataChange = false: a checkpoint restates the table, it does
+  // not change it (Spark and delta-rs write them the same way).
+  arrow::Status append(const Add& a) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("add"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("path").Append(a.path));
+    ARROW_RETURN_NOT_OK(
+        append_partition_values(s.field<arrow::MapBuilder>("partitionValues"), a.partition_values));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("size").Append(a.size));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("modificationTime").Append(a.modification_time));
+    ARROW_RETURN_NOT_OK(s.field<arrow::BooleanBuilder>("dataChange").Append(false));
+    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::StringBuilder>("stats"), a.stats));
+    auto& tags = s.field<arrow::MapBuilder>("tags");
+    return a.tags.empty() ? tags.AppendNull() : append_map(tags, a.tags);
+  }
+
+  // Tombstones too are restated with dataChange = false; they carry no
+  // stats or tags in a checkpoint (only VACUUM reads them).
+  arrow::Status append(const Remove& r) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("remove"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("path").Append(r.path));
+    ARROW_RETURN_NOT_OK(
+        append_optional(s.field<arrow::Int64Builder>("deletionTimestamp"), r.deletion_timestamp));
+    ARROW_RETURN_NOT_OK(s.field<arrow::BooleanBuilder>("dataChange").Append(false));
+    ARROW_RETURN_NOT_OK(
+        s.field<arrow::BooleanBuilder>("extendedFileMetadata").Append(r.extended_file_metadata));
+    auto& partition_values = s.field<arrow::MapBuilder>("partitionValues");
+    ARROW_RETURN_NOT_OK(r.extended_file_metadata || !r.partition_values.empty()
+                            ? append_partition_values(partition_values, r.partition_values)
+                            : partition_values.AppendNull());
+    return append_optional(s.field<arrow::Int64Builder>("size"), r.size);
+  }
+
+  arrow::Status append(const Metadata& m) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("metaData"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("id").Append(m.id));
+    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::StringBuilder>("name"), m.name));
+    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::StringBuilder>("description"), m.description));
+    auto format = s.nested("format");
+    ARROW_RETURN_NOT_OK(format.builder.Append());
+    // Data files are always Parquet (the only format the protocol allows).
+    ARROW_RETURN_NOT_OK(format.field<arrow::StringBuilder>("provider").Append("parquet"));
+    ARROW_RETURN_NOT_OK(append_map(format.field<arrow::MapBuilder>("options"), {}));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("schemaString").Append(m.schema_string));
+    ARROW_RETURN_NOT_OK(append_list(s.field<arrow::ListBuilder>("partitionColumns"), m.partition_columns));
+    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::Int64Builder>("createdTime"), m.created_time));
+    return append_map(s.field<arrow::MapBuilder>("configuration"), m.configuration);
+  }
+
+  // readerFeatures / writerFeatures must be non-null exactly when the
+  // protocol uses table features (reader version 3, writer version 7).
+  arrow::Status append(const Protocol& p) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("protocol"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int32Builder>("minReaderVersion").Append(p.min_reader_version));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int32Builder>("minWriterVersion").Append(p.min_writer_version));
+    auto& readers = s.field<arrow::ListBuilder>("readerFeatures");
+    ARROW_RETURN_NOT_OK(p.min_reader_version >= 3 ? append_list(readers, p.reader_features) : readers.AppendNull());
+    auto& writers = s.field<arrow::ListBuilder>("writerFeatures");
+    return p.min_writer_version >= 7 ? append_list(writers, p.writer_features) : writers.AppendNull();
+  }
+
+  // Every action column has one entry per row, so any column's length is
+  // the number of rows not yet flushed.
+  [[nodiscard]] std::int64_t pending() const { return batch_->GetField(0)->length(); }
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> flush() { return batch_->Flush(); }
+
+ private:
+  explicit CheckpointRows(std::unique_ptr<arrow::RecordBatchBuilder> batch) : batch_(std::move(batch)) {}
+
+  // Marks the row's action column valid (its fields are appended next) and
+  // appends null to every other action column.
+  arrow::Result<StructSlot> start_row(std::string_view action) {
+    int started = -1;
+    for (int i = 0; i < batch_->num_fields(); ++i) {
+      auto* column = batch_->GetFieldAs<arrow::StructBuilder>(i);
+      if (batch_->schema()->field(i)->name() == action) {
+        started = i;
+        ARROW_RETURN_NOT_OK(column->Append());
+      } else {
+        ARROW_RETURN_NOT_OK(column->AppendNull());
+      }
+    }
+    return StructSlot{*batch_->GetFieldAs<arrow::StructBuilder>(started),
+                      static_cast<const arrow::StructType&>(*batch_->schema()->field(started)->type())};
+  }
+
+  std::unique_ptr<arrow::RecordBatchBuilder> batch_;
+};
+
+// Checkpoint rows are built a batch at a time and appended to the current
+// row group, so memory stays bounded for tables with millions of files
+// while row groups stay large enough for readers.
+constexpr std::int64_t kBatchRows = 4 * 1024;
+constexpr std::int64_t kRowGroupRows = 64 * 1024;
+
+// What a checkpoint leaves out, as log timestamps (ms since the epoch):
+// tombstones deleted at or before tombstone_cutoff, and, when the table
+// sets delta.setTransactionRetentionDuration, txns last updated at or
+// before txn_cutoff (or never stamped), as Spark does.
+struct Expiry {
+  std::int64_t tombstone_cutoff = 0;
+  std::optional<std::int64_t> txn_cutoff;
+};
+
+Result<Expiry> expiry_of(const Metadata& metadata, timestamp now) {
+  const std::int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+  auto tombstones = tombstone_retention(metadata);
+  if (!tombstones) return std::unexpected(tombstones.error());
+  auto txns = interval_property(metadata, "delta.setTransactionRetentionDuration");
+  if (!txns) return std::unexpected(txns.error());
+  Expiry expiry{.tombstone_cutoff = now_ms - tombstones->count(), .txn_cutoff = std::nullopt};
+  if (*txns) expiry.txn_cutoff = now_ms - (*txns)->count();
+  return expiry;
+}
+
+struct WrittenCheckpoint {
+  std::int64_t actions = 0;
+  std::int64_t add_files = 0;
+  std::int64_t bytes = 0;
+};
+
+// Streams the checkpoint's rows into `output` and closes it, which
+// publishes the object once the Parquet footer is written.
+arrow::Result<WrittenCheckpoint> write_rows(std::shared_ptr<arrow::io::OutputStream> output, const Snapshot& snapshot,
+                                            const Expiry& expiry) {
+  auto schema = checkpoint_schema();
+  auto properties = parquet::WriterProperties::Builder()
+                        .compression(parquet::Compression::ZSTD)
+                        ->max_row_group_length(kRowGroupRows)
+                        ->build();
+  ARROW_ASSIGN_OR_RAISE(auto writer,
+                        parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), output, properties));
+  ARROW_ASSIGN_OR_RAISE(auto rows, CheckpointRows::make(schema));
+  WrittenCheckpoint written;
+  auto append = [&](const auto& action) -> arrow::Status {
+    ARROW_RETURN_NOT_OK(rows.append(action));
+    ++written.actions;
+    if (rows.pending() < kBatchRows) return arrow::Status::OK();
+    ARROW_ASSIGN_OR_RAISE(auto batch, rows.flush());
+    return writer->WriteRecordBatch(*batch);
+  };
+
+  ARROW_RETURN_NOT_OK(append(snapshot.protocol()));
+  ARROW_RETURN_NOT_OK(append(snapshot.metadata()));
+  for (const auto& [app, txn] : snapshot.transactions()) {
+    if (expiry.txn_cutoff && txn.last_updated.value_or(0) <= *expiry.txn_cutoff) continue;
+    ARROW_RETURN_NOT_OK(append(txn));
+  }
+  for (const auto& [path, add] : snapshot.files()) {
+    ARROW_RETURN_NOT_OK(append(add));
+    ++written.add_files;
+  }
+  for (const auto& [path, remove] : snapshot.tombstones()) {
+    // As Spark does: a tombstone without a timestamp counts as infinitely
+    // old, and one exactly at the cutoff has expired.
+    if (remove.deletion_timestamp.value_or(0) <= expiry.tombstone_cutoff) continue;
+    ARROW_RETURN_NOT_OK(append(remove));
+  }
+  if (rows.pending() > 0) {
+    ARROW_ASSIGN_OR_RAISE(auto batch, rows.flush());
+    ARROW_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
+  }
+  ARROW_RETURN_NOT_OK(writer->Close());
+  ARROW_RETURN_NOT_OK(output->Close());
+  ARROW_ASSIGN_OR_RAISE(written.bytes, output->Tell());
+  return written;
+}
+
+std::string checkpoint_key(const std::string& table, std::int64_t version) {
+  return std::format("{}{:020}.checkpoint.parquet", log_prefix(table), version);
+}
+
+}  // namespace
+
+Result<milliseconds> tombstone_retention(const Metadata& metadata) {
+  auto retention = interval_property(metadata, "delta.deletedFileRetentionDuration");
+  if (!retention) return std::unexpected(retention.error());
+  return retention->value_or(std::chrono::weeks(1));
+}
+
+Status write_checkpoint(Backend& backend, const std::string& table, const Snapshot& snapshot, timestamp now) {
+  const std::string key = checkpoint_key(table, snapshot.version());
+  auto refuse = [&](const Error& why) {
+    return fail(why.with_context(std::format("cannot checkpoint table '{}' at version {}", table, snapshot.version())));
+  };
+  if (snapshot.version() < 0)
+    return fail(ErrorCode::invalid_argument, std::format("cannot checkpoint table '{}': the snapshot is empty", table));
+  // A checkpoint is a write to the log: it must restate every action the
+  // table's features rely on (deletion vectors, domain metadata, row
+  // tracking, v2 checkpoint metadata, ...) and this implementation's
+  // actions carry only the ones of the features it writes.
+  if (auto writable = snapshot.check_writable(false); !writable) return refuse(writable.error());
+
+  auto expiry = expiry_of(snapshot.metadata(), now);
+  if (!expiry) return refuse(expiry.error());
+
+  auto output = open_arrow_output(backend, key, PutMode::overwrite);
+  if (!output) return std::unexpected(output.error());
+  auto written = write_rows(*output, snapshot, *expiry);
+  if (!written.ok()) return fail(detail::from_arrow_status(written.status(), std::format("writing {}", key)));
+
+  // Required: version and size; the rest helps readers size their reads.
+  nlohmann::json last{{"version", snapshot.version()},
+                      {"size", written->actions},
+                      {"sizeInBytes", written->bytes},
+                      {"numOfAddFiles", written->add_files}};
+  return backend.put_text(log_prefix(table) + "_last_checkpoint", last.dump(), PutMode::overwrite);
+}
+
+}  // namespace lake::delta

@@ -1,0 +1,172 @@
+#include "delta/data_file_reader.hpp"
+
+#include <arrow/array/util.h>
+#include <arrow/table.h>
+#include <parquet/arrow/schema.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+#include <parquet/properties.h>
+
+#include <algorithm>
+#include <format>
+
+#include "delta/compute.hpp"
+#include "delta/conform.hpp"
+#include "delta/partition_values.hpp"
+#include "delta/scan.hpp"
+#include "lake/arrow/convert.hpp"
+#include "lake/storage/arrow_io.hpp"
+
+namespace lake::delta {
+namespace {
+
+void collect_leaf_columns(const parquet::arrow::SchemaField& field, std::vector<int>& out) {
+  if (field.is_leaf()) out.push_back(field.column_index);
+  for (const auto& child : field.children) collect_leaf_columns(child, out);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, const TableLayout& layout,
+                                                             const Add& file, const std::vector<std::string>& columns,
+                                                             std::int64_t batch_rows) {
+  if (auto ready = ensure_compute_initialized(); !ready) return std::unexpected(ready.error());
+  auto key = layout.key_of(file.path);
+  if (!key) return std::unexpected(key.error());
+  auto input = open_arrow_input(backend, *key);
+  if (!input) return std::unexpected(input.error().with_context(std::format("data file '{}'", file.path)));
+
+  std::unique_ptr<DataFileReader> self(new DataFileReader());
+  self->path_ = file.path;
+  self->batch_rows_ = std::max<std::int64_t>(1, batch_rows);
+  auto arrow_error = [&](const arrow::Status& status) {
+    return fail(lake::detail::from_arrow_status(status, std::format("reading data file '{}'", file.path)));
+  };
+
+  parquet::ArrowReaderProperties properties;
+  properties.set_batch_size(self->batch_rows_);
+  properties.set_use_threads(false);
+  // Fetch each row group's column chunks in few coalesced ranged reads.
+  properties.set_pre_buffer(true);
+  // Spark and older writers store timestamps as INT96; nanoseconds would
+  // overflow for dates Spark accepts, and the table holds microseconds.
+  properties.set_coerce_int96_timestamp_unit(arrow::TimeUnit::MICRO);
+  parquet::arrow::FileReaderBuilder builder;
+  if (auto status = builder.Open(*input); !status.ok()) return arrow_error(status);
+  builder.properties(properties);
+  auto reader = builder.Build();
+  if (!reader.ok()) return arrow_error(reader.status());
+  self->reader_ = std::move(*reader);
+  std::shared_ptr<arrow::Schema> file_schema;
+  if (auto status = self->reader_->GetSchema(&file_schema); !status.ok()) return arrow_error(status);
+
+  arrow::FieldVector fields;
+  for (const auto& name : columns) {
+    auto field = layout.arrow_schema->GetFieldByName(name);
+    if (!field)
+      return fail(ErrorCode::schema_mismatch,
+                  std::format("the table has no column '{}'; it has columns: {}", name,
+                              lake::detail::column_list(*layout.arrow_schema)));
+    fields.push_back(field);
+    Source source;
+    if (std::ranges::contains(layout.partition_columns, name)) {
+      // The log's value is the truth, even if the file also stores the column.
+      auto value = file.partition_values.find(name);
+      auto scalar = parse_partition_value(value == file.partition_values.end() ? std::nullopt : value->second,
+                                          field->type(), name);
+      if (!scalar) return std::unexpected(scalar.error().with_context(std::format("data file '{}'", file.path)));
+      if (!(*scalar)->is_valid && !field->nullable())
+        return fail(ErrorCode::schema_mismatch,
+                    std::format("data file '{}' has a NULL value for the non-nullable partition column '{}'",
+                                file.path, name));
+      source.constant = std::move(*scalar);
+    } else if (int index = file_schema->GetFieldIndex(name); index >= 0) {
+      source.file_column = name;
+      collect_leaf_columns(self->reader_->manifest().schema_fields[static_cast<std::size_t>(index)],
+                           self->leaf_columns_);
+    } else {
+      if (!field->nullable())
+        return fail(ErrorCode::schema_mismatch,
+                    std::format("data file '{}' lacks column '{}', which is not nullable", file.path, name));
+      source.constant = arrow::MakeNullScalar(field->type());
+    }
+    self->sources_.push_back(std::move(source));
+  }
+  std::ranges::sort(self->leaf_columns_);
+  self->schema_ = arrow::schema(std::move(fields));
+  return self;
+}
+
+Status DataFileReader::start_row_group() {
+  const int index = next_row_group_++;
+  if (leaf_columns_.empty()) {
+    rows_left_without_columns_ = reader_->parquet_reader()->metadata()->RowGroup(index)->num_rows();
+    return {};
+  }
+  auto row_group = reader_->GetRecordBatchReader({index}, leaf_columns_);
+  if (!row_group.ok())
+    return fail(lake::detail::from_arrow_status(row_group.status(), std::format("reading data file '{}'", path_)));
+  row_group_ = std::move(*row_group);
+  return {};
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::next() {
+  while (true) {
+    if (row_group_) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      if (auto status = row_group_->ReadNext(&batch); !status.ok())
+        return fail(lake::detail::from_arrow_status(status, std::format("reading data file '{}'", path_)));
+      if (batch) return assemble(batch.get(), batch->num_rows());
+      row_group_.reset();
+    } else if (rows_left_without_columns_ > 0) {
+      std::int64_t rows = std::min(rows_left_without_columns_, batch_rows_);
+      rows_left_without_columns_ -= rows;
+      return assemble(nullptr, rows);
+    }
+    if (next_row_group_ >= reader_->num_row_groups()) return nullptr;
+    if (auto started = start_row_group(); !started) return std::unexpected(started.error());
+  }
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::assemble(const arrow::RecordBatch* from_file,
+                                                                     std::int64_t rows) {
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  columns.reserve(sources_.size());
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    const Source& source = sources_[i];
+    const auto& field = *schema_->field(static_cast<int>(i));
+    if (source.constant) {
+      auto constant = arrow::MakeArrayFromScalar(*source.constant, rows);
+      if (!constant.ok())
+        return fail(lake::detail::from_arrow_status(constant.status(), std::format("column '{}'", field.name())));
+      columns.push_back(std::move(*constant));
+      continue;
+    }
+    auto column = from_file->GetColumnByName(source.file_column);
+    if (!column) return fail(ErrorCode::internal, std::format("data file '{}': column '{}' was not read", path_,
+                                                              field.name()));
+    auto conformed = conform_file_column(column, field, path_);
+    if (!conformed) return std::unexpected(conformed.error());
+    columns.push_back(std::move(*conformed));
+  }
+  return arrow::RecordBatch::Make(schema_, rows, std::move(columns));
+}
+
+Result<std::shared_ptr<arrow::Table>> read_data_file(Backend& backend, const TableLayout& layout, const Add& file) {
+  std::vector<std::string> columns;
+  for (const auto& field : layout.arrow_schema->fields()) columns.push_back(field->name());
+  auto reader = DataFileReader::open(backend, layout, file, columns, std::int64_t{64} * 1024);
+  if (!reader) return std::unexpected(reader.error());
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  while (true) {
+    auto batch = (*reader)->next();
+    if (!batch) return std::unexpected(batch.error());
+    if (!*batch) break;
+    batches.push_back(std::move(*batch));
+  }
+  auto table = arrow::Table::FromRecordBatches((*reader)->schema(), std::move(batches));
+  if (!table.ok()) return fail(lake::detail::from_arrow_status(table.status(), "assembling a data file's rows"));
+  return std::move(*table);
+}
+
+}  // namespace lake::delta

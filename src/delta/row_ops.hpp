@@ -1,0 +1,45 @@
+// Row-level operations the copy-on-write paths (delete, update, merge) and
+// optimize share: evaluating predicates and assignments on a batch,
+// bringing foreign batches into the table's schema, and encoding key
+// columns for matching. Internal to the Delta implementation.
+#pragma once
+
+#include <arrow/compute/expression.h>
+#include <arrow/record_batch.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lake/error.hpp"
+
+namespace lake::delta {
+
+// A value expression (an update's assignment) bound to `schema`; an
+// unknown column or a type mismatch is ErrorCode::schema_mismatch naming
+// it. Predicates are bound with bind_filter (filter.hpp).
+[[nodiscard]] Result<arrow::compute::Expression> bind_value(const arrow::compute::Expression& expression,
+                                                         const arrow::Schema& schema);
+
+// Per row: does the (bound) predicate hold? NULL counts as false.
+[[nodiscard]] Result<std::shared_ptr<arrow::BooleanArray>> evaluate_mask(const arrow::RecordBatch& rows,
+                                                                         const arrow::compute::Expression& bound);
+[[nodiscard]] std::int64_t count_true(const arrow::BooleanArray& mask);
+
+// The rows where mask is true (keep = true) or false (keep = false).
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> select_rows(const std::shared_ptr<arrow::RecordBatch>& rows,
+                                                                      const arrow::BooleanArray& mask, bool keep);
+
+// `rows` with each assigned column replaced, on the rows where mask is
+// true, by its (bound) expression's value cast to the column's type.
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> assign_columns(
+    const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& mask,
+    const std::vector<std::pair<int, arrow::compute::Expression>>& assignments);
+
+// A byte string per row identifying its values in `columns` (equal values
+// give equal strings), or nullopt when one of them is NULL.
+[[nodiscard]] Result<std::vector<std::optional<std::string>>> encode_keys(const arrow::RecordBatch& rows,
+                                                                         const std::vector<int>& columns);
+
+}  // namespace lake::delta

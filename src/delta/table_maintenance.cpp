@@ -1,0 +1,312 @@
+// Table maintenance: optimize (compaction, optionally clustering rows by a
+// Z-order curve or a sort), vacuum (deleting files no version inside the
+// retention window references) and table statistics.
+#include <arrow/compute/api.h>
+#include <arrow/table.h>
+
+#include <algorithm>
+#include <bit>
+#include <format>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "delta/log_replay.hpp"
+#include "delta/conform.hpp"
+#include "delta/filter.hpp"
+#include "delta/row_ops.hpp"
+#include "delta/scan.hpp"
+#include "delta/table_properties.hpp"
+#include "delta/table_writer.hpp"
+#include "lake/arrow/convert.hpp"
+
+namespace lake::delta {
+namespace {
+
+namespace cp = arrow::compute;
+
+// Marks files an optimize clustered, so running it again leaves a
+// partition alone while its files still carry the same clustering.
+constexpr std::string_view kClusteredTag = "lake.clusteredBy";
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) items.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+Error arrow_error(const arrow::Status& status, std::string_view context) {
+  return lake::detail::from_arrow_status(status, context);
+}
+
+// Row order along a Z-order curve over `columns`: each column's values are
+// replaced by their rank (so any ordered type works and skewed values
+// spread evenly), scaled to the same number of bits, and the bits are
+// interleaved; sorting by the result keeps rows close in every column
+// close in the file, which is what makes min/max stats skip files.
+Result<std::shared_ptr<arrow::Array>> zorder_indices(const arrow::Table& rows, const std::vector<int>& columns) {
+  const auto n = static_cast<std::size_t>(rows.num_rows());
+  const int bits = std::min(64 / static_cast<int>(columns.size()), 32);
+  std::vector<std::uint64_t> z(n, 0);
+  std::vector<std::vector<std::uint64_t>> scaled;
+  for (int c : columns) {
+    auto order = cp::SortIndices(*rows.column(c));
+    if (!order.ok()) return fail(arrow_error(order.status(), "z-ordering"));
+    const auto& indices = static_cast<const arrow::UInt64Array&>(**order);
+    std::vector<std::uint64_t> rank(n);
+    const std::uint64_t top = (bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const long double r = n > 1 ? static_cast<long double>(i) * static_cast<long double>(top) /
+                                          static_cast<long double>(n - 1)
+                                    : 0.0L;
+      rank[indices.Value(static_cast<std::int64_t>(i))] = static_cast<std::uint64_t>(r);
+    }
+    scaled.push_back(std::move(rank));
+  }
+  for (std::size_t row = 0; row < n; ++row) {
+    std::uint64_t value = 0;
+    for (int b = bits - 1; b >= 0; --b)
+      for (const auto& column : scaled) value = (value << 1) | ((column[row] >> b) & 1U);
+    z[row] = value;
+  }
+  std::vector<std::uint64_t> order(n);
+  std::iota(order.begin(), order.end(), std::uint64_t{0});
+  std::ranges::stable_sort(order, [&](std::uint64_t a, std::uint64_t b) { return z[a] < z[b]; });
+  arrow::UInt64Builder builder;
+  if (auto st = builder.AppendValues(order); !st.ok()) return fail(arrow_error(st, "z-ordering"));
+  std::shared_ptr<arrow::Array> out;
+  if (auto st = builder.Finish(&out); !st.ok()) return fail(arrow_error(st, "z-ordering"));
+  return out;
+}
+
+Result<std::shared_ptr<arrow::Array>> sort_indices(const std::shared_ptr<arrow::Table>& rows,
+                                                   const std::vector<std::string>& columns) {
+  std::vector<cp::SortKey> keys;
+  for (const auto& c : columns) keys.emplace_back(c, cp::SortOrder::Ascending);
+  auto order = cp::SortIndices(arrow::Datum(rows), cp::SortOptions(keys));
+  if (!order.ok()) return fail(arrow_error(order.status(), "sorting"));
+  return *order;
+}
+
+}  // namespace
+
+Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
+  if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
+  TableWriter writer(*this);
+  auto layout = writer.layout();
+  if (!layout) return std::unexpected(layout.error());
+  const arrow::Schema& schema = *layout->arrow_schema;
+  if (!options.zorder_by.empty() && !options.sort_by.empty())
+    return fail(ErrorCode::invalid_argument, "optimize: give zorder_by or sort_by, not both");
+  std::vector<std::string> zorder = options.zorder_by;
+  if (zorder.empty() && options.sort_by.empty()) {
+    if (auto it = snapshot_.metadata().configuration.find("lake.clusterBy");
+        it != snapshot_.metadata().configuration.end())
+      zorder = split_list(it->second);
+  }
+  const auto& cluster_columns = zorder.empty() ? options.sort_by : zorder;
+  std::vector<int> cluster_indexes;
+  for (const auto& column : cluster_columns) {
+    int i = schema.GetFieldIndex(column);
+    if (i < 0)
+      return fail(ErrorCode::schema_mismatch, std::format("optimize: column '{}' is not in the table", column));
+    if (std::ranges::find(layout->partition_columns, column) != layout->partition_columns.end())
+      return fail(ErrorCode::invalid_argument,
+                  std::format("optimize: '{}' is a partition column; every file already holds one value of it",
+                              column));
+    if (schema.field(i)->type()->num_fields() > 0)
+      return fail(ErrorCode::invalid_argument,
+                  std::format("optimize: column '{}' is nested and cannot be clustered on", column));
+    cluster_indexes.push_back(i);
+  }
+  const std::string cluster_tag =
+      cluster_columns.empty() ? std::string() : (zorder.empty() ? "sort:" : "zorder:") + join(cluster_columns);
+
+  // The where-clause selects partitions: it may name partition columns only.
+  std::optional<Predicate> where = options.where;
+  if (where) {
+    arrow::FieldVector partition_fields;
+    for (const auto& column : layout->partition_columns) partition_fields.push_back(schema.GetFieldByName(column));
+    if (auto bound = bind_filter(*where, arrow::Schema(partition_fields)); !bound)
+      return fail(ErrorCode::invalid_argument,
+                  std::format("optimize: the where-clause may only use partition columns: {}", bound.error().message()));
+  }
+  std::vector<Add> live;
+  for (const auto& [path, add] : snapshot_.files()) live.push_back(add);
+  auto selected = prune_files(*layout, live, where);
+  if (!selected) return std::unexpected(selected.error());
+
+  const auto file_options = writer.file_options(options.target_file_bytes);
+  std::map<PartitionValues, std::vector<Add>> partitions;
+  for (auto& file : *selected) partitions[file.partition_values].push_back(std::move(file));
+
+  OptimizeReport report;
+  PendingCommit pending{.operation = "OPTIMIZE",
+                        .parameters = {{"predicate", nlohmann::json::array({where ? where->ToString() : ""}).dump()},
+                                       {"zOrderBy", nlohmann::json(zorder).dump()},
+                                       {"sortBy", nlohmann::json(options.sort_by).dump()}}};
+  std::vector<Add> written;
+  for (auto& [values, files] : partitions) {
+    std::vector<Add> inputs;
+    if (cluster_tag.empty()) {
+      for (const auto& file : files)
+        if (file.size < file_options.target_file_bytes) inputs.push_back(file);
+      if (inputs.size() < 2) continue;
+    } else {
+      const bool clustered = std::ranges::all_of(files, [&](const Add& f) {
+        auto tag = f.tags.find(std::string(kClusteredTag));
+        return tag != f.tags.end() && tag->second == cluster_tag;
+      });
+      if (clustered) continue;
+      inputs = files;
+    }
+    std::vector<std::shared_ptr<arrow::Table>> parts;
+    for (const auto& file : inputs) {
+      auto rows = read_data_file(*backend_, *layout, file);
+      if (!rows) return writer.discard(written), std::unexpected(rows.error());
+      parts.push_back(std::move(*rows));
+    }
+    auto all = arrow::ConcatenateTables(parts);
+    if (!all.ok()) return writer.discard(written), fail(arrow_error(all.status(), "optimize"));
+    std::shared_ptr<arrow::Table> rows = *all;
+    if (!cluster_tag.empty()) {
+      auto order = zorder.empty() ? sort_indices(rows, options.sort_by) : zorder_indices(*rows, cluster_indexes);
+      if (!order) return writer.discard(written), std::unexpected(order.error());
+      auto taken = cp::Take(rows, *order);
+      if (!taken.ok()) return writer.discard(written), fail(arrow_error(taken.status(), "optimize"));
+      rows = taken->table();
+    }
+    arrow::TableBatchReader reader(*rows);
+    reader.set_chunksize(file_options.row_group_rows);
+    auto added = write_data_files(*backend_, *layout, reader, file_options);
+    if (!added) return writer.discard(written), std::unexpected(added.error());
+    for (auto& add : *added) {
+      add.data_change = false;
+      if (!cluster_tag.empty()) add.tags[std::string(kClusteredTag)] = cluster_tag;
+      report.bytes_added += add.size;
+      written.push_back(std::move(add));
+    }
+    for (const auto& file : inputs) {
+      pending.actions.emplace_back(Remove{file.path, now_ms(), false, true, file.partition_values, file.size});
+      pending.read_files.insert(file.path);
+      report.bytes_removed += file.size;
+      ++report.files_removed;
+    }
+    ++report.partitions_optimized;
+  }
+  if (report.files_removed == 0) return report;
+  for (const auto& add : written) pending.actions.emplace_back(add);
+  report.files_added = static_cast<std::int64_t>(written.size());
+  pending.metrics = {{"numRemovedFiles", report.files_removed},
+                     {"numAddedFiles", report.files_added},
+                     {"numRemovedBytes", report.bytes_removed},
+                     {"numAddedBytes", report.bytes_added}};
+  auto committed = writer.commit(std::move(pending), written, CommitResult{});
+  if (!committed) return std::unexpected(committed.error());
+  report.version = committed->version;
+  return report;
+}
+
+Result<VacuumReport> Table::vacuum(VacuumOptions options) {
+  auto table_retention = deleted_file_retention(snapshot_.metadata());
+  if (!table_retention) return std::unexpected(table_retention.error());
+  const auto retention = options.retention.value_or(*table_retention);
+  if (retention < *table_retention && !options.allow_short_retention)
+    return fail(ErrorCode::invalid_argument,
+                std::format("vacuum: a retention of {} is shorter than the table's "
+                            "delta.deletedFileRetentionDuration ({}); readers of older versions could lose files. "
+                            "Set allow_short_retention to do it anyway",
+                            retention, *table_retention));
+  if (retention.count() < 0) return fail(ErrorCode::invalid_argument, "vacuum: the retention is negative");
+  // Work on the latest version: a stale handle must not delete files a
+  // newer version references.
+  if (auto refreshed = refresh(); !refreshed) return std::unexpected(refreshed.error());
+  auto layout = layout_of(root_, snapshot_);
+  if (!layout) return std::unexpected(layout.error());
+
+  const timestamp cutoff = now() - std::chrono::duration_cast<std::chrono::microseconds>(retention);
+  const std::int64_t cutoff_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch()).count();
+  std::set<std::string> keep;
+  for (const auto& [path, add] : snapshot_.files()) {
+    auto key = layout->key_of(path);
+    if (!key) return std::unexpected(key.error());
+    keep.insert(*key);
+  }
+  // Files removed inside the window are still referenced by the versions
+  // time travel may open.
+  for (const auto& [path, remove] : snapshot_.tombstones()) {
+    if (remove.deletion_timestamp && *remove.deletion_timestamp < cutoff_ms) continue;
+    auto key = layout->key_of(path);
+    if (!key) return std::unexpected(key.error());
+    keep.insert(*key);
+  }
+
+  const std::string prefix = root_.empty() ? std::string() : root_ + "/";
+  auto objects = backend_->list(prefix);
+  if (!objects) return std::unexpected(objects.error());
+  VacuumReport report;
+  report.dry_run = options.dry_run;
+  for (const auto& object : *objects) {
+    std::string_view relative = std::string_view(object.key).substr(prefix.size());
+    // The log, and anything hidden (names starting with '_' or '.', such as
+    // staging areas) in any directory, belong to others.
+    bool hidden = false;
+    for (std::size_t start = 0; start < relative.size();) {
+      auto end = relative.find('/', start);
+      std::string_view segment = relative.substr(start, end == std::string_view::npos ? end : end - start);
+      if (segment.starts_with('_') || segment.starts_with('.')) {
+        // A partition directory may start with '_' when its column does.
+        if (segment.find('=') == std::string_view::npos) hidden = true;
+      }
+      if (end == std::string_view::npos) break;
+      start = end + 1;
+    }
+    if (hidden || keep.contains(object.key)) continue;
+    // Newer files may belong to a write that has not committed yet.
+    if (object.modified > cutoff) continue;
+    report.files.push_back(object.key);
+    report.bytes += object.size;
+  }
+  if (options.dry_run) return report;
+  for (const auto& key : report.files)
+    if (auto removed = backend_->remove(key); !removed)
+      return std::unexpected(removed.error().with_context("vacuum"));
+  return report;
+}
+
+Result<TableStats> Table::stats() const {
+  auto listing = list_log(*backend_, root_);
+  if (!listing) return std::unexpected(listing.error());
+  TableStats stats;
+  stats.version = snapshot_.version();
+  stats.rows = snapshot_.num_records();
+  stats.files = static_cast<std::int64_t>(snapshot_.files().size());
+  stats.bytes = snapshot_.total_bytes();
+  stats.versions = static_cast<std::int64_t>(listing->commits.size());
+  stats.oldest_version = listing->commits.empty() ? snapshot_.version() : listing->commits.front().version;
+  stats.last_commit = snapshot_.committed_at();
+  stats.partition_columns = snapshot_.partition_columns();
+  return stats;
+}
+
+}  // namespace lake::delta

@@ -1,0 +1,21 @@
+// Reading the table properties (metaData.configuration) lake-orm acts on.
+// Internal to the Delta implementation.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+#include "lake/delta/actions.hpp"
+#include "lake/error.hpp"
+
+namespace lake::delta {
+
+// A Spark interval property ("interval 7 days", "interval 1 week",
+// "interval 168 hours", "interval 30 minutes"; plural optional).
+[[nodiscard]] Result<std::chrono::milliseconds> parse_interval(std::string_view text);
+
+// delta.deletedFileRetentionDuration (default one week): how long removed
+// files stay for time travel and readers still on older versions.
+[[nodiscard]] Result<std::chrono::milliseconds> deleted_file_retention(const Metadata& metadata);
+
+}  // namespace lake::delta

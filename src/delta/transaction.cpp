@@ -1,0 +1,231 @@
+// The optimistic commit loop and the WriteSerializable conflict rules.
+#include "delta/transaction.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <format>
+#include <span>
+
+#include <nlohmann/json.hpp>
+
+#include "delta/log_replay.hpp"
+#include "delta/scan.hpp"
+#include "delta/schema_json.hpp"
+#include "lake/delta/table.hpp"
+#include "lake/ingest_id.hpp"
+
+namespace lake::delta {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kEngineInfo = "lake-orm/0.1.0";
+
+std::string_view kind_name(ConflictDetail::Kind kind) {
+  switch (kind) {
+    case ConflictDetail::Kind::concurrent_delete_read: return "a concurrent commit removed a file this write read";
+    case ConflictDetail::Kind::concurrent_delete_delete: return "a concurrent commit removed a file this write removes";
+    case ConflictDetail::Kind::concurrent_append:
+      return "a concurrent commit added rows this write's predicate covers";
+    case ConflictDetail::Kind::metadata_changed: return "a concurrent commit changed the table's metadata";
+    case ConflictDetail::Kind::protocol_changed: return "a concurrent commit changed the table's protocol";
+    case ConflictDetail::Kind::concurrent_transaction:
+      return "a concurrent commit recorded a transaction for the same application id";
+    case ConflictDetail::Kind::too_many_attempts: return "gave up after losing the commit race repeatedly";
+  }
+  return "conflict";
+}
+
+std::unexpected<Error> conflict(ConflictDetail::Kind kind, std::int64_t version, std::vector<std::string> files,
+                                std::int64_t read_version) {
+  std::string message = std::format("{} (read version {}, winning version {})", kind_name(kind), read_version, version);
+  if (!files.empty()) message += std::format(", e.g. '{}'", files.front());
+  return fail(ErrorCode::conflict, std::move(message),
+              std::make_shared<ConflictDetail>(kind, version, std::move(files)));
+}
+
+std::string commit_info_json(const PendingCommit& pending, std::int64_t read_version) {
+  json parameters = json::object();
+  for (const auto& [k, v] : pending.parameters) parameters[k] = v;
+  json metrics = json::object();
+  // Spark writes operation metrics as strings; readers expect that.
+  for (const auto& [k, v] : pending.metrics) metrics[k] = std::to_string(v);
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  json info = {
+      {"timestamp", now_ms.count()},
+      {"operation", pending.operation},
+      {"operationParameters", parameters},
+      {"readVersion", read_version},
+      {"isolationLevel", "WriteSerializable"},
+      {"isBlindAppend", pending.blind_append},
+      {"operationMetrics", metrics},
+      {"engineInfo", kEngineInfo},
+      {"txnId", IngestId::generate().to_string()},
+  };
+  if (pending.user_metadata) info["userMetadata"] = *pending.user_metadata;
+  return info.dump();
+}
+
+bool winner_is_blind_append(const std::vector<Action>& actions) {
+  for (const auto& action : actions) {
+    if (const auto* info = std::get_if<CommitInfo>(&action)) {
+      auto doc = json::parse(info->json, nullptr, false);
+      return doc.is_object() && doc.value("isBlindAppend", false);
+    }
+  }
+  // Without commitInfo we cannot know what the winner read: assume the worst.
+  return false;
+}
+
+// True when `after` only appends nullable columns to `before` and keeps
+// the partitioning: files written under `before` are valid under `after`,
+// so a blind append written against `before` may still commit.
+bool only_adds_nullable_columns(const Snapshot& before, const Metadata& after) {
+  if (after.partition_columns != before.metadata().partition_columns) return false;
+  auto columns = parse_schema_string(after.schema_string);
+  if (!columns || columns->size() < before.columns().size()) return false;
+  for (std::size_t i = 0; i < columns->size(); ++i) {
+    const Field& now = (*columns)[i];
+    if (i >= before.columns().size()) {
+      if (!now.nullable) return false;
+      continue;
+    }
+    const Field& was = before.columns()[i];
+    if (now.column != was.column || !(now.type == was.type) || now.nullable != was.nullable) return false;
+  }
+  return true;
+}
+
+// Checks one winning commit against the pending one. `current` is the
+// snapshot the winner applies to (for the table layout).
+Status check_winner(const PendingCommit& pending, const Snapshot& read, const Snapshot& current,
+                    std::int64_t winner_version, const std::vector<Action>& winner,
+                    const std::set<std::string>& our_removes) {
+  const bool winner_blind = winner_is_blind_append(winner);
+  std::vector<std::string> read_removed, both_removed, appended;
+  for (const auto& action : winner) {
+    if (std::holds_alternative<Protocol>(action))
+      return conflict(ConflictDetail::Kind::protocol_changed, winner_version, {}, read.version());
+    if (const auto* metadata = std::get_if<Metadata>(&action)) {
+      if (!(pending.blind_append && only_adds_nullable_columns(current, *metadata)))
+        return conflict(ConflictDetail::Kind::metadata_changed, winner_version, {}, read.version());
+    }
+    if (const auto* txn = std::get_if<Txn>(&action); txn && pending.txn && txn->app_id == pending.txn->app_id &&
+                                                      txn->version < pending.txn->version) {
+      // A later or equal version makes ours a duplicate (handled by the
+      // caller); an earlier one means two writers share an application id.
+      return conflict(ConflictDetail::Kind::concurrent_transaction, winner_version, {}, read.version());
+    }
+    if (const auto* remove = std::get_if<Remove>(&action)) {
+      if (pending.read_files.contains(remove->path)) read_removed.push_back(remove->path);
+      if (our_removes.contains(remove->path)) both_removed.push_back(remove->path);
+    }
+  }
+  if (!both_removed.empty())
+    return conflict(ConflictDetail::Kind::concurrent_delete_delete, winner_version, std::move(both_removed),
+                    read.version());
+  if (!read_removed.empty())
+    return conflict(ConflictDetail::Kind::concurrent_delete_read, winner_version, std::move(read_removed),
+                    read.version());
+  // WriteSerializable: rows appended blindly by others may be ordered after
+  // us; rows a non-blind winner produced (an update, a merge) must not be
+  // in what we read.
+  if (pending.read_predicate && !winner_blind) {
+    auto layout = layout_of(std::string(), current);
+    if (!layout) return std::unexpected(layout.error());
+    for (const auto& action : winner) {
+      const auto* add = std::get_if<Add>(&action);
+      if (add == nullptr || !add->data_change) continue;
+      auto match = may_match(*layout, *add, *pending.read_predicate);
+      if (!match) return std::unexpected(match.error());
+      if (*match) appended.push_back(add->path);
+    }
+    if (!appended.empty())
+      return conflict(ConflictDetail::Kind::concurrent_append, winner_version, std::move(appended), read.version());
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string ConflictDetail::describe() const {
+  std::string text = std::format("{} at version {}", kind_name(kind_), winning_version_);
+  for (std::size_t i = 0; i < files_.size() && i < 5; ++i) text += (i == 0 ? ": " : ", ") + files_[i];
+  if (files_.size() > 5) text += std::format(" and {} more", files_.size() - 5);
+  return text;
+}
+
+Result<Snapshot> catch_up(Backend& backend, const std::string& root, const Snapshot& from) {
+  auto listing = list_log(backend, root);
+  if (!listing) return std::unexpected(listing.error());
+  Snapshot current = from;
+  LogReplay replay;
+  for (const auto& commit : listing->commits) {
+    if (commit.version <= current.version()) continue;
+    if (commit.version != current.version() + 1)
+      return fail(ErrorCode::not_found, std::format("table '{}': log entry {} is missing (found {} next)", root,
+                                                    current.version() + 1, commit.version));
+    if (auto applied = replay.apply_commit(current, backend, commit); !applied)
+      return std::unexpected(applied.error());
+  }
+  return current;
+}
+
+Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Snapshot& read, PendingCommit pending,
+                             const CommitPolicy& policy) {
+  std::set<std::string> our_removes;
+  for (const auto& action : pending.actions)
+    if (const auto* remove = std::get_if<Remove>(&action)) our_removes.insert(remove->path);
+
+  Snapshot current = read;
+  LogReplay replay;
+  for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
+    if (pending.txn) {
+      if (auto applied = current.app_version(pending.txn->app_id); applied && *applied >= pending.txn->version)
+        return CommitOutcome{false, current.version(), attempt, std::move(current)};
+    }
+    const std::int64_t version = current.version() + 1;
+    std::vector<Action> actions;
+    actions.reserve(pending.actions.size() + 2);
+    actions.emplace_back(CommitInfo{commit_info_json(pending, read.version())});
+    if (pending.txn) actions.emplace_back(*pending.txn);
+    actions.insert(actions.end(), pending.actions.begin(), pending.actions.end());
+    const std::string text = to_commit_text(actions);
+    const std::string key = commit_key(root, version);
+    auto put = backend.put(key, std::as_bytes(std::span(text)), PutMode::create);
+    if (put) {
+      auto info = backend.head(key);
+      if (!info) return std::unexpected(info.error().with_context("reading back the commit just written"));
+      if (auto applied = replay.apply_actions(current, CommitFile{version, *info}, std::move(actions)); !applied)
+        return std::unexpected(applied.error());
+      return CommitOutcome{true, version, attempt, std::move(current)};
+    }
+    if (put.error().code() != ErrorCode::already_exists)
+      return std::unexpected(put.error().with_context(std::format("committing version {}", version)));
+
+    // Lost the race: check every winner since our last look, then retry
+    // on top of them.
+    auto listing = list_log(backend, root);
+    if (!listing) return std::unexpected(listing.error());
+    for (const auto& winner : listing->commits) {
+      if (winner.version <= current.version()) continue;
+      if (winner.version != current.version() + 1)
+        return fail(ErrorCode::not_found, std::format("table '{}': log entry {} is missing (found {} next)", root,
+                                                      current.version() + 1, winner.version));
+      auto winner_text = backend.get_text(winner.object.key);
+      if (!winner_text) return std::unexpected(winner_text.error());
+      auto winner_actions = parse_commit_text(*winner_text, winner.object.key);
+      if (!winner_actions) return std::unexpected(winner_actions.error());
+      if (auto ok = check_winner(pending, read, current, winner.version, *winner_actions, our_removes); !ok)
+        return std::unexpected(ok.error());
+      if (auto applied = replay.apply_actions(current, winner, std::move(*winner_actions)); !applied)
+        return std::unexpected(applied.error());
+    }
+    if (auto writable = current.check_writable(!our_removes.empty()); !writable)
+      return std::unexpected(writable.error());
+  }
+  return conflict(ConflictDetail::Kind::too_many_attempts, current.version(), {}, read.version());
+}
+
+}  // namespace lake::delta

@@ -1,0 +1,65 @@
+// Optimistic commits (PROTOCOL.md "Optimistic Concurrency Control"): a
+// commit is the exclusive creation of the next log entry; losing that race
+// means reading the winners, checking them against what this transaction
+// read and wrote, and trying the next version. Internal to the Delta
+// implementation.
+#pragma once
+
+#include <arrow/compute/expression.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lake/delta/actions.hpp"
+#include "lake/delta/snapshot.hpp"
+#include "lake/storage/backend.hpp"
+
+namespace lake::delta {
+
+// What one write wants to commit, and what it depended on.
+struct PendingCommit {
+  std::string operation{};                        // commitInfo.operation: "WRITE", "DELETE", ...
+  std::map<std::string, std::string> parameters{};  // commitInfo.operationParameters
+  std::map<std::string, std::int64_t> metrics{};  // commitInfo.operationMetrics
+  std::optional<std::string> user_metadata{};
+  std::vector<Action> actions{};  // without commitInfo (added at commit time)
+  // True when the commit only adds files and read nothing: it commutes with
+  // every other commit except metadata and protocol changes.
+  bool blind_append = false;
+  // Files whose content this transaction's outcome depends on (it read
+  // them and found rows to change). A winner removing one is a conflict.
+  std::set<std::string> read_files{};
+  // The rows this transaction read: a winner that is not a blind append and
+  // added a file that may hold such rows is a conflict. Unset: no predicate
+  // (the transaction read no rows).
+  std::optional<arrow::compute::Expression> read_predicate{};
+  // The application transaction this commit records (idempotent writes).
+  std::optional<Txn> txn{};
+};
+
+struct CommitOutcome {
+  bool committed = false;  // false: the txn version was already applied by a winner
+  std::int64_t version = -1;
+  int attempts = 0;
+  Snapshot snapshot;  // the table after the commit (or after the winners)
+};
+
+struct CommitPolicy {
+  int max_attempts = 16;
+};
+
+// Commits `pending` on top of `read`. The returned snapshot includes every
+// commit between `read` and ours. Errors: ErrorCode::conflict with a
+// ConflictDetail when a winner conflicts or attempts run out; anything the
+// backend reports.
+[[nodiscard]] Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Snapshot& read,
+                                           PendingCommit pending, const CommitPolicy& policy);
+
+// The commits after `from` up to the latest, applied to a copy of it.
+[[nodiscard]] Result<Snapshot> catch_up(Backend& backend, const std::string& root, const Snapshot& from);
+
+}  // namespace lake::delta

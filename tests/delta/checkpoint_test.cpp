@@ -1,0 +1,439 @@
+// Checkpoint writing: a checkpoint written from a snapshot rebuilds the same
+// snapshot on its own (the commits it covers deleted) and with later
+// commits on top, on the memory and file backends; tombstone and txn
+// expiry; _last_checkpoint; features that must not be checkpointed.
+#include <gtest/gtest.h>
+
+#include <arrow/array.h>
+#include <arrow/table.h>
+#include <parquet/arrow/reader.h>
+
+#include <filesystem>
+#include <format>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include <lake/delta/actions.hpp>
+#include <lake/delta/snapshot.hpp>
+#include <lake/storage/arrow_io.hpp>
+
+#include "delta/checkpoint_writer.hpp"
+#include "delta/log_replay.hpp"
+
+namespace lake::delta {
+// Failure messages show actions as their log JSON.
+void PrintTo(const Add& a, std::ostream* os) { *os << to_json_line(a) << (a.has_deletion_vector ? " +DV" : ""); }
+void PrintTo(const Remove& r, std::ostream* os) {
+  *os << to_json_line(r) << " partitionValues=" << r.partition_values.size();
+}
+void PrintTo(const Txn& t, std::ostream* os) { *os << to_json_line(t); }
+void PrintTo(const Metadata& m, std::ostream* os) { *os << to_json_line(m); }
+void PrintTo(const Protocol& p, std::ostream* os) { *os << to_json_line(p); }
+}  // namespace lake::delta
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace lake;
+using namespace lake::delta;
+using namespace std::chrono_literals;
+
+// "Now" for every checkpoint here, and log timestamps relative to it.
+const timestamp kNow = timestamp(std::chrono::sys_days(std::chrono::year(2026) / 11 / 21)) + 9h;
+std::int64_t ms_before_now(std::chrono::milliseconds ago) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(kNow.time_since_epoch() - ago).count();
+}
+
+constexpr std::string_view kSchema =
+    R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":false,"metadata":{}},)"
+    R"({"name":"country","type":"string","nullable":true,"metadata":{}}]})";
+
+Metadata table_metadata(std::map<std::string, std::string> configuration = {}) {
+  return Metadata{"8d2c61a4-0f5e-4c1e-9d3a-3f1b2a9c7e11", "events", "checkpoint test", std::string(kSchema),
+                  {"country"}, std::move(configuration), 1700000000000};
+}
+
+Add add(std::string path, std::optional<std::string> country, std::optional<std::int64_t> records = std::nullopt) {
+  Add a;
+  a.path = std::move(path);
+  a.partition_values = {{"country", std::move(country)}};
+  a.size = 1000 + static_cast<std::int64_t>(a.path.size());
+  a.modification_time = ms_before_now(48h);
+  if (records) a.stats = std::format(R"({{"numRecords":{},"minValues":{{"id":1}},"nullCount":{{"id":0}}}})", *records);
+  return a;
+}
+
+Remove removal(const Add& file, std::optional<std::int64_t> deleted_at) {
+  return Remove{file.path, deleted_at, true, true, file.partition_values, file.size};
+}
+
+// A snapshot's state the way a checkpoint must restate it: data_change is
+// not part of a table's state (checkpoints write false).
+struct TableState {
+  Protocol protocol;
+  Metadata metadata;
+  std::map<std::string, Add> files;
+  std::map<std::string, Remove> tombstones;
+  std::map<std::string, Txn> txns;
+};
+
+TableState state_of(const Snapshot& s) {
+  TableState state{s.protocol(), s.metadata(), s.files(), s.tombstones(), s.transactions()};
+  for (auto& [path, a] : state.files) a.data_change = false;
+  for (auto& [path, r] : state.tombstones) r.data_change = false;
+  return state;
+}
+
+void expect_same_state(const TableState& actual, const TableState& expected) {
+  EXPECT_EQ(actual.protocol, expected.protocol);
+  EXPECT_EQ(actual.metadata, expected.metadata);
+  EXPECT_EQ(actual.files, expected.files);
+  EXPECT_EQ(actual.tombstones, expected.tombstones);
+  EXPECT_EQ(actual.txns, expected.txns);
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / std::format("lake-checkpoint-test-{:x}{:x}", rd(), rd());
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+enum class BackendKind { memory, file };
+void PrintTo(BackendKind kind, std::ostream* os) { *os << (kind == BackendKind::memory ? "memory" : "file"); }
+
+class CheckpointTest : public ::testing::TestWithParam<BackendKind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == BackendKind::memory) {
+      backend_ = memory_backend();
+    } else {
+      auto file = file_backend(dir_.path);
+      ASSERT_TRUE(file) << file.error().to_string();
+      backend_ = std::move(*file);
+    }
+  }
+
+  Backend& backend() { return *backend_; }
+
+  void commit(const std::string& table, std::int64_t version, const std::vector<Action>& actions) {
+    ASSERT_TRUE(backend_->put_text(commit_key(table, version), to_commit_text(actions), PutMode::create));
+  }
+
+  Result<Snapshot> snapshot(const std::string& table, std::optional<std::int64_t> version = std::nullopt) {
+    auto listing = list_log(*backend_, table);
+    if (!listing) return std::unexpected(listing.error());
+    return LogReplay{}.build(*backend_, table, *listing, version);
+  }
+
+  // Deletes the commits a checkpoint at `version` covers, so only the
+  // checkpoint can rebuild the table up to there.
+  void delete_commits_through(const std::string& table, std::int64_t version) {
+    for (std::int64_t v = 0; v <= version; ++v) ASSERT_TRUE(backend_->remove(commit_key(table, v)));
+  }
+
+  nlohmann::json last_checkpoint(const std::string& table) {
+    auto text = backend_->get_text(log_prefix(table) + "_last_checkpoint");
+    if (!text) return nullptr;
+    return nlohmann::json::parse(*text);
+  }
+
+  std::string checkpoint_key(const std::string& table, std::int64_t version) {
+    return std::format("{}{:020}.checkpoint.parquet", log_prefix(table), version);
+  }
+
+  std::shared_ptr<arrow::Table> read_checkpoint(const std::string& table, std::int64_t version) {
+    auto input = open_arrow_input(*backend_, checkpoint_key(table, version));
+    EXPECT_TRUE(input);
+    if (!input) return nullptr;
+    auto reader = parquet::arrow::OpenFile(*input, arrow::default_memory_pool());
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return nullptr;
+    auto rows = (*reader)->ReadTable();
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? *rows : nullptr;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Backend> backend_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, CheckpointTest, ::testing::Values(BackendKind::memory, BackendKind::file),
+                         [](const auto& param_info) { return param_info.param == BackendKind::memory ? "memory" : "file"; });
+
+TEST_P(CheckpointTest, RebuildsTheSnapshotFromTheCheckpointAloneAndWithLaterCommits) {
+  const std::string table = "lake/events";
+  Add us = add("country=US/part-0.parquet", "US", 10);
+  us.tags = {{"INSERTION_TIME", "1700000000000000"}, {"OPTIMIZE_TARGET_SIZE", "268435456"}};
+  Add unknown = add("country=__HIVE_DEFAULT_PARTITION__/part-1.parquet", std::nullopt);  // no stats
+  Add gb = add("country=GB/part%20two.parquet", "GB", 3);
+  Add old = add("country=FR/part-old.parquet", "FR", 5);
+  Add later = add("country=DE/part-3.parquet", "DE", 7);
+
+  commit(table, 0, {Protocol{1, 2, {}, {}}, table_metadata()});
+  commit(table, 1, {us, unknown, old, Txn{"stream-a", 1, ms_before_now(72h)}});
+  commit(table, 2, {removal(us, ms_before_now(1h)), gb, Txn{"stream-a", 2, ms_before_now(1h)},
+                    Txn{"stream-b", 5, std::nullopt}});
+  // Deleted long before the one-week default retention: expired by now.
+  commit(table, 3, {Remove{old.path, ms_before_now(24h * 30), true, false, {}, std::nullopt}});
+  commit(table, 4, {later, removal(unknown, ms_before_now(10min))});
+
+  auto reference_v3 = snapshot(table, 3);
+  ASSERT_TRUE(reference_v3) << reference_v3.error().to_string();
+  auto reference_v4 = snapshot(table, 4);
+  ASSERT_TRUE(reference_v4) << reference_v4.error().to_string();
+  ASSERT_TRUE(reference_v3->tombstones().contains(old.path));
+
+  ASSERT_TRUE(write_checkpoint(backend(), table, *reference_v3, kNow));
+  delete_commits_through(table, 3);
+
+  auto listing = list_log(backend(), table);
+  ASSERT_TRUE(listing);
+  ASSERT_EQ(listing->checkpoints.size(), 1u);
+  EXPECT_EQ(listing->checkpoints[0].version, 3);
+  ASSERT_EQ(listing->commits.size(), 1u);
+
+  TableState expected_v3 = state_of(*reference_v3);
+  expected_v3.tombstones.erase(old.path);
+  auto from_checkpoint = snapshot(table, 3);
+  ASSERT_TRUE(from_checkpoint) << from_checkpoint.error().to_string();
+  EXPECT_EQ(from_checkpoint->version(), 3);
+  expect_same_state(state_of(*from_checkpoint), expected_v3);
+  EXPECT_TRUE(from_checkpoint->tombstones().contains(us.path)) << "a fresh tombstone must be kept";
+  EXPECT_EQ(from_checkpoint->columns().size(), 2u);
+  EXPECT_EQ(from_checkpoint->num_records(), -1);  // `unknown` has no stats
+
+  TableState expected_v4 = state_of(*reference_v4);
+  expected_v4.tombstones.erase(old.path);
+  auto with_later_commit = snapshot(table);
+  ASSERT_TRUE(with_later_commit) << with_later_commit.error().to_string();
+  EXPECT_EQ(with_later_commit->version(), 4);
+  expect_same_state(state_of(*with_later_commit), expected_v4);
+  EXPECT_EQ(with_later_commit->num_records(), 10);  // gb (3) and later (7)
+
+  // At version 3: protocol, metaData, 2 txns, 2 adds (unknown, gb) and the
+  // one tombstone not expired (us).
+  auto last = last_checkpoint(table);
+  ASSERT_TRUE(last.is_object()) << last;
+  EXPECT_EQ(last["version"], 3);
+  EXPECT_EQ(last["size"], 7);
+  EXPECT_EQ(last["numOfAddFiles"], 2);
+  auto object = backend().head(checkpoint_key(table, 3));
+  ASSERT_TRUE(object);
+  EXPECT_EQ(last["sizeInBytes"], object->size);
+  EXPECT_FALSE(last.contains("parts"));
+}
+
+TEST_P(CheckpointTest, CheckpointRowsFollowTheProtocol) {
+  const std::string table = "t";
+  commit(table, 0, {Protocol{1, 2, {}, {}}, table_metadata(), add("country=US/a.parquet", "US", 1)});
+  auto s = snapshot(table);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(write_checkpoint(backend(), table, *s, kNow));
+  auto rows = read_checkpoint(table, 0);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->num_rows(), 3);
+  std::vector<std::string> columns;
+  for (const auto& field : rows->schema()->fields()) columns.push_back(field->name());
+  EXPECT_EQ(columns, (std::vector<std::string>{"txn", "add", "remove", "metaData", "protocol"}));
+  auto combined = rows->CombineChunksToBatch();
+  ASSERT_TRUE(combined.ok());
+  // One action per row.
+  for (std::int64_t row = 0; row < rows->num_rows(); ++row) {
+    int set = 0;
+    for (const auto& column : (*combined)->columns()) set += column->IsValid(row) ? 1 : 0;
+    EXPECT_EQ(set, 1) << "row " << row;
+  }
+  const auto& protocol = static_cast<const arrow::StructArray&>(*(*combined)->GetColumnByName("protocol"));
+  const auto& add_column = static_cast<const arrow::StructArray&>(*(*combined)->GetColumnByName("add"));
+  for (std::int64_t row = 0; row < rows->num_rows(); ++row) {
+    if (protocol.IsValid(row)) {
+      // Legacy protocol versions: the feature lists must be null.
+      EXPECT_TRUE(protocol.GetFieldByName("readerFeatures")->IsNull(row));
+      EXPECT_TRUE(protocol.GetFieldByName("writerFeatures")->IsNull(row));
+    }
+    if (add_column.IsValid(row)) {
+      const auto& data_change = static_cast<const arrow::BooleanArray&>(*add_column.GetFieldByName("dataChange"));
+      EXPECT_FALSE(data_change.Value(row));
+    }
+  }
+}
+
+TEST_P(CheckpointTest, EmptyTableAtVersionZero) {
+  const std::string table = "";  // the table at the backend's root
+  commit(table, 0, {Protocol{1, 2, {}, {}}, table_metadata()});
+  auto reference = snapshot(table);
+  ASSERT_TRUE(reference);
+  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
+  EXPECT_TRUE(backend().head(std::format("_delta_log/{:020}.checkpoint.parquet", 0)));
+  delete_commits_through(table, 0);
+
+  auto rebuilt = snapshot(table);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  EXPECT_EQ(rebuilt->version(), 0);
+  expect_same_state(state_of(*rebuilt), state_of(*reference));
+  EXPECT_TRUE(rebuilt->files().empty());
+  auto last = last_checkpoint(table);
+  EXPECT_EQ(last, nlohmann::json::parse(std::format(R"({{"version":0,"size":2,"sizeInBytes":{},"numOfAddFiles":0}})",
+                                                    last.value("sizeInBytes", -1))));
+}
+
+TEST_P(CheckpointTest, TableFeaturesRoundTrip) {
+  const std::string table = "t";
+  Protocol features{3, 7, {"vacuumProtocolCheck"}, {"appendOnly", "vacuumProtocolCheck"}};
+  commit(table, 0, {features, table_metadata({{"delta.appendOnly", "true"}})});
+  commit(table, 1, {add("country=US/a.parquet", "US", 4)});
+  auto reference = snapshot(table);
+  ASSERT_TRUE(reference);
+  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
+  delete_commits_through(table, 1);
+  auto rebuilt = snapshot(table);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  EXPECT_EQ(rebuilt->protocol(), features);
+  expect_same_state(state_of(*rebuilt), state_of(*reference));
+}
+
+TEST_P(CheckpointTest, TombstonesExpireAfterTheTablesRetention) {
+  const std::string table = "t";
+  // Two days, written as Spark users do; a tombstone exactly at the cutoff
+  // has expired, one a millisecond younger has not.
+  commit(table, 0, {Protocol{}, table_metadata({{"delta.deletedFileRetentionDuration", "interval 2 days"}})});
+  Add at_cutoff = add("country=US/a.parquet", "US", 1);
+  Add inside = add("country=US/b.parquet", "US", 1);
+  Add no_timestamp = add("country=US/c.parquet", "US", 1);
+  commit(table, 1, {at_cutoff, inside, no_timestamp});
+  commit(table, 2, {removal(at_cutoff, ms_before_now(48h)), removal(inside, ms_before_now(48h) + 1),
+                    Remove{no_timestamp.path, std::nullopt, true, false, {}, std::nullopt}});
+  auto reference = snapshot(table);
+  ASSERT_TRUE(reference);
+  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
+  delete_commits_through(table, 2);
+  auto rebuilt = snapshot(table);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  std::vector<std::string> kept;
+  for (const auto& [path, remove] : rebuilt->tombstones()) kept.push_back(path);
+  EXPECT_EQ(kept, std::vector<std::string>{inside.path});
+}
+
+TEST_P(CheckpointTest, TransactionsExpireOnlyWhenTheTableSaysSo) {
+  const std::string table = "t";
+  commit(table, 0,
+         {Protocol{}, table_metadata({{"delta.setTransactionRetentionDuration", "interval 1 day"}}),
+          Txn{"old", 1, ms_before_now(25h)}, Txn{"fresh", 2, ms_before_now(1h)}, Txn{"unstamped", 3, std::nullopt}});
+  auto reference = snapshot(table);
+  ASSERT_TRUE(reference);
+  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
+  delete_commits_through(table, 0);
+  auto rebuilt = snapshot(table);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  ASSERT_EQ(rebuilt->transactions().size(), 1u);
+  EXPECT_EQ(rebuilt->app_version("fresh"), 2);
+
+  // Without the property every txn is kept, however old.
+  commit("u", 0, {Protocol{}, table_metadata(), Txn{"old", 1, ms_before_now(24h * 365)}, Txn{"unstamped", 3, {}}});
+  auto forever = snapshot("u");
+  ASSERT_TRUE(forever);
+  ASSERT_TRUE(write_checkpoint(backend(), "u", *forever, kNow));
+  delete_commits_through("u", 0);
+  auto kept = snapshot("u");
+  ASSERT_TRUE(kept) << kept.error().to_string();
+  EXPECT_EQ(kept->transactions().size(), 2u);
+}
+
+TEST_P(CheckpointTest, ManyFilesSpanSeveralBatches) {
+  // More adds than one Arrow batch of the writer holds (4 Ki rows).
+  const std::string table = "t";
+  std::vector<Action> actions{Protocol{}, table_metadata()};
+  constexpr int kFiles = 5'000;
+  for (int i = 0; i < kFiles; ++i) actions.emplace_back(add(std::format("country=US/part-{:05}.parquet", i), "US", 1));
+  commit(table, 0, actions);
+  auto reference = snapshot(table);
+  ASSERT_TRUE(reference);
+  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
+  delete_commits_through(table, 0);
+  auto rebuilt = snapshot(table);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  EXPECT_EQ(rebuilt->files().size(), std::size_t{kFiles});
+  EXPECT_EQ(rebuilt->num_records(), kFiles);
+  expect_same_state(state_of(*rebuilt), state_of(*reference));
+  EXPECT_EQ(last_checkpoint(table)["numOfAddFiles"], kFiles);
+}
+
+TEST_P(CheckpointTest, FeaturesItCannotRestateAreRefusedByName) {
+  struct Case {
+    Protocol protocol;
+    std::string feature;
+  };
+  std::vector<Case> cases{
+      {Protocol{3, 7, {"deletionVectors"}, {"deletionVectors"}}, "deletionVectors"},
+      {Protocol{3, 7, {"v2Checkpoint"}, {"v2Checkpoint"}}, "v2Checkpoint"},
+      {Protocol{1, 7, {}, {"domainMetadata"}}, "domainMetadata"},
+      {Protocol{1, 7, {}, {"rowTracking", "domainMetadata"}}, "rowTracking"},
+  };
+  for (const auto& c : cases) {
+    const std::string table = "t-" + c.feature;
+    commit(table, 0, {c.protocol, table_metadata()});
+    auto s = snapshot(table);
+    ASSERT_TRUE(s) << s.error().to_string();
+    auto written = write_checkpoint(backend(), table, *s, kNow);
+    ASSERT_FALSE(written) << c.feature;
+    EXPECT_EQ(written.error().code(), ErrorCode::unsupported) << c.feature;
+    EXPECT_NE(written.error().message().find(c.feature), std::string::npos) << written.error().message();
+    EXPECT_FALSE(backend().head(checkpoint_key(table, 0))) << "nothing may be written for " << c.feature;
+    EXPECT_TRUE(last_checkpoint(table).is_null());
+  }
+}
+
+TEST_P(CheckpointTest, AnEmptySnapshotIsRefused) {
+  auto written = write_checkpoint(backend(), "t", Snapshot{}, kNow);
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().code(), ErrorCode::invalid_argument);
+}
+
+TEST(TombstoneRetention, ReadsSparkIntervals) {
+  auto retention = [](std::optional<std::string> value) {
+    Metadata m = table_metadata();
+    if (value) m.configuration["delta.deletedFileRetentionDuration"] = *value;
+    return tombstone_retention(m);
+  };
+  using std::chrono::milliseconds;
+  EXPECT_EQ(*retention(std::nullopt), milliseconds(7 * 24h));
+  EXPECT_EQ(*retention("interval 1 week"), milliseconds(7 * 24h));
+  EXPECT_EQ(*retention("interval 7 days"), milliseconds(7 * 24h));
+  EXPECT_EQ(*retention("interval 168 hours"), milliseconds(168h));
+  EXPECT_EQ(*retention("7 days"), milliseconds(7 * 24h));
+  EXPECT_EQ(*retention("  INTERVAL 2 Days 12 hours "), milliseconds(60h));
+  EXPECT_EQ(*retention("interval 1 day 1 hour 1 minute 1 second 1 millisecond"),
+            milliseconds(25h + 1min + 1s + 1ms));
+  EXPECT_EQ(*retention("interval 0 seconds"), milliseconds(0));
+  EXPECT_EQ(*retention("interval 1500 microseconds"), milliseconds(1));  // truncated, as Spark does
+
+  for (std::string bad : {"", "interval", "7", "seven days", "interval 1 month", "2 years", "interval -1 days",
+                          "interval 1 fortnight", "1.5 days", "interval 99999999999999 weeks"}) {
+    auto parsed = retention(bad);
+    ASSERT_FALSE(parsed) << "'" << bad << "'";
+    EXPECT_EQ(parsed.error().code(), ErrorCode::invalid_argument);
+    EXPECT_NE(parsed.error().message().find("delta.deletedFileRetentionDuration"), std::string::npos)
+        << parsed.error().message();
+  }
+}
+
+TEST_P(CheckpointTest, AnInvalidRetentionIsAnErrorNotASilentDefault) {
+  commit("t", 0, {Protocol{}, table_metadata({{"delta.deletedFileRetentionDuration", "interval 1 month"}})});
+  auto s = snapshot("t");
+  ASSERT_TRUE(s);
+  auto written = write_checkpoint(backend(), "t", *s, kNow);
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().code(), ErrorCode::invalid_argument);
+  EXPECT_FALSE(backend().head(checkpoint_key("t", 0)));
+}
+
+}  // namespace

@@ -1,0 +1,230 @@
+"""Spark with Delta Lake as an interop peer (run through `tools/peers python`,
+which provides the Delta jars as LAKE_PEER_JARS).
+
+usage:
+  spark_delta.py write-sample <table-dir> <expected-rows.jsonl> <spark-view.json>
+      Spark writes a sample Delta table: partitioned by a string column (one
+      partition value NULL), columns of every common type, commits that
+      append, DELETE (a whole partition, then rows inside files) and
+      UPDATE, a classic checkpoint at version 2 (delta.checkpointInterval
+      = 2) and a multi-part one at 4 (spark.databricks.delta.checkpoint.
+      partSize), then one more append,
+      deletion vectors off so DML rewrites files. Saves the rows the table
+      must hold (computed independently in Python, and checked against
+      Spark's read) as JSON lines, and what Spark sees of the latest
+      version: version, numFiles (DESCRIBE DETAIL), count(*), rows per live
+      file, and the checkpoints written.
+  spark_delta.py read <table-dir> <expected-rows.jsonl>
+      Spark reads a Delta table someone else wrote and compares it with the
+      expected rows; exits 1 with the differences on a mismatch.
+
+spark_session() and read_rows() are what other peer scripts import to use
+Spark; one session (one JVM) per script run keeps a run to seconds.
+"""
+import datetime
+import decimal
+import glob
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import pyarrow as pa
+
+import table_rows
+
+_scratch = None
+
+
+def spark_session():
+    """A local Spark session with Delta, tuned for starting fast on small
+    tables. Its scratch files (warehouse, Derby, Ivy, spill) live in a
+    temporary directory removed at exit."""
+    global _scratch
+    jars = os.environ.get("LAKE_PEER_JARS")
+    if not jars:
+        sys.exit("LAKE_PEER_JARS is not set: run this through `tools/peers python`, which fetches Delta's jars")
+    # The build sysroot cannot resolve the machine's host name, which Spark
+    # would otherwise look up to bind its driver.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("SPARK_LOCAL_HOSTNAME", "localhost")
+    # Spark hands timestamps to Python in the process's time zone.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    _scratch = tempfile.TemporaryDirectory(prefix="lake-spark-")
+    scratch = _scratch.name
+
+    from pyspark.sql import SparkSession
+
+    java_options = " ".join([
+        f"-Dderby.system.home={scratch}/derby",
+        # Small tables and short runs: the client compiler and serial GC
+        # start faster than C2 and G1 and are fast enough here.
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+    ])
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName("lake-orm interop")
+        .config("spark.jars", jars)
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.driver.extraJavaOptions", java_options)
+        .config("spark.sql.warehouse.dir", f"{scratch}/warehouse")
+        .config("spark.jars.ivy", f"{scratch}/ivy")
+        .config("spark.local.dir", f"{scratch}/local")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        # Delta rebuilds a snapshot's state with this many tasks (default 50).
+        .config("spark.databricks.delta.snapshotPartitions", "2")
+        # Compiling generated Java (Janino) costs more than it saves on a
+        # few hundred rows; interpreted evaluation starts at once.
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def read_rows(spark, path, key=("id",), version=None):
+    """Spark's view of a Delta table's rows, canonical (see table_rows)."""
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return table_rows.canonical_rows(reader.load(path).toArrow(), key)
+
+
+# --- write-sample -------------------------------------------------------------
+
+COUNTRIES = ["US", "GB", None, "DE"]
+SCHEMA = pa.schema([
+    pa.field("id", pa.int64(), nullable=False),
+    pa.field("n", pa.int32()),
+    pa.field("name", pa.string()),
+    pa.field("score", pa.float64()),
+    pa.field("active", pa.bool_()),
+    pa.field("day", pa.date32()),
+    pa.field("at", pa.timestamp("us", tz="UTC")),
+    pa.field("amount", pa.decimal128(10, 2)),
+    pa.field("country", pa.string()),
+])
+
+
+def sample_row(i):
+    return {
+        "id": i,
+        "n": i * 3 - 50,
+        "name": None if i % 11 == 0 else f"name-{i}",
+        "score": i * 1.25,
+        "active": i % 3 != 0,
+        "day": datetime.date(2026, 1, 1) + datetime.timedelta(days=i),
+        "at": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(hours=i, microseconds=i),
+        "amount": decimal.Decimal(i * 101) / 100,
+        "country": COUNTRIES[i % 4],
+    }
+
+
+def append(spark, path, model, ids):
+    rows = [sample_row(i) for i in ids]
+    model.update({row["id"]: row for row in rows})
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    spark.createDataFrame(table).write.format("delta").mode("append").save(path)
+
+
+def checkpoints(path):
+    """{version: number of parts} of the checkpoints in the table's log."""
+    found = {}
+    for name in os.listdir(os.path.join(path, "_delta_log")):
+        if ".checkpoint." in name and name.endswith(".parquet"):
+            parts = name.split(".")
+            found[int(parts[0])] = int(parts[3]) if len(parts) == 5 else 1
+    return found
+
+
+def write_sample(path, expected_path, view_path):
+    spark = spark_session()
+    started = time.monotonic()
+    target = f"delta.`{path}`"
+    spark.sql(f"""
+        CREATE TABLE {target} (
+          id BIGINT NOT NULL, n INT, name STRING, score DOUBLE, active BOOLEAN,
+          day DATE, at TIMESTAMP, amount DECIMAL(10,2), country STRING)
+        USING delta PARTITIONED BY (country)
+        TBLPROPERTIES ('delta.checkpointInterval' = '2', 'delta.enableDeletionVectors' = 'false')""")  # v0
+    model = {}
+    append(spark, path, model, range(1, 31))  # v1
+    spark.sql(f"DELETE FROM {target} WHERE country = 'DE'")  # v2: whole files; classic checkpoint
+    model = {i: r for i, r in model.items() if r["country"] != "DE"}
+    # A few actions per part, so the next checkpoint has several parts.
+    spark.conf.set("spark.databricks.delta.checkpoint.partSize", "8")
+    spark.sql(f"DELETE FROM {target} WHERE id % 7 = 0")  # v3: rewrites files
+    model = {i: r for i, r in model.items() if i % 7 != 0}
+    spark.sql(f"UPDATE {target} SET score = score + 100, name = 'updated', amount = amount * 2 "
+              "WHERE NOT active")  # v4: multi-part checkpoint
+    for r in model.values():
+        if not r["active"]:
+            r["score"] += 100
+            r["name"] = "updated"
+            r["amount"] *= 2
+    append(spark, path, model, range(31, 46))  # v5
+
+    expected = table_rows.canonical_rows(pa.Table.from_pylist(list(model.values()), schema=SCHEMA), ["id"])
+    seen = read_rows(spark, path)
+    if diff := table_rows.differences(seen, expected):
+        sys.exit("Spark does not read back the rows it wrote:\n" + "\n".join(diff))
+    table_rows.save(expected_path, expected)
+
+    detail = spark.sql(f"DESCRIBE DETAIL {target}").collect()[0]
+    from pyspark.sql.functions import input_file_name
+
+    per_file = spark.read.format("delta").load(path).groupBy(input_file_name().alias("file")).count().collect()
+    root = os.path.abspath(path)
+
+    def relative(uri):
+        return os.path.relpath(urllib.parse.unquote(urllib.parse.urlparse(uri).path), root)
+
+    history = spark.sql(f"DESCRIBE HISTORY {target}").select("version").collect()
+    view = {
+        "version": max(row.version for row in history),
+        "num_files": detail.numFiles,
+        "rows": len(seen),
+        "files": {relative(row.file): row["count"] for row in per_file},
+        "checkpoints": {str(v): parts for v, parts in sorted(checkpoints(path).items())},
+    }
+    with open(view_path, "w") as out:
+        json.dump(view, out, indent=1, sort_keys=True)
+    print(f"[spark] wrote {path} (version {view['version']}, checkpoints {view['checkpoints']}) "
+          f"in {time.monotonic() - started:.1f} s after the session started", file=sys.stderr)
+    if checkpoints(path).get(2) != 1 or checkpoints(path).get(4, 1) < 2:
+        sys.exit(f"expected a classic checkpoint at 2 and a multi-part one at 4, found {checkpoints(path)}")
+
+
+def read(path, expected_path):
+    spark = spark_session()
+    diff = table_rows.differences(read_rows(spark, path), table_rows.load(expected_path))
+    if diff:
+        print(f"Spark reads {path} differently:\n" + "\n".join(diff), file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv):
+    started = time.monotonic()
+    if len(argv) == 5 and argv[1] == "write-sample":
+        status = write_sample(argv[2], argv[3], argv[4])
+    elif len(argv) == 4 and argv[1] == "read":
+        status = read(argv[2], argv[3])
+    else:
+        sys.exit(__doc__)
+    print(f"[spark] {argv[1]} took {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return status or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

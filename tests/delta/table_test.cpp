@@ -1,0 +1,473 @@
+// The native Delta Table: create/open, appends, time travel, history,
+// idempotent writes, the conflict rules, copy-on-write delete / update /
+// merge, schema evolution, checkpoints, optimize, vacuum and stats, on the
+// memory and file backends.
+#include <arrow/compute/api.h>
+#include <arrow/table.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "delta/log_replay.hpp"
+#include "table_support.hpp"
+
+namespace {
+
+using namespace lake;
+using namespace lake::delta;
+using namespace lake::delta::testing;
+namespace cp = arrow::compute;
+
+enum class Kind { memory, file };
+
+class DeltaTable : public ::testing::TestWithParam<Kind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Kind::memory) {
+      backend_ = memory_backend();
+    } else {
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::ranges::replace(name, '/', '_');
+      dir_ = std::filesystem::temp_directory_path() / std::format("lake-table-test-{}-{}", ::getpid(), name);
+      std::filesystem::remove_all(dir_);
+      auto backend = file_backend(dir_);
+      ASSERT_TRUE(backend) << backend.error().to_string();
+      backend_ = std::move(*backend);
+    }
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  Table create_events(TableOptions options = {}) {
+    auto table = Table::create(backend_, "events", schema_of<Event>(), {}, options);
+    EXPECT_TRUE(table) << table.error().to_string();
+    return std::move(*table);
+  }
+
+  std::shared_ptr<Backend> backend_;
+  std::filesystem::path dir_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, DeltaTable, ::testing::Values(Kind::memory, Kind::file),
+                         [](const ::testing::TestParamInfo<Kind>& param) {
+                           return param.param == Kind::memory ? "memory" : "file";
+                         });
+
+TEST_P(DeltaTable, CreateAppendAndScanRoundTrip) {
+  auto table = create_events();
+  EXPECT_EQ(table.version(), 0);
+  auto events = make_events(0, 300);
+  auto result = table.append(batch_of(events));
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_TRUE(result->committed);
+  EXPECT_EQ(result->version, 1);
+  EXPECT_EQ(result->rows_inserted, 300);
+  EXPECT_EQ(result->files_added, 3);  // one per country
+  EXPECT_EQ(table.version(), 1);
+  EXPECT_EQ(read_all<Event>(table), events);
+
+  auto reopened = Table::open(backend_, "events");
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  EXPECT_EQ(reopened->version(), 1);
+  EXPECT_EQ(reopened->snapshot().partition_columns(), std::vector<std::string>{"country"});
+  EXPECT_EQ(read_all<Event>(*reopened), events);
+  auto stats = reopened->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->rows, 300);
+  EXPECT_EQ(stats->files, 3);
+  EXPECT_EQ(stats->versions, 2);
+}
+
+TEST_P(DeltaTable, CreateRefusesAnExistingTableUnlessAskedToOpenIt) {
+  auto table = create_events();
+  auto again = Table::create(backend_, "events", schema_of<Event>());
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::already_exists);
+  auto opened = Table::create(backend_, "events", schema_of<Event>(), {.if_not_exists = true});
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  auto different = Table::create(backend_, "events", schema_of<Plain>(), {.if_not_exists = true});
+  ASSERT_FALSE(different);
+  EXPECT_EQ(different.error().code(), ErrorCode::schema_mismatch);
+  EXPECT_NE(different.error().message().find("column 'name' is missing"), std::string::npos)
+      << different.error().message();
+}
+
+TEST_P(DeltaTable, OpeningNothingIsNotFound) {
+  auto table = Table::open(backend_, "nowhere");
+  ASSERT_FALSE(table);
+  EXPECT_EQ(table.error().code(), ErrorCode::not_found);
+}
+
+TEST_P(DeltaTable, FiltersSkipFilesAndSelectRows) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 90))));
+  auto nl = cp::equal(cp::field_ref("country"), cp::literal("NL"));
+  auto files = table.files(nl);
+  ASSERT_TRUE(files) << files.error().to_string();
+  ASSERT_EQ(files->size(), 1U);
+  EXPECT_EQ(files->front().partition_values.at("country"), "NL");
+
+  auto rows = read_all<Event>(table, {.filter = cp::and_(nl, cp::greater(cp::field_ref("amount"), cp::literal(50)))});
+  ASSERT_FALSE(rows.empty());
+  for (const auto& e : rows) {
+    EXPECT_EQ(e.country, "NL");
+    EXPECT_GT(e.amount, 50);
+  }
+  auto unknown = table.scan({.filter = cp::equal(cp::field_ref("nope"), cp::literal(1))});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::schema_mismatch);
+}
+
+TEST_P(DeltaTable, TimeTravelAndHistory) {
+  auto table = create_events();
+  std::vector<timestamp> after;
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(table.append(batch_of(make_events(i * 10, 10))));
+    after.push_back(lake::now());
+  }
+  auto v1 = table.snapshot_at(1);
+  ASSERT_TRUE(v1) << v1.error().to_string();
+  EXPECT_EQ(read_all<Event>(table, {}, &*v1), make_events(0, 10));
+  auto as_of = table.snapshot_as_of(after[1]);
+  ASSERT_TRUE(as_of) << as_of.error().to_string();
+  EXPECT_EQ(as_of->version(), 2);
+  EXPECT_EQ(read_all<Event>(table, {}, &*as_of), make_events(0, 20));
+  auto too_early = table.snapshot_as_of(timestamp{});
+  ASSERT_FALSE(too_early);
+  EXPECT_EQ(too_early.error().code(), ErrorCode::not_found);
+  auto missing = table.snapshot_at(9);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::not_found);
+
+  auto history = table.history();
+  ASSERT_TRUE(history) << history.error().to_string();
+  ASSERT_EQ(history->size(), 4U);
+  EXPECT_EQ(history->front().version, 3);
+  EXPECT_EQ(history->front().operation, "WRITE");
+  EXPECT_EQ(history->back().operation, "CREATE TABLE");
+  EXPECT_LT(history->back().committed_at, history->front().committed_at);
+  auto last_two = table.history(2);
+  ASSERT_TRUE(last_two);
+  EXPECT_EQ(last_two->size(), 2U);
+}
+
+TEST_P(DeltaTable, IdempotentWritesAddNothingTwice) {
+  auto table = create_events();
+  WriteOptions key{.idempotency = Idempotency{"ingest-service", 7}};
+  auto first = table.append(batch_of(make_events(0, 10)), key);
+  ASSERT_TRUE(first && first->committed);
+  auto objects_before = data_objects(*backend_).size();
+  auto retry = table.append(batch_of(make_events(0, 10)), key);
+  ASSERT_TRUE(retry) << retry.error().to_string();
+  EXPECT_FALSE(retry->committed);
+  EXPECT_TRUE(retry->skipped_as_duplicate);
+  // A stale handle (opened before the first write) also skips, after the
+  // commit race shows the winner recorded the key.
+  auto stale = Table::open(backend_, "events");
+  ASSERT_TRUE(stale);
+  auto other = Table::open(backend_, "events");
+  ASSERT_TRUE(other->append(batch_of(make_events(10, 1)), {.idempotency = Idempotency{"ingest-service", 8}}));
+  auto stale_retry = stale->append(batch_of(make_events(10, 1)), {.idempotency = Idempotency{"ingest-service", 8}});
+  ASSERT_TRUE(stale_retry) << stale_retry.error().to_string();
+  EXPECT_TRUE(stale_retry->skipped_as_duplicate);
+  EXPECT_EQ(data_objects(*backend_).size(), objects_before + 1) << "the skipped write left files behind";
+  ASSERT_TRUE(table.refresh());
+  EXPECT_EQ(read_all<Event>(table).size(), 11U);
+  EXPECT_EQ(table.snapshot().app_version("ingest-service"), 8);
+}
+
+TEST_P(DeltaTable, BlindAppendsCommuteAcrossHandles) {
+  create_events();
+  auto a = Table::open(backend_, "events");
+  auto b = Table::open(backend_, "events");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->append(batch_of(make_events(0, 5))));
+  auto late = b->append(batch_of(make_events(5, 5)));
+  ASSERT_TRUE(late) << late.error().to_string();
+  EXPECT_EQ(late->version, 2);
+  EXPECT_EQ(late->attempts, 2);
+  EXPECT_EQ(read_all<Event>(*b), make_events(0, 10));
+}
+
+TEST_P(DeltaTable, ConflictingDeletesAreDetectedAndLeaveNothingBehind) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 30))));
+  auto a = Table::open(backend_, "events");
+  auto b = Table::open(backend_, "events");
+  ASSERT_TRUE(a && b);
+  auto first = a->delete_where(cp::less(cp::field_ref("id"), cp::literal(int64_t{10})));
+  ASSERT_TRUE(first && first->committed) << (first ? "" : first.error().to_string());
+  auto objects = data_objects(*backend_);
+  auto second = b->delete_where(cp::less(cp::field_ref("id"), cp::literal(int64_t{5})));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), ErrorCode::conflict);
+  EXPECT_TRUE(second.error().retryable());
+  const auto* detail = second.error().detail<ConflictDetail>();
+  ASSERT_NE(detail, nullptr) << second.error().to_string();
+  EXPECT_EQ(detail->kind(), ConflictDetail::Kind::concurrent_delete_delete);
+  EXPECT_EQ(detail->winning_version(), 2);
+  EXPECT_EQ(data_objects(*backend_), objects) << "the losing delete left its rewritten files";
+  // After a refresh the same delete goes through (and finds nothing new).
+  ASSERT_TRUE(b->refresh());
+  auto retried = b->delete_where(cp::less(cp::field_ref("id"), cp::literal(int64_t{5})));
+  ASSERT_TRUE(retried);
+  EXPECT_FALSE(retried->committed);
+  EXPECT_EQ(read_all<Event>(*b), make_events(10, 20));
+}
+
+TEST_P(DeltaTable, UpdateAfterConcurrentUpdateOfTheSameRowsConflicts) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 30))));
+  auto a = Table::open(backend_, "events");
+  auto b = Table::open(backend_, "events");
+  auto de = cp::equal(cp::field_ref("country"), cp::literal("DE"));
+  ASSERT_TRUE(a->update_where(de, {{"amount", cp::literal(1)}}));
+  auto lost = b->update_where(de, {{"amount", cp::literal(2)}});
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code(), ErrorCode::conflict);
+  // A blind append in between does not conflict with an update (WriteSerializable).
+  ASSERT_TRUE(b->refresh());
+  auto c = Table::open(backend_, "events");
+  ASSERT_TRUE(c->append(batch_of(make_events(100, 3))));
+  auto fine = b->update_where(de, {{"amount", cp::literal(3)}});
+  ASSERT_TRUE(fine) << fine.error().to_string();
+}
+
+TEST_P(DeltaTable, DeleteRewritesOnlyFilesWithMatches) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 300))));
+  auto before = table.snapshot().files();
+  auto predicate = cp::and_(cp::equal(cp::field_ref("country"), cp::literal("NL")),
+                            cp::greater_equal(cp::field_ref("amount"), cp::literal(50)));
+  auto result = table.delete_where(predicate);
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_TRUE(result->committed);
+  EXPECT_EQ(result->files_removed, 1);
+  std::vector<Event> expected;
+  for (auto& e : make_events(0, 300))
+    if (!(e.country == "NL" && e.amount >= 50)) expected.push_back(e);
+  EXPECT_EQ(result->rows_deleted, 300 - static_cast<std::int64_t>(expected.size()));
+  EXPECT_EQ(read_all<Event>(table), expected);
+  // The DE and FR files are the same files as before.
+  for (const auto& [path, add] : table.snapshot().files()) {
+    if (add.partition_values.at("country") != "NL") {
+      EXPECT_TRUE(before.contains(path)) << path;
+    }
+  }
+  // Deleting a whole partition removes its file without rewriting.
+  auto all_fr = table.delete_where(cp::equal(cp::field_ref("country"), cp::literal("FR")));
+  ASSERT_TRUE(all_fr);
+  EXPECT_EQ(all_fr->files_added, 0);
+  EXPECT_EQ(all_fr->rows_copied, 0);
+  // A predicate matching nothing commits nothing.
+  auto none = table.delete_where(cp::equal(cp::field_ref("id"), cp::literal(int64_t{-1})));
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->committed);
+}
+
+TEST_P(DeltaTable, UpdateSetsColumnsOnMatchingRows) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 60))));
+  auto result = table.update_where(
+      cp::equal(cp::field_ref("country"), cp::literal("DE")),
+      {{"amount", cp::call("multiply", {cp::field_ref("amount"), cp::literal(2)})}, {"note", cp::literal("doubled")}});
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_EQ(result->rows_updated, 20);
+  auto expected = make_events(0, 60);
+  for (auto& e : expected) {
+    if (e.country == "DE") {
+      e.amount *= 2;
+      e.note = "doubled";
+    }
+  }
+  EXPECT_EQ(read_all<Event>(table), expected);
+  auto bad = table.update_where(cp::literal(true), {{"amount", cp::literal(std::string("x"))}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::schema_mismatch);
+  auto null_into_required =
+      table.update_where(cp::literal(true), {{"amount", cp::literal(std::make_shared<arrow::Int32Scalar>())}});
+  ASSERT_FALSE(null_into_required);
+  EXPECT_EQ(null_into_required.error().code(), ErrorCode::schema_mismatch);
+  EXPECT_EQ(read_all<Event>(table), expected) << "a failed update changed the table";
+}
+
+TEST_P(DeltaTable, MergeUpsertsOnKeys) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 30))));
+  auto source = make_events(25, 10);  // 25..29 exist, 30..34 are new
+  for (auto& e : source) e.amount = 999;
+  auto reader = arrow::RecordBatchReader::Make({batch_of(source)});
+  auto result = table.merge(**reader, {.keys = {"id"}});
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_EQ(result->rows_updated, 5);
+  EXPECT_EQ(result->rows_inserted, 5);
+  auto expected = make_events(0, 25);
+  expected.insert(expected.end(), source.begin(), source.end());
+  EXPECT_EQ(read_all<Event>(table), expected);
+
+  // The table's declared primary key is the default merge key.
+  auto again = arrow::RecordBatchReader::Make({batch_of(make_events(0, 1))});
+  auto by_pk = table.merge(**again, {.when_matched = WhenMatched::remove, .when_not_matched = WhenNotMatched::ignore});
+  ASSERT_TRUE(by_pk) << by_pk.error().to_string();
+  EXPECT_EQ(by_pk->rows_deleted, 1);
+  EXPECT_EQ(read_all<Event>(table).size(), 34U);
+
+  auto duplicate = make_events(40, 2);
+  duplicate[1].id = duplicate[0].id;
+  auto dup_reader = arrow::RecordBatchReader::Make({batch_of(duplicate)});
+  const auto version_before = table.version();
+  auto refused = table.merge(**dup_reader, {.keys = {"id"}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(refused.error().message().find("id=40"), std::string::npos) << refused.error().message();
+  EXPECT_EQ(table.version(), version_before);
+}
+
+TEST_P(DeltaTable, BadRowsWriteNothing) {
+  auto table = create_events();
+  auto plain = batch_of(std::vector<Plain>{{1, "x", std::nullopt}});
+  auto result = table.append(plain);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::schema_mismatch);
+  EXPECT_TRUE(data_objects(*backend_).empty());
+  EXPECT_EQ(table.version(), 0);
+}
+
+TEST_P(DeltaTable, SchemaEvolutionAddsNullableColumns) {
+  auto created = Table::create(backend_, "plain", schema_of<Plain>());
+  ASSERT_TRUE(created);
+  auto& table = *created;
+  ASSERT_TRUE(table.append(batch_of(std::vector<Plain>{{1, "a", 1.5}})));
+  Field extra;
+  extra.column = "level";
+  extra.type = DataType(TypeId::int32);
+  extra.nullable = false;
+  auto refused = table.add_columns({extra});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::schema_mismatch);
+  extra.nullable = true;
+  auto added = table.add_columns({extra});
+  ASSERT_TRUE(added) << added.error().to_string();
+  EXPECT_EQ(table.snapshot().columns().back().column, "level");
+  auto dup = table.add_columns({extra});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code(), ErrorCode::schema_mismatch);
+
+  // Old files read the new column as NULL.
+  auto reader = table.scan({.columns = {"id", "level"}});
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto rows = (*reader)->ToTable();
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ((*rows)->num_rows(), 1);
+  EXPECT_EQ((*rows)->GetColumnByName("level")->null_count(), 1);
+
+  // evolve_to: the same declaration again changes nothing; a type change
+  // is refused with every difference named.
+  struct PlainV2 {
+    [[=lake::pk]] std::int64_t id = 0;
+    std::string name;
+    std::optional<double> score;
+    std::optional<std::int32_t> level;
+    std::optional<std::string> tag;
+  };
+  auto evolved = table.evolve_to(schema_of<PlainV2>());
+  ASSERT_TRUE(evolved) << evolved.error().to_string();
+  EXPECT_TRUE(evolved->committed);
+  EXPECT_EQ(table.snapshot().columns().size(), 6U);  // + _ingest_id
+  struct PlainBad {
+    [[=lake::pk]] std::int64_t id = 0;
+    std::int64_t name = 0;
+  };
+  auto bad = table.evolve_to(schema_of<PlainBad>());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::schema_mismatch);
+  EXPECT_NE(bad.error().message().find("column 'name' is string in the table and int64"), std::string::npos)
+      << bad.error().message();
+  EXPECT_NE(bad.error().message().find("column 'score' is in the table but not declared"), std::string::npos)
+      << bad.error().message();
+}
+
+TEST_P(DeltaTable, CheckpointsAreWrittenEveryNCommitsAndUsedByReaders) {
+  auto table = create_events({.checkpoint_interval = 3});
+  for (int i = 0; i < 7; ++i) {
+    auto r = table.append(batch_of(make_events(i * 10, 10)));
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_FALSE(r->checkpoint_error) << r->checkpoint_error->to_string();
+  }
+  auto listing = list_log(*backend_, "events");
+  ASSERT_TRUE(listing);
+  std::vector<std::int64_t> checkpoints;
+  for (const auto& c : listing->checkpoints) checkpoints.push_back(c.version);
+  EXPECT_EQ(checkpoints, (std::vector<std::int64_t>{3, 6}));
+  EXPECT_TRUE(backend_->head("events/_delta_log/_last_checkpoint"));
+  // Readers start from the checkpoint: the commits before it can go.
+  for (std::int64_t v = 0; v <= 6; ++v) ASSERT_TRUE(backend_->remove(commit_key("events", v)));
+  auto reopened = Table::open(backend_, "events");
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  EXPECT_EQ(reopened->version(), 7);
+  EXPECT_EQ(read_all<Event>(*reopened), make_events(0, 70));
+}
+
+TEST_P(DeltaTable, OptimizeCompactsAndClusters) {
+  auto table = create_events();
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(table.append(batch_of(make_events(i * 30, 30))));
+  ASSERT_EQ(table.snapshot().files().size(), 18U);
+  auto report = table.optimize();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->files_removed, 18);
+  EXPECT_EQ(report->files_added, 3);
+  EXPECT_EQ(report->partitions_optimized, 3);
+  EXPECT_EQ(table.snapshot().files().size(), 3U);
+  for (const auto& [path, add] : table.snapshot().files()) EXPECT_FALSE(add.data_change);
+  EXPECT_EQ(read_all<Event>(table), make_events(0, 180));
+  auto nothing = table.optimize();
+  ASSERT_TRUE(nothing);
+  EXPECT_EQ(nothing->version, -1);
+
+  auto zorder = table.optimize({.zorder_by = {"amount", "id"}});
+  ASSERT_TRUE(zorder) << zorder.error().to_string();
+  EXPECT_EQ(zorder->partitions_optimized, 3);
+  for (const auto& [path, add] : table.snapshot().files())
+    EXPECT_EQ(add.tags.at("lake.clusteredBy"), "zorder:amount,id");
+  auto again = table.optimize({.zorder_by = {"amount", "id"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->version, -1) << "clustered partitions were rewritten again";
+  EXPECT_EQ(read_all<Event>(table), make_events(0, 180));
+  auto bad = table.optimize({.zorder_by = {"country"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::invalid_argument);
+}
+
+TEST_P(DeltaTable, VacuumDeletesOnlyUnreferencedFilesOutsideTheRetention) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 30))));
+  ASSERT_TRUE(table.delete_where(cp::equal(cp::field_ref("country"), cp::literal("NL"))));
+  ASSERT_TRUE(table.optimize({.sort_by = {"amount"}}));
+  const auto live = table.snapshot().files().size();
+
+  auto refused = table.vacuum({.retention = std::chrono::milliseconds(0)});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::invalid_argument);
+  auto default_retention = table.vacuum({.dry_run = true});
+  ASSERT_TRUE(default_retention);
+  EXPECT_TRUE(default_retention->files.empty()) << "files inside the 7-day window would be deleted";
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto dry = table.vacuum({.retention = std::chrono::milliseconds(0), .allow_short_retention = true, .dry_run = true});
+  ASSERT_TRUE(dry) << dry.error().to_string();
+  EXPECT_EQ(dry->files.size(), 3U);  // the NL file, and the DE and FR files optimize replaced
+  EXPECT_EQ(data_objects(*backend_).size(), live + 3);
+  auto real = table.vacuum({.retention = std::chrono::milliseconds(0), .allow_short_retention = true});
+  ASSERT_TRUE(real) << real.error().to_string();
+  EXPECT_EQ(real->files, dry->files);
+  EXPECT_EQ(data_objects(*backend_).size(), live);
+  auto expected = make_events(0, 30);
+  std::erase_if(expected, [](const Event& e) { return e.country == "NL"; });
+  EXPECT_EQ(read_all<Event>(table), expected);
+}
+
+}  // namespace
