@@ -1,13 +1,14 @@
 // Writing classic V1 checkpoints (PROTOCOL.md "Checkpoints", "Checkpoint
 // Schema", "Last Checkpoint File Schema").
 //
-// The Parquet schema follows the one delta-kernel-rs (delta-rs, DuckDB's
-// delta extension) reads, which is also what Spark writes: one nullable
-// struct column per action kind, and in each row exactly one of them set.
-// Fields a kernel reader requires are non-nullable here, so it accepts the
-// file; optional fields this implementation never holds (deletionVector,
-// baseRowId, stats_parsed, ...) are left out, which every reader treats as
-// null. The column order is Spark's (txn, add, remove, metaData, protocol).
+// The Parquet schema is the one Spark, delta-rs and delta-kernel-rs
+// (DuckDB's delta extension) write and read: one nullable struct column
+// per action kind, exactly one of them set in each row, in Spark's column
+// order (txn, add, remove, metaData, protocol). Fields delta-kernel-rs
+// requires are non-nullable here, as in the files it writes itself, so it
+// accepts ours. Optional fields this implementation never holds
+// (deletionVector, baseRowId, stats_parsed, ...) are left out, which every
+// reader treats as null.
 #include "delta/checkpoint_writer.hpp"
 
 #include <arrow/builder.h>
@@ -18,88 +19,22 @@
 
 #include <chrono>
 #include <format>
-#include <stdckdint.h>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "delta/log_replay.hpp"
+#include "delta/table_properties.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/storage/arrow_io.hpp"
 
 namespace lake::delta {
 namespace {
 
-using std::chrono::microseconds;
 using std::chrono::milliseconds;
-
-// --- delta.deletedFileRetentionDuration -------------------------------------
-
-// Spark's calendar-interval syntax for interval table properties
-// ("interval 1 week", "7 days", "interval 2 days 12 hours"): an optional
-// "interval", then signed integer / unit pairs, case-insensitive. Months and
-// years are refused, as Spark refuses them for these properties, because
-// their length varies.
-Result<microseconds> parse_interval(std::string_view property, std::string_view text) {
-  auto invalid = [&](std::string_view why) {
-    return fail(ErrorCode::invalid_argument,
-                std::format("table property {} = '{}' is not a valid interval: {}", property, text, why));
-  };
-  std::vector<std::string> words;
-  for (std::size_t i = 0; i < text.size();) {
-    if (text[i] == ' ' || text[i] == '\t') {
-      ++i;
-      continue;
-    }
-    std::size_t end = text.find_first_of(" \t", i);
-    if (end == std::string_view::npos) end = text.size();
-    std::string word(text.substr(i, end - i));
-    for (char& c : word) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    words.push_back(std::move(word));
-    i = end;
-  }
-  std::size_t next = !words.empty() && words.front() == "interval" ? 1 : 0;
-  if (next == words.size()) return invalid("it names no amount (e.g. 'interval 7 days')");
-  if ((words.size() - next) % 2 != 0) return invalid("every amount needs a unit (e.g. '7 days')");
-
-  struct Unit {
-    std::string_view name;
-    std::int64_t micros;
-  };
-  static constexpr Unit kUnits[] = {
-      {"week", std::int64_t{7} * 24 * 3600 * 1000000}, {"day", std::int64_t{24} * 3600 * 1000000},
-      {"hour", std::int64_t{3600} * 1000000},          {"minute", std::int64_t{60} * 1000000},
-      {"second", 1000000},                             {"millisecond", 1000},
-      {"microsecond", 1},
-  };
-  std::int64_t total = 0;
-  for (; next < words.size(); next += 2) {
-    const std::string& amount = words[next];
-    std::string_view unit = words[next + 1];
-    if (unit.ends_with('s')) unit.remove_suffix(1);
-    std::int64_t value = 0;
-    const char* begin = amount.data() + (amount.starts_with('+') ? 1 : 0);
-    auto [end, ec] = std::from_chars(begin, amount.data() + amount.size(), value);
-    if (ec != std::errc{} || end != amount.data() + amount.size())
-      return invalid(std::format("'{}' is not a whole number", amount));
-    if (unit == "month" || unit == "year") return invalid("months and years have no fixed length; use days");
-    auto known = std::ranges::find(kUnits, unit, &Unit::name);
-    if (known == std::end(kUnits)) return invalid(std::format("unknown unit '{}'", words[next + 1]));
-    std::int64_t part = 0;
-    if (ckd_mul(&part, value, known->micros) || ckd_add(&total, total, part)) return invalid("it overflows");
-  }
-  if (total < 0) return invalid("it is negative");
-  return microseconds(total);
-}
-
-// An interval table property, nullopt when it is unset.
-Result<std::optional<milliseconds>> interval_property(const Metadata& metadata, const std::string& property) {
-  auto it = metadata.configuration.find(property);
-  if (it == metadata.configuration.end()) return std::nullopt;
-  auto interval = parse_interval(property, it->second);
-  if (!interval) return std::unexpected(interval.error());
-  // Spark truncates to milliseconds, the unit of the log's timestamps.
-  return std::chrono::duration_cast<milliseconds>(*interval);
-}
 
 // --- the checkpoint's Arrow schema and builders -----------------------------
 
@@ -208,7 +143,7 @@ class CheckpointRows {
 
   // Adds carry dataChange = false: a checkpoint restates the table, it does
   // not change it (Spark and delta-rs write them the same way).
-  arrow::Status append(const Add& a) {
+  arrow::Status append(const Add& a, bool with_stats) {
     ARROW_ASSIGN_OR_RAISE(auto s, start_row("add"));
     ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("path").Append(a.path));
     ARROW_RETURN_NOT_OK(
@@ -216,7 +151,8 @@ class CheckpointRows {
     ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("size").Append(a.size));
     ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("modificationTime").Append(a.modification_time));
     ARROW_RETURN_NOT_OK(s.field<arrow::BooleanBuilder>("dataChange").Append(false));
-    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::StringBuilder>("stats"), a.stats));
+    auto& stats = s.field<arrow::StringBuilder>("stats");
+    ARROW_RETURN_NOT_OK(with_stats ? append_optional(stats, a.stats) : stats.AppendNull());
     auto& tags = s.field<arrow::MapBuilder>("tags");
     return a.tags.empty() ? tags.AppendNull() : append_map(tags, a.tags);
   }
@@ -300,24 +236,43 @@ class CheckpointRows {
 constexpr std::int64_t kBatchRows = 4 * 1024;
 constexpr std::int64_t kRowGroupRows = 64 * 1024;
 
-// What a checkpoint leaves out, as log timestamps (ms since the epoch):
-// tombstones deleted at or before tombstone_cutoff, and, when the table
-// sets delta.setTransactionRetentionDuration, txns last updated at or
-// before txn_cutoff (or never stamped), as Spark does.
-struct Expiry {
+// What the table's properties ask of its checkpoints. Left out, as log
+// timestamps (ms since the epoch): tombstones deleted at or before
+// tombstone_cutoff, and, when the table sets
+// delta.setTransactionRetentionDuration, txns last updated at or before
+// txn_cutoff (or never stamped), as Spark does. Stats JSON is written
+// unless delta.checkpoint.writeStatsAsJson is false.
+struct CheckpointPolicy {
   std::int64_t tombstone_cutoff = 0;
   std::optional<std::int64_t> txn_cutoff;
+  bool stats_as_json = true;
 };
 
-Result<Expiry> expiry_of(const Metadata& metadata, timestamp now) {
+bool property_is(const Metadata& metadata, const std::string& property, std::string_view value) {
+  auto it = metadata.configuration.find(property);
+  return it != metadata.configuration.end() && it->second == value;
+}
+
+Result<CheckpointPolicy> policy_of(const Metadata& metadata, timestamp now) {
+  // The protocol makes stats_parsed and partitionValues_parsed (stats and
+  // partition values as typed structs) required when a table asks for
+  // them; this writer does not produce them.
+  if (property_is(metadata, "delta.checkpoint.writeStatsAsStruct", "true"))
+    return fail(ErrorCode::unsupported, "the table sets delta.checkpoint.writeStatsAsStruct = true, and lake-orm "
+                                        "does not write stats_parsed / partitionValues_parsed");
   const std::int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
-  auto tombstones = tombstone_retention(metadata);
+  auto tombstones = deleted_file_retention(metadata);
   if (!tombstones) return std::unexpected(tombstones.error());
-  auto txns = interval_property(metadata, "delta.setTransactionRetentionDuration");
-  if (!txns) return std::unexpected(txns.error());
-  Expiry expiry{.tombstone_cutoff = now_ms - tombstones->count(), .txn_cutoff = std::nullopt};
-  if (*txns) expiry.txn_cutoff = now_ms - (*txns)->count();
-  return expiry;
+  CheckpointPolicy policy{.tombstone_cutoff = now_ms - tombstones->count(),
+                          .txn_cutoff = std::nullopt,
+                          .stats_as_json = !property_is(metadata, "delta.checkpoint.writeStatsAsJson", "false")};
+  if (auto txns = metadata.configuration.find("delta.setTransactionRetentionDuration");
+      txns != metadata.configuration.end()) {
+    auto retention = parse_interval(txns->second);
+    if (!retention) return std::unexpected(retention.error().with_context("delta.setTransactionRetentionDuration"));
+    policy.txn_cutoff = now_ms - retention->count();
+  }
+  return policy;
 }
 
 struct WrittenCheckpoint {
@@ -329,7 +284,7 @@ struct WrittenCheckpoint {
 // Streams the checkpoint's rows into `output` and closes it, which
 // publishes the object once the Parquet footer is written.
 arrow::Result<WrittenCheckpoint> write_rows(std::shared_ptr<arrow::io::OutputStream> output, const Snapshot& snapshot,
-                                            const Expiry& expiry) {
+                                            const CheckpointPolicy& policy) {
   auto schema = checkpoint_schema();
   auto properties = parquet::WriterProperties::Builder()
                         .compression(parquet::Compression::ZSTD)
@@ -339,8 +294,8 @@ arrow::Result<WrittenCheckpoint> write_rows(std::shared_ptr<arrow::io::OutputStr
                         parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), output, properties));
   ARROW_ASSIGN_OR_RAISE(auto rows, CheckpointRows::make(schema));
   WrittenCheckpoint written;
-  auto append = [&](const auto& action) -> arrow::Status {
-    ARROW_RETURN_NOT_OK(rows.append(action));
+  auto append = [&](const auto&... action) -> arrow::Status {
+    ARROW_RETURN_NOT_OK(rows.append(action...));
     ++written.actions;
     if (rows.pending() < kBatchRows) return arrow::Status::OK();
     ARROW_ASSIGN_OR_RAISE(auto batch, rows.flush());
@@ -350,17 +305,17 @@ arrow::Result<WrittenCheckpoint> write_rows(std::shared_ptr<arrow::io::OutputStr
   ARROW_RETURN_NOT_OK(append(snapshot.protocol()));
   ARROW_RETURN_NOT_OK(append(snapshot.metadata()));
   for (const auto& [app, txn] : snapshot.transactions()) {
-    if (expiry.txn_cutoff && txn.last_updated.value_or(0) <= *expiry.txn_cutoff) continue;
+    if (policy.txn_cutoff && txn.last_updated.value_or(0) <= *policy.txn_cutoff) continue;
     ARROW_RETURN_NOT_OK(append(txn));
   }
   for (const auto& [path, add] : snapshot.files()) {
-    ARROW_RETURN_NOT_OK(append(add));
+    ARROW_RETURN_NOT_OK(append(add, policy.stats_as_json));
     ++written.add_files;
   }
   for (const auto& [path, remove] : snapshot.tombstones()) {
     // As Spark does: a tombstone without a timestamp counts as infinitely
     // old, and one exactly at the cutoff has expired.
-    if (remove.deletion_timestamp.value_or(0) <= expiry.tombstone_cutoff) continue;
+    if (remove.deletion_timestamp.value_or(0) <= policy.tombstone_cutoff) continue;
     ARROW_RETURN_NOT_OK(append(remove));
   }
   if (rows.pending() > 0) {
@@ -379,12 +334,6 @@ std::string checkpoint_key(const std::string& table, std::int64_t version) {
 
 }  // namespace
 
-Result<milliseconds> tombstone_retention(const Metadata& metadata) {
-  auto retention = interval_property(metadata, "delta.deletedFileRetentionDuration");
-  if (!retention) return std::unexpected(retention.error());
-  return retention->value_or(std::chrono::weeks(1));
-}
-
 Status write_checkpoint(Backend& backend, const std::string& table, const Snapshot& snapshot, timestamp now) {
   const std::string key = checkpoint_key(table, snapshot.version());
   auto refuse = [&](const Error& why) {
@@ -398,12 +347,12 @@ Status write_checkpoint(Backend& backend, const std::string& table, const Snapsh
   // actions carry only the ones of the features it writes.
   if (auto writable = snapshot.check_writable(false); !writable) return refuse(writable.error());
 
-  auto expiry = expiry_of(snapshot.metadata(), now);
-  if (!expiry) return refuse(expiry.error());
+  auto policy = policy_of(snapshot.metadata(), now);
+  if (!policy) return refuse(policy.error());
 
   auto output = open_arrow_output(backend, key, PutMode::overwrite);
   if (!output) return std::unexpected(output.error());
-  auto written = write_rows(*output, snapshot, *expiry);
+  auto written = write_rows(*output, snapshot, *policy);
   if (!written.ok()) return fail(detail::from_arrow_status(written.status(), std::format("writing {}", key)));
 
   // Required: version and size; the rest helps readers size their reads.

@@ -4,7 +4,6 @@
 // replaying every commit. Internal to the Delta implementation.
 #pragma once
 
-#include <chrono>
 #include <string>
 
 #include "lake/delta/snapshot.hpp"
@@ -23,17 +22,13 @@ namespace lake::delta {
 // Refused with ErrorCode::unsupported naming the feature when the table
 // needs one this implementation cannot write (Snapshot::check_writable):
 // a checkpoint must restate the actions of every feature the table uses.
-// Txns last updated longer than delta.setTransactionRetentionDuration ago
-// are dropped when the table sets that property, as Spark does.
+// Also refused when the table sets delta.checkpoint.writeStatsAsStruct =
+// true (typed stats_parsed / partitionValues_parsed columns are then
+// required and not written here); delta.checkpoint.writeStatsAsJson =
+// false leaves the stats out. Txns last updated longer than
+// delta.setTransactionRetentionDuration ago are dropped when the table sets
+// that property, as Spark does.
 [[nodiscard]] Status write_checkpoint(Backend& backend, const std::string& table, const Snapshot& snapshot,
                                       timestamp now);
-
-// How long a removed file stays a tombstone: the table's
-// delta.deletedFileRetentionDuration (Spark's interval syntax, e.g.
-// "interval 1 week", "7 days", "168 hours"; months and years are refused),
-// one week when unset. Checkpoints drop older tombstones; VACUUM must not
-// delete a file removed more recently. ErrorCode::invalid_argument names
-// the property when its value is not such an interval.
-[[nodiscard]] Result<std::chrono::milliseconds> tombstone_retention(const Metadata& metadata);
 
 }  // namespace lake::delta

@@ -1,39 +1,70 @@
 #include "delta/table_properties.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <stdckdint.h>
+#include <vector>
 #include <format>
 #include <string>
 
 namespace lake::delta {
 
+// Spark's calendar-interval syntax for interval table properties
+// ("interval 1 week", "7 days", "interval 2 days 12 hours"): an optional
+// "interval", then signed integer / unit pairs, case-insensitive. Months and
+// years are refused, as Spark refuses them for these properties, because
+// their length varies.
 Result<std::chrono::milliseconds> parse_interval(std::string_view text) {
-  auto bad = [&] {
+  auto invalid = [&](std::string_view why) {
     return fail(ErrorCode::invalid_argument,
-                std::format("'{}' is not an interval like 'interval 7 days'", text));
+                std::format("'{}' is not a valid interval: {}", text, why));
   };
-  std::string_view rest = text;
-  auto skip_spaces = [&] {
-    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == ' ' || text[i] == '\t') {
+      ++i;
+      continue;
+    }
+    std::size_t end = text.find_first_of(" \t", i);
+    if (end == std::string_view::npos) end = text.size();
+    std::string word(text.substr(i, end - i));
+    for (char& c : word) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    words.push_back(std::move(word));
+    i = end;
+  }
+  std::size_t next = !words.empty() && words.front() == "interval" ? 1 : 0;
+  if (next == words.size()) return invalid("it names no amount (e.g. 'interval 7 days')");
+  if ((words.size() - next) % 2 != 0) return invalid("every amount needs a unit (e.g. '7 days')");
+
+  struct Unit {
+    std::string_view name;
+    std::int64_t micros;
   };
-  skip_spaces();
-  if (!rest.starts_with("interval")) return bad();
-  rest.remove_prefix(8);
-  skip_spaces();
-  std::int64_t amount = 0;
-  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), amount);
-  if (ec != std::errc{} || amount < 0) return bad();
-  rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
-  skip_spaces();
-  while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
-  if (rest.ends_with("s")) rest.remove_suffix(1);
-  using namespace std::chrono;
-  if (rest == "week") return duration_cast<milliseconds>(weeks(amount));
-  if (rest == "day") return duration_cast<milliseconds>(days(amount));
-  if (rest == "hour") return duration_cast<milliseconds>(hours(amount));
-  if (rest == "minute") return duration_cast<milliseconds>(minutes(amount));
-  if (rest == "second") return duration_cast<milliseconds>(seconds(amount));
-  if (rest == "millisecond") return milliseconds(amount);
-  return bad();
+  static constexpr Unit kUnits[] = {
+      {"week", std::int64_t{7} * 24 * 3600 * 1000000}, {"day", std::int64_t{24} * 3600 * 1000000},
+      {"hour", std::int64_t{3600} * 1000000},          {"minute", std::int64_t{60} * 1000000},
+      {"second", 1000000},                             {"millisecond", 1000},
+      {"microsecond", 1},
+  };
+  std::int64_t total = 0;
+  for (; next < words.size(); next += 2) {
+    const std::string& amount = words[next];
+    std::string_view unit = words[next + 1];
+    if (unit.ends_with('s')) unit.remove_suffix(1);
+    std::int64_t value = 0;
+    const char* begin = amount.data() + (amount.starts_with('+') ? 1 : 0);
+    auto [end, ec] = std::from_chars(begin, amount.data() + amount.size(), value);
+    if (ec != std::errc{} || end != amount.data() + amount.size())
+      return invalid(std::format("'{}' is not a whole number", amount));
+    if (unit == "month" || unit == "year") return invalid("months and years have no fixed length; use days");
+    auto known = std::ranges::find(kUnits, unit, &Unit::name);
+    if (known == std::end(kUnits)) return invalid(std::format("unknown unit '{}'", words[next + 1]));
+    std::int64_t part = 0;
+    if (ckd_mul(&part, value, known->micros) || ckd_add(&total, total, part)) return invalid("it overflows");
+  }
+  if (total < 0) return invalid("it is negative");
+  // Sub-millisecond remainders are truncated, as Spark does.
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds(total));
 }
 
 Result<std::chrono::milliseconds> deleted_file_retention(const Metadata& metadata) {

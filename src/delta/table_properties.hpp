@@ -10,8 +10,8 @@
 
 namespace lake::delta {
 
-// A Spark interval property ("interval 7 days", "interval 1 week",
-// "interval 168 hours", "interval 30 minutes"; plural optional).
+// A Spark interval property ("interval 7 days", "7 days", "interval 2
+// days 12 hours"; weeks down to microseconds; months and years refused).
 [[nodiscard]] Result<std::chrono::milliseconds> parse_interval(std::string_view text);
 
 // delta.deletedFileRetentionDuration (default one week): how long removed

@@ -392,38 +392,34 @@ TEST_P(CheckpointTest, FeaturesItCannotRestateAreRefusedByName) {
   }
 }
 
+TEST_P(CheckpointTest, StatsFollowTheCheckpointProperties) {
+  // writeStatsAsJson = false: the stats column is left empty.
+  commit("t", 0, {Protocol{}, table_metadata({{"delta.checkpoint.writeStatsAsJson", "false"}}),
+                  add("country=US/a.parquet", "US", 3)});
+  auto s = snapshot("t");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(write_checkpoint(backend(), "t", *s, kNow));
+  delete_commits_through("t", 0);
+  auto rebuilt = snapshot("t");
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  ASSERT_EQ(rebuilt->files().size(), 1u);
+  EXPECT_FALSE(rebuilt->files().begin()->second.stats);
+
+  // writeStatsAsStruct = true makes stats_parsed / partitionValues_parsed
+  // required, which this writer does not produce.
+  commit("u", 0, {Protocol{}, table_metadata({{"delta.checkpoint.writeStatsAsStruct", "true"}})});
+  auto typed = snapshot("u");
+  ASSERT_TRUE(typed);
+  auto written = write_checkpoint(backend(), "u", *typed, kNow);
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().code(), ErrorCode::unsupported);
+  EXPECT_NE(written.error().message().find("writeStatsAsStruct"), std::string::npos) << written.error().message();
+}
+
 TEST_P(CheckpointTest, AnEmptySnapshotIsRefused) {
   auto written = write_checkpoint(backend(), "t", Snapshot{}, kNow);
   ASSERT_FALSE(written);
   EXPECT_EQ(written.error().code(), ErrorCode::invalid_argument);
-}
-
-TEST(TombstoneRetention, ReadsSparkIntervals) {
-  auto retention = [](std::optional<std::string> value) {
-    Metadata m = table_metadata();
-    if (value) m.configuration["delta.deletedFileRetentionDuration"] = *value;
-    return tombstone_retention(m);
-  };
-  using std::chrono::milliseconds;
-  EXPECT_EQ(*retention(std::nullopt), milliseconds(7 * 24h));
-  EXPECT_EQ(*retention("interval 1 week"), milliseconds(7 * 24h));
-  EXPECT_EQ(*retention("interval 7 days"), milliseconds(7 * 24h));
-  EXPECT_EQ(*retention("interval 168 hours"), milliseconds(168h));
-  EXPECT_EQ(*retention("7 days"), milliseconds(7 * 24h));
-  EXPECT_EQ(*retention("  INTERVAL 2 Days 12 hours "), milliseconds(60h));
-  EXPECT_EQ(*retention("interval 1 day 1 hour 1 minute 1 second 1 millisecond"),
-            milliseconds(25h + 1min + 1s + 1ms));
-  EXPECT_EQ(*retention("interval 0 seconds"), milliseconds(0));
-  EXPECT_EQ(*retention("interval 1500 microseconds"), milliseconds(1));  // truncated, as Spark does
-
-  for (std::string bad : {"", "interval", "7", "seven days", "interval 1 month", "2 years", "interval -1 days",
-                          "interval 1 fortnight", "1.5 days", "interval 99999999999999 weeks"}) {
-    auto parsed = retention(bad);
-    ASSERT_FALSE(parsed) << "'" << bad << "'";
-    EXPECT_EQ(parsed.error().code(), ErrorCode::invalid_argument);
-    EXPECT_NE(parsed.error().message().find("delta.deletedFileRetentionDuration"), std::string::npos)
-        << parsed.error().message();
-  }
 }
 
 TEST_P(CheckpointTest, AnInvalidRetentionIsAnErrorNotASilentDefault) {

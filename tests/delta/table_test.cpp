@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "delta/log_replay.hpp"
+#include "delta/table_properties.hpp"
 #include "table_support.hpp"
 
 namespace {
@@ -468,6 +469,35 @@ TEST_P(DeltaTable, VacuumDeletesOnlyUnreferencedFilesOutsideTheRetention) {
   auto expected = make_events(0, 30);
   std::erase_if(expected, [](const Event& e) { return e.country == "NL"; });
   EXPECT_EQ(read_all<Event>(table), expected);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(DeltaTableProperties, RetentionReadsSparkIntervals) {
+  using namespace std::chrono_literals;
+  auto retention = [](std::optional<std::string> value) {
+    lake::delta::Metadata m;
+    if (value) m.configuration["delta.deletedFileRetentionDuration"] = *value;
+    return lake::delta::deleted_file_retention(m);
+  };
+  using std::chrono::milliseconds;
+  EXPECT_EQ(*retention(std::nullopt), milliseconds(7 * 24h));
+  EXPECT_EQ(*retention("interval 1 week"), milliseconds(7 * 24h));
+  EXPECT_EQ(*retention("interval 168 hours"), milliseconds(168h));
+  EXPECT_EQ(*retention("7 days"), milliseconds(7 * 24h));
+  EXPECT_EQ(*retention("  INTERVAL 2 Days 12 hours "), milliseconds(60h));
+  EXPECT_EQ(*retention("interval 1 day 1 hour 1 minute 1 second 1 millisecond"), milliseconds(25h + 1min + 1s + 1ms));
+  EXPECT_EQ(*retention("interval 1500 microseconds"), milliseconds(1));
+  for (std::string bad : {"", "interval", "7", "seven days", "interval 1 month", "2 years", "interval -1 days",
+                          "interval 1 fortnight", "1.5 days", "interval 99999999999999 weeks"}) {
+    auto parsed = retention(bad);
+    ASSERT_FALSE(parsed) << "'" << bad << "'";
+    EXPECT_EQ(parsed.error().code(), lake::ErrorCode::invalid_argument);
+    EXPECT_NE(parsed.error().message().find("delta.deletedFileRetentionDuration"), std::string::npos)
+        << parsed.error().message();
+  }
 }
 
 }  // namespace

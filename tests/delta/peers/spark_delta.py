@@ -21,9 +21,9 @@ usage:
 spark_session() and read_rows() are what other peer scripts import to use
 Spark; one session (one JVM) per script run keeps a run to seconds.
 """
+import atexit
 import datetime
 import decimal
-import glob
 import json
 import os
 import sys
@@ -35,14 +35,17 @@ import pyarrow as pa
 
 import table_rows
 
+_session = None
 _scratch = None
 
 
 def spark_session():
-    """A local Spark session with Delta, tuned for starting fast on small
-    tables. Its scratch files (warehouse, Derby, Ivy, spill) live in a
-    temporary directory removed at exit."""
-    global _scratch
+    """The script's local Spark session with Delta (started on first use),
+    tuned for starting fast on small tables. Its scratch files (warehouse,
+    Derby, Ivy, spill) live in a temporary directory removed at exit."""
+    global _session, _scratch
+    if _session is not None:
+        return _session
     jars = os.environ.get("LAKE_PEER_JARS")
     if not jars:
         sys.exit("LAKE_PEER_JARS is not set: run this through `tools/peers python`, which fetches Delta's jars")
@@ -87,9 +90,11 @@ def spark_session():
         .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
         .config("spark.sql.session.timeZone", "UTC")
     )
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    _session = builder.getOrCreate()
+    _session.sparkContext.setLogLevel("ERROR")
+    # Stopped before the scratch directory goes (atexit runs last-in first).
+    atexit.register(_session.stop)
+    return _session
 
 
 def read_rows(spark, path, key=("id",), version=None):
