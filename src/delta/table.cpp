@@ -15,6 +15,7 @@
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
 #include "delta/schema_json.hpp"
+#include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/ingest_id.hpp"
@@ -26,20 +27,6 @@ using nlohmann::json;
 
 constexpr std::int64_t kDefaultTargetFileBytes = std::int64_t{128} << 20;
 constexpr int kDefaultCheckpointInterval = 10;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
 
 std::string json_array(const std::vector<std::string>& items) { return json(items).dump(); }
 
@@ -130,6 +117,11 @@ class MissingColumnFiller final : public arrow::RecordBatchReader {
 }  // namespace
 
 // ---- TableWriter -----------------------------------------------------------
+
+std::optional<Txn> txn_of(const WriteOptions& options) {
+  if (!options.idempotency) return std::nullopt;
+  return Txn{options.idempotency->app_id, options.idempotency->version, now_ms()};
+}
 
 std::int64_t rows_in(const std::vector<Add>& files) {
   std::int64_t rows = 0;
@@ -247,11 +239,11 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
   auto key_names = [&](const std::vector<std::size_t>& indexes) {
     std::vector<std::string> names;
     for (auto i : indexes) names.push_back(schema.fields[i].column);
-    return join(names, ",");
+    return format_list_property(names);
   };
   if (!schema.primary_keys.empty()) metadata.configuration["lake.primaryKeys"] = key_names(schema.primary_keys);
   if (!schema.merge_keys.empty()) metadata.configuration["lake.mergeKeys"] = key_names(schema.merge_keys);
-  if (!cluster_by.empty()) metadata.configuration["lake.clusterBy"] = join(cluster_by, ",");
+  if (!cluster_by.empty()) metadata.configuration["lake.clusterBy"] = format_list_property(cluster_by);
   metadata.created_time = now_ms();
 
   json info = {{"timestamp", now_ms()},
@@ -422,9 +414,7 @@ Result<CommitResult> Table::append(arrow::RecordBatchReader& rows, WriteOptions 
           .user_metadata = options.user_metadata,
           .actions = {written->begin(), written->end()},
           .blind_append = true,
-          .txn = options.idempotency
-                     ? std::optional(Txn{options.idempotency->app_id, options.idempotency->version, now_ms()})
-                     : std::nullopt,
+          .txn = txn_of(options),
       },
       *written, result);
 }
@@ -468,9 +458,7 @@ Result<CommitResult> Table::append_files(std::vector<Add> files, WriteOptions op
           .user_metadata = options.user_metadata,
           .actions = {files.begin(), files.end()},
           .blind_append = true,
-          .txn = options.idempotency
-                     ? std::optional(Txn{options.idempotency->app_id, options.idempotency->version, now_ms()})
-                     : std::nullopt,
+          .txn = txn_of(options),
       },
       {}, result);
 }

@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "delta/log_replay.hpp"
-#include "delta/conform.hpp"
 #include "delta/filter.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/scan.hpp"
@@ -30,29 +29,6 @@ namespace cp = arrow::compute;
 // Marks files an optimize clustered, so running it again leaves a
 // partition alone while its files still carry the same clustering.
 constexpr std::string_view kClusteredTag = "lake.clusteredBy";
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
 
 Error arrow_error(const arrow::Status& status, std::string_view context) {
   return lake::detail::from_arrow_status(status, context);
@@ -118,11 +94,7 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
   if (!options.zorder_by.empty() && !options.sort_by.empty())
     return fail(ErrorCode::invalid_argument, "optimize: give zorder_by or sort_by, not both");
   std::vector<std::string> zorder = options.zorder_by;
-  if (zorder.empty() && options.sort_by.empty()) {
-    if (auto it = snapshot_.metadata().configuration.find("lake.clusterBy");
-        it != snapshot_.metadata().configuration.end())
-      zorder = split_list(it->second);
-  }
+  if (zorder.empty() && options.sort_by.empty()) zorder = list_property(snapshot_.metadata(), "lake.clusterBy");
   const auto& cluster_columns = zorder.empty() ? options.sort_by : zorder;
   std::vector<int> cluster_indexes;
   for (const auto& column : cluster_columns) {
@@ -139,7 +111,7 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
     cluster_indexes.push_back(i);
   }
   const std::string cluster_tag =
-      cluster_columns.empty() ? std::string() : (zorder.empty() ? "sort:" : "zorder:") + join(cluster_columns);
+      cluster_columns.empty() ? std::string() : (zorder.empty() ? "sort:" : "zorder:") + format_list_property(cluster_columns);
 
   // The where-clause selects partitions: it may name partition columns only.
   std::optional<Predicate> where = options.where;

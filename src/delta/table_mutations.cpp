@@ -8,6 +8,7 @@
 #include <arrow/table.h>
 
 #include <format>
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,6 +18,7 @@
 #include "delta/filter.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/scan.hpp"
+#include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/ingest_id.hpp"
@@ -26,18 +28,8 @@ namespace {
 
 namespace cp = arrow::compute;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Remove remove_of(const Add& file) {
   return Remove{file.path, now_ms(), true, true, file.partition_values, file.size};
-}
-
-std::optional<Txn> txn_of(const WriteOptions& options) {
-  if (!options.idempotency) return std::nullopt;
-  return Txn{options.idempotency->app_id, options.idempotency->version, now_ms()};
 }
 
 Result<std::shared_ptr<arrow::RecordBatch>> read_whole(Backend& backend, const TableLayout& layout, const Add& file) {
@@ -87,18 +79,6 @@ Result<std::vector<int>> column_indexes(const arrow::Schema& schema, const std::
   return indexes;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
 std::string describe_key(const arrow::RecordBatch& rows, const std::vector<int>& keys, std::int64_t row) {
   std::string text;
   for (int k : keys) {
@@ -126,6 +106,67 @@ Result<std::optional<Predicate>> key_range(const arrow::RecordBatch& source, con
   return std::optional<Predicate>(cp::and_(terms));
 }
 
+// What a row change makes of one file with matching rows: the rows to
+// write in its place (all of them kept, changed or dropped as the change
+// decides).
+using RowRewrite = std::function<Result<std::shared_ptr<arrow::RecordBatch>>(
+    const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches)>;
+
+// The copy-on-write core of delete and update: reads each candidate file,
+// and every file with at least one row matching `bound` is removed and its
+// rewritten rows are written as new files. Records the files read and
+// removed in `pending`, the counts in `result` (matching rows go to
+// `rows_changed`, the others to rows_copied), and returns the files
+// written; on error they are removed again.
+Result<std::vector<Add>> rewrite_matching_files(Backend& backend, const TableWriter& writer,
+                                                const TableLayout& layout, const std::vector<Add>& files,
+                                                const cp::Expression& bound, const RowRewrite& rewrite,
+                                                PendingCommit& pending, CommitResult& result,
+                                                std::int64_t& rows_changed) {
+  std::vector<Add> written;
+  const auto file_options = writer.file_options();
+  auto failed = [&](const Error& error) {
+    writer.discard(written);
+    return std::unexpected(error);
+  };
+  for (const auto& file : files) {
+    auto rows = read_whole(backend, layout, file);
+    if (!rows) return failed(rows.error());
+    auto mask = evaluate_mask(**rows, bound);
+    if (!mask) return failed(mask.error());
+    const std::int64_t matched = count_true(**mask);
+    if (matched == 0) continue;
+    auto replacement = rewrite(*rows, **mask);
+    if (!replacement) return failed(replacement.error());
+    auto added = write_rows(backend, layout, {*replacement}, file_options);
+    if (!added) return failed(added.error());
+    pending.read_files.insert(file.path);
+    pending.actions.emplace_back(remove_of(file));
+    ++result.files_removed;
+    rows_changed += matched;
+    result.rows_copied += (*rows)->num_rows() - matched;
+    append_all(written, *added);
+  }
+  return written;
+}
+
+// Commits a delete or update: nothing when no file had a match.
+Result<CommitResult> commit_rewrite(TableWriter& writer, PendingCommit pending, const std::vector<Add>& written,
+                                    CommitResult result, std::string_view changed_metric,
+                                    std::int64_t rows_changed) {
+  if (result.files_removed == 0) {
+    result.version = writer.snapshot().version();
+    return result;
+  }
+  for (const auto& add : written) pending.actions.emplace_back(add);
+  result.files_added = static_cast<std::int64_t>(written.size());
+  pending.metrics = {{"numRemovedFiles", result.files_removed},
+                     {"numAddedFiles", result.files_added},
+                     {std::string(changed_metric), rows_changed},
+                     {"numCopiedRows", result.rows_copied}};
+  return writer.commit(std::move(pending), written, result);
+}
+
 }  // namespace
 
 Result<CommitResult> Table::delete_where(const Predicate& predicate, WriteOptions options) {
@@ -144,38 +185,15 @@ Result<CommitResult> Table::delete_where(const Predicate& predicate, WriteOption
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  std::vector<Add> written;
-  const auto file_options = writer.file_options();
-  for (const auto& file : *files) {
-    auto rows = read_whole(*backend_, *layout, file);
-    if (!rows) return writer.discard(written), std::unexpected(rows.error());
-    auto mask = evaluate_mask(**rows, *bound);
-    if (!mask) return writer.discard(written), std::unexpected(mask.error());
-    const std::int64_t matched = count_true(**mask);
-    if (matched == 0) continue;
-    pending.read_files.insert(file.path);
-    pending.actions.emplace_back(remove_of(file));
-    ++result.files_removed;
-    result.rows_deleted += matched;
-    if (matched == (*rows)->num_rows()) continue;
-    auto kept = select_rows(*rows, **mask, false);
-    if (!kept) return writer.discard(written), std::unexpected(kept.error());
-    auto added = write_rows(*backend_, *layout, {*kept}, file_options);
-    if (!added) return writer.discard(written), std::unexpected(added.error());
-    result.rows_copied += (*kept)->num_rows();
-    append_all(written, *added);
-  }
-  if (result.files_removed == 0) {
-    result.version = version();
-    return result;
-  }
-  for (const auto& add : written) pending.actions.emplace_back(add);
-  result.files_added = static_cast<std::int64_t>(written.size());
-  pending.metrics = {{"numRemovedFiles", result.files_removed},
-                     {"numAddedFiles", result.files_added},
-                     {"numDeletedRows", result.rows_deleted},
-                     {"numCopiedRows", result.rows_copied}};
-  return writer.commit(std::move(pending), written, result);
+  // Rows that match go; a file all of whose rows match is only removed.
+  auto written = rewrite_matching_files(
+      *backend_, writer, *layout, *files, *bound,
+      [](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
+        return select_rows(rows, matches, false);
+      },
+      pending, result, result.rows_deleted);
+  if (!written) return std::unexpected(written.error());
+  return commit_rewrite(writer, std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
 }
 
 Result<CommitResult> Table::update_where(const Predicate& predicate,
@@ -215,37 +233,14 @@ Result<CommitResult> Table::update_where(const Predicate& predicate,
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  std::vector<Add> written;
-  const auto file_options = writer.file_options();
-  for (const auto& file : *files) {
-    auto rows = read_whole(*backend_, *layout, file);
-    if (!rows) return writer.discard(written), std::unexpected(rows.error());
-    auto mask = evaluate_mask(**rows, *bound);
-    if (!mask) return writer.discard(written), std::unexpected(mask.error());
-    const std::int64_t matched = count_true(**mask);
-    if (matched == 0) continue;
-    auto updated = assign_columns(*rows, **mask, bound_assignments);
-    if (!updated) return writer.discard(written), std::unexpected(updated.error());
-    auto added = write_rows(*backend_, *layout, {*updated}, file_options);
-    if (!added) return writer.discard(written), std::unexpected(added.error());
-    pending.read_files.insert(file.path);
-    pending.actions.emplace_back(remove_of(file));
-    ++result.files_removed;
-    result.rows_updated += matched;
-    result.rows_copied += (*rows)->num_rows() - matched;
-    append_all(written, *added);
-  }
-  if (result.files_removed == 0) {
-    result.version = version();
-    return result;
-  }
-  for (const auto& add : written) pending.actions.emplace_back(add);
-  result.files_added = static_cast<std::int64_t>(written.size());
-  pending.metrics = {{"numRemovedFiles", result.files_removed},
-                     {"numAddedFiles", result.files_added},
-                     {"numUpdatedRows", result.rows_updated},
-                     {"numCopiedRows", result.rows_copied}};
-  return writer.commit(std::move(pending), written, result);
+  auto written = rewrite_matching_files(
+      *backend_, writer, *layout, *files, *bound,
+      [&](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
+        return assign_columns(rows, matches, bound_assignments);
+      },
+      pending, result, result.rows_updated);
+  if (!written) return std::unexpected(written.error());
+  return commit_rewrite(writer, std::move(pending), *written, result, "numUpdatedRows", result.rows_updated);
 }
 
 Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions options) {
@@ -257,15 +252,9 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
   const arrow::Schema& schema = *layout->arrow_schema;
 
   std::vector<std::string> key_names = options.keys;
+  if (key_names.empty()) key_names = list_property(snapshot_.metadata(), "lake.mergeKeys");
+  if (key_names.empty()) key_names = list_property(snapshot_.metadata(), "lake.primaryKeys");
   if (key_names.empty()) {
-    const auto& config = snapshot_.metadata().configuration;
-    for (const char* property : {"lake.mergeKeys", "lake.primaryKeys"}) {
-      if (auto it = config.find(property); it != config.end()) {
-        key_names = split_list(it->second);
-        break;
-      }
-    }
-    if (key_names.empty())
       return fail(ErrorCode::invalid_argument,
                   "merge: no key columns given and the table declares no merge or primary keys");
   }

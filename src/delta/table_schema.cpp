@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "delta/schema_json.hpp"
+#include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
 
 namespace lake::delta {
@@ -18,12 +19,6 @@ bool same_name(std::string_view a, std::string_view b) {
   return std::ranges::equal(a, b, [](char x, char y) {
     return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
   });
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : "; ") + item;
-  return out;
 }
 
 Result<CommitResult> commit_columns(TableWriter& writer, std::vector<Field> columns,
@@ -117,7 +112,7 @@ Result<CommitResult> Table::evolve_to(const Schema& schema) {
                                      column.column));
   if (!problems.empty())
     return fail(ErrorCode::schema_mismatch,
-                std::format("table '{}' cannot evolve to '{}': {}", root_, schema.type_name, join(problems)));
+                std::format("table '{}' cannot evolve to '{}': {}", root_, schema.type_name, join(problems, "; ")));
   if (changed.empty()) return CommitResult{.version = version()};
   TableWriter writer(*this);
   return commit_columns(writer, std::move(next), "CHANGE COLUMNS", changed);

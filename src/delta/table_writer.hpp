@@ -35,6 +35,9 @@ class TableWriter {
   Table& table_;
 };
 
+// The txn action recording a write's idempotency key, if it has one.
+[[nodiscard]] std::optional<Txn> txn_of(const WriteOptions& options);
+
 // Total numRecords of files (0 for files without stats).
 [[nodiscard]] std::int64_t rows_in(const std::vector<Add>& files);
 

@@ -50,10 +50,8 @@ std::string commit_info_json(const PendingCommit& pending, std::int64_t read_ver
   json metrics = json::object();
   // Spark writes operation metrics as strings; readers expect that.
   for (const auto& [k, v] : pending.metrics) metrics[k] = std::to_string(v);
-  const auto now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
   json info = {
-      {"timestamp", now_ms.count()},
+      {"timestamp", now_ms()},
       {"operation", pending.operation},
       {"operationParameters", parameters},
       {"readVersion", read_version},
@@ -148,6 +146,11 @@ Status check_winner(const PendingCommit& pending, const Snapshot& read, const Sn
 }
 
 }  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string ConflictDetail::describe() const {
   std::string text = std::format("{} at version {}", kind_name(kind_), winning_version_);

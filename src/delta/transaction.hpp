@@ -41,6 +41,9 @@ struct PendingCommit {
   std::optional<Txn> txn{};
 };
 
+// Now, in milliseconds since the epoch: the unit of every timestamp in the log.
+[[nodiscard]] std::int64_t now_ms();
+
 struct CommitOutcome {
   bool committed = false;  // false: the txn version was already applied by a winner
   std::int64_t version = -1;
