@@ -20,37 +20,16 @@
 #include "delta/checkpoint_writer.hpp"
 #include "delta/log_replay.hpp"
 
+#include "peer_support.hpp"
+
 namespace {
+
+using lake::delta::testing::run_peer;
+using lake::delta::testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace lake;
 using namespace lake::delta;
-
-// Runs a script of tests/delta/peers with tools/peers (which provisions the
-// pinned venv and Spark's Delta jars) and reports how long it took.
-int run_peer(const std::string& script, const std::vector<std::string>& args) {
-  std::string command = std::string(LAKE_SOURCE_DIR) + "/tools/peers python " + LAKE_SOURCE_DIR +
-                        "/tests/delta/peers/" + script;
-  for (const auto& a : args) command += " '" + a + "'";
-  auto started = std::chrono::steady_clock::now();
-  int status = std::system(command.c_str());
-  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cerr << std::format("[interop] {} {} took {:.1f} s\n", script, args.empty() ? "" : args.front(), seconds);
-  return status;
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / std::format("lake-checkpoint-interop-{:x}{:x}", rd(), rd());
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 Result<Snapshot> snapshot_of(Backend& backend, std::optional<std::int64_t> version = std::nullopt) {
   auto listing = list_log(backend, "");
@@ -66,7 +45,7 @@ std::map<std::string, std::int64_t> records_per_file(const Snapshot& snapshot) {
 }
 
 TEST(CheckpointInterop, PeersReadATableThroughOurCheckpoint) {
-  TempDir dir;
+  TempDir dir("checkpoint-interop");
   const auto table = dir.path / "table";
   const auto expected = dir.path / "expected.jsonl";
   ASSERT_EQ(run_peer("checkpoint_peers.py", {"write", table.string(), expected.string()}), 0);
@@ -108,7 +87,7 @@ TEST(CheckpointInterop, PeersReadATableThroughOurCheckpoint) {
 }
 
 TEST(CheckpointInterop, WeReplaySparksTableAsSparkSeesIt) {
-  TempDir dir;
+  TempDir dir("checkpoint-interop");
   const auto table = dir.path / "table";
   const auto expected = dir.path / "expected.jsonl";
   const auto view_file = dir.path / "spark-view.json";

@@ -24,32 +24,17 @@
 #include "delta/schema_json.hpp"
 #include "delta/table_layout.hpp"
 
+#include "peer_support.hpp"
+
 namespace {
+
+using lake::delta::testing::run_peer;
+using lake::delta::testing::TempDir;
 
 using namespace lake;
 using namespace lake::delta;
 namespace cp = arrow::compute;
 namespace fs = std::filesystem;
-
-int run_peer(const std::vector<std::string>& args) {
-  std::string command = std::string(LAKE_SOURCE_DIR) + "/tools/peers python " + LAKE_SOURCE_DIR +
-                        "/tests/delta/peers/data_files_interop.py";
-  for (const auto& a : args) command += " '" + a + "'";
-  return std::system(command.c_str());
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("lake-data-files-interop-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 struct Address {
   std::optional<std::string> city;
@@ -133,7 +118,7 @@ void expect_same_rows(const std::shared_ptr<arrow::Table>& actual, const std::sh
 
 TEST(DataFilesInterop, DeltaRsAndDuckDbReadOurFilesAndStats) {
   ASSERT_TRUE(ensure_compute_initialized());
-  TempDir dir;
+  TempDir dir("data-files-interop");
   const fs::path table_dir = dir.path / "table";
   auto backend = file_backend(table_dir);
   ASSERT_TRUE(backend) << backend.error().to_string();
@@ -177,14 +162,14 @@ TEST(DataFilesInterop, DeltaRsAndDuckDbReadOurFilesAndStats) {
   EXPECT_TRUE(replayed->arrow_schema->Equals(*layout.arrow_schema));
 
   write_ipc(dir.path / "expected.arrow", *arrow::Table::FromRecordBatches(batches));
-  EXPECT_EQ(run_peer({"read-ours", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);
+  EXPECT_EQ(run_peer("data_files_interop.py", {"read-ours", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);
 }
 
 TEST(DataFilesInterop, WeReadWhatDeltaRsWrites) {
   ASSERT_TRUE(ensure_compute_initialized());
-  TempDir dir;
+  TempDir dir("data-files-interop");
   const fs::path table_dir = dir.path / "table";
-  ASSERT_EQ(run_peer({"write-delta-rs", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);
+  ASSERT_EQ(run_peer("data_files_interop.py", {"write-delta-rs", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);
 
   auto backend = file_backend(table_dir);
   ASSERT_TRUE(backend) << backend.error().to_string();

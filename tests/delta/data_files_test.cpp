@@ -32,11 +32,14 @@
 #include "delta/scan.hpp"
 #include "delta/schema_json.hpp"
 #include "delta/table_layout.hpp"
+#include "table_support.hpp"
 
 namespace {
 
 using namespace lake;
 using namespace lake::delta;
+using lake::delta::testing::batch_of;
+using lake::delta::testing::layout_of_type;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -88,23 +91,6 @@ std::vector<Row> make_rows(std::int64_t first, std::int64_t count) {
     rows.push_back(std::move(r));
   }
   return rows;
-}
-
-template <class T>
-std::shared_ptr<arrow::RecordBatch> batch_of(const std::vector<T>& rows) {
-  auto batch = lake::to_record_batch(std::span<const T>(rows));
-  EXPECT_TRUE(batch) << batch.error().to_string();
-  return *batch;
-}
-
-template <class T>
-TableLayout layout_of_type(std::vector<std::string> partitions, std::string root = "t") {
-  TableLayout layout;
-  layout.root = std::move(root);
-  layout.columns = lake::schema_of<T>().fields;
-  layout.partition_columns = std::move(partitions);
-  layout.arrow_schema = lake::to_arrow_schema(lake::schema_of<T>(), false);
-  return layout;
 }
 
 std::shared_ptr<arrow::RecordBatchReader> reader_of(std::vector<std::shared_ptr<arrow::RecordBatch>> batches) {

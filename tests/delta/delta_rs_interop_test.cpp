@@ -11,33 +11,17 @@
 
 #include "delta/log_replay.hpp"
 
+#include "peer_support.hpp"
+
 namespace {
+
+using lake::delta::testing::run_peer;
+using lake::delta::testing::TempDir;
 
 namespace fs = std::filesystem;
 
-// Runs a peer script with tools/peers (which provisions the pinned venv).
-int run_peer(const std::string& script, const std::vector<std::string>& args) {
-  std::string command = std::string(LAKE_SOURCE_DIR) + "/tools/peers python " + LAKE_SOURCE_DIR +
-                        "/tests/delta/peers/" + script;
-  for (const auto& a : args) command += " '" + a + "'";
-  return std::system(command.c_str());
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("lake-delta-interop-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 TEST(DeltaRsInterop, ReadsATableThroughItsCheckpoint) {
-  TempDir dir;
+  TempDir dir("delta-interop");
   auto table_dir = dir.path / "table";
   auto expected_file = dir.path / "expected.json";
   ASSERT_EQ(run_peer("delta_rs_checkpointed.py", {table_dir.string(), expected_file.string()}), 0);

@@ -19,29 +19,15 @@
 #include "delta/data_files.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_layout.hpp"
+#include "table_support.hpp"
 
 namespace {
 
 using namespace lake;
 using namespace lake::delta;
+using lake::delta::testing::batch_of;
+using lake::delta::testing::layout_of_type;
 namespace cp = arrow::compute;
-
-template <class T>
-TableLayout layout_of_type(std::vector<std::string> partitions) {
-  TableLayout layout;
-  layout.root = "t";
-  layout.columns = lake::schema_of<T>().fields;
-  layout.partition_columns = std::move(partitions);
-  layout.arrow_schema = lake::to_arrow_schema(lake::schema_of<T>(), false);
-  return layout;
-}
-
-template <class T>
-std::shared_ptr<arrow::RecordBatch> batch_of(const std::vector<T>& rows) {
-  auto batch = lake::to_record_batch(std::span<const T>(rows));
-  EXPECT_TRUE(batch) << batch.error().to_string();
-  return *batch;
-}
 
 template <class T>
 std::vector<Add> write_rows(Backend& backend, const TableLayout& layout, const std::vector<T>& rows,

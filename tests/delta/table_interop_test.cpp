@@ -18,32 +18,17 @@
 #include <lake/delta/table.hpp>
 #include <lake/schema/reflect.hpp>
 
+#include "peer_support.hpp"
+
 namespace {
+
+using lake::delta::testing::run_peer;
+using lake::delta::testing::TempDir;
 
 namespace fs = std::filesystem;
 namespace cp = arrow::compute;
 using namespace lake;
 using namespace lake::delta;
-
-int run_peer(const std::vector<std::string>& args) {
-  std::string command = std::string(LAKE_SOURCE_DIR) + "/tools/peers python " + LAKE_SOURCE_DIR +
-                        "/tests/delta/peers/table_interop.py";
-  for (const auto& a : args) command += " '" + a + "'";
-  return std::system(command.c_str());
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("lake-table-interop-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 struct [[=lake::partition_by("country")]] Sale {
   [[=lake::pk]] std::int64_t id = 0;
@@ -126,7 +111,7 @@ std::shared_ptr<arrow::Table> comparable(const std::shared_ptr<arrow::Table>& ro
 }
 
 TEST(DeltaTableInterop, TablesWeWriteReadIdenticallyEverywhere) {
-  TempDir dir;
+  TempDir dir("table-interop");
   auto table_dir = dir.path / "sales";
   auto backend = lake::file_backend(table_dir);
   ASSERT_TRUE(backend);
@@ -154,15 +139,15 @@ TEST(DeltaTableInterop, TablesWeWriteReadIdenticallyEverywhere) {
   auto ours = read_table(table);
   ASSERT_EQ(ours->num_rows(), table.snapshot().num_records());
   write_ipc(ours, dir.path / "expected.arrow");
-  EXPECT_EQ(run_peer({"check", table_dir.string(), (dir.path / "expected.arrow").string(), "deltalake", "duckdb",
+  EXPECT_EQ(run_peer("table_interop.py", {"check", table_dir.string(), (dir.path / "expected.arrow").string(), "deltalake", "duckdb",
                       "spark"}),
             0);
 }
 
 TEST(DeltaTableInterop, TablesDeltaRsWritesReadIdenticallyByUs) {
-  TempDir dir;
+  TempDir dir("table-interop");
   auto table_dir = dir.path / "sales";
-  ASSERT_EQ(run_peer({"write-deltalake", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);
+  ASSERT_EQ(run_peer("table_interop.py", {"write-deltalake", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);
   auto backend = lake::file_backend(table_dir);
   ASSERT_TRUE(backend);
   auto table = Table::open(std::shared_ptr<Backend>(std::move(*backend)), "");

@@ -1,5 +1,5 @@
-// Shared fixtures of the Delta table tests: a record type, row builders
-// and whole-table readers.
+// Shared fixtures of the Delta tests: record types, row builders, table
+// layouts and whole-table readers.
 #pragma once
 
 #include <arrow/compute/expression.h>
@@ -16,6 +16,8 @@
 #include <lake/arrow/convert.hpp>
 #include <lake/delta/table.hpp>
 #include <lake/schema/reflect.hpp>
+
+#include "delta/table_layout.hpp"
 
 namespace lake::delta::testing {
 
@@ -53,6 +55,18 @@ std::shared_ptr<arrow::RecordBatch> batch_of(const std::vector<T>& rows) {
   auto batch = lake::to_record_batch(std::span<const T>(rows));
   EXPECT_TRUE(batch) << batch.error().to_string();
   return *batch;
+}
+
+// The layout of a table holding T's columns (no _ingest_id), for tests of
+// the data-file layer below the Table API.
+template <class T>
+TableLayout layout_of_type(std::vector<std::string> partitions, std::string root = "t") {
+  TableLayout layout;
+  layout.root = std::move(root);
+  layout.columns = lake::schema_of<T>().fields;
+  layout.partition_columns = std::move(partitions);
+  layout.arrow_schema = lake::to_arrow_schema(lake::schema_of<T>(), false);
+  return layout;
 }
 
 // Every row of the table at the handle's version (or `at`), sorted by id.

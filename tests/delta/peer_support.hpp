@@ -1,0 +1,47 @@
+// Shared by the interop tests (label `interop`): running a script of
+// tests/delta/peers with the pinned peers, and a scratch directory.
+#pragma once
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <format>
+#include <iostream>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lake::delta::testing {
+
+// Runs tests/delta/peers/<script> through tools/peers (which provisions the
+// pinned venv and Spark's Delta jars on first use) and reports how long it
+// took; returns the exit status.
+inline int run_peer(const std::string& script, const std::vector<std::string>& args) {
+  std::string command = std::string(LAKE_SOURCE_DIR) + "/tools/peers python " + LAKE_SOURCE_DIR +
+                        "/tests/delta/peers/" + script;
+  for (const auto& a : args) command += " '" + a + "'";
+  auto started = std::chrono::steady_clock::now();
+  int status = std::system(command.c_str());
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cerr << std::format("[interop] {} {} took {:.1f} s\n", script, args.empty() ? "" : args.front(), seconds);
+  return status;
+}
+
+// A fresh directory under the system temp dir, removed with everything in it.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(std::string_view prefix) {
+    std::random_device rd;
+    path = std::filesystem::temp_directory_path() / std::format("lake-{}-{:x}{:x}", prefix, rd(), rd());
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+}  // namespace lake::delta::testing
