@@ -105,8 +105,42 @@ Result<DataType> from_arrow_type(const arrow::DataType& type) {
 }
 
 namespace detail {
+namespace {
+
+// A lake Error travelling through an Arrow interface (a RecordBatchReader,
+// a RandomAccessFile) as a Status detail, so it comes back out whole: its
+// code, message and typed detail, not the nearest Arrow status code.
+class LakeErrorDetail final : public arrow::StatusDetail {
+ public:
+  explicit LakeErrorDetail(Error error) : error_(std::move(error)) {}
+  const char* type_id() const override { return "lake::Error"; }
+  std::string ToString() const override { return std::string(to_string(error_.code())); }
+  const Error& error() const noexcept { return error_; }
+
+ private:
+  Error error_;
+};
+
+arrow::StatusCode nearest_arrow_code(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument: return arrow::StatusCode::Invalid;
+    case ErrorCode::schema_mismatch: return arrow::StatusCode::TypeError;
+    case ErrorCode::unsupported: return arrow::StatusCode::NotImplemented;
+    case ErrorCode::not_found: return arrow::StatusCode::KeyError;
+    case ErrorCode::cancelled: return arrow::StatusCode::Cancelled;
+    default: return arrow::StatusCode::IOError;
+  }
+}
+
+}  // namespace
+
+arrow::Status to_arrow_status(const Error& error) {
+  return arrow::Status(nearest_arrow_code(error.code()), error.message(), std::make_shared<LakeErrorDetail>(error));
+}
 
 Error from_arrow_status(const arrow::Status& status, std::string_view context) {
+  if (const auto* carried = dynamic_cast<const LakeErrorDetail*>(status.detail().get()))
+    return carried->error().with_context(context);
   ErrorCode code = ErrorCode::internal;
   if (status.IsIOError()) code = ErrorCode::io;
   else if (status.IsInvalid() || status.IsTypeError()) code = ErrorCode::invalid_argument;

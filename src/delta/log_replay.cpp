@@ -5,6 +5,8 @@
 #include <charconv>
 #include <format>
 
+#include <nlohmann/json.hpp>
+
 #include "delta/schema_json.hpp"
 
 namespace lake::delta {
@@ -111,12 +113,13 @@ std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& s
   return n;
 }
 
-Result<LogListing> list_log(Backend& backend, const std::string& table) {
-  auto objects = backend.list(log_prefix(table));
-  if (!objects) return std::unexpected(objects.error());
+namespace {
+
+// Sorts the _delta_log objects into commits and complete checkpoints.
+LogListing classify_log(const std::string& table, std::vector<ObjectInfo> objects) {
   LogListing listing;
   const std::size_t prefix = log_prefix(table).size();
-  for (auto& object : *objects) {
+  for (auto& object : objects) {
     std::string_view name = std::string_view(object.key).substr(prefix);
     if (name.size() < 20) continue;
     std::int64_t version = 0;
@@ -155,6 +158,45 @@ Result<LogListing> list_log(Backend& backend, const std::string& table) {
   std::ranges::sort(listing.commits, {}, &CommitFile::version);
   std::ranges::sort(listing.checkpoints, {}, &CheckpointFiles::version);
   return listing;
+}
+
+// The version _last_checkpoint names, if it is there and readable. It is
+// only a hint (written after the checkpoint, possibly by another engine,
+// possibly stale), so anything wrong with it means "no hint".
+std::optional<std::int64_t> last_checkpoint_hint(Backend& backend, const std::string& table) {
+  auto text = backend.get_text(log_prefix(table) + "_last_checkpoint");
+  if (!text) return std::nullopt;
+  auto doc = nlohmann::json::parse(*text, nullptr, false);
+  if (!doc.is_object() || !doc.contains("version") || !doc["version"].is_number_integer()) return std::nullopt;
+  auto version = doc["version"].get<std::int64_t>();
+  if (version < 0) return std::nullopt;
+  return version;
+}
+
+}  // namespace
+
+Result<LogListing> list_log(Backend& backend, const std::string& table) {
+  auto objects = backend.list(log_prefix(table));
+  if (!objects) return std::unexpected(objects.error());
+  return classify_log(table, std::move(*objects));
+}
+
+Result<LogListing> list_log_from(Backend& backend, const std::string& table, std::int64_t version) {
+  // "<log>/<version>" sorts just before every entry of that version.
+  auto objects = backend.list(log_prefix(table), std::format("{}{:020}", log_prefix(table), std::max<std::int64_t>(version, 0)));
+  if (!objects) return std::unexpected(objects.error());
+  return classify_log(table, std::move(*objects));
+}
+
+Result<LogListing> list_log_for_latest(Backend& backend, const std::string& table) {
+  if (auto hint = last_checkpoint_hint(backend, table)) {
+    auto listing = list_log_from(backend, table, *hint);
+    if (!listing) return listing;
+    // Use the short listing only when the checkpoint it starts from is
+    // there and complete; otherwise the commits before it are needed.
+    if (!listing->checkpoints.empty() && listing->checkpoints.front().version == *hint) return listing;
+  }
+  return list_log(backend, table);
 }
 
 void LogReplay::apply(Snapshot& s, Action action) {
@@ -226,7 +268,10 @@ Result<Snapshot> LogReplay::build(Backend& backend, const std::string& table, co
     auto loaded = load_checkpoint(s, backend, *it);
     if (!loaded) return std::unexpected(loaded.error());
     s.version_ = it->version;
-    s.committed_at_ = it->files.front().modified;
+    // The commit's own time when it is still listed; the checkpoint was
+    // written after it.
+    auto commit = std::ranges::find(listing.commits, it->version, &CommitFile::version);
+    s.committed_at_ = commit != listing.commits.end() ? commit->object.modified : it->files.front().modified;
     next = it->version + 1;
     break;
   }

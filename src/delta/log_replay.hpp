@@ -27,7 +27,15 @@ struct LogListing {
   std::vector<CheckpointFiles> checkpoints;  // complete ones only, by version
 };
 
+// The whole log (time travel, history, vacuum, stats).
 [[nodiscard]] Result<LogListing> list_log(Backend& backend, const std::string& table);
+// Only the entries of `version` and later (catching a snapshot up).
+[[nodiscard]] Result<LogListing> list_log_from(Backend& backend, const std::string& table, std::int64_t version);
+// What the latest snapshot needs: the entries from the checkpoint
+// _last_checkpoint names on, as other Delta readers do, so opening a table
+// with a long history lists a few entries instead of all of them. Without a
+// usable hint (none, unreadable, or its checkpoint incomplete) the whole log.
+[[nodiscard]] Result<LogListing> list_log_for_latest(Backend& backend, const std::string& table);
 
 // numRecords from an add's stats JSON, if present.
 [[nodiscard]] std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& stats);

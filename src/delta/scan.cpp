@@ -18,19 +18,6 @@ namespace {
 
 namespace cp = arrow::compute;
 
-// The one place the scan hands lake errors to Arrow's reader interface;
-// the kind survives as the closest Arrow status code, the message whole.
-arrow::Status to_arrow_status(const Error& error) {
-  switch (error.code()) {
-    case ErrorCode::invalid_argument: return arrow::Status::Invalid(error.message());
-    case ErrorCode::schema_mismatch: return arrow::Status::TypeError(error.message());
-    case ErrorCode::unsupported: return arrow::Status::NotImplemented(error.message());
-    case ErrorCode::not_found: return arrow::Status::KeyError(error.message());
-    case ErrorCode::cancelled: return arrow::Status::Cancelled(error.message());
-    default: return arrow::Status::IOError(error.message());
-  }
-}
-
 class ScanReader final : public arrow::RecordBatchReader {
  public:
   ScanReader(std::shared_ptr<Backend> backend, TableLayout layout, std::vector<Add> files,
@@ -48,7 +35,7 @@ class ScanReader final : public arrow::RecordBatchReader {
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     auto next = next_batch();
-    if (!next) return to_arrow_status(next.error());
+    if (!next) return lake::detail::to_arrow_status(next.error());
     *out = std::move(*next);
     return arrow::Status::OK();
   }

@@ -45,7 +45,7 @@ std::vector<std::pair<std::int64_t, timestamp>> commit_times(const LogListing& l
 }
 
 Result<Snapshot> build_snapshot(Backend& backend, const std::string& root, std::optional<std::int64_t> version) {
-  auto listing = list_log(backend, root);
+  auto listing = version ? list_log(backend, root) : list_log_for_latest(backend, root);
   if (!listing) return std::unexpected(listing.error());
   LogReplay replay;
   auto snapshot = replay.build(backend, root, *listing, version);
@@ -215,7 +215,7 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
                 std::format("schema '{}' partitions by every column; Delta needs at least one data column",
                             schema.type_name));
 
-  auto existing = list_log(*backend, root);
+  auto existing = list_log_for_latest(*backend, root);
   if (!existing) return std::unexpected(existing.error());
   auto open_existing = [&]() -> Result<Table> {
     auto table = open(backend, root, table_options);

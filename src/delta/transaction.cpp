@@ -160,7 +160,7 @@ std::string ConflictDetail::describe() const {
 }
 
 Result<Snapshot> catch_up(Backend& backend, const std::string& root, const Snapshot& from) {
-  auto listing = list_log(backend, root);
+  auto listing = list_log_from(backend, root, from.version() + 1);
   if (!listing) return std::unexpected(listing.error());
   Snapshot current = from;
   LogReplay replay;
@@ -209,7 +209,7 @@ Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Sn
 
     // Lost the race: check every winner since our last look, then retry
     // on top of them.
-    auto listing = list_log(backend, root);
+    auto listing = list_log_from(backend, root, current.version() + 1);
     if (!listing) return std::unexpected(listing.error());
     for (const auto& winner : listing->commits) {
       if (winner.version <= current.version()) continue;

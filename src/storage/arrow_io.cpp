@@ -7,20 +7,10 @@
 #include <cstring>
 #include <format>
 
+#include "lake/arrow/detail/status.hpp"
+
 namespace lake {
 namespace {
-
-// The one place lake errors become Arrow statuses (Arrow's interfaces
-// require them); the message is kept whole so it survives the round trip
-// back through detail::from_arrow_status.
-arrow::Status to_arrow_status(const Error& error) {
-  switch (error.code()) {
-    case ErrorCode::not_found: return arrow::Status::IOError(error.message());
-    case ErrorCode::invalid_argument: return arrow::Status::Invalid(error.message());
-    case ErrorCode::cancelled: return arrow::Status::Cancelled(error.message());
-    default: return arrow::Status::IOError(error.message());
-  }
-}
 
 class BackendInputFile final : public arrow::io::RandomAccessFile {
  public:
@@ -58,7 +48,7 @@ class BackendInputFile final : public arrow::io::RandomAccessFile {
     if (closed_) return arrow::Status::Invalid(std::format("{} is closed", key_));
     if (position >= size_ || nbytes <= 0) return std::make_shared<arrow::Buffer>(nullptr, 0);
     auto bytes = backend_.get_range(key_, position, std::min(nbytes, size_ - position));
-    if (!bytes) return to_arrow_status(bytes.error());
+    if (!bytes) return detail::to_arrow_status(bytes.error());
     // Hand the vector's storage to Arrow without copying it.
     return std::make_shared<OwningBuffer>(std::make_shared<std::vector<std::byte>>(std::move(*bytes)));
   }
@@ -89,7 +79,7 @@ class BackendOutputStream final : public arrow::io::OutputStream {
   arrow::Status Close() override {
     if (closed_) return arrow::Status::OK();
     closed_ = true;
-    if (auto status = writer_->close(); !status) return to_arrow_status(status.error());
+    if (auto status = writer_->close(); !status) return detail::to_arrow_status(status.error());
     return arrow::Status::OK();
   }
   // Dropping the stream without Close() discards the object (the writer's
@@ -104,7 +94,7 @@ class BackendOutputStream final : public arrow::io::OutputStream {
   arrow::Status Write(const void* data, std::int64_t nbytes) override {
     if (closed_) return arrow::Status::Invalid("write to a closed stream");
     auto status = writer_->write({static_cast<const std::byte*>(data), static_cast<std::size_t>(nbytes)});
-    if (!status) return to_arrow_status(status.error());
+    if (!status) return detail::to_arrow_status(status.error());
     return arrow::Status::OK();
   }
 

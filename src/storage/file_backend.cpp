@@ -314,14 +314,15 @@ class FileBackend final : public Backend {
     return ObjectInfo{std::string(key), st.st_size, mtime_of(st)};
   }
 
-  Result<std::vector<ObjectInfo>> list(std::string_view prefix) override {
+  Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
     if (auto ok = check_prefix(prefix); !ok) return std::unexpected(std::move(ok).error());
     // Walk only the directory the prefix names; its last part (if any)
     // may be the start of a file or directory name and is a filter.
     const std::size_t slash = prefix.rfind('/');
     const std::string dir_key(slash == std::string_view::npos ? std::string_view{} : prefix.substr(0, slash + 1));
     std::vector<ObjectInfo> out;
-    if (auto ok = walk(root_ / dir_key, dir_key, prefix, out); !ok) return std::unexpected(std::move(ok).error());
+    if (auto ok = walk(root_ / dir_key, dir_key, prefix, start_after, out); !ok)
+      return std::unexpected(std::move(ok).error());
     std::ranges::sort(out, {}, &ObjectInfo::key);  // std::string's order is byte order
     return out;
   }
@@ -357,9 +358,11 @@ class FileBackend final : public Backend {
   }
 
   // Appends the objects under dir (whose key form is dir_key: "" or ending
-  // in '/') that start with prefix. Entries that vanish mid-walk (a
-  // concurrent remove) are skipped rather than failing the listing.
-  Status walk(const fs::path& dir, const std::string& dir_key, std::string_view prefix, std::vector<ObjectInfo>& out) {
+  // in '/') that start with prefix and sort after start_after; names before
+  // it cost no stat(). Entries that vanish mid-walk (a concurrent remove)
+  // are skipped rather than failing the listing.
+  Status walk(const fs::path& dir, const std::string& dir_key, std::string_view prefix, std::string_view start_after,
+              std::vector<ObjectInfo>& out) {
     std::error_code ec;
     fs::directory_iterator it(dir, ec);
     if (ec) {
@@ -375,9 +378,12 @@ class FileBackend final : public Backend {
         if (!ec && fs::is_directory(status)) {
           // Descend only where keys can still match the prefix.
           const std::string sub_key = key + '/';
-          if (sub_key.starts_with(prefix) || prefix.starts_with(sub_key))
-            if (auto ok = walk(entry.path(), sub_key, prefix, out); !ok) return ok;
-        } else if (!ec && key.starts_with(prefix)) {
+          // and after start_after (every key below sorts after sub_key, and
+          // before start_after when sub_key does and is not its prefix).
+          const bool all_before = sub_key < start_after && !start_after.starts_with(sub_key);
+          if ((sub_key.starts_with(prefix) || prefix.starts_with(sub_key)) && !all_before)
+            if (auto ok = walk(entry.path(), sub_key, prefix, start_after, out); !ok) return ok;
+        } else if (!ec && key.starts_with(prefix) && std::string_view(key) > start_after) {
           struct stat st {};
           if (::stat(entry.path().c_str(), &st) == 0 && S_ISREG(st.st_mode))
             out.push_back({key, st.st_size, mtime_of(st)});

@@ -128,12 +128,12 @@ class MemoryBackend final : public Backend {
     return ObjectInfo{it->first, static_cast<std::int64_t>(it->second.data.size()), it->second.modified};
   }
 
-  Result<std::vector<ObjectInfo>> list(std::string_view prefix) override {
+  Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
     if (auto ok = check_prefix(prefix); !ok) return std::unexpected(std::move(ok).error());
     std::vector<ObjectInfo> out;
     std::scoped_lock lock(store_->mutex);
-    for (auto it = store_->objects.lower_bound(prefix); it != store_->objects.end() && it->first.starts_with(prefix);
-         ++it)
+    auto it = start_after < prefix ? store_->objects.lower_bound(prefix) : store_->objects.upper_bound(start_after);
+    for (; it != store_->objects.end() && it->first.starts_with(prefix); ++it)
       out.push_back({it->first, static_cast<std::int64_t>(it->second.data.size()), it->second.modified});
     return out;
   }

@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <lake/delta/table.hpp>
+
 #include "delta/checkpoint_writer.hpp"
 #include "delta/log_replay.hpp"
 
@@ -26,6 +28,7 @@ namespace {
 
 using lake::delta::testing::run_peer;
 using lake::delta::testing::TempDir;
+using lake::delta::testing::write_ipc;
 
 namespace fs = std::filesystem;
 using namespace lake;
@@ -35,6 +38,23 @@ Result<Snapshot> snapshot_of(Backend& backend, std::optional<std::int64_t> versi
   auto listing = list_log(backend, "");
   if (!listing) return std::unexpected(listing.error());
   return LogReplay{}.build(backend, "", *listing, version);
+}
+
+// Every row lake::delta::Table reads from the table at `dir`, compared with
+// the rows Spark's script computed (and checked Spark reads) by the peer
+// script table_rows.py: values, NULLs, partition values, types.
+void expect_rows_as_spark_wrote(const fs::path& table_dir, const fs::path& expected, const fs::path& scratch) {
+  auto backend = file_backend(table_dir);
+  ASSERT_TRUE(backend) << backend.error().to_string();
+  auto table = Table::open(std::shared_ptr<Backend>(std::move(*backend)), "");
+  ASSERT_TRUE(table) << table.error().to_string();
+  auto reader = table->scan();
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto rows = (*reader)->ToTable();
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ((*rows)->num_rows(), table->snapshot().num_records());
+  write_ipc(*rows, scratch);
+  EXPECT_EQ(run_peer("table_rows.py", {"compare", scratch.string(), expected.string()}), 0);
 }
 
 // Decoded path -> numRecords of each live file.
@@ -112,6 +132,8 @@ TEST(CheckpointInterop, WeReplaySparksTableAsSparkSeesIt) {
   EXPECT_EQ(snapshot->num_records(), view["rows"].get<std::int64_t>());
   EXPECT_EQ(snapshot->partition_columns(), std::vector<std::string>{"country"});
   EXPECT_EQ(snapshot->columns().size(), 9u);
+  // Row for row, through Spark's multi-part checkpoint and the commit after it.
+  expect_rows_as_spark_wrote(table, expected, dir.path / "ours.arrow");
 
   // Every version, rebuilt from commits alone, from the classic checkpoint
   // or from the multi-part one, holds the files Spark recorded in its
@@ -153,6 +175,7 @@ TEST(CheckpointInterop, WeReplaySparksTableAsSparkSeesIt) {
   auto from_ours = snapshot_of(**backend);
   ASSERT_TRUE(from_ours) << from_ours.error().to_string();
   EXPECT_EQ(records_per_file(*from_ours), records_per_file(*snapshot));
+  expect_rows_as_spark_wrote(table, expected, dir.path / "ours-after-checkpoint.arrow");
   EXPECT_EQ(run_peer("checkpoint_peers.py", {"read", table.string(), expected.string(), "--version",
                                              std::to_string(snapshot->version()), "--readers", "delta-rs,duckdb"}),
             0);

@@ -232,6 +232,60 @@ TEST_P(CheckpointTest, RebuildsTheSnapshotFromTheCheckpointAloneAndWithLaterComm
   EXPECT_FALSE(last.contains("parts"));
 }
 
+TEST_P(CheckpointTest, TheLatestSnapshotListsTheLogFromTheHintedCheckpoint) {
+  const std::string table = "t";
+  commit(table, 0, {Protocol{1, 2, {}, {}}, table_metadata()});
+  for (std::int64_t v = 1; v <= 6; ++v)
+    commit(table, v, {add(std::format("country=US/part-{}.parquet", v), "US", v)});
+  auto at_4 = snapshot(table, 4);
+  ASSERT_TRUE(at_4) << at_4.error().to_string();
+  ASSERT_TRUE(write_checkpoint(backend(), table, *at_4, kNow));
+  auto full = snapshot(table);
+  ASSERT_TRUE(full) << full.error().to_string();
+
+  auto short_listing = list_log_for_latest(backend(), table);
+  ASSERT_TRUE(short_listing) << short_listing.error().to_string();
+  ASSERT_EQ(short_listing->checkpoints.size(), 1u);
+  EXPECT_EQ(short_listing->checkpoints[0].version, 4);
+  std::vector<std::int64_t> versions;
+  for (const auto& c : short_listing->commits) versions.push_back(c.version);
+  EXPECT_EQ(versions, (std::vector<std::int64_t>{4, 5, 6})) << "commits before the checkpoint are not listed";
+  auto from_hint = LogReplay{}.build(backend(), table, *short_listing, std::nullopt);
+  ASSERT_TRUE(from_hint) << from_hint.error().to_string();
+  expect_same_state(state_of(*from_hint), state_of(*full));
+  EXPECT_EQ(from_hint->committed_at(), full->committed_at());
+
+  // Catching up from a version lists only what follows it.
+  auto after = list_log_from(backend(), table, 6);
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->commits.size(), 1u);
+  EXPECT_EQ(after->commits[0].version, 6);
+  EXPECT_TRUE(after->checkpoints.empty());
+
+  // A hint that cannot be trusted falls back to the whole log: unreadable,
+  // naming a checkpoint that is not there, or naming one that is incomplete.
+  const std::string hint_key = log_prefix(table) + "_last_checkpoint";
+  for (std::string hint : {R"(not json)", R"({"version":5,"size":3})", R"({"version":-1})"}) {
+    ASSERT_TRUE(backend().put_text(hint_key, hint, PutMode::overwrite));
+    auto listing = list_log_for_latest(backend(), table);
+    ASSERT_TRUE(listing) << listing.error().to_string();
+    EXPECT_EQ(listing->commits.size(), 7u) << hint;
+    auto rebuilt = LogReplay{}.build(backend(), table, *listing, std::nullopt);
+    ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+    expect_same_state(state_of(*rebuilt), state_of(*full));
+  }
+  ASSERT_TRUE(backend().put_text(std::format("{}{:020}.checkpoint.0000000001.0000000002.parquet", log_prefix(table), 6),
+                                 "half of a checkpoint", PutMode::create));
+  ASSERT_TRUE(backend().put_text(hint_key, R"({"version":6,"size":3,"parts":2})", PutMode::overwrite));
+  auto listing = list_log_for_latest(backend(), table);
+  ASSERT_TRUE(listing);
+  EXPECT_EQ(listing->commits.size(), 7u);
+  ASSERT_TRUE(backend().remove(hint_key));
+  listing = list_log_for_latest(backend(), table);
+  ASSERT_TRUE(listing);
+  EXPECT_EQ(listing->commits.size(), 7u) << "no hint: the whole log";
+}
+
 TEST_P(CheckpointTest, CheckpointRowsFollowTheProtocol) {
   const std::string table = "t";
   commit(table, 0, {Protocol{1, 2, {}, {}}, table_metadata(), add("country=US/a.parquet", "US", 1)});

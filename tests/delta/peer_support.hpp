@@ -2,6 +2,11 @@
 // tests/delta/peers with the pinned peers, and a scratch directory.
 #pragma once
 
+#include <arrow/io/file.h>
+#include <arrow/ipc/writer.h>
+#include <arrow/table.h>
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -43,5 +48,15 @@ struct TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 };
+
+// Saves rows as an Arrow IPC file, for a peer script to compare.
+inline void write_ipc(const std::shared_ptr<arrow::Table>& rows, const std::filesystem::path& file) {
+  auto out = arrow::io::FileOutputStream::Open(file.string());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  auto writer = arrow::ipc::MakeFileWriter(*out, rows->schema());
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->WriteTable(*rows).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+}
 
 }  // namespace lake::delta::testing

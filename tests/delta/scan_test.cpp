@@ -278,7 +278,9 @@ class CountingBackend final : public Backend {
     return bytes;
   }
   Result<ObjectInfo> head(std::string_view key) override { return inner_->head(key); }
-  Result<std::vector<ObjectInfo>> list(std::string_view prefix) override { return inner_->list(prefix); }
+  Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
+    return inner_->list(prefix, start_after);
+  }
   Status remove(std::string_view key) override { return inner_->remove(key); }
 
   std::int64_t bytes_read = 0;
@@ -399,6 +401,36 @@ TEST_F(Scans, UnknownColumnsAreErrors) {
   ASSERT_FALSE(reader);
   EXPECT_EQ(reader.error().code(), ErrorCode::schema_mismatch);
   EXPECT_NE(reader.error().message().find("'missing'"), std::string::npos) << reader.error().to_string();
+}
+
+// A file whose column cannot be read as the table's type fails the scan
+// mid-stream; the error keeps its own code through Arrow's reader
+// interface instead of turning into the nearest Arrow status.
+struct WideWithTextX {
+  [[=lake::pk]] std::int64_t id = 0;
+  std::string payload;
+  std::optional<std::string> x;
+  std::string g;
+};
+
+TEST_F(Scans, AFileThatCannotBeReadAsTheTableFailsWithItsOwnErrorCode) {
+  auto other = layout_of_type<WideWithTextX>({"g"});
+  std::vector<WideWithTextX> rows(3);
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = {static_cast<std::int64_t>(i), "p", "not a number", "odd"};
+  auto foreign = write_rows(*backend, other, rows);
+  ASSERT_FALSE(foreign.empty());
+  auto all = files;
+  all.insert(all.end(), foreign.begin(), foreign.end());
+  auto reader = scan_files(backend, layout, all, {});
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  std::shared_ptr<arrow::RecordBatch> batch;
+  arrow::Status status;
+  do status = (*reader)->ReadNext(&batch);
+  while (status.ok() && batch != nullptr);
+  ASSERT_FALSE(status.ok()) << "a string column read as int64";
+  auto error = lake::detail::from_arrow_status(status, "scanning");
+  EXPECT_EQ(error.code(), ErrorCode::schema_mismatch) << error.to_string();
+  EXPECT_NE(error.message().find("'x'"), std::string::npos) << error.to_string();
 }
 
 // --- property: skipping never drops a matching row ------------------------

@@ -24,6 +24,7 @@ namespace {
 
 using lake::delta::testing::run_peer;
 using lake::delta::testing::TempDir;
+using lake::delta::testing::write_ipc;
 
 namespace fs = std::filesystem;
 namespace cp = arrow::compute;
@@ -69,15 +70,6 @@ std::shared_ptr<arrow::Table> read_table(const Table& table, std::vector<std::st
   auto rows = (*reader)->ToTable();
   EXPECT_TRUE(rows.ok()) << rows.status().ToString();
   return *rows;
-}
-
-void write_ipc(const std::shared_ptr<arrow::Table>& rows, const fs::path& file) {
-  auto out = arrow::io::FileOutputStream::Open(file.string());
-  ASSERT_TRUE(out.ok());
-  auto writer = arrow::ipc::MakeFileWriter(*out, rows->schema());
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->WriteTable(*rows).ok());
-  ASSERT_TRUE((*writer)->Close().ok());
 }
 
 std::shared_ptr<arrow::Table> read_ipc(const fs::path& file) {

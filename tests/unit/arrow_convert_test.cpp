@@ -86,6 +86,25 @@ Everything sample(int i) {
   return e;
 }
 
+struct SampleDetail final : lake::ErrorDetail {
+  std::string describe() const override { return "sample detail"; }
+};
+
+TEST(ArrowConvert, ErrorsSurviveTheTripThroughArrowStatuses) {
+  const lake::Error original(lake::ErrorCode::schema_mismatch, "column 'x' is string, the table says int64",
+                             std::make_shared<SampleDetail>());
+  arrow::Status status = lake::detail::to_arrow_status(original);
+  EXPECT_TRUE(status.IsTypeError()) << "Arrow sees the nearest code";
+  EXPECT_NE(status.message().find("column 'x'"), std::string::npos);
+  auto back = lake::detail::from_arrow_status(status, "reading rows");
+  EXPECT_EQ(back.code(), lake::ErrorCode::schema_mismatch);
+  EXPECT_EQ(back.message(), "reading rows: column 'x' is string, the table says int64");
+  EXPECT_NE(back.detail<SampleDetail>(), nullptr);
+  // Arrow's own statuses map to the closest code.
+  EXPECT_EQ(lake::detail::from_arrow_status(arrow::Status::TypeError("t"), "c").code(), lake::ErrorCode::invalid_argument);
+  EXPECT_EQ(lake::detail::from_arrow_status(arrow::Status::IOError("t"), "c").code(), lake::ErrorCode::io);
+}
+
 TEST(ArrowConvert, SchemaMatchesDeclaredTypes) {
   auto schema = lake::to_arrow_schema(lake::schema_of<Everything>(), true);
   EXPECT_EQ(schema->GetFieldByName("i8")->type()->id(), arrow::Type::INT8);

@@ -84,8 +84,8 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
     auto ok = backend_->put_text(key, text, PutMode::overwrite);
     ASSERT_TRUE(ok) << ok.error().to_string();
   }
-  std::vector<std::string> list(std::string_view prefix) {
-    auto objects = backend_->list(prefix);
+  std::vector<std::string> list(std::string_view prefix, std::string_view start_after = {}) {
+    auto objects = backend_->list(prefix, start_after);
     EXPECT_TRUE(objects) << objects.error().to_string();
     return objects ? keys_of(*objects) : std::vector<std::string>{};
   }
@@ -207,6 +207,28 @@ TEST_P(StorageTest, ListWithPartialNamePrefix) {
   EXPECT_EQ(list("t/_delta_log/_c"), std::vector<std::string>{"t/_delta_log/_commits/x.json"});
   EXPECT_EQ(list("a/c"), std::vector<std::string>{"a/c/d"});
   EXPECT_EQ(list("t/_d"), list("t/"));
+}
+
+TEST_P(StorageTest, ListStartsAfterAKey) {
+  for (auto key : {"t/_delta_log/00000000000000000009.json", "t/_delta_log/00000000000000000010.json",
+                   "t/_delta_log/00000000000000000010.checkpoint.parquet", "t/_delta_log/00000000000000000011.json",
+                   "t/_delta_log/_last_checkpoint", "t/a/x.parquet", "t/z/y.parquet", "u"})
+    put(key, "x");
+  // A checkpoint's version: its own entries and every later one.
+  EXPECT_EQ(list("t/_delta_log/", "t/_delta_log/00000000000000000010"),
+            (std::vector<std::string>{"t/_delta_log/00000000000000000010.checkpoint.parquet",
+                                      "t/_delta_log/00000000000000000010.json",
+                                      "t/_delta_log/00000000000000000011.json", "t/_delta_log/_last_checkpoint"}));
+  // Strictly after: the key itself is not listed.
+  EXPECT_EQ(list("t/_delta_log/", "t/_delta_log/00000000000000000011.json"),
+            std::vector<std::string>{"t/_delta_log/_last_checkpoint"});
+  // Across directories, whole subtrees before the key are skipped.
+  EXPECT_EQ(list("t/", "t/_delta_log/_last_checkpoint"), (std::vector<std::string>{"t/a/x.parquet", "t/z/y.parquet"}));
+  EXPECT_EQ(list("t/", "t/a/x.parquet"), std::vector<std::string>{"t/z/y.parquet"});
+  EXPECT_EQ(list("", "t/a"), (std::vector<std::string>{"t/a/x.parquet", "t/z/y.parquet", "u"}));
+  // A key before the prefix lists the whole prefix; one after it, nothing.
+  EXPECT_EQ(list("t/z/", "a"), std::vector<std::string>{"t/z/y.parquet"});
+  EXPECT_TRUE(list("t/a/", "t/b").empty());
 }
 
 TEST_P(StorageTest, ListOfMissingPrefixIsEmpty) {

@@ -21,6 +21,7 @@
 
 #include "lake/arrow/detail/decoders.hpp"
 #include "lake/arrow/detail/encoders.hpp"
+#include "lake/arrow/detail/status.hpp"
 #include "lake/error.hpp"
 #include "lake/ingest_id.hpp"
 #include "lake/schema/reflect.hpp"
@@ -35,8 +36,6 @@ namespace lake {
 [[nodiscard]] Result<DataType> from_arrow_type(const arrow::DataType& type);
 
 namespace detail {
-// The one place Arrow statuses become lake errors (keeping Arrow's message).
-[[nodiscard]] Error from_arrow_status(const arrow::Status& status, std::string_view context);
 [[nodiscard]] Result<std::shared_ptr<arrow::Array>> constant_string_array(const std::string& value, std::int64_t rows,
                                                                            arrow::MemoryPool* pool);
 [[nodiscard]] std::int64_t builder_bytes(arrow::ArrayBuilder& builder);

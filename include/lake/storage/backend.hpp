@@ -12,7 +12,7 @@
 //     (this is what makes a Delta commit atomic);
 //   - an object becomes visible whole, at once, or not at all;
 //   - list(prefix) returns every object under prefix (recursively), sorted
-//     by key in byte order;
+//     by key in byte order (optionally only those after a given key);
 //   - remove() of a missing key succeeds (idempotent);
 //   - a missing key on get/get_range/head is ErrorCode::not_found.
 #pragma once
@@ -74,7 +74,12 @@ class Backend {
   // prefix is a plain string prefix of keys: "" (everything), a directory
   // ("t/_delta_log/") or part of a name ("t/_delta_log/0000"). Otherwise it
   // follows check_key's rules; a prefix nothing is under gives an empty list.
-  [[nodiscard]] virtual Result<std::vector<ObjectInfo>> list(std::string_view prefix) = 0;
+  // Only keys sorting strictly after start_after (byte order) are returned,
+  // as with S3's ListObjectsV2 StartAfter: a Delta reader lists its log
+  // from the newest checkpoint on instead of from version 0.
+  [[nodiscard]] virtual Result<std::vector<ObjectInfo>> list(std::string_view prefix,
+                                                             std::string_view start_after) = 0;
+  [[nodiscard]] Result<std::vector<ObjectInfo>> list(std::string_view prefix) { return list(prefix, {}); }
   [[nodiscard]] virtual Status remove(std::string_view key) = 0;
 
   // --- conveniences shared by every backend ----------------------------

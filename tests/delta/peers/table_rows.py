@@ -67,3 +67,28 @@ def differences(actual, expected, limit=10):
     out += [f"unexpected: {row}" for row in list((got - want).elements())[:limit]]
     out += [f"missing:    {row}" for row in list((want - got).elements())[:limit]]
     return out
+
+
+def main(argv):
+    """table_rows.py compare <rows.arrow> <expected.jsonl> [key...]
+    Compares the rows of an Arrow IPC file (what lake-orm read from a table)
+    with expected rows saved by save(); exit 1 with the differences."""
+    import sys
+
+    import pyarrow.ipc as ipc
+
+    if len(argv) < 4 or argv[1] != "compare":
+        sys.exit(main.__doc__)
+    with ipc.open_file(argv[2]) as reader:
+        actual = canonical_rows(reader.read_all(), argv[4:] or ["id"])
+    if diff := differences(actual, load(argv[3])):
+        print(f"lake-orm reads the table differently from the expected rows:\n" + "\n".join(diff), file=sys.stderr)
+        return 1
+    print(f"[table_rows] {len(actual)} rows identical", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv))
