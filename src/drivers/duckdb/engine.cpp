@@ -1,0 +1,158 @@
+// The embedded engine: one DuckDB database per Engine, a small pool of
+// connections (a DuckDB connection runs one statement at a time), and a
+// replacement scan that resolves table names to Delta tables at bind time.
+#include "lake/drivers/duckdb.hpp"
+
+#include <format>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include <duckdb/common/exception.hpp>
+#include <duckdb/function/replacement_scan.hpp>
+#include <duckdb/main/config.hpp>
+#include <duckdb/main/connection.hpp>
+#include <duckdb/main/database.hpp>
+#include <duckdb/main/prepared_statement.hpp>
+
+#include "drivers/duckdb/delta_scan.hpp"
+#include "drivers/duckdb/errors.hpp"
+#include "drivers/duckdb/parameters.hpp"
+#include "drivers/duckdb/result_reader.hpp"
+#include "lake/arrow/detail/status.hpp"
+
+namespace lake::duckdb {
+namespace {
+
+namespace ddb = ::duckdb;
+
+struct Resolution final : ddb::ReplacementScanData {
+  TableResolver resolver;
+  std::int64_t batch_rows = 0;
+  std::shared_ptr<AtomicScanCounters> counters;
+};
+
+// Unqualified names only: a schema- or catalog-qualified name is DuckDB's.
+ddb::unique_ptr<ddb::TableRef> resolve_table(ddb::ClientContext&, ddb::ReplacementScanInput& input,
+                                             ddb::optional_ptr<ddb::ReplacementScanData> data) {
+  if (!data || !input.schema_name.empty() || !input.catalog_name.empty()) return nullptr;
+  auto& resolution = data->Cast<Resolution>();
+  auto table = resolution.resolver(input.table_name);
+  if (!table) throw ddb::IOException(table.error().with_context(std::format("opening table '{}'", input.table_name)).to_string());
+  if (!*table) return nullptr;
+  return delta_scan_ref(std::move(**table), resolution.batch_rows, resolution.counters);
+}
+
+}  // namespace
+
+struct Engine::State {
+  std::unique_ptr<ddb::DuckDB> database;
+  std::shared_ptr<AtomicScanCounters> counters = std::make_shared<AtomicScanCounters>();
+  std::mutex mutex;
+  std::vector<std::unique_ptr<ddb::Connection>> idle;  // guarded by mutex
+
+  std::unique_ptr<ddb::Connection> acquire() {
+    {
+      std::scoped_lock lock(mutex);
+      if (!idle.empty()) {
+        auto connection = std::move(idle.back());
+        idle.pop_back();
+        return connection;
+      }
+    }
+    return std::make_unique<ddb::Connection>(*database);
+  }
+  void give_back(std::unique_ptr<ddb::Connection> connection) {
+    std::scoped_lock lock(mutex);
+    idle.push_back(std::move(connection));
+  }
+};
+
+Engine::Engine(std::shared_ptr<State> state) : state_(std::move(state)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::open(TableResolver resolver, EngineOptions options) {
+  if (!resolver) return fail(ErrorCode::invalid_argument, "the embedded engine needs a table resolver");
+  auto state = std::make_shared<State>();
+  try {
+    ddb::DBConfig config;
+    if (options.threads > 0) config.SetOptionByName("threads", ddb::Value::BIGINT(options.threads));
+    if (!options.memory_limit.empty()) config.SetOptionByName("memory_limit", ddb::Value(options.memory_limit));
+    // The engine reads tables through the library only; nothing an
+    // untrusted query string names outside them (files, extensions).
+    config.SetOptionByName("autoinstall_known_extensions", ddb::Value::BOOLEAN(false));
+    config.SetOptionByName("autoload_known_extensions", ddb::Value::BOOLEAN(false));
+    auto resolution = ddb::make_uniq<Resolution>();
+    resolution->resolver = std::move(resolver);
+    resolution->batch_rows = options.scan_batch_rows;
+    resolution->counters = state->counters;
+    config.replacement_scans.emplace_back(resolve_table, std::move(resolution));
+    state->database = std::make_unique<ddb::DuckDB>(nullptr, &config);
+    register_delta_scan(*state->database->instance);
+  } catch (const std::exception& e) {
+    return fail(from_duckdb_error(ddb::ErrorData(e), "starting the embedded DuckDB engine"));
+  }
+  return std::unique_ptr<Engine>(new Engine(std::move(state)));
+}
+
+Result<std::shared_ptr<arrow::RecordBatchReader>> Engine::query(std::string_view sql, std::span<const SqlValue> params) {
+  auto connection = state_->acquire();
+  // A reader may outlive the Engine handle; it keeps the database alive.
+  auto give_back = [state = state_](std::unique_ptr<ddb::Connection> c) { state->give_back(std::move(c)); };
+  try {
+    auto statement = connection->Prepare(std::string(sql));
+    if (statement->HasError()) {
+      auto error = from_duckdb_error(statement->GetErrorObject(), "preparing the query");
+      statement.reset();
+      give_back(std::move(connection));
+      return std::unexpected(error);
+    }
+    if (statement->GetParameterCount() != params.size()) {
+      auto expected = statement->GetParameterCount();
+      statement.reset();
+      give_back(std::move(connection));
+      return fail(ErrorCode::invalid_argument,
+                  std::format("the query has {} parameter(s), {} value(s) were given", expected, params.size()));
+    }
+    auto values = to_duckdb_values(params);
+    auto result = statement->Submit(values);
+    statement.reset();
+    return stream_result(std::move(connection), give_back, std::move(result));
+  } catch (const std::exception& e) {
+    give_back(std::move(connection));
+    return fail(from_duckdb_error(ddb::ErrorData(e), "running the query"));
+  }
+}
+
+Result<std::int64_t> Engine::exec(std::string_view sql, std::span<const SqlValue> params) {
+  auto reader = query(sql, params);
+  if (!reader) return std::unexpected(reader.error());
+  // DuckDB reports changed rows as a one-row "Count" result.
+  std::int64_t changed = 0;
+  std::shared_ptr<arrow::RecordBatch> batch;
+  while (true) {
+    auto status = (*reader)->ReadNext(&batch);
+    if (!status.ok()) return fail(lake::detail::from_arrow_status(status, "running the statement"));
+    if (!batch) break;
+    if (batch->num_columns() == 1 && batch->schema()->field(0)->name() == "Count" && batch->num_rows() == 1) {
+      auto scalar = batch->column(0)->GetScalar(0);
+      if (scalar.ok() && (*scalar)->is_valid) {
+        auto as_int = (*scalar)->CastTo(arrow::int64());
+        if (as_int.ok()) changed = std::static_pointer_cast<arrow::Int64Scalar>(*as_int)->value;
+      }
+    }
+  }
+  return changed;
+}
+
+Status Engine::ping() {
+  auto changed = exec("SELECT 1");
+  if (!changed) return std::unexpected(changed.error());
+  return {};
+}
+
+ScanCounters Engine::counters() const {
+  return {state_->counters->scans.load(), state_->counters->files_scanned.load(), state_->counters->files_skipped.load()};
+}
+
+}  // namespace lake::duckdb

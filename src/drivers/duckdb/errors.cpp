@@ -1,0 +1,34 @@
+#include "drivers/duckdb/errors.hpp"
+
+#include <format>
+
+namespace lake::duckdb {
+
+Error from_duckdb_error(const ::duckdb::ErrorData& error, std::string_view context) {
+  using ::duckdb::ExceptionType;
+  ErrorCode code = ErrorCode::internal;
+  switch (error.Type()) {
+    case ExceptionType::PARSER:
+    case ExceptionType::SYNTAX:
+    case ExceptionType::BINDER:
+    case ExceptionType::INVALID_INPUT:
+    case ExceptionType::OUT_OF_RANGE:
+    case ExceptionType::DIVIDE_BY_ZERO:
+    case ExceptionType::PARAMETER_NOT_RESOLVED:
+    case ExceptionType::PARAMETER_NOT_ALLOWED:
+    case ExceptionType::CONSTRAINT: code = ErrorCode::invalid_argument; break;
+    case ExceptionType::CATALOG: code = ErrorCode::not_found; break;
+    case ExceptionType::CONVERSION:
+    case ExceptionType::MISMATCH_TYPE: code = ErrorCode::schema_mismatch; break;
+    case ExceptionType::NOT_IMPLEMENTED: code = ErrorCode::unsupported; break;
+    case ExceptionType::INTERRUPT: code = ErrorCode::cancelled; break;
+    case ExceptionType::IO:
+    case ExceptionType::OUT_OF_MEMORY:
+    case ExceptionType::HTTP: code = ErrorCode::io; break;
+    case ExceptionType::TRANSACTION: code = ErrorCode::conflict; break;
+    default: break;
+  }
+  return Error(code, std::format("{}: {}", context, error.RawMessage()));
+}
+
+}  // namespace lake::duckdb

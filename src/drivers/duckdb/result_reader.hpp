@@ -1,0 +1,24 @@
+// A DuckDB query result as an Arrow RecordBatchReader, streamed chunk by
+// chunk (constant memory), holding the connection it runs on.
+#pragma once
+
+#include <arrow/record_batch.h>
+
+#include <functional>
+#include <memory>
+
+#include <duckdb/main/connection.hpp>
+#include <duckdb/main/query_result.hpp>
+
+#include "lake/error.hpp"
+
+namespace lake::duckdb {
+
+// Gives a connection back to its pool when the reader is done with it.
+using ConnectionReturn = std::function<void(std::unique_ptr<::duckdb::Connection>)>;
+
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> stream_result(
+    std::unique_ptr<::duckdb::Connection> connection, ConnectionReturn give_back,
+    ::duckdb::unique_ptr<::duckdb::QueryResult> result);
+
+}  // namespace lake::duckdb
