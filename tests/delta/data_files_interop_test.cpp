@@ -29,7 +29,9 @@
 namespace {
 
 using lake::delta::testing::run_peer;
+using lake::delta::testing::read_ipc;
 using lake::delta::testing::TempDir;
+using lake::delta::testing::write_ipc;
 
 using namespace lake;
 using namespace lake::delta;
@@ -76,26 +78,6 @@ std::vector<Event> make_events(std::int64_t first, std::int64_t count) {
     events.push_back(std::move(e));
   }
   return events;
-}
-
-void write_ipc(const fs::path& path, const std::shared_ptr<arrow::Table>& table) {
-  auto sink = arrow::io::FileOutputStream::Open(path.string());
-  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  auto writer = arrow::ipc::MakeFileWriter(*sink, table->schema());
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  ASSERT_TRUE((*writer)->WriteTable(*table).ok());
-  ASSERT_TRUE((*writer)->Close().ok());
-  ASSERT_TRUE((*sink)->Close().ok());
-}
-
-std::shared_ptr<arrow::Table> read_ipc(const fs::path& path) {
-  auto file = arrow::io::ReadableFile::Open(path.string());
-  EXPECT_TRUE(file.ok()) << file.status().ToString();
-  auto reader = arrow::ipc::RecordBatchFileReader::Open(*file);
-  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-  auto table = (*reader)->ToTable();
-  EXPECT_TRUE(table.ok()) << table.status().ToString();
-  return *table;
 }
 
 std::shared_ptr<arrow::Table> sorted_by_id(const std::shared_ptr<arrow::Table>& table) {
@@ -161,7 +143,7 @@ TEST(DataFilesInterop, DeltaRsAndDuckDbReadOurFilesAndStats) {
   ASSERT_TRUE(replayed) << replayed.error().to_string();
   EXPECT_TRUE(replayed->arrow_schema->Equals(*layout.arrow_schema));
 
-  write_ipc(dir.path / "expected.arrow", *arrow::Table::FromRecordBatches(batches));
+  write_ipc(*arrow::Table::FromRecordBatches(batches), dir.path / "expected.arrow");
   EXPECT_EQ(run_peer("data_files_interop.py", {"read-ours", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);
 }
 

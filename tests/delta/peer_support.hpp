@@ -3,6 +3,7 @@
 #pragma once
 
 #include <arrow/io/file.h>
+#include <arrow/ipc/reader.h>
 #include <arrow/ipc/writer.h>
 #include <arrow/table.h>
 #include <gtest/gtest.h>
@@ -57,6 +58,20 @@ inline void write_ipc(const std::shared_ptr<arrow::Table>& rows, const std::file
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
   ASSERT_TRUE((*writer)->WriteTable(*rows).ok());
   ASSERT_TRUE((*writer)->Close().ok());
+  ASSERT_TRUE((*out)->Close().ok());
+}
+
+// The rows of an Arrow IPC file a peer script wrote.
+inline std::shared_ptr<arrow::Table> read_ipc(const std::filesystem::path& file) {
+  auto in = arrow::io::ReadableFile::Open(file.string());
+  EXPECT_TRUE(in.ok()) << in.status().ToString();
+  if (!in.ok()) return nullptr;
+  auto reader = arrow::ipc::RecordBatchFileReader::Open(*in);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return nullptr;
+  auto rows = (*reader)->ToTable();
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  return rows.ok() ? *rows : nullptr;
 }
 
 }  // namespace lake::delta::testing

@@ -19,6 +19,7 @@
 #include "delta/data_files.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_layout.hpp"
+#include "support/forwarding_backend.hpp"
 #include "table_support.hpp"
 
 namespace {
@@ -255,38 +256,22 @@ TEST(NestedPruning, StructFieldsUseTheirNestedStats) {
 
 // --- scans over written files ---------------------------------------------
 
-// A backend that counts the bytes ranged reads fetch.
-class CountingBackend final : public Backend {
+// A backend that counts the bytes reads fetch.
+class CountingBackend final : public lake::testing::ForwardingBackend {
  public:
-  explicit CountingBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
-  std::string_view name() const noexcept override { return inner_->name(); }
-  std::string root_uri() const override { return inner_->root_uri(); }
-  Status put(std::string_view key, std::span<const std::byte> data, PutMode mode) override {
-    return inner_->put(key, data, mode);
-  }
-  Result<std::unique_ptr<ObjectWriter>> open_writer(std::string_view key, PutMode mode) override {
-    return inner_->open_writer(key, mode);
-  }
+  using ForwardingBackend::ForwardingBackend;
   Result<std::vector<std::byte>> get(std::string_view key) override {
-    auto bytes = inner_->get(key);
+    auto bytes = ForwardingBackend::get(key);
     if (bytes) bytes_read += static_cast<std::int64_t>(bytes->size());
     return bytes;
   }
   Result<std::vector<std::byte>> get_range(std::string_view key, std::int64_t offset, std::int64_t length) override {
-    auto bytes = inner_->get_range(key, offset, length);
+    auto bytes = ForwardingBackend::get_range(key, offset, length);
     if (bytes) bytes_read += static_cast<std::int64_t>(bytes->size());
     return bytes;
   }
-  Result<ObjectInfo> head(std::string_view key) override { return inner_->head(key); }
-  Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
-    return inner_->list(prefix, start_after);
-  }
-  Status remove(std::string_view key) override { return inner_->remove(key); }
 
   std::int64_t bytes_read = 0;
-
- private:
-  std::unique_ptr<Backend> inner_;
 };
 
 struct Wide {

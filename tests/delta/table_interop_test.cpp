@@ -23,6 +23,7 @@
 namespace {
 
 using lake::delta::testing::run_peer;
+using lake::delta::testing::read_ipc;
 using lake::delta::testing::TempDir;
 using lake::delta::testing::write_ipc;
 
@@ -69,16 +70,6 @@ std::shared_ptr<arrow::Table> read_table(const Table& table, std::vector<std::st
   EXPECT_TRUE(reader) << reader.error().to_string();
   auto rows = (*reader)->ToTable();
   EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-  return *rows;
-}
-
-std::shared_ptr<arrow::Table> read_ipc(const fs::path& file) {
-  auto in = arrow::io::ReadableFile::Open(file.string());
-  EXPECT_TRUE(in.ok());
-  auto reader = arrow::ipc::RecordBatchFileReader::Open(*in);
-  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-  auto rows = (*reader)->ToTable();
-  EXPECT_TRUE(rows.ok());
   return *rows;
 }
 

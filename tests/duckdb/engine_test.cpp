@@ -12,6 +12,8 @@
 #include <lake/lake.hpp>
 #include <lake/query.hpp>
 
+#include "support/forwarding_backend.hpp"
+
 namespace {
 
 using namespace lake;
@@ -60,33 +62,21 @@ std::vector<Account> accounts(std::int64_t first, std::int64_t count) {
 }
 
 // Counts which data files (not log entries) scans open.
-class CountingBackend final : public Backend {
+class CountingBackend final : public lake::testing::ForwardingBackend {
  public:
-  explicit CountingBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
-  std::string_view name() const noexcept override { return inner_->name(); }
-  std::string root_uri() const override { return inner_->root_uri(); }
-  Status put(std::string_view key, std::span<const std::byte> data, PutMode mode) override {
-    return inner_->put(key, data, mode);
-  }
-  Result<std::unique_ptr<ObjectWriter>> open_writer(std::string_view key, PutMode mode) override {
-    return inner_->open_writer(key, mode);
-  }
+  using ForwardingBackend::ForwardingBackend;
   Result<std::vector<std::byte>> get(std::string_view key) override {
     note(key);
-    return inner_->get(key);
+    return ForwardingBackend::get(key);
   }
   Result<std::vector<std::byte>> get_range(std::string_view key, std::int64_t offset, std::int64_t length) override {
     note(key);
-    return inner_->get_range(key, offset, length);
+    return ForwardingBackend::get_range(key, offset, length);
   }
   Result<ObjectInfo> head(std::string_view key) override {
     note(key);
-    return inner_->head(key);
+    return ForwardingBackend::head(key);
   }
-  Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
-    return inner_->list(prefix, start_after);
-  }
-  Status remove(std::string_view key) override { return inner_->remove(key); }
 
   std::set<std::string> data_files_read() {
     std::scoped_lock lock(mutex_);
@@ -103,7 +93,6 @@ class CountingBackend final : public Backend {
     std::scoped_lock lock(mutex_);
     data_files_.insert(std::string(key));
   }
-  std::unique_ptr<Backend> inner_;
   std::mutex mutex_;
   std::set<std::string> data_files_;
 };
