@@ -8,9 +8,7 @@
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 
-#include <filesystem>
 #include <format>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +18,7 @@
 
 #include "delta/checkpoint_writer.hpp"
 #include "delta/log_replay.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lake::delta {
 // Failure messages show actions as their log JSON.
@@ -34,7 +33,6 @@ void PrintTo(const Protocol& p, std::ostream* os) { *os << to_json_line(p); }
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace lake;
 using namespace lake::delta;
 using namespace std::chrono_literals;
@@ -93,19 +91,6 @@ void expect_same_state(const TableState& actual, const TableState& expected) {
   EXPECT_EQ(actual.txns, expected.txns);
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / std::format("lake-checkpoint-test-{:x}{:x}", rd(), rd());
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 enum class BackendKind { memory, file };
 void PrintTo(BackendKind kind, std::ostream* os) { *os << (kind == BackendKind::memory ? "memory" : "file"); }
 
@@ -139,6 +124,17 @@ class CheckpointTest : public ::testing::TestWithParam<BackendKind> {
     for (std::int64_t v = 0; v <= version; ++v) ASSERT_TRUE(backend_->remove(commit_key(table, v)));
   }
 
+  // Checkpoints the latest version, deletes the commits it covers and
+  // rebuilds the table from the checkpoint alone.
+  Result<Snapshot> rebuilt_from_checkpoint(const std::string& table) {
+    auto latest = snapshot(table);
+    if (!latest) return latest;
+    if (auto written = write_checkpoint(*backend_, table, *latest, kNow); !written)
+      return std::unexpected(written.error());
+    delete_commits_through(table, latest->version());
+    return snapshot(table);
+  }
+
   nlohmann::json last_checkpoint(const std::string& table) {
     auto text = backend_->get_text(log_prefix(table) + "_last_checkpoint");
     if (!text) return nullptr;
@@ -162,7 +158,7 @@ class CheckpointTest : public ::testing::TestWithParam<BackendKind> {
   }
 
  private:
-  TempDir dir_;
+  lake::testing::TempDir dir_{"checkpoint-test"};
   std::unique_ptr<Backend> backend_;
 };
 
@@ -347,9 +343,7 @@ TEST_P(CheckpointTest, TableFeaturesRoundTrip) {
   commit(table, 1, {add("country=US/a.parquet", "US", 4)});
   auto reference = snapshot(table);
   ASSERT_TRUE(reference);
-  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
-  delete_commits_through(table, 1);
-  auto rebuilt = snapshot(table);
+  auto rebuilt = rebuilt_from_checkpoint(table);
   ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
   EXPECT_EQ(rebuilt->protocol(), features);
   expect_same_state(state_of(*rebuilt), state_of(*reference));
@@ -366,11 +360,7 @@ TEST_P(CheckpointTest, TombstonesExpireAfterTheTablesRetention) {
   commit(table, 1, {at_cutoff, inside, no_timestamp});
   commit(table, 2, {removal(at_cutoff, ms_before_now(48h)), removal(inside, ms_before_now(48h) + 1),
                     Remove{no_timestamp.path, std::nullopt, true, false, {}, std::nullopt}});
-  auto reference = snapshot(table);
-  ASSERT_TRUE(reference);
-  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
-  delete_commits_through(table, 2);
-  auto rebuilt = snapshot(table);
+  auto rebuilt = rebuilt_from_checkpoint(table);
   ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
   std::vector<std::string> kept;
   for (const auto& [path, remove] : rebuilt->tombstones()) kept.push_back(path);
@@ -382,22 +372,14 @@ TEST_P(CheckpointTest, TransactionsExpireOnlyWhenTheTableSaysSo) {
   commit(table, 0,
          {Protocol{}, table_metadata({{"delta.setTransactionRetentionDuration", "interval 1 day"}}),
           Txn{"old", 1, ms_before_now(25h)}, Txn{"fresh", 2, ms_before_now(1h)}, Txn{"unstamped", 3, std::nullopt}});
-  auto reference = snapshot(table);
-  ASSERT_TRUE(reference);
-  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
-  delete_commits_through(table, 0);
-  auto rebuilt = snapshot(table);
+  auto rebuilt = rebuilt_from_checkpoint(table);
   ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
   ASSERT_EQ(rebuilt->transactions().size(), 1u);
   EXPECT_EQ(rebuilt->app_version("fresh"), 2);
 
   // Without the property every txn is kept, however old.
   commit("u", 0, {Protocol{}, table_metadata(), Txn{"old", 1, ms_before_now(24h * 365)}, Txn{"unstamped", 3, {}}});
-  auto forever = snapshot("u");
-  ASSERT_TRUE(forever);
-  ASSERT_TRUE(write_checkpoint(backend(), "u", *forever, kNow));
-  delete_commits_through("u", 0);
-  auto kept = snapshot("u");
+  auto kept = rebuilt_from_checkpoint("u");
   ASSERT_TRUE(kept) << kept.error().to_string();
   EXPECT_EQ(kept->transactions().size(), 2u);
 }
@@ -411,9 +393,7 @@ TEST_P(CheckpointTest, ManyFilesSpanSeveralBatches) {
   commit(table, 0, actions);
   auto reference = snapshot(table);
   ASSERT_TRUE(reference);
-  ASSERT_TRUE(write_checkpoint(backend(), table, *reference, kNow));
-  delete_commits_through(table, 0);
-  auto rebuilt = snapshot(table);
+  auto rebuilt = rebuilt_from_checkpoint(table);
   ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
   EXPECT_EQ(rebuilt->files().size(), std::size_t{kFiles});
   EXPECT_EQ(rebuilt->num_records(), kFiles);
@@ -450,11 +430,7 @@ TEST_P(CheckpointTest, StatsFollowTheCheckpointProperties) {
   // writeStatsAsJson = false: the stats column is left empty.
   commit("t", 0, {Protocol{}, table_metadata({{"delta.checkpoint.writeStatsAsJson", "false"}}),
                   add("country=US/a.parquet", "US", 3)});
-  auto s = snapshot("t");
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(write_checkpoint(backend(), "t", *s, kNow));
-  delete_commits_through("t", 0);
-  auto rebuilt = snapshot("t");
+  auto rebuilt = rebuilt_from_checkpoint("t");
   ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
   ASSERT_EQ(rebuilt->files().size(), 1u);
   EXPECT_FALSE(rebuilt->files().begin()->second.stats);

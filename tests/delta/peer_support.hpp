@@ -1,5 +1,6 @@
 // Shared by the interop tests (label `interop`): running a script of
-// tests/delta/peers with the pinned peers, and a scratch directory.
+// tests/delta/peers with the pinned peers, a scratch directory, and the
+// Arrow IPC files rows travel in.
 #pragma once
 
 #include <arrow/io/file.h>
@@ -13,10 +14,11 @@
 #include <filesystem>
 #include <format>
 #include <iostream>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "support/temp_dir.hpp"
 
 namespace lake::delta::testing {
 
@@ -34,21 +36,7 @@ inline int run_peer(const std::string& script, const std::vector<std::string>& a
   return status;
 }
 
-// A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(std::string_view prefix) {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / std::format("lake-{}-{:x}{:x}", prefix, rd(), rd());
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using lake::testing::TempDir;
 
 // Saves rows as an Arrow IPC file, for a peer script to compare.
 inline void write_ipc(const std::shared_ptr<arrow::Table>& rows, const std::filesystem::path& file) {
