@@ -19,10 +19,12 @@
 #include <lake/schema/reflect.hpp>
 
 #include "peer_support.hpp"
+#include "table_support.hpp"
 
 namespace {
 
 using lake::delta::testing::run_peer;
+using lake::delta::testing::batch_of;
 using lake::delta::testing::read_ipc;
 using lake::delta::testing::TempDir;
 using lake::delta::testing::write_ipc;
@@ -57,12 +59,6 @@ std::vector<Sale> sales(std::int64_t first, std::int64_t count) {
     rows.push_back(std::move(s));
   }
   return rows;
-}
-
-std::shared_ptr<arrow::RecordBatch> batch(const std::vector<Sale>& rows) {
-  auto b = lake::to_record_batch(std::span<const Sale>(rows));
-  EXPECT_TRUE(b) << b.error().to_string();
-  return *b;
 }
 
 std::shared_ptr<arrow::Table> read_table(const Table& table, std::vector<std::string> columns = {}) {
@@ -102,13 +98,13 @@ TEST(DeltaTableInterop, TablesWeWriteReadIdenticallyEverywhere) {
                                {.checkpoint_interval = 4});
   ASSERT_TRUE(created) << created.error().to_string();
   auto& table = *created;
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(table.append(batch(sales(i * 40, 40))));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(table.append(batch_of(sales(i * 40, 40))));
   ASSERT_TRUE(table.delete_where(cp::less(cp::field_ref("amount"), cp::literal(10))));
   ASSERT_TRUE(table.update_where(cp::equal(cp::field_ref("country"), cp::literal("DE")),
                                  {{"note", cp::literal("updated")}}));
   auto upsert = sales(190, 20);
   for (auto& s : upsert) s.amount = 77;
-  auto source = arrow::RecordBatchReader::Make({batch(upsert)});
+  auto source = arrow::RecordBatchReader::Make({batch_of(upsert)});
   ASSERT_TRUE(table.merge(**source));
   ASSERT_TRUE(table.optimize({.zorder_by = {"amount", "id"}}));
   Field extra;
@@ -116,7 +112,7 @@ TEST(DeltaTableInterop, TablesWeWriteReadIdenticallyEverywhere) {
   extra.type = DataType(TypeId::float64);
   extra.nullable = true;
   ASSERT_TRUE(table.add_columns({extra}));
-  ASSERT_TRUE(table.append(batch(sales(400, 8))));  // rows without the new column read it as NULL
+  ASSERT_TRUE(table.append(batch_of(sales(400, 8))));  // rows without the new column read it as NULL
   ASSERT_GE(table.version(), 10);
 
   auto ours = read_table(table);
