@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "delta/percent_encoding.hpp"
+
 namespace lake::delta {
 namespace {
 
@@ -260,20 +262,7 @@ int hex_value(char c) {
 }  // namespace
 
 std::string encode_path(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(path.size());
-  for (char ch : path) {
-    auto c = static_cast<unsigned char>(ch);
-    if (unreserved(c)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(path, [](unsigned char c) { return !unreserved(c); });
 }
 
 Result<std::string> decode_path(std::string_view uri) {

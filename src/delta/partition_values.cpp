@@ -9,6 +9,7 @@
 #include <cmath>
 #include <format>
 
+#include "delta/percent_encoding.hpp"
 #include "lake/types.hpp"
 
 namespace lake::delta {
@@ -67,22 +68,7 @@ bool hive_escaped(unsigned char c) {
   }
 }
 
-std::string hive_escape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (!hive_escaped(c)) {
-      out += ch;
-      continue;
-    }
-    out += '%';
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
+std::string hive_escape(std::string_view text) { return percent_encode(text, hive_escaped); }
 
 }  // namespace
 
