@@ -5,18 +5,11 @@
 
 #include <lake/lake.hpp>
 
+#include "event_record.hpp"
+
 namespace {
 
-struct Event {
-  [[=lake::pk]] std::int64_t id = 0;
-  std::string user;
-  std::string country;
-  double amount = 0;
-  std::int32_t quantity = 0;
-  bool flagged = false;
-  lake::timestamp at{};
-  std::optional<std::string> note;
-};
+using lake::bench::Event;
 
 struct Tagged {
   std::string key;

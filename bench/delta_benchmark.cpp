@@ -15,20 +15,13 @@
 #include <lake/lake.hpp>
 #include <lake/delta/table.hpp>
 
+#include "event_record.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Event {
-  [[=lake::pk]] std::int64_t id = 0;
-  std::string user;
-  std::string country;
-  double amount = 0;
-  std::int32_t quantity = 0;
-  bool flagged = false;
-  lake::timestamp at{};
-  std::optional<std::string> note;
-};
+using lake::bench::Event;
 
 fs::path data_dir() {
   const char* dir = std::getenv("LAKE_BENCH_DATA");
