@@ -359,6 +359,18 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(const Snapshot& at
                     ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows});
 }
 
+Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(std::vector<Add> files, ReadOptions options) const {
+  if (auto readable = snapshot_.check_readable(); !readable) return std::unexpected(readable.error());
+  for (const auto& file : files)
+    if (!snapshot_.files().contains(file.path))
+      return fail(ErrorCode::invalid_argument,
+                  std::format("'{}' is not a live file of table '{}' at version {}", file.path, root_, version()));
+  auto layout = layout_of(root_, snapshot_);
+  if (!layout) return std::unexpected(layout.error());
+  return scan_files(backend_, *layout, std::move(files),
+                    ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows});
+}
+
 Result<std::vector<Add>> Table::files(const std::optional<Predicate>& filter) const {
   auto layout = layout_of(root_, snapshot_);
   if (!layout) return std::unexpected(layout.error());

@@ -96,6 +96,28 @@ TEST_P(DeltaTable, CreateRefusesAnExistingTableUnlessAskedToOpenIt) {
       << different.error().message();
 }
 
+TEST_P(DeltaTable, ScansTheFilesACallerAlreadySkippedTo) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 90))));
+  auto nl = cp::equal(cp::field_ref("country"), cp::literal("NL"));
+  auto files = table.files(nl);
+  ASSERT_TRUE(files) << files.error().to_string();
+  ASSERT_EQ(files->size(), 1U);
+  auto reader = table.scan(*files, {.filter = nl});
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto rows = (*reader)->ToTable();
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)->num_rows(), 30);
+  EXPECT_EQ(read_all<Event>(table, {.filter = nl}).size(), 30U);
+
+  Add stranger = files->front();
+  stranger.path = "country=NL/not-ours.parquet";
+  auto refused = table.scan({stranger}, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(refused.error().message().find("not-ours"), std::string::npos) << refused.error().to_string();
+}
+
 TEST_P(DeltaTable, OpeningNothingIsNotFound) {
   auto table = Table::open(backend_, "nowhere");
   ASSERT_FALSE(table);

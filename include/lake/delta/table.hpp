@@ -229,6 +229,12 @@ class Table {
   // The live files that may hold rows matching `filter` (all without one),
   // for engines that read the Parquet files themselves.
   [[nodiscard]] Result<std::vector<Add>> files(const std::optional<Predicate>& filter = std::nullopt) const;
+  // Scans exactly `files` of the handle's version (what files() returned),
+  // so a caller that has already skipped files does not skip over the
+  // whole table again. A file that version does not hold is
+  // invalid_argument.
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> scan(std::vector<Add> files,
+                                                                       ReadOptions options) const;
   // The backend key of a file of this table (an add's path).
   [[nodiscard]] Result<std::string> key_of(const Add& file) const;
 

@@ -61,17 +61,16 @@ ddb::unique_ptr<ddb::ArrowArrayStreamWrapper> DeltaScanFactory::ProduceStream(dd
   delta::ReadOptions options;
   options.columns.assign(parameters.projected_columns.columns.begin(), parameters.projected_columns.columns.end());
   options.batch_rows = batch_rows_;
+  // Skip files once, here; the scan then reads just those. A predicate the
+  // table cannot evaluate (a type it does not compare that way) only costs
+  // the skipping: DuckDB still filters every row.
+  auto files = predicate_ ? table_.files(*predicate_) : table_.files();
+  if (files && predicate_) options.filter = *predicate_;
+  if (!files) files = table_.files();
+  if (!files) throw_error(files.error().with_context(std::format("listing Delta table '{}'", table_.root())));
   const auto total = static_cast<std::int64_t>(table_.snapshot().files().size());
-  std::int64_t kept = total;
-  if (predicate_) {
-    // A predicate the table cannot evaluate (a type it does not compare
-    // that way) only costs the skipping; DuckDB still filters every row.
-    if (auto files = table_.files(*predicate_)) {
-      kept = static_cast<std::int64_t>(files->size());
-      options.filter = *predicate_;
-    }
-  }
-  auto reader = table_.scan(options);
+  const auto kept = static_cast<std::int64_t>(files->size());
+  auto reader = table_.scan(std::move(*files), options);
   if (!reader) throw_error(reader.error().with_context(std::format("scanning Delta table '{}'", table_.root())));
   counters_->scans += 1;
   counters_->files_scanned += kept;
