@@ -26,6 +26,7 @@ import time
 import deltalake
 import pyarrow as pa
 
+import peer_exit
 import table_rows
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
@@ -136,4 +137,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv) or 0)
+    peer_exit.exit(main(sys.argv) or 0)

@@ -24,6 +24,8 @@ import deltalake
 import pyarrow as pa
 import pyarrow.ipc
 
+import peer_exit
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools"))
 from peers_smoke import duckdb_connect  # noqa: E402
 
@@ -177,4 +179,4 @@ def write_delta_rs(table_dir, expected_path):
 
 if __name__ == "__main__":
     command, table_dir, expected_path = sys.argv[1:4]
-    {"read-ours": read_ours, "write-delta-rs": write_delta_rs}[command](table_dir, expected_path)
+    peer_exit.exit({"read-ours": read_ours, "write-delta-rs": write_delta_rs}[command](table_dir, expected_path) or 0)

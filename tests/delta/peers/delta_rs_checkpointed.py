@@ -12,6 +12,8 @@ import sys
 import deltalake
 import pyarrow as pa
 
+import peer_exit
+
 path, out = sys.argv[1], sys.argv[2]
 
 
@@ -41,9 +43,11 @@ def relative(uri):
 
 table = deltalake.DeltaTable(path)  # delta-rs must still read it
 rows = table.to_pyarrow_table().num_rows
-json.dump({
-    "version": table.version(),
-    "checkpoint_version": checkpoint_version,
-    "files": sorted(relative(uri) for uri in table.file_uris()),
-    "rows": rows,
-}, open(out, "w"))
+with open(out, "w") as expected:
+    json.dump({
+        "version": table.version(),
+        "checkpoint_version": checkpoint_version,
+        "files": sorted(relative(uri) for uri in table.file_uris()),
+        "rows": rows,
+    }, expected)
+peer_exit.exit(0)

@@ -17,6 +17,8 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+import peer_exit
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools"))
 
 
@@ -140,4 +142,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    peer_exit.exit(main() or 0)
