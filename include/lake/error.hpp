@@ -34,6 +34,7 @@ enum class ErrorCode {
   unsupported,        // a feature of a table or engine that is not supported
   io,                 // storage or network failure
   closed,             // the client or pool was closed
+  already_committed,  // a finalizer was aborted after it committed (seed: ErrAlreadyCommitted)
   cancelled,          // the operation was cancelled by the caller
   internal,           // a bug in lake-orm or a dependency
 };

@@ -19,6 +19,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::unsupported: return "unsupported";
     case ErrorCode::io: return "io";
     case ErrorCode::closed: return "closed";
+    case ErrorCode::already_committed: return "already_committed";
     case ErrorCode::cancelled: return "cancelled";
     case ErrorCode::internal: return "internal";
   }

@@ -297,6 +297,18 @@ Status Table::refresh() {
 
 Result<Snapshot> Table::snapshot_at(std::int64_t version) const { return build_snapshot(*backend_, root_, version); }
 
+Result<Table> Table::as_of(std::int64_t version) const {
+  auto snapshot = snapshot_at(version);
+  if (!snapshot) return std::unexpected(snapshot.error());
+  return Table(backend_, root_, options_, std::move(*snapshot));
+}
+
+Result<Table> Table::as_of(timestamp moment) const {
+  auto snapshot = snapshot_as_of(moment);
+  if (!snapshot) return std::unexpected(snapshot.error());
+  return Table(backend_, root_, options_, std::move(*snapshot));
+}
+
 Result<Snapshot> Table::snapshot_as_of(timestamp moment) const {
   auto listing = list_log(*backend_, root_);
   if (!listing) return std::unexpected(listing.error());
@@ -388,13 +400,8 @@ Result<std::string> Table::key_of(const Add& file) const {
 
 // ---- appending ---------------------------------------------------------------
 
-Result<CommitResult> Table::append(arrow::RecordBatchReader& rows, WriteOptions options) {
+Result<std::vector<Add>> Table::write_files(arrow::RecordBatchReader& rows) {
   if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
-  if (options.idempotency) {
-    if (auto applied = snapshot_.app_version(options.idempotency->app_id);
-        applied && *applied >= options.idempotency->version)
-      return CommitResult{.skipped_as_duplicate = true, .version = version()};
-  }
   TableWriter writer(*this);
   auto layout = writer.layout();
   if (!layout) return std::unexpected(layout.error());
@@ -409,7 +416,20 @@ Result<CommitResult> Table::append(arrow::RecordBatchReader& rows, WriteOptions 
     filler.emplace(rows, std::move(missing), IngestId::generate().to_string());
     input = &*filler;
   }
-  auto written = write_data_files(*backend_, *layout, *input, writer.file_options());
+  return write_data_files(*backend_, *layout, *input, writer.file_options());
+}
+
+void Table::discard_files(const std::vector<Add>& files) const {
+  TableWriter(const_cast<Table&>(*this)).discard(files);
+}
+
+Result<CommitResult> Table::append(arrow::RecordBatchReader& rows, WriteOptions options) {
+  if (options.idempotency) {
+    if (auto applied = snapshot_.app_version(options.idempotency->app_id);
+        applied && *applied >= options.idempotency->version)
+      return CommitResult{.skipped_as_duplicate = true, .version = version()};
+  }
+  auto written = write_files(rows);
   if (!written) return std::unexpected(written.error());
   CommitResult result;
   if (written->empty()) {
@@ -418,6 +438,7 @@ Result<CommitResult> Table::append(arrow::RecordBatchReader& rows, WriteOptions 
   }
   result.rows_inserted = rows_in(*written);
   result.files_added = static_cast<std::int64_t>(written->size());
+  TableWriter writer(*this);
   return writer.commit(
       PendingCommit{
           .operation = "WRITE",
@@ -440,6 +461,11 @@ Result<CommitResult> Table::append(const std::shared_ptr<arrow::RecordBatch>& ro
 
 Result<CommitResult> Table::append_files(std::vector<Add> files, WriteOptions options) {
   if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
+  if (options.idempotency) {
+    if (auto applied = snapshot_.app_version(options.idempotency->app_id);
+        applied && *applied >= options.idempotency->version)
+      return CommitResult{.skipped_as_duplicate = true, .version = version()};
+  }
   const auto& partitions = snapshot_.partition_columns();
   for (const auto& file : files) {
     if (file.path.empty() || file.path.find("://") != std::string::npos || file.path.starts_with("/"))

@@ -244,8 +244,8 @@ Result<CommitResult> Table::update_where(const Predicate& predicate,
 }
 
 Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions options) {
-  if (auto writable = snapshot_.check_writable(options.when_matched != WhenMatched::ignore); !writable)
-    return std::unexpected(writable.error());
+  const bool removes = options.when_matched == WhenMatched::update || options.when_matched == WhenMatched::remove;
+  if (auto writable = snapshot_.check_writable(removes); !writable) return std::unexpected(writable.error());
   TableWriter writer(*this);
   auto layout = writer.layout();
   if (!layout) return std::unexpected(layout.error());
@@ -356,6 +356,10 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
                         std::format("merge: the table has more than one row with key ({}); a merge source row must "
                                     "match at most one table row",
                                     describe_key(*src, *keys, it->second)));
+          if (options.when_matched == WhenMatched::fail)
+            return writer.discard(written),
+                   fail(ErrorCode::already_exists,
+                        std::format("the table already has a row with key ({})", describe_key(*src, *keys, it->second)));
           source_matched[static_cast<std::size_t>(it->second)] = true;
           hit = true;
           ++matched;
@@ -363,7 +367,7 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
       }
       matched_builder.UnsafeAppend(hit);
     }
-    if (matched == 0 || options.when_matched == WhenMatched::ignore) continue;
+    if (matched == 0 || options.when_matched == WhenMatched::ignore) continue;  // (fail never gets here with a match)
     std::shared_ptr<arrow::BooleanArray> matched_mask;
     if (auto st = matched_builder.Finish(&matched_mask); !st.ok())
       return writer.discard(written), fail(lake::detail::from_arrow_status(st, "merge"));

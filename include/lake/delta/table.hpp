@@ -133,7 +133,9 @@ struct ReadOptions {
   std::int64_t batch_rows = 64 * 1024;
 };
 
-enum class WhenMatched { update, remove, ignore };
+// fail: a source row whose key is already in the table fails the whole
+// merge with ErrorCode::already_exists naming the key (insert-if-absent).
+enum class WhenMatched { update, remove, ignore, fail };
 enum class WhenNotMatched { insert, ignore };
 
 struct MergeOptions {
@@ -219,6 +221,11 @@ class Table {
   // version committed at or before it).
   [[nodiscard]] Result<Snapshot> snapshot_at(std::int64_t version) const;
   [[nodiscard]] Result<Snapshot> snapshot_as_of(timestamp moment) const;
+  // A handle positioned at an older version (for reading it with scan()
+  // and files(); a write through it commits on top of the latest version
+  // after the usual conflict checks against everything since).
+  [[nodiscard]] Result<Table> as_of(std::int64_t version) const;
+  [[nodiscard]] Result<Table> as_of(timestamp moment) const;
   // The commits still in the log, newest first.
   [[nodiscard]] Result<std::vector<CommitSummary>> history(std::optional<std::size_t> limit = std::nullopt) const;
 
@@ -245,9 +252,16 @@ class Table {
   [[nodiscard]] Result<CommitResult> append(arrow::RecordBatchReader& rows, WriteOptions options = {});
   [[nodiscard]] Result<CommitResult> append(const std::shared_ptr<arrow::RecordBatch>& rows,
                                             WriteOptions options = {});
-  // Commits data files written elsewhere (e.g. staged by a driver) as one
-  // blind append. The files must be under the table root.
+  // Commits data files written elsewhere (e.g. staged by a driver, or by
+  // write_files) as one blind append. The files must be under the table root.
   [[nodiscard]] Result<CommitResult> append_files(std::vector<Add> files, WriteOptions options = {});
+  // The first phase of a two-phase append: writes rows (as append() takes
+  // them) into data files of this table, partitioned and with stats, but
+  // commits nothing. append_files() commits them; discard_files() removes
+  // them (best effort: a file left behind is unreferenced, and vacuum
+  // deletes it).
+  [[nodiscard]] Result<std::vector<Add>> write_files(arrow::RecordBatchReader& rows);
+  void discard_files(const std::vector<Add>& files) const;
 
   // Copy-on-write row changes: only files that may hold matching rows
   // (by partition values and stats) are read, and only those with a match

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "lake/delta/table.hpp"
+#include "lake/driver.hpp"
 #include "lake/error.hpp"
 #include "lake/sql.hpp"
 
@@ -35,6 +36,9 @@ struct EngineOptions {
   int threads = 0;              // DuckDB worker threads; 0: one per core
   std::string memory_limit{};   // e.g. "2GB"; empty: DuckDB's default (80% of RAM)
   std::int64_t scan_batch_rows = 64 * 1024;
+  // Connections in use at once (each open result holds one); a query
+  // beyond this waits until a result is released.
+  int max_connections = 8;
 };
 
 // What the scans of one engine did, for tests and metrics.
@@ -70,5 +74,11 @@ class Engine {
   explicit Engine(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
+
+// The embedded driver for lake::Client: this engine for SQL, lake-orm's
+// own Delta implementation for writes, tables resolved through the
+// client's backend. It serves the Delta dialect only. The client's
+// session_pool_size becomes the engine's max_connections.
+[[nodiscard]] std::shared_ptr<Driver> driver(EngineOptions options = {});
 
 }  // namespace lake::duckdb

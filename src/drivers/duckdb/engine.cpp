@@ -3,6 +3,7 @@
 // replacement scan that resolves table names to Delta tables at bind time.
 #include "lake/drivers/duckdb.hpp"
 
+#include <condition_variable>
 #include <format>
 #include <mutex>
 #include <utility>
@@ -48,12 +49,18 @@ ddb::unique_ptr<ddb::TableRef> resolve_table(ddb::ClientContext&, ddb::Replaceme
 struct Engine::State {
   std::unique_ptr<ddb::DuckDB> database;
   std::shared_ptr<AtomicScanCounters> counters = std::make_shared<AtomicScanCounters>();
+  int max_connections = 8;
   std::mutex mutex;
+  std::condition_variable released;
+  int in_use = 0;                                       // guarded by mutex
   std::vector<std::unique_ptr<ddb::Connection>> idle;  // guarded by mutex
 
+  // Waits while max_connections are in use.
   std::unique_ptr<ddb::Connection> acquire() {
     {
-      std::scoped_lock lock(mutex);
+      std::unique_lock lock(mutex);
+      released.wait(lock, [&] { return in_use < max_connections; });
+      ++in_use;
       if (!idle.empty()) {
         auto connection = std::move(idle.back());
         idle.pop_back();
@@ -63,8 +70,12 @@ struct Engine::State {
     return std::make_unique<ddb::Connection>(*database);
   }
   void give_back(std::unique_ptr<ddb::Connection> connection) {
-    std::scoped_lock lock(mutex);
-    idle.push_back(std::move(connection));
+    {
+      std::scoped_lock lock(mutex);
+      --in_use;
+      idle.push_back(std::move(connection));
+    }
+    released.notify_one();
   }
 };
 
@@ -73,7 +84,11 @@ Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(TableResolver resolver, EngineOptions options) {
   if (!resolver) return fail(ErrorCode::invalid_argument, "the embedded engine needs a table resolver");
+  if (options.max_connections < 1)
+    return fail(ErrorCode::invalid_argument,
+                std::format("max_connections must be at least 1 (it is {})", options.max_connections));
   auto state = std::make_shared<State>();
+  state->max_connections = options.max_connections;
   try {
     ddb::DBConfig config;
     if (options.threads > 0) config.SetOptionByName("threads", ddb::Value::BIGINT(options.threads));

@@ -1,0 +1,493 @@
+// The Client: typed writes and SQL reads over lakehouse tables.
+//
+//   auto db = lake::local::open("data").value();              // DuckDB + Delta + files
+//   db.migrate<User>();                                        // CREATE TABLE IF NOT EXISTS
+//   auto written = db.insert(users);                           // stamp, validate, write, commit
+//   db.upsert(changed);                                        // MERGE on the merge keys
+//   auto uk = lake::query<User>(db, "SELECT * FROM users WHERE country = ?", "UK");
+//
+// A Client composes a Driver (the engine), a Dialect (the table format)
+// and a Backend (the storage); lake::local::open picks the embedded ones.
+// Every write:
+//   1. gets a fresh ingest id (UUIDv7), stamped into auto=ingestID members
+//      and the _ingest_id column of every row it writes;
+//   2. stamps auto=createTime / updateTime members;
+//   3. validates every record, and on any failure returns
+//      ErrorCode::validation (detail: ValidationError) having written
+//      nothing at all;
+//   4. converts the records to Arrow and either keeps them in memory
+//      (direct) or streams them as Parquet parts into _staging/<ingest id>/
+//      (object storage; memory stays bounded), by size or as asked;
+//   5. commits once, atomically: readers see all of the write or none.
+// A failed or abandoned write removes its staging and commits nothing.
+//
+// All methods are safe to call from many threads at once. A Client is a
+// cheap handle: copies share one engine, pool and metrics registry.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lake/arrow/convert.hpp"
+#include "lake/detail/ingest_session.hpp"
+#include "lake/dialect.hpp"
+#include "lake/driver.hpp"
+#include "lake/error.hpp"
+#include "lake/ingest_id.hpp"
+#include "lake/log.hpp"
+#include "lake/metrics.hpp"
+#include "lake/schema/fingerprint.hpp"
+#include "lake/schema/reflect.hpp"
+#include "lake/sql.hpp"
+#include "lake/stamp.hpp"
+#include "lake/storage/backend.hpp"
+#include "lake/storage/staged_parts.hpp"
+#include "lake/validate.hpp"
+
+namespace lake {
+
+// What an insert does with a record whose primary key the table already
+// holds (seed: OnConflict). Tables without a primary key take blind
+// appends and never conflict.
+enum class ConflictStrategy {
+  error,   // the whole insert fails with ErrorCode::already_exists naming the key
+  skip,    // such records are skipped, the rest inserted (seed: IgnoreOnConflict)
+  update,  // such records replace the stored rows (an upsert on the primary key)
+};
+
+// What an upsert does with a record whose merge key matches (seed: MergeAction).
+enum class MergeAction { update, skip, error };  // seed: MergeUpdate, MergeIgnore, MergeError
+
+// seed: WithCompression, WithDefaultCatalog, WithDefaultDatabase,
+// WithDefaultIdempotencyTTL, WithFastPathThreshold, WithLogger,
+// WithMaxInflightIngests, WithSessionPoolSize.
+struct ClientOptions {
+  Compression compression = Compression::zstd;
+  // Unqualified table names live under <catalog>/<database>/ on the
+  // backend (each part only when set).
+  std::string default_catalog{};
+  std::string default_database{};
+  // How long an idempotency key keeps a retried write from applying again.
+  std::chrono::seconds default_idempotency_ttl{std::chrono::hours(24)};
+  // Automatic inserts larger than this (Arrow bytes) go through staging.
+  std::int64_t fast_path_threshold = std::int64_t{128} << 20;
+  Logger logger{};
+  // Writes running at once; more wait (backpressure instead of memory).
+  int max_inflight_ingests = 4;
+  // Engine sessions (embedded: DuckDB connections) in use at once; more
+  // queries wait for one to be released.
+  int session_pool_size = 8;
+  // Staged Parquet: records buffered per row group, and the size at which
+  // a part is closed and the next started.
+  std::int64_t staging_batch_bytes = std::int64_t{8} << 20;
+  std::int64_t staging_part_bytes = std::int64_t{128} << 20;
+};
+
+// seed: OnConflict, ViaGRPC / ViaObjectStorage, WithIdempotencyKey.
+struct InsertOptions {
+  WritePath path = WritePath::automatic;
+  ConflictStrategy on_conflict = ConflictStrategy::error;
+  // A write retried with the same key within the TTL is applied once.
+  std::string idempotency_key{};
+};
+struct UpsertOptions {
+  MergeAction on_match = MergeAction::update;
+  std::string idempotency_key{};
+};
+struct UpdateOptions {
+  std::string idempotency_key{};
+};
+struct DeleteOptions {
+  std::string idempotency_key{};
+};
+
+// insert_raw(...).then_merge(...) (seed: MergeOpts{Key, TargetTable, Filter}).
+struct RawMergeOptions {
+  std::vector<std::string> keys{};       // default: the target's merge keys, else its primary key
+  std::string target_table{};            // default: the records' own table
+  std::optional<arrow::compute::Expression> filter{};  // only staged rows matching it are merged
+  MergeAction on_match = MergeAction::update;
+};
+
+// cleanup_staging's report (seed: CleanupReport).
+struct CleanupReport {
+  std::vector<std::string> deleted;  // staging prefixes removed, as URIs
+  std::vector<std::string> failed;   // old enough, but removing them failed
+  int scanned = 0;                   // staging prefixes looked at
+};
+
+class Client;
+
+// Rows staged by insert_raw but not yet in any table: untrusted input
+// kept apart until then_merge() (or commit()) puts it in the table, or
+// abort() (or destruction) drops it.
+class RawInsertion {
+ public:
+  RawInsertion(RawInsertion&&) noexcept = default;
+  RawInsertion& operator=(RawInsertion&&) noexcept = default;
+  ~RawInsertion();
+
+  [[nodiscard]] const IngestId& ingest_id() const noexcept;
+  [[nodiscard]] const StagingRef& staging() const noexcept;
+  // Merges the staged rows matching options.filter into the target on its
+  // keys, then removes the staging.
+  [[nodiscard]] Result<WriteResult> then_merge(const RawMergeOptions& options = {});
+  // then_merge on another thread.
+  [[nodiscard]] std::future<Result<WriteResult>> async_then_merge(RawMergeOptions options = {});
+  // Appends every staged row to the records' table as it is.
+  [[nodiscard]] Result<WriteResult> commit();
+  [[nodiscard]] Status abort();
+
+  struct State;  // opaque
+
+ private:
+  friend class Client;
+  explicit RawInsertion(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  std::shared_ptr<State> state_;
+};
+
+// seed: Maintenance (Optimize / Vacuum / Stats), plus history.
+class Maintenance {
+ public:
+  [[nodiscard]] Result<OptimizeReport> optimize(std::string_view table, const OptimizeOptions& options = {});
+  [[nodiscard]] Result<VacuumReport> vacuum(std::string_view table, const VacuumOptions& options = {});
+  [[nodiscard]] Result<TableStats> stats(std::string_view table);
+  [[nodiscard]] Result<std::vector<HistoryEntry>> history(std::string_view table,
+                                                          std::optional<std::size_t> limit = std::nullopt);
+
+ private:
+  friend class Client;
+  explicit Maintenance(const Client& client) : client_(client) {}
+  const Client& client_;
+};
+
+class Client {
+ public:
+  // Composes a client. The driver is attached to the backend and dialect;
+  // invalid options are ErrorCode::invalid_argument naming the option.
+  [[nodiscard]] static Result<Client> open(std::shared_ptr<Driver> driver, std::shared_ptr<const Dialect> dialect,
+                                           std::shared_ptr<Backend> backend, ClientOptions options = {});
+
+  // ---- writes -------------------------------------------------------------
+  // Records are stamped in place (the caller sees the ingest id and times).
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> insert(std::span<T> records, InsertOptions options = {});
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> insert(std::vector<T>& records, InsertOptions options = {}) {
+    return insert(std::span<T>(records), std::move(options));
+  }
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> insert(T& record, InsertOptions options = {}) {
+    return insert(std::span<T>(&record, 1), std::move(options));
+  }
+  // Any input range (a generator, a file reader...), consumed in chunks:
+  // memory stays bounded however many records it yields. Validation runs
+  // per chunk; a failing chunk aborts the whole write (nothing commits).
+  template <std::ranges::input_range R>
+    requires Record<std::ranges::range_value_t<R>>
+  Result<WriteResult> insert_range(R&& records, InsertOptions options = {});
+
+  // Merges on T's merge keys (else its primary key): matching rows are
+  // replaced (or kept, or the write fails, per on_match), others inserted.
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> upsert(std::span<T> records, UpsertOptions options = {});
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> upsert(std::vector<T>& records, UpsertOptions options = {}) {
+    return upsert(std::span<T>(records), std::move(options));
+  }
+  // Replaces the stored rows with these records' primary keys; records
+  // whose key is not stored are not inserted (rows_updated says how many
+  // matched).
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> update(std::span<T> records, UpdateOptions options = {});
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> update(std::vector<T>& records, UpdateOptions options = {}) {
+    return update(std::span<T>(records), std::move(options));
+  }
+  // Deletes the stored rows with these records' primary keys (seed: Delete).
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> remove(std::span<const T> records, DeleteOptions options = {});
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> remove(const std::vector<T>& records, DeleteOptions options = {}) {
+    return remove(std::span<const T>(records), std::move(options));
+  }
+  // Deletes the rows matching an Arrow predicate over column names
+  // (arrow::compute::less(field_ref("age"), literal(18))): values are
+  // typed, never SQL text.
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> delete_where(const arrow::compute::Expression& predicate, DeleteOptions options = {}) {
+    return delete_where(table_name_of<T>(), predicate, std::move(options));
+  }
+  [[nodiscard]] Result<WriteResult> delete_where(std::string_view table, const arrow::compute::Expression& predicate,
+                                                 DeleteOptions options = {}) const;
+
+  // Stages records (stamped, not validated: raw input) for a later
+  // then_merge / commit / abort.
+  template <class T>
+    requires Record<T>
+  Result<RawInsertion> insert_raw(std::span<T> records);
+  template <class T>
+    requires Record<T>
+  Result<RawInsertion> insert_raw(std::vector<T>& records) {
+    return insert_raw(std::span<T>(records));
+  }
+
+  // ---- reads and SQL ------------------------------------------------------
+  // Makes the Client a SqlSource: lake::query<T>(db, sql, args...),
+  // query_stream<T>, query_first<T>. Parameters bind to `?`; table names
+  // resolve to the tables' current versions; `name@v<N>` reads version N.
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
+                                                                        std::span<const SqlValue> params = {}) const;
+  // The escape hatch for statements that return no rows; rows changed.
+  [[nodiscard]] Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params = {}) const;
+
+  // ---- schema -------------------------------------------------------------
+  // Creates each record type's table if it does not exist; an existing
+  // table whose columns differ is ErrorCode::already_exists.
+  template <class... T>
+    requires(Record<T> && ...)
+  Status migrate() {
+    Status status;
+    ((status = status ? migrate_schema(schema_of<T>()) : status), ...);
+    return status;
+  }
+  // Checks each live table against its struct: ErrorCode::schema_mismatch
+  // listing every difference (columns, types, nullability, partitioning,
+  // keys) with both fingerprints; not_found when a table is missing.
+  template <class... T>
+    requires(Record<T> && ...)
+  Status assert_schema() const {
+    Status status;
+    ((status = status ? assert_schema_of(schema_of<T>(), schema_fingerprint<T>()) : status), ...);
+    return status;
+  }
+
+  // ---- operations ---------------------------------------------------------
+  // Writes a probe through the backend and reads it back through the
+  // engine: ErrorCode::client_staging, driver_read or uri_mismatch says
+  // which leg failed.
+  [[nodiscard]] Status verify() const;
+  // Removes staging prefixes whose ingest id is older than `older_than`
+  // (left by crashed writers); names that are not ingest ids are skipped.
+  [[nodiscard]] Result<CleanupReport> cleanup_staging(std::chrono::seconds older_than) const;
+  [[nodiscard]] Maintenance maintain() const { return Maintenance(*this); }
+  [[nodiscard]] Status ping() const;
+  // Waits for running writes, then releases the engine. Every later call
+  // is ErrorCode::closed. Idempotent.
+  [[nodiscard]] Status close();
+
+  [[nodiscard]] const MetricsRegistry& metrics() const;
+  [[nodiscard]] TableRef table_ref(std::string_view table) const;
+  [[nodiscard]] Driver& driver() const;
+  [[nodiscard]] Backend& backend() const;
+  [[nodiscard]] const Dialect& dialect() const;
+
+ private:
+  friend class Maintenance;
+  friend class RawInsertion;
+  struct State;
+  explicit Client(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+  [[nodiscard]] Status check_open() const;
+  [[nodiscard]] timestamp now() const;
+  [[nodiscard]] Error rejected(const Schema& schema, Error error) const;
+  [[nodiscard]] Result<detail::IngestSession> begin_ingest(const Schema& schema, const IngestId& ingest_id,
+                                                           const InsertOptions& options) const;
+  // Upsert, update and remove: one in-memory batch merged on keys.
+  [[nodiscard]] Result<WriteResult> merge_rows(const Schema& schema, const IngestId& ingest_id,
+                                               std::shared_ptr<arrow::RecordBatch> rows,
+                                               const std::vector<std::size_t>& keys, OnMatch on_match,
+                                               OnNoMatch on_no_match, const std::string& idempotency_key,
+                                               std::string_view operation) const;
+  [[nodiscard]] Result<RawInsertion> raw_insertion(const Schema& schema, const IngestId& ingest_id,
+                                                   detail::IngestSession session) const;
+  [[nodiscard]] Status migrate_schema(const Schema& schema) const;
+  [[nodiscard]] Status assert_schema_of(const Schema& schema, const std::string& fingerprint) const;
+
+  // Records -> batches handed to a session, chunk by chunk.
+  template <class T>
+  [[nodiscard]] static Status feed(detail::IngestSession& session, RecordBatchBuilder<T>& builder,
+                                   std::span<const T> records);
+  template <class T>
+  [[nodiscard]] static Result<std::shared_ptr<arrow::RecordBatch>> batch_of(std::span<const T> records,
+                                                                            const IngestId& ingest_id);
+
+  std::shared_ptr<State> state_;
+};
+
+// ---- template definitions -------------------------------------------------
+
+template <class T>
+Status Client::feed(detail::IngestSession& session, RecordBatchBuilder<T>& builder, std::span<const T> records) {
+  // Appending in slices lets the builder be flushed at the session's
+  // batch size even for one huge span.
+  constexpr std::size_t kSlice = 4096;
+  for (std::size_t at = 0; at < records.size(); at += kSlice) {
+    if (auto ok = builder.append(records.subspan(at, std::min(kSlice, records.size() - at))); !ok) return ok;
+    if (builder.estimated_bytes() >= session.batch_bytes()) {
+      auto batch = builder.finish();
+      if (!batch) return std::unexpected(batch.error());
+      if (auto added = session.add(std::move(*batch)); !added) return added;
+    }
+  }
+  return {};
+}
+
+template <class T>
+Result<std::shared_ptr<arrow::RecordBatch>> Client::batch_of(std::span<const T> records, const IngestId& ingest_id) {
+  auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
+  if (!builder) return std::unexpected(builder.error());
+  if (auto ok = builder->append(records); !ok) return std::unexpected(ok.error());
+  return builder->finish();
+}
+
+template <class T>
+  requires Record<T>
+Result<WriteResult> Client::insert(std::span<T> records, InsertOptions options) {
+  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  const IngestId ingest_id = IngestId::generate();
+  stamp_auto_fields(records, now(), ingest_id, StampMode::insert);
+  if (auto valid = validate(std::span<const T>(records)); !valid) return std::unexpected(rejected(schema_of<T>(), valid.error()));
+  auto session = begin_ingest(schema_of<T>(), ingest_id, options);
+  if (!session) return std::unexpected(session.error());
+  auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
+  if (!builder) return std::unexpected(builder.error());
+  if (auto fed = feed(*session, *builder, std::span<const T>(records)); !fed) return std::unexpected(fed.error());
+  if (builder->rows() > 0) {
+    auto batch = builder->finish();
+    if (!batch) return std::unexpected(batch.error());
+    if (auto added = session->add(std::move(*batch)); !added) return std::unexpected(added.error());
+  }
+  return session->finish();
+}
+
+template <std::ranges::input_range R>
+  requires Record<std::ranges::range_value_t<R>>
+Result<WriteResult> Client::insert_range(R&& records, InsertOptions options) {
+  using T = std::ranges::range_value_t<R>;
+  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  const IngestId ingest_id = IngestId::generate();
+  auto session = begin_ingest(schema_of<T>(), ingest_id, options);
+  if (!session) return std::unexpected(session.error());
+  auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
+  if (!builder) return std::unexpected(builder.error());
+  constexpr std::size_t kChunk = 4096;
+  std::vector<T> chunk;
+  chunk.reserve(kChunk);
+  std::size_t offset = 0;  // records before this chunk, for error messages
+  auto flush_chunk = [&]() -> Status {
+    stamp_auto_fields(std::span<T>(chunk), now(), ingest_id, StampMode::insert);
+    if (auto valid = validate(std::span<const T>(chunk)); !valid)
+      return std::unexpected(
+          rejected(schema_of<T>(), valid.error().with_context(std::format("records {}..{}", offset, offset + chunk.size() - 1))));
+    if (auto fed = feed(*session, *builder, std::span<const T>(chunk)); !fed) return fed;
+    offset += chunk.size();
+    chunk.clear();
+    return {};
+  };
+  for (auto&& record : records) {
+    chunk.push_back(std::forward<decltype(record)>(record));
+    if (chunk.size() == kChunk)
+      if (auto ok = flush_chunk(); !ok) return std::unexpected(ok.error());
+  }
+  if (!chunk.empty())
+    if (auto ok = flush_chunk(); !ok) return std::unexpected(ok.error());
+  if (builder->rows() > 0) {
+    auto batch = builder->finish();
+    if (!batch) return std::unexpected(batch.error());
+    if (auto added = session->add(std::move(*batch)); !added) return std::unexpected(added.error());
+  }
+  return session->finish();
+}
+
+template <class T>
+  requires Record<T>
+Result<WriteResult> Client::upsert(std::span<T> records, UpsertOptions options) {
+  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  const Schema& schema = schema_of<T>();
+  if (schema.upsert_keys().empty())
+    return fail(ErrorCode::invalid_argument,
+                std::format("upsert: {} declares no merge key or primary key to match rows on", schema.type_name));
+  const IngestId ingest_id = IngestId::generate();
+  stamp_auto_fields(records, now(), ingest_id, StampMode::insert);
+  if (auto valid = validate(std::span<const T>(records)); !valid) return std::unexpected(rejected(schema, valid.error()));
+  auto batch = batch_of(std::span<const T>(records), ingest_id);
+  if (!batch) return std::unexpected(batch.error());
+  const OnMatch on_match = options.on_match == MergeAction::update   ? OnMatch::update
+                           : options.on_match == MergeAction::skip ? OnMatch::skip
+                                                                     : OnMatch::fail;
+  return merge_rows(schema, ingest_id, std::move(*batch), schema.upsert_keys(), on_match, OnNoMatch::insert,
+                    options.idempotency_key, "upsert");
+}
+
+template <class T>
+  requires Record<T>
+Result<WriteResult> Client::update(std::span<T> records, UpdateOptions options) {
+  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  const Schema& schema = schema_of<T>();
+  if (schema.primary_keys.empty())
+    return fail(ErrorCode::invalid_argument,
+                std::format("update: {} declares no primary key to find rows by", schema.type_name));
+  const IngestId ingest_id = IngestId::generate();
+  stamp_auto_fields(records, now(), ingest_id, StampMode::update);
+  if (auto valid = validate(std::span<const T>(records)); !valid) return std::unexpected(rejected(schema, valid.error()));
+  auto batch = batch_of(std::span<const T>(records), ingest_id);
+  if (!batch) return std::unexpected(batch.error());
+  return merge_rows(schema, ingest_id, std::move(*batch), schema.primary_keys, OnMatch::update, OnNoMatch::skip,
+                    options.idempotency_key, "update");
+}
+
+template <class T>
+  requires Record<T>
+Result<WriteResult> Client::remove(std::span<const T> records, DeleteOptions options) {
+  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  const Schema& schema = schema_of<T>();
+  if (schema.primary_keys.empty())
+    return fail(ErrorCode::invalid_argument,
+                std::format("remove: {} declares no primary key to find rows by", schema.type_name));
+  const IngestId ingest_id = IngestId::generate();
+  auto batch = batch_of(records, ingest_id);
+  if (!batch) return std::unexpected(batch.error());
+  return merge_rows(schema, ingest_id, std::move(*batch), schema.primary_keys, OnMatch::remove, OnNoMatch::skip,
+                    options.idempotency_key, "delete");
+}
+
+template <class T>
+  requires Record<T>
+Result<RawInsertion> Client::insert_raw(std::span<T> records) {
+  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  const IngestId ingest_id = IngestId::generate();
+  stamp_auto_fields(records, now(), ingest_id, StampMode::insert);
+  auto session = begin_ingest(schema_of<T>(), ingest_id, {.path = WritePath::object_storage});
+  if (!session) return std::unexpected(session.error());
+  auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
+  if (!builder) return std::unexpected(builder.error());
+  if (auto fed = feed(*session, *builder, std::span<const T>(records)); !fed) return std::unexpected(fed.error());
+  if (builder->rows() > 0) {
+    auto batch = builder->finish();
+    if (!batch) return std::unexpected(batch.error());
+    if (auto added = session->add(std::move(*batch)); !added) return std::unexpected(added.error());
+  }
+  return raw_insertion(schema_of<T>(), ingest_id, std::move(*session));
+}
+
+}  // namespace lake

@@ -1,0 +1,46 @@
+// The data dialect: what a table format asks of writes and DDL (Delta
+// today, Iceberg later). Drivers consult it; the Client asks it where an
+// insert goes and which table properties a declared schema implies.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lake/driver.hpp"
+#include "lake/error.hpp"
+#include "lake/schema/schema.hpp"
+
+namespace lake {
+
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  // "delta", "iceberg".
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+
+  // The path an insert of about `bytes` takes: `requested` unless it is
+  // automatic, then direct below `fast_path_threshold` and staged above.
+  [[nodiscard]] virtual WritePath route(WritePath requested, std::int64_t bytes,
+                                        std::int64_t fast_path_threshold) const noexcept = 0;
+
+  // Table properties a new table for `schema` gets, beyond what the table
+  // format records from the schema itself (keys, clustering): e.g. how
+  // long the format keeps idempotency records.
+  [[nodiscard]] virtual std::map<std::string, std::string> table_properties(
+      const Schema& schema, std::chrono::seconds idempotency_ttl) const = 0;
+
+  // The CREATE TABLE statement a SQL engine (Spark) runs for `schema` at
+  // `location_uri`, with identifiers quoted and properties included.
+  [[nodiscard]] virtual Result<std::string> create_table_sql(
+      const TableRef& table, const Schema& schema, std::string_view location_uri,
+      const std::map<std::string, std::string>& properties) const = 0;
+};
+
+// Delta Lake.
+[[nodiscard]] std::shared_ptr<const Dialect> delta_dialect();
+
+}  // namespace lake

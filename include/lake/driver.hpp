@@ -1,0 +1,225 @@
+// The engine contract. A Driver runs SQL (reads, the exec escape hatch)
+// and executes the write plans the Client builds; a Finalizer closes a
+// write's two phases. The Client composes a Driver with a Dialect (the
+// table format: Delta, Iceberg) and a Backend (where the bytes live):
+//
+//   auto db = lake::Client::open(lake::duckdb::driver(), lake::delta_dialect(),
+//                                lake::file_backend("/data/lake").value());
+//
+// Implementations: lake::duckdb::driver() (embedded: DuckDB in process,
+// tables written by lake-orm's own Delta implementation). Drivers for
+// remote engines implement the same contract.
+#pragma once
+
+#include <arrow/compute/expression.h>
+#include <arrow/record_batch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lake/error.hpp"
+#include "lake/ingest_id.hpp"
+#include "lake/schema/schema.hpp"
+#include "lake/sql.hpp"
+#include "lake/storage/backend.hpp"
+#include "lake/types.hpp"
+
+namespace lake {
+
+class Dialect;
+
+// A table as the Client addresses it: its name in SQL and the backend key
+// of its root ("users", or "<catalog>/<database>/users").
+struct TableRef {
+  std::string name;
+  std::string location;
+};
+
+// Which way an insert's rows travel (seed: ViaGRPC / ViaObjectStorage).
+enum class WritePath {
+  automatic,       // direct below the fast-path threshold, staged above it
+  direct,          // one in-memory Arrow batch set, one commit
+  object_storage,  // ZSTD Parquet parts under _staging/<ingest id>/, then one commit
+};
+[[nodiscard]] std::string_view to_string(WritePath path) noexcept;
+
+// Staged rows: Parquet parts a client wrote under one staging prefix.
+struct StagingRef {
+  std::string prefix;              // "_staging/<ingest id>/"
+  std::vector<std::string> parts;  // their keys, in write order
+  std::string location;            // the prefix as a URI, for engines that read it themselves
+};
+
+// What a merge does with source rows whose key is in the table, and with
+// those whose key is not.
+enum class OnMatch { update, remove, skip, fail };
+enum class OnNoMatch { insert, skip };
+
+enum class PlanKind {
+  append,        // rows (or staging) appended
+  merge,         // rows (or staging) merged on keys
+  delete_where,  // rows matching predicate removed
+};
+
+// A retry-safety token: a write carrying a key the table recorded less
+// than ttl ago is skipped as a duplicate.
+struct IdempotencyKey {
+  std::string key;
+  std::chrono::seconds ttl{std::chrono::hours(24)};
+};
+
+struct WritePlan {
+  PlanKind kind = PlanKind::append;
+  TableRef table;
+  IngestId ingest_id;
+  // The rows of an append or merge: in memory, or staged (then `rows` is
+  // null). Rows have the table's columns, _ingest_id included.
+  std::shared_ptr<arrow::RecordBatchReader> rows;
+  std::optional<StagingRef> staging;
+  // merge
+  std::vector<std::string> keys;
+  OnMatch on_match = OnMatch::update;
+  OnNoMatch on_no_match = OnNoMatch::insert;
+  // merge: only source rows for which it is true take part.
+  std::optional<arrow::compute::Expression> source_filter;
+  // delete_where
+  std::optional<arrow::compute::Expression> predicate;
+  std::optional<IdempotencyKey> idempotency;
+};
+
+// What a write did.
+struct WriteResult {
+  IngestId ingest_id;
+  WritePath path = WritePath::direct;
+  std::int64_t version = -1;  // the table version the write committed (or found)
+  bool committed = false;
+  bool skipped_as_duplicate = false;  // its idempotency key was already applied
+  std::int64_t rows_inserted = 0;
+  std::int64_t rows_updated = 0;
+  std::int64_t rows_deleted = 0;
+  std::int64_t bytes_staged = 0;
+  int attempts = 0;  // commit attempts (more than 1: it lost races and retried)
+};
+
+// The commit phase of a two-phase write (seed: Finalizer). commit() is
+// idempotent once it has succeeded; abort() after a successful commit is
+// ErrorCode::already_committed. Destroying a Finalizer that was neither
+// committed nor aborted aborts it, so an error path cannot leak staging.
+class Finalizer {
+ public:
+  virtual ~Finalizer() = default;
+  [[nodiscard]] virtual Result<WriteResult> commit() = 0;
+  [[nodiscard]] virtual Status abort() = 0;
+};
+
+struct Execution {
+  std::unique_ptr<Finalizer> finalizer;
+};
+
+// A table as the engine sees it now.
+struct TableInfo {
+  TableRef table;
+  std::string format;  // "delta"
+  std::int64_t version = -1;
+  std::vector<Field> columns;  // _ingest_id included; member names empty
+  std::vector<std::string> partition_columns;
+  std::map<std::string, std::string> properties;
+};
+
+struct TableStats {
+  std::int64_t version = -1;
+  std::int64_t rows = 0;  // -1 when a file has no stats
+  std::int64_t files = 0;
+  std::int64_t bytes = 0;
+  std::int64_t versions = 0;  // commits still in the log (seed: SnapshotCount)
+  timestamp last_commit{};
+  std::vector<std::string> partition_columns;
+};
+
+struct HistoryEntry {
+  std::int64_t version = 0;
+  timestamp committed_at{};
+  std::string operation;
+  std::string parameters;  // JSON
+};
+
+// seed: MaintenanceOptions{Filter, ZOrder}.
+struct OptimizeOptions {
+  std::optional<arrow::compute::Expression> where{};  // partition columns only
+  std::vector<std::string> zorder_by{};
+  std::optional<std::int64_t> target_file_bytes{};
+};
+struct OptimizeReport {
+  std::int64_t version = -1;  // -1: nothing needed rewriting
+  std::int64_t files_removed = 0;
+  std::int64_t files_added = 0;
+  std::int64_t bytes_removed = 0;
+  std::int64_t bytes_added = 0;
+};
+// seed: VacuumOptions{RetentionHours}.
+struct VacuumOptions {
+  std::optional<std::chrono::hours> retention{};  // default: the table's own
+  bool allow_short_retention = false;
+  bool dry_run = false;
+};
+struct VacuumReport {
+  std::vector<std::string> files;
+  std::int64_t bytes = 0;
+  bool dry_run = false;
+};
+
+// What a driver is attached to: the storage and table format the client
+// uses, where unqualified table names live, and how many engine sessions
+// may be in use at once.
+struct DriverContext {
+  std::shared_ptr<Backend> backend;
+  std::shared_ptr<const Dialect> dialect;
+  std::function<std::string(std::string_view table)> location_of;
+  int session_pool_size = 8;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+
+  // Called once, by Client::open, before anything else.
+  [[nodiscard]] virtual Status attach(DriverContext context) = 0;
+
+  // Reads: a streaming result holding whatever it needs until destroyed.
+  [[nodiscard]] virtual Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
+                                                                                std::span<const SqlValue> params) = 0;
+  // Statements that return no rows of interest; rows changed, else 0.
+  [[nodiscard]] virtual Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) = 0;
+
+  // Writes: runs the plan's first phase and returns its finalizer.
+  [[nodiscard]] virtual Result<Execution> execute(WritePlan plan) = 0;
+  // Reads staged parts the way a staged write does (verify()'s engine leg).
+  [[nodiscard]] virtual Result<std::shared_ptr<arrow::RecordBatchReader>> read_staging(const StagingRef& staging) = 0;
+
+  // Creates the table when absent; when present, already_exists unless its
+  // columns and partitioning are the schema's (then nothing happens).
+  [[nodiscard]] virtual Status create_table(const TableRef& table, const Schema& schema,
+                                            const std::map<std::string, std::string>& properties) = 0;
+  // The live table, nullopt when there is none.
+  [[nodiscard]] virtual Result<std::optional<TableInfo>> describe(const TableRef& table) = 0;
+  [[nodiscard]] virtual Result<TableStats> stats(const TableRef& table) = 0;
+  [[nodiscard]] virtual Result<std::vector<HistoryEntry>> history(const TableRef& table,
+                                                                  std::optional<std::size_t> limit) = 0;
+  [[nodiscard]] virtual Result<OptimizeReport> optimize(const TableRef& table, const OptimizeOptions& options) = 0;
+  [[nodiscard]] virtual Result<VacuumReport> vacuum(const TableRef& table, const VacuumOptions& options) = 0;
+
+  [[nodiscard]] virtual Status ping() = 0;
+  // Releases the engine; afterwards every call is ErrorCode::closed.
+  [[nodiscard]] virtual Status close() = 0;
+};
+
+}  // namespace lake

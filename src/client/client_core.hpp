@@ -1,0 +1,61 @@
+// What every Client handle shares: the composed driver, dialect and
+// backend, the options, metrics, the logger, and the in-flight write
+// bound. Internal to the Client.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lake/client.hpp"
+
+namespace lake::detail {
+
+class ClientCore {
+ public:
+  std::shared_ptr<Driver> driver;
+  std::shared_ptr<const Dialect> dialect;
+  std::shared_ptr<Backend> backend;
+  ClientOptions options;
+  MetricsRegistry metrics;
+
+  [[nodiscard]] TableRef table_ref(std::string_view table) const;
+  void log(LogLevel level, std::string_view message, std::vector<LogField> fields) const;
+
+  // One running write. Waits while max_inflight_ingests are running;
+  // ErrorCode::closed once the client is closed.
+  class Slot {
+   public:
+    explicit Slot(ClientCore* core) : core_(core) {}
+    Slot(Slot&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+    Slot& operator=(Slot&&) = delete;
+    ~Slot();
+
+   private:
+    ClientCore* core_;
+  };
+  [[nodiscard]] Result<Slot> acquire_slot();
+  [[nodiscard]] bool closed() const;
+  // Marks the client closed and waits for running writes to end.
+  void close_and_drain();
+
+  // Executes a plan and commits it (aborting on any failure), recording
+  // metrics and logs under `operation` ("insert", "upsert", ...).
+  [[nodiscard]] Result<WriteResult> run_write(WritePlan plan, WritePath path, std::int64_t bytes_staged,
+                                              std::string_view operation,
+                                              std::chrono::steady_clock::time_point started);
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  int inflight_ = 0;
+  bool closed_ = false;
+};
+
+// The idempotency record of a key, if the caller gave one.
+[[nodiscard]] std::optional<IdempotencyKey> idempotency_of(const std::string& key, std::chrono::seconds ttl);
+
+}  // namespace lake::detail

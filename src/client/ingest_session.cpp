@@ -1,0 +1,157 @@
+// A write's rows on their way to one commit: in memory (direct) or
+// streamed into staged Parquet parts (object storage), switching from the
+// first to the second when an automatic write outgrows the fast-path
+// threshold.
+#include "client/ingest_session_impl.hpp"
+
+#include <arrow/util/byte_size.h>
+
+#include <format>
+
+#include "lake/arrow/convert.hpp"
+
+namespace lake::detail {
+
+IngestSession::IngestSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IngestSession::IngestSession(IngestSession&&) noexcept = default;
+IngestSession& IngestSession::operator=(IngestSession&&) noexcept = default;
+IngestSession::~IngestSession() {
+  if (impl_) impl_->abandon();
+}
+
+std::int64_t IngestSession::batch_bytes() const noexcept { return impl_->core->options.staging_batch_bytes; }
+
+Status IngestSession::add(std::shared_ptr<arrow::RecordBatch> rows) { return impl_->add(std::move(rows)); }
+
+Result<WriteResult> IngestSession::finish() { return impl_->finish(); }
+
+Result<StagingRef> IngestSession::finish_staging() { return impl_->finish_staging(); }
+
+// ---- Impl ---------------------------------------------------------------------
+
+IngestSession::Impl::Impl(std::shared_ptr<ClientCore> core_in, const Schema& schema_in, TableRef table_in,
+                          IngestId ingest_id_in, InsertOptions options_in, ClientCore::Slot slot_in)
+    : core(std::move(core_in)),
+      schema(schema_in),
+      table(std::move(table_in)),
+      ingest_id(ingest_id_in),
+      options(std::move(options_in)),
+      slot(std::move(slot_in)),
+      arrow_schema(to_arrow_schema(schema_in, true)),
+      started(std::chrono::steady_clock::now()) {}
+
+Status IngestSession::Impl::add(std::shared_ptr<arrow::RecordBatch> rows) {
+  if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
+  if (!rows || rows->num_rows() == 0) return {};
+  if (staging) return write_staged(rows);
+  bytes += arrow::util::TotalBufferSize(*rows);
+  buffered.push_back(std::move(rows));
+  if (core->dialect->route(options.path, bytes, core->options.fast_path_threshold) == WritePath::object_storage)
+    return start_staging();
+  return {};
+}
+
+Status IngestSession::Impl::start_staging() {
+  StagingRef ref;
+  ref.prefix = Backend::staging_prefix(ingest_id);
+  ref.location = core->backend->uri_of(ref.prefix);
+  auto writer = StagedPartWriter::open(*core->backend, ref.prefix, arrow_schema,
+                                       {.part_bytes = core->options.staging_part_bytes,
+                                        .compression = core->options.compression});
+  if (!writer) return std::unexpected(writer.error());
+  staging = std::move(ref);
+  writer_ = std::move(*writer);
+  core->log(LogLevel::debug, "staging write", {{"ingest_id", ingest_id.to_string()}, {"table", table.name},
+                                               {"prefix", staging->location}});
+  auto pending = std::move(buffered);
+  buffered.clear();
+  for (auto& rows : pending)
+    if (auto written = write_staged(rows); !written) return written;
+  return {};
+}
+
+Status IngestSession::Impl::write_staged(const std::shared_ptr<arrow::RecordBatch>& rows) {
+  if (auto written = writer_->write(rows); !written)
+    return fail(ErrorCode::client_staging,
+                std::format("writing staged rows of {} to '{}' ({} backend): {}", table.name, staging->location,
+                            core->backend->name(), written.error().message()),
+                written.error().detail_ptr());
+  return {};
+}
+
+Result<StagingRef> IngestSession::Impl::close_staging() {
+  auto parts = writer_->close();
+  if (!parts)
+    return fail(ErrorCode::client_staging,
+                std::format("closing staged parts under '{}' ({} backend): {}", staging->location, core->backend->name(),
+                            parts.error().message()));
+  staging->parts = std::move(*parts);
+  bytes_staged = writer_->bytes_written();
+  writer_.reset();
+  return *staging;
+}
+
+Result<WriteResult> IngestSession::Impl::finish() {
+  if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
+  finished = true;
+  if (options.path == WritePath::object_storage && !staging && !buffered.empty())
+    if (auto started_staging = start_staging(); !started_staging) return abandon(), std::unexpected(started_staging.error());
+  WritePlan plan;
+  plan.table = table;
+  plan.ingest_id = ingest_id;
+  plan.idempotency = idempotency_of(options.idempotency_key, core->options.default_idempotency_ttl);
+  if (!schema.primary_keys.empty()) {
+    plan.kind = PlanKind::merge;
+    for (auto i : schema.primary_keys) plan.keys.push_back(schema.fields[i].column);
+    plan.on_match = options.on_conflict == ConflictStrategy::error    ? OnMatch::fail
+                    : options.on_conflict == ConflictStrategy::skip ? OnMatch::skip
+                                                                      : OnMatch::update;
+    plan.on_no_match = OnNoMatch::insert;
+  }
+  WritePath path = WritePath::direct;
+  if (staging) {
+    auto ref = close_staging();
+    if (!ref) return abandon(), std::unexpected(ref.error());
+    plan.staging = std::move(*ref);
+    path = WritePath::object_storage;
+    if (plan.staging->parts.empty()) {
+      (void)core->backend->remove_prefix(plan.staging->prefix);
+      staging.reset();
+      return WriteResult{.ingest_id = ingest_id, .path = path};
+    }
+  } else {
+    if (buffered.empty()) return WriteResult{.ingest_id = ingest_id, .path = path};
+    auto reader = arrow::RecordBatchReader::Make(std::move(buffered), arrow_schema);
+    buffered.clear();
+    if (!reader.ok()) return fail(detail::from_arrow_status(reader.status(), "preparing the write"));
+    plan.rows = std::move(*reader);
+  }
+  // From here the finalizer owns the staging.
+  staging.reset();
+  return core->run_write(std::move(plan), path, bytes_staged, "insert", started);
+}
+
+Result<StagingRef> IngestSession::Impl::finish_staging() {
+  if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
+  finished = true;
+  if (!staging)
+    if (auto started_staging = start_staging(); !started_staging) return abandon(), std::unexpected(started_staging.error());
+  auto ref = close_staging();
+  if (!ref) return abandon(), std::unexpected(ref.error());
+  staging.reset();  // the caller owns it now
+  return ref;
+}
+
+void IngestSession::Impl::abandon() {
+  finished = true;
+  buffered.clear();
+  writer_.reset();  // an unclosed part is discarded by its writer
+  if (staging) {
+    (void)core->backend->remove_prefix(staging->prefix);
+    core->log(LogLevel::info, "write abandoned; staging removed",
+              {{"ingest_id", ingest_id.to_string()}, {"table", table.name}});
+    staging.reset();
+  }
+}
+
+}  // namespace lake::detail

@@ -1,0 +1,129 @@
+// The Delta Lake dialect: routing, the properties a Delta table gets from
+// the client, and Spark's CREATE TABLE for it.
+#include <format>
+#include <string>
+
+#include "lake/dialect.hpp"
+
+namespace lake {
+namespace {
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+std::string quote_string(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string spark_type(const DataType& type) {
+  switch (type.id) {
+    case TypeId::boolean: return "BOOLEAN";
+    case TypeId::int8: return "TINYINT";
+    case TypeId::int16: return "SMALLINT";
+    case TypeId::int32: return "INT";
+    case TypeId::int64: return "BIGINT";
+    case TypeId::float32: return "FLOAT";
+    case TypeId::float64: return "DOUBLE";
+    case TypeId::string: return "STRING";
+    case TypeId::binary: return "BINARY";
+    case TypeId::timestamp: return "TIMESTAMP";
+    case TypeId::date: return "DATE";
+    case TypeId::decimal: return std::format("DECIMAL({},{})", type.precision, type.scale);
+    case TypeId::list: return std::format("ARRAY<{}>", spark_type(type.children.at(0).type));
+    case TypeId::map:
+      return std::format("MAP<{},{}>", spark_type(type.children.at(0).type), spark_type(type.children.at(1).type));
+    case TypeId::structure: {
+      std::string out = "STRUCT<";
+      for (std::size_t i = 0; i < type.children.size(); ++i) {
+        const Column& child = type.children[i];
+        out += std::format("{}{}: {}{}", i ? ", " : "", quote_identifier(child.name), spark_type(child.type),
+                           child.nullable ? "" : " NOT NULL");
+      }
+      return out + ">";
+    }
+  }
+  return "STRING";
+}
+
+std::string key_list(const Schema& schema, const std::vector<std::size_t>& keys) {
+  std::string out;
+  for (std::size_t i = 0; i < keys.size(); ++i) out += (i ? "," : "") + schema.fields[keys[i]].column;
+  return out;
+}
+
+class DeltaDialect final : public Dialect {
+ public:
+  std::string_view name() const noexcept override { return "delta"; }
+
+  WritePath route(WritePath requested, std::int64_t bytes, std::int64_t fast_path_threshold) const noexcept override {
+    if (requested != WritePath::automatic) return requested;
+    return bytes > fast_path_threshold ? WritePath::object_storage : WritePath::direct;
+  }
+
+  std::map<std::string, std::string> table_properties(const Schema&,
+                                                      std::chrono::seconds idempotency_ttl) const override {
+    // Delta keeps an application's txn (our idempotency record) until a
+    // checkpoint drops it past this retention.
+    return {{"delta.setTransactionRetentionDuration", std::format("interval {} seconds", idempotency_ttl.count())}};
+  }
+
+  Result<std::string> create_table_sql(const TableRef& table, const Schema& schema, std::string_view location_uri,
+                                       const std::map<std::string, std::string>& properties) const override {
+    if (!is_valid_identifier(table.name))
+      return fail(ErrorCode::invalid_argument, std::format("'{}' is not a usable table name", table.name));
+    std::string sql = std::format("CREATE TABLE IF NOT EXISTS {} (", quote_identifier(table.name));
+    for (const Field& field : schema.fields)
+      sql += std::format("{} {}{}, ", quote_identifier(field.column), spark_type(field.type),
+                         field.nullable ? "" : " NOT NULL");
+    sql += std::format("{} STRING) USING DELTA", quote_identifier(kIngestIdColumn));
+    std::string partitions;
+    std::map<std::string, std::string> all = properties;
+    std::vector<std::string> cluster_by;
+    for (const PartitionSpec& spec : schema.partitions) {
+      const std::string& column = schema.fields[spec.field].column;
+      if (spec.kind == PartitionKind::raw)
+        partitions += (partitions.empty() ? "" : ", ") + quote_identifier(column);
+      else
+        cluster_by.push_back(column);  // Delta has no bucket/truncate transforms
+    }
+    if (!partitions.empty()) sql += std::format(" PARTITIONED BY ({})", partitions);
+    sql += std::format(" LOCATION {}", quote_string(location_uri));
+    if (!schema.primary_keys.empty()) all["lake.primaryKeys"] = key_list(schema, schema.primary_keys);
+    if (!schema.merge_keys.empty()) all["lake.mergeKeys"] = key_list(schema, schema.merge_keys);
+    if (!cluster_by.empty()) {
+      std::string list;
+      for (const auto& c : cluster_by) list += (list.empty() ? "" : ",") + c;
+      all["lake.clusterBy"] = list;
+    }
+    if (!all.empty()) {
+      sql += " TBLPROPERTIES (";
+      bool first = true;
+      for (const auto& [key, value] : all) {
+        sql += std::format("{}{} = {}", first ? "" : ", ", quote_string(key), quote_string(value));
+        first = false;
+      }
+      sql += ")";
+    }
+    return sql;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const Dialect> delta_dialect() {
+  static const auto dialect = std::make_shared<const DeltaDialect>();
+  return dialect;
+}
+
+}  // namespace lake
