@@ -327,6 +327,14 @@ class Client {
   template <class T>
   [[nodiscard]] static Status feed(detail::IngestSession& session, RecordBatchBuilder<T>& builder,
                                    std::span<const T> records);
+  // Hands the builder's remaining rows to the session.
+  template <class T>
+  [[nodiscard]] static Status flush(detail::IngestSession& session, RecordBatchBuilder<T>& builder);
+  // A session holding all of `records` (stamped and, where asked, validated
+  // by the caller), ready to finish.
+  template <class T>
+  [[nodiscard]] Result<detail::IngestSession> stage(std::span<const T> records, const IngestId& ingest_id,
+                                                    const InsertOptions& options) const;
   template <class T>
   [[nodiscard]] static Result<std::shared_ptr<arrow::RecordBatch>> batch_of(std::span<const T> records,
                                                                             const IngestId& ingest_id);
@@ -353,6 +361,26 @@ Status Client::feed(detail::IngestSession& session, RecordBatchBuilder<T>& build
 }
 
 template <class T>
+Status Client::flush(detail::IngestSession& session, RecordBatchBuilder<T>& builder) {
+  if (builder.rows() == 0) return {};
+  auto batch = builder.finish();
+  if (!batch) return std::unexpected(batch.error());
+  return session.add(std::move(*batch));
+}
+
+template <class T>
+Result<detail::IngestSession> Client::stage(std::span<const T> records, const IngestId& ingest_id,
+                                            const InsertOptions& options) const {
+  auto session = begin_ingest(schema_of<T>(), ingest_id, options);
+  if (!session) return std::unexpected(session.error());
+  auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
+  if (!builder) return std::unexpected(builder.error());
+  if (auto fed = feed(*session, *builder, records); !fed) return std::unexpected(fed.error());
+  if (auto flushed = flush(*session, *builder); !flushed) return std::unexpected(flushed.error());
+  return session;
+}
+
+template <class T>
 Result<std::shared_ptr<arrow::RecordBatch>> Client::batch_of(std::span<const T> records, const IngestId& ingest_id) {
   auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
   if (!builder) return std::unexpected(builder.error());
@@ -367,16 +395,8 @@ Result<WriteResult> Client::insert(std::span<T> records, InsertOptions options) 
   const IngestId ingest_id = IngestId::generate();
   stamp_auto_fields(records, now(), ingest_id, StampMode::insert);
   if (auto valid = validate(std::span<const T>(records)); !valid) return std::unexpected(rejected(schema_of<T>(), valid.error()));
-  auto session = begin_ingest(schema_of<T>(), ingest_id, options);
+  auto session = stage(std::span<const T>(records), ingest_id, options);
   if (!session) return std::unexpected(session.error());
-  auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
-  if (!builder) return std::unexpected(builder.error());
-  if (auto fed = feed(*session, *builder, std::span<const T>(records)); !fed) return std::unexpected(fed.error());
-  if (builder->rows() > 0) {
-    auto batch = builder->finish();
-    if (!batch) return std::unexpected(batch.error());
-    if (auto added = session->add(std::move(*batch)); !added) return std::unexpected(added.error());
-  }
   return session->finish();
 }
 
@@ -411,11 +431,7 @@ Result<WriteResult> Client::insert_range(R&& records, InsertOptions options) {
   }
   if (!chunk.empty())
     if (auto ok = flush_chunk(); !ok) return std::unexpected(ok.error());
-  if (builder->rows() > 0) {
-    auto batch = builder->finish();
-    if (!batch) return std::unexpected(batch.error());
-    if (auto added = session->add(std::move(*batch)); !added) return std::unexpected(added.error());
-  }
+  if (auto flushed = flush(*session, *builder); !flushed) return std::unexpected(flushed.error());
   return session->finish();
 }
 
@@ -477,16 +493,8 @@ Result<RawInsertion> Client::insert_raw(std::span<T> records) {
   if (auto open = check_open(); !open) return std::unexpected(open.error());
   const IngestId ingest_id = IngestId::generate();
   stamp_auto_fields(records, now(), ingest_id, StampMode::insert);
-  auto session = begin_ingest(schema_of<T>(), ingest_id, {.path = WritePath::object_storage});
+  auto session = stage(std::span<const T>(records), ingest_id, {.path = WritePath::object_storage});
   if (!session) return std::unexpected(session.error());
-  auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
-  if (!builder) return std::unexpected(builder.error());
-  if (auto fed = feed(*session, *builder, std::span<const T>(records)); !fed) return std::unexpected(fed.error());
-  if (builder->rows() > 0) {
-    auto batch = builder->finish();
-    if (!batch) return std::unexpected(batch.error());
-    if (auto added = session->add(std::move(*batch)); !added) return std::unexpected(added.error());
-  }
   return raw_insertion(schema_of<T>(), ingest_id, std::move(*session));
 }
 

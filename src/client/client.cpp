@@ -26,11 +26,15 @@ struct Client::State : detail::ClientCore {};
 
 namespace detail {
 
-TableRef ClientCore::table_ref(std::string_view table) const {
+std::string location_in(const std::string& catalog, const std::string& database, std::string_view table) {
   std::string location;
-  for (const std::string& part : {options.default_catalog, options.default_database})
-    if (!part.empty()) location += part + "/";
-  return {std::string(table), location + std::string(table)};
+  for (const std::string* part : {&catalog, &database})
+    if (!part->empty()) location += *part + "/";
+  return location + std::string(table);
+}
+
+TableRef ClientCore::table_ref(std::string_view table) const {
+  return {std::string(table), location_in(options.default_catalog, options.default_database, table)};
 }
 
 void ClientCore::log(LogLevel level, std::string_view message, std::vector<LogField> fields) const {
@@ -163,10 +167,7 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                                          .dialect = state->dialect,
                                          .location_of = [catalog = state->options.default_catalog,
                                                          database = state->options.default_database](std::string_view t) {
-                                           std::string location;
-                                           for (const std::string& part : {catalog, database})
-                                             if (!part.empty()) location += part + "/";
-                                           return location + std::string(t);
+                                           return detail::location_in(catalog, database, t);
                                          },
                                          .session_pool_size = state->options.session_pool_size});
   if (!attached) return std::unexpected(attached.error());

@@ -55,6 +55,9 @@ class ClientCore {
   bool closed_ = false;
 };
 
+// Where a table lives: <catalog>/<database>/<table>, each part when set.
+[[nodiscard]] std::string location_in(const std::string& catalog, const std::string& database, std::string_view table);
+
 // The idempotency record of a key, if the caller gave one.
 [[nodiscard]] std::optional<IdempotencyKey> idempotency_of(const std::string& key, std::chrono::seconds ttl);
 

@@ -255,7 +255,7 @@ class EmbeddedDriver final : public Driver {
     auto table = std::make_shared<delta::Table>(std::move(*found));
 
     delta::WriteOptions write;
-    write.user_metadata = nlohmann_free_metadata(plan.ingest_id);
+    write.user_metadata = commit_metadata(plan.ingest_id);
     if (plan.idempotency) {
       const std::string app_id = "lake-orm:" + plan.idempotency->key;
       const auto& txns = table->snapshot().transactions();
@@ -444,7 +444,7 @@ class EmbeddedDriver final : public Driver {
     return std::move(**found);
   }
 
-  static std::optional<std::string> nlohmann_free_metadata(const IngestId& ingest_id) {
+  static std::optional<std::string> commit_metadata(const IngestId& ingest_id) {
     // commitInfo.userMetadata ties the commit to the write's ingest id.
     return std::format("{{\"ingest_id\":\"{}\"}}", ingest_id.to_string());
   }
