@@ -45,6 +45,7 @@
 #include "lake/ingest_id.hpp"
 #include "lake/log.hpp"
 #include "lake/metrics.hpp"
+#include "lake/progress.hpp"
 #include "lake/schema/fingerprint.hpp"
 #include "lake/schema/reflect.hpp"
 #include "lake/sql.hpp"
@@ -288,7 +289,8 @@ class Client {
   [[nodiscard]] Status verify() const;
   // Removes staging prefixes whose ingest id is older than `older_than`
   // (left by crashed writers); names that are not ingest ids are skipped.
-  [[nodiscard]] Result<CleanupReport> cleanup_staging(std::chrono::seconds older_than) const;
+  [[nodiscard]] Result<CleanupReport> cleanup_staging(std::chrono::seconds older_than,
+                                                      const ProgressFn& progress = {}) const;
   [[nodiscard]] Maintenance maintain() const { return Maintenance(*this); }
   [[nodiscard]] Status ping() const;
   // Waits for running writes, then releases the engine. Every later call

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "lake/error.hpp"
+#include "lake/progress.hpp"
 #include "lake/ingest_id.hpp"
 #include "lake/schema/schema.hpp"
 #include "lake/sql.hpp"
@@ -156,6 +157,7 @@ struct OptimizeOptions {
   std::optional<arrow::compute::Expression> where{};  // partition columns only
   std::vector<std::string> zorder_by{};
   std::optional<std::int64_t> target_file_bytes{};
+  ProgressFn progress{};
 };
 struct OptimizeReport {
   std::int64_t version = -1;  // -1: nothing needed rewriting
@@ -169,6 +171,7 @@ struct VacuumOptions {
   std::optional<std::chrono::hours> retention{};  // default: the table's own
   bool allow_short_retention = false;
   bool dry_run = false;
+  ProgressFn progress{};
 };
 struct VacuumReport {
   std::vector<std::string> files;

@@ -506,7 +506,7 @@ Status Client::verify() const {
   return {};
 }
 
-Result<CleanupReport> Client::cleanup_staging(std::chrono::seconds older_than) const {
+Result<CleanupReport> Client::cleanup_staging(std::chrono::seconds older_than, const ProgressFn& progress) const {
   if (auto open = check_open(); !open) return std::unexpected(open.error());
   if (older_than.count() < 0)
     return fail(ErrorCode::invalid_argument, std::format("cleanup_staging: older_than is negative ({} s)", older_than.count()));
@@ -522,15 +522,18 @@ Result<CleanupReport> Client::cleanup_staging(std::chrono::seconds older_than) c
   }
   const auto cutoff = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) - older_than;
   CleanupReport report;
+  const auto total = static_cast<std::int64_t>(prefixes.size());
   for (const auto& name : prefixes) {
     ++report.scanned;
     auto id = IngestId::parse(name);
-    if (!id || id->time() >= cutoff) continue;
-    const std::string prefix = std::format("_staging/{}/", name);
-    if (auto removed = backend.remove_prefix(prefix); removed)
-      report.deleted.push_back(backend.uri_of(prefix));
-    else
-      report.failed.push_back(backend.uri_of(prefix));
+    if (id && id->time() < cutoff) {
+      const std::string prefix = std::format("_staging/{}/", name);
+      if (auto removed = backend.remove_prefix(prefix); removed)
+        report.deleted.push_back(backend.uri_of(prefix));
+      else
+        report.failed.push_back(backend.uri_of(prefix));
+    }
+    if (progress) progress({.step = "staging prefixes scanned", .done = report.scanned, .total = total});
   }
   state_->log(LogLevel::info, "staging cleaned up",
               {{"scanned", std::to_string(report.scanned)},

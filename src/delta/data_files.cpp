@@ -224,7 +224,9 @@ class PartitionedWriter {
       const bool full = static_cast<double>(writer.bytes_written()) +
                             static_cast<double>(writer.pending_arrow_bytes()) * compressed_per_arrow_byte() >=
                         target;
-      if (!full && writer.pending_rows() < options_.row_group_rows) continue;
+      if (!full && writer.pending_rows() < options_.row_group_rows &&
+          writer.pending_arrow_bytes() < options_.row_group_arrow_bytes)
+        continue;
       if (auto flushed = flush(writer); !flushed) return std::unexpected(flushed.error());
       if (static_cast<double>(writer.bytes_written()) >= kCloseEnough * target)
         if (auto closed = close_file(group); !closed) return closed;
@@ -254,6 +256,9 @@ Status check_options(const DataFileOptions& options) {
   if (options.target_file_bytes <= 0)
     return fail(ErrorCode::invalid_argument,
                 std::format("target_file_bytes must be positive (it is {})", options.target_file_bytes));
+  if (options.row_group_arrow_bytes <= 0)
+    return fail(ErrorCode::invalid_argument,
+                std::format("row_group_arrow_bytes must be positive (it is {})", options.row_group_arrow_bytes));
   if (options.row_group_rows <= 0)
     return fail(ErrorCode::invalid_argument,
                 std::format("row_group_rows must be positive (it is {})", options.row_group_rows));

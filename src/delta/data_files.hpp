@@ -21,6 +21,10 @@ struct DataFileOptions {
   std::int64_t target_file_bytes = std::int64_t{128} << 20;
   // Rows per Parquet row group (bounded further by target_file_bytes).
   std::int64_t row_group_rows = 1 << 20;
+  // A row group's rows wait in memory (as Arrow) until it is written, so
+  // wide rows also close it at this many Arrow bytes: memory per open
+  // file stays bounded whatever the row width.
+  std::int64_t row_group_arrow_bytes = std::int64_t{64} << 20;
   int zstd_level = 3;
 };
 

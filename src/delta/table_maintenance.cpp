@@ -137,18 +137,31 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
                                        {"zOrderBy", nlohmann::json(zorder).dump()},
                                        {"sortBy", nlohmann::json(options.sort_by).dump()}}};
   std::vector<Add> written;
+  std::int64_t partitions_seen = 0;
+  auto report_progress = [&] {
+    ++partitions_seen;
+    if (options.progress)
+      options.progress({.step = "partitions processed", .done = partitions_seen,
+                        .total = static_cast<std::int64_t>(partitions.size())});
+  };
   for (auto& [values, files] : partitions) {
     std::vector<Add> inputs;
     if (cluster_tag.empty()) {
       for (const auto& file : files)
         if (file.size < file_options.target_file_bytes) inputs.push_back(file);
-      if (inputs.size() < 2) continue;
+      if (inputs.size() < 2) {
+        report_progress();
+        continue;
+      }
     } else {
       const bool clustered = std::ranges::all_of(files, [&](const Add& f) {
         auto tag = f.tags.find(std::string(kClusteredTag));
         return tag != f.tags.end() && tag->second == cluster_tag;
       });
-      if (clustered) continue;
+      if (clustered) {
+        report_progress();
+        continue;
+      }
       inputs = files;
     }
     std::vector<std::shared_ptr<arrow::Table>> parts;
@@ -184,6 +197,7 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
       ++report.files_removed;
     }
     ++report.partitions_optimized;
+    report_progress();
   }
   if (report.files_removed == 0) return report;
   for (const auto& add : written) pending.actions.emplace_back(add);
@@ -260,9 +274,12 @@ Result<VacuumReport> Table::vacuum(VacuumOptions options) {
     report.bytes += object.size;
   }
   if (options.dry_run) return report;
-  for (const auto& key : report.files)
-    if (auto removed = backend_->remove(key); !removed)
-      return std::unexpected(removed.error().with_context("vacuum"));
+  std::int64_t deleted = 0;
+  for (const auto& key : report.files) {
+    if (auto removed = backend_->remove(key); !removed) return std::unexpected(removed.error().with_context("vacuum"));
+    if (options.progress)
+      options.progress({.step = "files deleted", .done = ++deleted, .total = static_cast<std::int64_t>(report.files.size())});
+  }
   return report;
 }
 

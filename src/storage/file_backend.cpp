@@ -329,7 +329,10 @@ class FileBackend final : public Backend {
 
   Status remove(std::string_view key) override {
     if (auto ok = check_file_key(key); !ok) return ok;
-    if (::unlink(path_of(key).c_str()) == 0) return {};
+    if (::unlink(path_of(key).c_str()) == 0) {
+      prune_empty_parents(key);
+      return {};
+    }
     // Missing is success (remove is idempotent); a directory is no object.
     if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) return {};
     return std::unexpected(io_error("remove", key, errno));
@@ -338,11 +341,26 @@ class FileBackend final : public Backend {
  private:
   [[nodiscard]] fs::path path_of(std::string_view key) const { return root_ / key; }
 
+  // Object stores have no directories, so neither should a removed key
+  // leave one behind here (every staged write would leave an empty
+  // _staging/<ingest id>/). rmdir only removes an empty directory, so a
+  // directory another writer has put a file in stays.
+  void prune_empty_parents(std::string_view key) const {
+    for (auto slash = key.rfind('/'); slash != std::string_view::npos && slash > 0; slash = key.rfind('/', slash - 1)) {
+      if (::rmdir(path_of(key.substr(0, slash)).c_str()) != 0) break;
+    }
+  }
+
   Result<TempFile> start_write(std::string_view key) {
     if (auto ok = check_file_key(key); !ok) return std::unexpected(std::move(ok).error());
-    if (auto ok = make_parents(root_, key); !ok) return std::unexpected(std::move(ok).error());
     const fs::path target = path_of(key);
-    return create_temp(target.parent_path(), target.filename().native(), key);
+    for (int attempt = 0;; ++attempt) {
+      if (auto ok = make_parents(root_, key); !ok) return std::unexpected(std::move(ok).error());
+      auto temp = create_temp(target.parent_path(), target.filename().native(), key);
+      // A concurrent remove() may prune the directory between its creation
+      // and the temp file's; then make it again.
+      if (temp || attempt == 8 || fs::is_directory(target.parent_path())) return temp;
+    }
   }
 
   Result<Fd> open_object(std::string_view key, struct stat& st) {

@@ -3,7 +3,9 @@
 // leaves (or must not leave) in the table and in staging.
 #include <gtest/gtest.h>
 
+#include <arrow/builder.h>
 #include <arrow/compute/expression.h>
+#include <arrow/record_batch.h>
 
 #include <atomic>
 #include <chrono>
@@ -450,6 +452,55 @@ TEST_F(ClientTest, VerifyNamesTheLegThatFailed) {
     EXPECT_EQ(verified.error().code(), code) << verified.error().to_string();
     EXPECT_TRUE(staging_keys(dir.path).empty());
   }
+}
+
+// The split view verify() exists to catch: the engine reads "the same" key
+// from different storage than the client wrote it to (another bucket, a
+// stale mount), and there finds someone else's probe. Reads of any staging
+// object are served from one decoy object.
+class SplitView final : public lake::testing::ForwardingBackend {
+ public:
+  SplitView(std::unique_ptr<lake::Backend> inner, std::string decoy)
+      : ForwardingBackend(std::move(inner)), decoy_(std::move(decoy)) {}
+  lake::Result<std::vector<std::byte>> get(std::string_view key) override {
+    return ForwardingBackend::get(redirect(key));
+  }
+  lake::Result<std::vector<std::byte>> get_range(std::string_view key, std::int64_t offset,
+                                                 std::int64_t length) override {
+    return ForwardingBackend::get_range(redirect(key), offset, length);
+  }
+  lake::Result<lake::ObjectInfo> head(std::string_view key) override {
+    auto info = ForwardingBackend::head(redirect(key));
+    if (info) info->key = std::string(key);
+    return info;
+  }
+
+ private:
+  std::string_view redirect(std::string_view key) const { return key.starts_with("_staging/") ? decoy_ : key; }
+  std::string decoy_;
+};
+
+TEST_F(ClientTest, VerifyCatchesAnEngineThatSeesOtherStorage) {
+  auto inner = std::move(*lake::file_backend(dir.path));
+  // The decoy: a probe-shaped part holding a different token.
+  auto schema = arrow::schema({arrow::field("probe", arrow::utf8(), false)});
+  arrow::StringBuilder builder;
+  ASSERT_TRUE(builder.Append("someone else's probe").ok());
+  auto column = builder.Finish().ValueOrDie();
+  auto writer = lake::StagedPartWriter::open(*inner, "_elsewhere/", schema, {}).value();
+  ASSERT_TRUE(writer->write(arrow::RecordBatch::Make(schema, 1, {column})));
+  auto parts = writer->close().value();
+  ASSERT_EQ(parts.size(), 1u);
+
+  auto split = std::make_shared<SplitView>(std::move(inner), parts[0]);
+  auto client = lake::Client::open(lake::duckdb::driver(), lake::delta_dialect(), split);
+  ASSERT_TRUE(client);
+  auto verified = client->verify();
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error().code(), lake::ErrorCode::uri_mismatch) << verified.error().to_string();
+  EXPECT_NE(verified.error().message().find("not the probe the client wrote"), std::string::npos)
+      << verified.error().message();
+  EXPECT_TRUE(staging_keys(dir.path).empty());
 }
 
 TEST_F(ClientTest, CleanupStagingRemovesOnlyOldIngestPrefixes) {

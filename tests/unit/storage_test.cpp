@@ -446,6 +446,25 @@ TEST_F(FileBackendTest, TempFileNamesAreReservedAndHidden) {
   EXPECT_TRUE(objects->empty());
 }
 
+TEST_F(FileBackendTest, RemovingTheLastObjectLeavesNoEmptyDirectories) {
+  auto backend = lake::file_backend(dir_);
+  ASSERT_TRUE(backend);
+  ASSERT_TRUE((*backend)->put_text("_staging/id1/part-0.parquet", "x", PutMode::create));
+  ASSERT_TRUE((*backend)->put_text("_staging/id1/part-1.parquet", "x", PutMode::create));
+  ASSERT_TRUE((*backend)->put_text("_staging/id2/part-0.parquet", "x", PutMode::create));
+  ASSERT_TRUE((*backend)->remove("_staging/id1/part-0.parquet"));
+  EXPECT_TRUE(fs::is_directory(dir_ / "_staging" / "id1"));  // part-1 is still there
+  ASSERT_EQ((*backend)->remove_prefix("_staging/id1/").value_or(0), 1u);
+  EXPECT_FALSE(fs::exists(dir_ / "_staging" / "id1"));
+  EXPECT_TRUE(fs::is_directory(dir_ / "_staging" / "id2"));
+  ASSERT_TRUE((*backend)->remove("_staging/id2/part-0.parquet"));
+  EXPECT_FALSE(fs::exists(dir_ / "_staging"));
+  EXPECT_TRUE(fs::is_directory(dir_));  // the root stays
+  // Writing into a pruned directory makes it again.
+  ASSERT_TRUE((*backend)->put_text("_staging/id1/part-2.parquet", "y", PutMode::create));
+  EXPECT_EQ((*backend)->get_text("_staging/id1/part-2.parquet").value_or(""), "y");
+}
+
 // Put-if-absent across processes: 4 children race for the same 100 keys.
 // Each key must end up written exactly once, whole, by one child, and the
 // wins the children report must account for every key.

@@ -43,6 +43,7 @@
 
 #include "lake/delta/snapshot.hpp"
 #include "lake/error.hpp"
+#include "lake/progress.hpp"
 #include "lake/schema/schema.hpp"
 #include "lake/storage/backend.hpp"
 #include "lake/types.hpp"
@@ -157,6 +158,7 @@ struct OptimizeOptions {
   // of the two. Z-order defaults to the lake.clusterBy property.
   std::vector<std::string> zorder_by{};
   std::vector<std::string> sort_by{};
+  ProgressFn progress{};  // "partitions processed", one call per partition looked at
 };
 
 struct OptimizeReport {
@@ -176,6 +178,7 @@ struct VacuumOptions {
   // concurrent readers depend on it) unless this is set.
   bool allow_short_retention = false;
   bool dry_run = false;
+  ProgressFn progress{};  // "files deleted", one call per file (not on a dry run)
 };
 
 struct VacuumReport {

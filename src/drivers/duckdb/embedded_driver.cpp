@@ -394,7 +394,8 @@ class EmbeddedDriver final : public Driver {
     auto report = found->optimize({.where = options.where,
                                    .target_file_bytes = options.target_file_bytes,
                                    .zorder_by = options.zorder_by,
-                                   .sort_by = {}});
+                                   .sort_by = {},
+                                   .progress = options.progress});
     if (!report) return std::unexpected(report.error());
     cache_->remember(table.location, *found);
     return OptimizeReport{.version = report->version,
@@ -409,7 +410,8 @@ class EmbeddedDriver final : public Driver {
     if (!found) return std::unexpected(found.error());
     delta::VacuumOptions vacuum_options{.retention = std::nullopt,
                                         .allow_short_retention = options.allow_short_retention,
-                                        .dry_run = options.dry_run};
+                                        .dry_run = options.dry_run,
+                                        .progress = options.progress};
     if (options.retention) vacuum_options.retention = std::chrono::duration_cast<std::chrono::milliseconds>(*options.retention);
     auto report = found->vacuum(vacuum_options);
     if (!report) return std::unexpected(report.error());

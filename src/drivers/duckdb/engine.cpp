@@ -130,9 +130,10 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Engine::query(std::string_view
                   std::format("the query has {} parameter(s), {} value(s) were given", expected, params.size()));
     }
     auto values = to_duckdb_values(params);
+    const auto written_type = statement->GetStatementType();
     auto result = statement->Submit(values);
     statement.reset();
-    return stream_result(std::move(connection), give_back, std::move(result));
+    return stream_result(std::move(connection), give_back, std::move(result), written_type);
   } catch (const std::exception& e) {
     give_back(std::move(connection));
     return fail(from_duckdb_error(ddb::ErrorData(e), "running the query"));

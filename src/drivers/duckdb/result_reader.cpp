@@ -17,13 +17,22 @@ namespace {
 
 namespace ddb = ::duckdb;
 
+// DuckDB 2.0 hands out a query as a handle: reading chunks from the
+// handle itself retains the whole result (it can be re-read at random),
+// so a SELECT is drained through a QueryResultStream instead, which keeps
+// only DuckDB's bounded streaming buffer in memory.
 class ResultReader final : public arrow::RecordBatchReader {
  public:
+  using Stream = ddb::QueryResultStream<ddb::ChunkFormat>;
+
   ResultReader(std::unique_ptr<ddb::Connection> connection, ConnectionReturn give_back,
-               ddb::unique_ptr<ddb::QueryResult> result, std::shared_ptr<arrow::Schema> schema)
+               ddb::unique_ptr<ddb::QueryResult> retained, std::unique_ptr<Stream> stream,
+               ddb::ClientProperties properties, std::shared_ptr<arrow::Schema> schema)
       : connection_(std::move(connection)),
         give_back_(std::move(give_back)),
-        result_(std::move(result)),
+        retained_(std::move(retained)),
+        stream_(std::move(stream)),
+        properties_(std::move(properties)),
         schema_(std::move(schema)) {}
 
   ~ResultReader() override { release(); }
@@ -32,16 +41,18 @@ class ResultReader final : public arrow::RecordBatchReader {
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
     *batch = nullptr;
-    if (!result_) return arrow::Status::OK();
+    if (!retained_ && !stream_) return arrow::Status::OK();
     ddb::unique_ptr<ddb::DataChunk> chunk;
     try {
-      chunk = result_->Fetch();
+      chunk = stream_ ? stream_->Fetch() : retained_->Fetch();
     } catch (const std::exception& e) {
       release();
       return lake::detail::to_arrow_status(from_duckdb_error(ddb::ErrorData(e), "reading query results"));
     }
-    if (result_->HasError()) {
-      auto error = from_duckdb_error(result_->GetErrorObject(), "reading query results");
+    const bool failed = stream_ ? stream_->HasError() : retained_->HasError();
+    if (failed) {
+      auto error = from_duckdb_error(stream_ ? stream_->GetErrorObject() : retained_->GetErrorObject(),
+                                     "reading query results");
       release();
       return lake::detail::to_arrow_status(error);
     }
@@ -51,7 +62,7 @@ class ResultReader final : public arrow::RecordBatchReader {
     }
     ArrowArray array;
     const std::unordered_map<ddb::idx_t, const ddb::shared_ptr<ddb::ArrowTypeExtensionData>> no_extensions;
-    ddb::ArrowConverter::ToArrowArray(*chunk, &array, result_->client_properties, no_extensions);
+    ddb::ArrowConverter::ToArrowArray(*chunk, &array, properties_, no_extensions);
     auto imported = arrow::ImportRecordBatch(&array, schema_);
     if (!imported.ok()) return imported.status();
     *batch = std::move(*imported);
@@ -64,17 +75,20 @@ class ResultReader final : public arrow::RecordBatchReader {
   }
 
  private:
-  // Ends the query (a streaming result still running is cancelled by
-  // destroying it) and hands the connection back.
+  // Ends the query (a stream still running is cancelled by closing it)
+  // and hands the connection back.
   void release() {
-    result_.reset();
+    stream_.reset();
+    retained_.reset();
     if (connection_ && give_back_) give_back_(std::move(connection_));
     connection_.reset();
   }
 
   std::unique_ptr<ddb::Connection> connection_;
   ConnectionReturn give_back_;
-  ddb::unique_ptr<ddb::QueryResult> result_;
+  ddb::unique_ptr<ddb::QueryResult> retained_;
+  std::unique_ptr<Stream> stream_;
+  ddb::ClientProperties properties_;
   std::shared_ptr<arrow::Schema> schema_;
 };
 
@@ -82,7 +96,8 @@ class ResultReader final : public arrow::RecordBatchReader {
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> stream_result(std::unique_ptr<ddb::Connection> connection,
                                                                 ConnectionReturn give_back,
-                                                                ddb::unique_ptr<ddb::QueryResult> result) {
+                                                                ddb::unique_ptr<ddb::QueryResult> result,
+                                                                ddb::StatementType written_type) {
   if (result->HasError()) {
     auto error = from_duckdb_error(result->GetErrorObject(), "running the query");
     result.reset();
@@ -99,8 +114,18 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> stream_result(std::unique_ptr<
     give_back(std::move(connection));
     return fail(lake::detail::from_arrow_status(schema.status(), "reading the result schema"));
   }
+  ddb::ClientProperties properties = result->client_properties;
+  std::unique_ptr<ResultReader::Stream> stream;
+  if (ddb::StreamsByDefault(written_type, *result, /*reads_to_the_end=*/false)) {
+    try {
+      stream = std::make_unique<ResultReader::Stream>(std::move(result));
+    } catch (const std::exception& e) {
+      give_back(std::move(connection));
+      return fail(from_duckdb_error(ddb::ErrorData(e), "streaming the result"));
+    }
+  }
   return std::make_shared<ResultReader>(std::move(connection), std::move(give_back), std::move(result),
-                                        std::move(*schema));
+                                        std::move(stream), std::move(properties), std::move(*schema));
 }
 
 }  // namespace lake::duckdb

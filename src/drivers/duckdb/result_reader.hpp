@@ -9,6 +9,7 @@
 
 #include <duckdb/main/connection.hpp>
 #include <duckdb/main/query_result.hpp>
+#include <duckdb/main/query_result_stream.hpp>
 
 #include "lake/error.hpp"
 
@@ -17,8 +18,13 @@ namespace lake::duckdb {
 // Gives a connection back to its pool when the reader is done with it.
 using ConnectionReturn = std::function<void(std::unique_ptr<::duckdb::Connection>)>;
 
+// `written_type` is the statement as prepared (a prepared execution's
+// result reports EXECUTE). A SELECT streams: DuckDB produces chunks as
+// they are read, into a bounded buffer. Anything else (DML, DDL) runs to
+// completion and its small result is retained, since a write abandoned
+// half-read would roll back.
 [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> stream_result(
     std::unique_ptr<::duckdb::Connection> connection, ConnectionReturn give_back,
-    ::duckdb::unique_ptr<::duckdb::QueryResult> result);
+    ::duckdb::unique_ptr<::duckdb::QueryResult> result, ::duckdb::StatementType written_type);
 
 }  // namespace lake::duckdb

@@ -1,0 +1,86 @@
+// Opening a Client from a TOML file (seed: OpenFromConfig, lakeorm.toml),
+// so operators change storage, engine and limits without a rebuild.
+//
+//   auto db = lake::open_from_config("lakeorm.toml").value();
+//
+// Every section and key is optional; what is missing takes the same
+// default as ClientOptions / the embedded engine. An unknown key, a value
+// of the wrong type or out of range is ErrorCode::invalid_argument naming
+// the key and the line, so a typo never silently falls back to a default.
+//
+//   [storage]
+//   kind = "file"                  # "file" (default) or "memory"
+//   root = "lake-data"             # relative paths: from the file's directory
+//
+//   [engine]
+//   kind = "duckdb"                # the embedded engine (the only one so far)
+//   threads = 0                    # 0: one per core
+//   memory_limit = "2GB"           # empty: DuckDB's default
+//
+//   [table]
+//   format = "delta"
+//   catalog = ""                   # unqualified names live under catalog/database/
+//   database = ""
+//
+//   [client]
+//   compression = "zstd"           # zstd | snappy | gzip | uncompressed
+//   fast_path_threshold = "128MiB" # bytes as an integer, or with B/KiB/MiB/GiB/KB/MB/GB
+//   staging_batch_bytes = "8MiB"
+//   staging_part_bytes = "128MiB"
+//   max_inflight_ingests = 4
+//   session_pool_size = 8
+//   default_idempotency_ttl = "24h"  # seconds as an integer, or with s/m/h/d
+//
+//   [log]
+//   level = "info"                 # debug | info | warn | error | off
+//   output = "stderr"              # stderr | stdout
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "lake/client.hpp"
+#include "lake/drivers/duckdb.hpp"
+#include "lake/error.hpp"
+
+namespace lake {
+
+enum class StorageKind { file, memory };
+enum class TableFormat { delta };
+enum class LogOutput { off, stderr_lines, stdout_lines };
+
+// A parsed configuration: what open_from_config() builds a Client from.
+struct Config {
+  StorageKind storage = StorageKind::file;
+  std::filesystem::path root{};  // file storage; empty: lake::local::default_data_dir()
+  duckdb::EngineOptions engine{};
+  TableFormat format = TableFormat::delta;
+  ClientOptions client{};
+  LogOutput log_output = LogOutput::off;
+  LogLevel log_level = LogLevel::info;
+};
+
+// Parses TOML text. `base_dir` anchors relative paths; `source` names the
+// text in errors (a file name).
+[[nodiscard]] Result<Config> parse_config(std::string_view toml, const std::filesystem::path& base_dir,
+                                          std::string_view source = "config");
+
+// Reads and parses a file; relative paths in it are relative to the file.
+[[nodiscard]] Result<Config> load_config(const std::filesystem::path& file);
+
+// Composes a Client from a parsed configuration.
+[[nodiscard]] Result<Client> open(const Config& config);
+
+// The value forms the file accepts, for other front ends (the CLI): a
+// non-negative integer with an optional unit, "128MiB" / "2GB" / "4096", and
+// "24h" / "30m" / "7d" / "90" (seconds).
+[[nodiscard]] Result<std::int64_t> parse_byte_size(std::string_view text);
+[[nodiscard]] Result<std::chrono::seconds> parse_duration(std::string_view text);
+
+// load_config + open.
+[[nodiscard]] Result<Client> open_from_config(const std::filesystem::path& file);
+
+}  // namespace lake

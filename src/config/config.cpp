@@ -1,0 +1,331 @@
+#include "lake/config.hpp"
+
+#include <toml++/toml.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "lake/dialect.hpp"
+#include "lake/local.hpp"
+
+namespace lake {
+namespace {
+
+// Where a value came from, for error messages: "lakeorm.toml:12: [client] fast_path_threshold".
+struct Where {
+  std::string_view source;
+  std::string_view section;
+  std::string_view key;
+  std::uint32_t line = 0;
+
+  [[nodiscard]] Error invalid(std::string_view what) const {
+    return Error(ErrorCode::invalid_argument, std::format("{}:{}: [{}] {}: {}", source, line, section, key, what));
+  }
+};
+
+Result<std::string> as_string(const toml::node& node, const Where& where) {
+  if (const auto* value = node.as_string()) return value->get();
+  return std::unexpected(where.invalid("expected a string"));
+}
+
+Result<std::int64_t> as_integer(const toml::node& node, const Where& where) {
+  if (const auto* value = node.as_integer()) return value->get();
+  return std::unexpected(where.invalid("expected an integer"));
+}
+
+Result<std::int64_t> positive(Result<std::int64_t> value, const Where& where) {
+  if (value && *value <= 0) return std::unexpected(where.invalid(std::format("must be positive, got {}", *value)));
+  return value;
+}
+
+Result<int> positive_int(const toml::node& node, const Where& where) {
+  auto value = positive(as_integer(node, where), where);
+  if (!value) return std::unexpected(value.error());
+  if (*value > std::numeric_limits<int>::max()) return std::unexpected(where.invalid("too large"));
+  return static_cast<int>(*value);
+}
+
+using Units = std::map<std::string, std::int64_t, std::less<>>;
+
+const Units& byte_units() {
+  static const Units units{{"", 1},          {"B", 1},          {"KB", 1'000},
+                           {"MB", 1'000'000}, {"GB", 1'000'000'000}, {"KiB", 1 << 10},
+                           {"MiB", 1 << 20},  {"GiB", std::int64_t{1} << 30}};
+  return units;
+}
+
+const Units& duration_units() {
+  static const Units units{{"", 1}, {"s", 1}, {"m", 60}, {"h", 3'600}, {"d", 86'400}};
+  return units;
+}
+
+// A non-negative integer with an optional unit suffix, e.g. "128MiB" or "24h".
+Result<std::int64_t> scaled_text(std::string_view text, const Units& units, std::string_view kind) {
+  std::int64_t number = 0;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  auto [rest, ec] = std::from_chars(begin, end, number);
+  if (ec != std::errc{} || number < 0) {
+    return fail(ErrorCode::invalid_argument, std::format("'{}' is not a {}", text, kind));
+  }
+  std::string_view unit(rest, end);
+  while (unit.starts_with(' ')) unit.remove_prefix(1);
+  auto found = units.find(unit);
+  if (found == units.end()) {
+    std::string known;
+    for (const auto& [name, _] : units) {
+      if (!name.empty()) known += std::format("{}{}", known.empty() ? "" : ", ", name);
+    }
+    return fail(ErrorCode::invalid_argument, std::format("unknown unit '{}' in '{}' (known: {})", unit, text, known));
+  }
+  if (number > std::numeric_limits<std::int64_t>::max() / found->second) {
+    return fail(ErrorCode::invalid_argument, std::format("'{}' is too large", text));
+  }
+  return number * found->second;
+}
+
+// A TOML integer, or a string with a unit.
+Result<std::int64_t> scaled(const toml::node& node, const Where& where, const Units& units, std::string_view kind) {
+  if (node.is_integer()) return positive(as_integer(node, where), where);
+  const auto* text = node.as_string();
+  if (text == nullptr) {
+    return std::unexpected(where.invalid(std::format("expected a {} (an integer, or a string with a unit)", kind)));
+  }
+  auto value = scaled_text(text->get(), units, kind);
+  if (!value) return std::unexpected(where.invalid(value.error().message()));
+  if (*value == 0) return std::unexpected(where.invalid(std::format("must be positive, got '{}'", text->get())));
+  return value;
+}
+
+Result<std::int64_t> byte_size(const toml::node& node, const Where& where) {
+  return scaled(node, where, byte_units(), "byte size");
+}
+
+Result<std::int64_t> duration_seconds(const toml::node& node, const Where& where) {
+  return scaled(node, where, duration_units(), "duration");
+}
+
+// One of a fixed set of names.
+template <class E>
+Result<E> choice(const toml::node& node, const Where& where, std::initializer_list<std::pair<std::string_view, E>> names) {
+  auto text = as_string(node, where);
+  if (!text) return std::unexpected(text.error());
+  std::string known;
+  for (const auto& [name, value] : names) {
+    if (*text == name) return value;
+    known += std::format("{}{}", known.empty() ? "" : ", ", name);
+  }
+  return std::unexpected(where.invalid(std::format("unknown value '{}' (expected one of: {})", *text, known)));
+}
+
+// Applies each key of one section through its handler; a key without one
+// is an error (a typo must not silently keep a default).
+using KeyHandler = std::function<Status(const toml::node&, const Where&)>;
+
+Status apply_section(const toml::table& section, std::string_view source, std::string_view section_name,
+                     const std::map<std::string, KeyHandler, std::less<>>& handlers) {
+  for (const auto& [key, node] : section) {
+    const Where where{source, section_name, key.str(), key.source().begin.line};
+    auto handler = handlers.find(key.str());
+    if (handler == handlers.end()) {
+      std::string known;
+      for (const auto& [name, _] : handlers) known += std::format("{}{}", known.empty() ? "" : ", ", name);
+      return std::unexpected(where.invalid(std::format("unknown key (known: {})", known)));
+    }
+    if (auto status = handler->second(node, where); !status) return status;
+  }
+  return {};
+}
+
+// Turns a Result<V> into a Status that stores the value on success.
+template <class V, class Target>
+Status store(Result<V> value, Target& target) {
+  if (!value) return std::unexpected(value.error());
+  target = static_cast<Target>(*value);
+  return {};
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, const std::filesystem::path& base_dir, std::string_view source) {
+  toml::table document;
+  try {
+    document = toml::parse(text, source);
+  } catch (const toml::parse_error& error) {
+    return std::unexpected(Error(ErrorCode::invalid_argument,
+                                 std::format("{}:{}:{}: invalid TOML: {}", source, error.source().begin.line,
+                                             error.source().begin.column, error.description())));
+  }
+
+  Config config;
+  const std::map<std::string, std::map<std::string, KeyHandler, std::less<>>, std::less<>> sections{
+      {"storage",
+       {{"kind", [&](const auto& node, const auto& where) {
+           return store(choice<StorageKind>(node, where, {{"file", StorageKind::file}, {"memory", StorageKind::memory}}),
+                        config.storage);
+         }},
+        {"root", [&](const auto& node, const auto& where) -> Status {
+           auto root = as_string(node, where);
+           if (!root) return std::unexpected(root.error());
+           if (root->empty()) return std::unexpected(where.invalid("must not be empty"));
+           std::filesystem::path path(*root);
+           config.root = path.is_absolute() ? path : base_dir / path;
+           return {};
+         }}}},
+      {"engine",
+       {{"kind", [&](const auto& node, const auto& where) -> Status {
+           auto kind = choice<int>(node, where, {{"duckdb", 0}});
+           if (!kind) return std::unexpected(kind.error());
+           return {};
+         }},
+        {"threads", [&](const auto& node, const auto& where) -> Status {
+           auto threads = as_integer(node, where);
+           if (!threads) return std::unexpected(threads.error());
+           if (*threads < 0 || *threads > 4096) return std::unexpected(where.invalid("must be between 0 and 4096"));
+           config.engine.threads = static_cast<int>(*threads);
+           return {};
+         }},
+        {"memory_limit",
+         [&](const auto& node, const auto& where) { return store(as_string(node, where), config.engine.memory_limit); }},
+        {"scan_batch_rows",
+         [&](const auto& node, const auto& where) {
+           return store(positive(as_integer(node, where), where), config.engine.scan_batch_rows);
+         }}}},
+      {"table",
+       {{"format", [&](const auto& node, const auto& where) {
+           return store(choice<TableFormat>(node, where, {{"delta", TableFormat::delta}}), config.format);
+         }},
+        {"catalog",
+         [&](const auto& node, const auto& where) { return store(as_string(node, where), config.client.default_catalog); }},
+        {"database", [&](const auto& node, const auto& where) {
+           return store(as_string(node, where), config.client.default_database);
+         }}}},
+      {"client",
+       {{"compression", [&](const auto& node, const auto& where) {
+           return store(choice<Compression>(node, where,
+                                            {{"zstd", Compression::zstd},
+                                             {"snappy", Compression::snappy},
+                                             {"gzip", Compression::gzip},
+                                             {"uncompressed", Compression::uncompressed}}),
+                        config.client.compression);
+         }},
+        {"fast_path_threshold",
+         [&](const auto& node, const auto& where) { return store(byte_size(node, where), config.client.fast_path_threshold); }},
+        {"staging_batch_bytes",
+         [&](const auto& node, const auto& where) { return store(byte_size(node, where), config.client.staging_batch_bytes); }},
+        {"staging_part_bytes",
+         [&](const auto& node, const auto& where) { return store(byte_size(node, where), config.client.staging_part_bytes); }},
+        {"max_inflight_ingests",
+         [&](const auto& node, const auto& where) { return store(positive_int(node, where), config.client.max_inflight_ingests); }},
+        {"session_pool_size",
+         [&](const auto& node, const auto& where) -> Status {
+           auto size = positive_int(node, where);
+           if (!size) return std::unexpected(size.error());
+           // One setting, two places: the Client's pool and the engine's connections.
+           config.client.session_pool_size = *size;
+           config.engine.max_connections = *size;
+           return {};
+         }},
+        {"default_idempotency_ttl", [&](const auto& node, const auto& where) -> Status {
+           auto seconds = duration_seconds(node, where);
+           if (!seconds) return std::unexpected(seconds.error());
+           config.client.default_idempotency_ttl = std::chrono::seconds(*seconds);
+           return {};
+         }}}},
+      {"log",
+       {{"level", [&](const auto& node, const auto& where) -> Status {
+           auto level = choice<int>(node, where, {{"debug", 0}, {"info", 1}, {"warn", 2}, {"error", 3}, {"off", -1}});
+           if (!level) return std::unexpected(level.error());
+           if (*level < 0) {
+             config.log_output = LogOutput::off;
+           } else {
+             config.log_level = static_cast<LogLevel>(*level);
+             if (config.log_output == LogOutput::off) config.log_output = LogOutput::stderr_lines;
+           }
+           return {};
+         }},
+        {"output", [&](const auto& node, const auto& where) {
+           return store(choice<LogOutput>(node, where,
+                                          {{"stderr", LogOutput::stderr_lines}, {"stdout", LogOutput::stdout_lines}}),
+                        config.log_output);
+         }}}},
+  };
+
+  // Sections are applied in a fixed order so [log] level = "off" wins over
+  // output wherever the keys sit in the file.
+  for (const auto& [name, node] : document) {
+    const Where where{source, "", name.str(), name.source().begin.line};
+    if (!sections.contains(name.str())) {
+      return std::unexpected(Error(ErrorCode::invalid_argument,
+                                   std::format("{}:{}: unknown section [{}] (known: client, engine, log, storage, table)",
+                                               source, where.line, name.str())));
+    }
+    if (!node.is_table()) {
+      return std::unexpected(Error(ErrorCode::invalid_argument,
+                                   std::format("{}:{}: '{}' must be a [{}] section", source, where.line, name.str(), name.str())));
+    }
+  }
+  for (const auto& [name, handlers] : sections) {
+    const auto* section = document[name].as_table();
+    if (section == nullptr) continue;
+    if (auto status = apply_section(*section, source, name, handlers); !status) return std::unexpected(status.error());
+  }
+  if (const auto* log = document["log"].as_table(); log != nullptr) {
+    if (const auto* level = (*log)["level"].as_string(); level != nullptr && level->get() == "off") {
+      config.log_output = LogOutput::off;
+    }
+  }
+  return config;
+}
+
+Result<std::int64_t> parse_byte_size(std::string_view text) { return scaled_text(text, byte_units(), "byte size"); }
+
+Result<std::chrono::seconds> parse_duration(std::string_view text) {
+  auto seconds = scaled_text(text, duration_units(), "duration");
+  if (!seconds) return std::unexpected(seconds.error());
+  return std::chrono::seconds(*seconds);
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    const auto code = std::filesystem::exists(file) ? ErrorCode::io : ErrorCode::not_found;
+    return std::unexpected(Error(code, std::format("cannot read config file '{}'", file.string())));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::unexpected(Error(ErrorCode::io, std::format("reading config file '{}' failed", file.string())));
+  return parse_config(text.str(), file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path(),
+                      file.string());
+}
+
+Result<Client> open(const Config& config) {
+  ClientOptions options = config.client;
+  switch (config.log_output) {
+    case LogOutput::off: break;
+    case LogOutput::stderr_lines: options.logger = json_lines_logger(std::clog, config.log_level); break;
+    case LogOutput::stdout_lines: options.logger = json_lines_logger(std::cout, config.log_level); break;
+  }
+  std::shared_ptr<Backend> backend;
+  if (config.storage == StorageKind::memory) {
+    backend = memory_backend();
+  } else {
+    const auto root = config.root.empty() ? local::default_data_dir() : config.root;
+    auto opened = file_backend(root);
+    if (!opened) return std::unexpected(opened.error().with_context(std::format("opening '{}'", root.string())));
+    backend = std::move(*opened);
+  }
+  return Client::open(duckdb::driver(config.engine), delta_dialect(), std::move(backend), std::move(options));
+}
+
+Result<Client> open_from_config(const std::filesystem::path& file) {
+  auto config = load_config(file);
+  if (!config) return std::unexpected(config.error());
+  return open(*config);
+}
+
+}  // namespace lake

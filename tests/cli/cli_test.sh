@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The lakeorm CLI against the quickstart's tables: every command, its
+# output, its progress lines and its exit status (0 ok, 1 failed, 2 usage).
+#   cli_test.sh LAKEORM QUICKSTART
+set -uo pipefail
+lakeorm=${1:?lakeorm binary}
+quickstart=${2:?quickstart binary}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+
+# expect NAME STATUS PATTERN -- CMD...: CMD exits with STATUS and its
+# stdout+stderr matches the extended regex PATTERN.
+expect() {
+  local name=$1 status=$2 pattern=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc != "$status" ]]; then
+    echo "FAIL $name: exit $rc, expected $status"; echo "$out" | sed 's/^/    /'; failures=$((failures + 1)); return
+  fi
+  if ! grep -Eq -- "$pattern" <<<"$out"; then
+    echo "FAIL $name: output does not match /$pattern/"; echo "$out" | sed 's/^/    /'; failures=$((failures + 1)); return
+  fi
+  echo "ok   $name"
+}
+
+"$quickstart" "$dir/data" >/dev/null || { echo "FAIL the quickstart did not run"; exit 1; }
+L=("$lakeorm" --data "$dir/data")
+
+expect inspect 0 'partitioned by: country' -- "${L[@]}" inspect customers
+expect inspect-history 0 'v0 +[0-9T:.Z-]+ +CREATE TABLE' -- "${L[@]}" inspect customers --history 50
+expect inspect-stats 0 'rows +4$' -- "${L[@]}" inspect customers
+expect inspect-missing 1 "not_found: no table 'nope'" -- "${L[@]}" inspect nope
+
+expect sql-table 0 '^c1 \| ada@example.com' -- "${L[@]}" sql "SELECT id, email FROM customers WHERE id = ?" c1
+expect sql-count 0 '^\(1 row\)$' -- "${L[@]}" sql "SELECT id FROM customers WHERE id = ?" c1
+# A parameter is a value, never SQL: the classic injection matches nothing.
+expect sql-injection 0 '^\(0 rows\)$' -- "${L[@]}" sql "SELECT id FROM customers WHERE id = ?" "x' OR '1'='1"
+expect sql-typed 0 '^\{"n":2\}$' -- "${L[@]}" sql --format jsonl "SELECT count(*)::BIGINT AS n FROM orders WHERE total > ?" float:10
+expect sql-int 0 '^\{"answer":42,"flag":true,"nothing":null\}$' -- "${L[@]}" sql --format jsonl "SELECT ?::BIGINT + 1 AS answer, ? AS flag, ? AS nothing" int:41 bool:true null
+expect sql-limit 0 'first 2 shown' -- "${L[@]}" sql --limit 2 "SELECT * FROM range(10)"
+expect sql-jsonl-all 0 '"range":9999' -- "${L[@]}" sql --format jsonl "SELECT * FROM range(10000)"
+expect sql-error 1 'syntax error' -- "${L[@]}" sql "SELEC 1"
+expect sql-usage 2 '--limit applies to --format table' -- "${L[@]}" sql --format jsonl --limit 3 "SELECT 1"
+expect sql-bad-int 2 "'int:x' is not an int" -- "${L[@]}" sql "SELECT ?" int:x
+
+expect optimize 0 'customers: version [0-9]+: 2 files .* rewritten into 1' -- "${L[@]}" optimize customers
+expect optimize-progress 0 'optimize customers: [0-9]+/[0-9]+ partitions processed' -- "${L[@]}" optimize customers
+expect optimize-again 0 'customers: nothing to compact' -- "${L[@]}" optimize customers
+expect optimize-bad-column 1 "column 'nope' is not in the table" -- "${L[@]}" optimize orders --zorder nope
+expect vacuum-dry-run 0 'customers: would delete 3 files' -- "${L[@]}" vacuum customers --retain 0h --force --dry-run
+expect vacuum-short 1 'retention' -- "${L[@]}" vacuum customers --retain 0h
+expect vacuum 0 'customers: deleted 3 files' -- "${L[@]}" vacuum customers --retain 0h --force
+expect vacuum-progress 0 'vacuum orders: |orders: deleted 0 files' -- "${L[@]}" vacuum orders --retain 0h --force
+
+# Staging left by a crashed writer in 2020 (a UUIDv7 of that time), and a
+# directory that is not an ingest id (kept).
+mkdir -p "$dir/data/_staging/016f5e66-e800-7000-8000-000000000000" "$dir/data/_staging/keep-me"
+echo x >"$dir/data/_staging/016f5e66-e800-7000-8000-000000000000/part-00000.parquet"
+echo x >"$dir/data/_staging/keep-me/x"
+expect cleanup 0 'staging: 2 prefixes scanned, 1 deleted, 0 failed' -- "${L[@]}" cleanup --older-than 1h
+[[ -d $dir/data/_staging/keep-me && ! -e $dir/data/_staging/016f5e66-e800-7000-8000-000000000000 ]] \
+  && echo "ok   cleanup-kept-the-rest" || { echo "FAIL cleanup removed the wrong prefixes"; failures=$((failures + 1)); }
+expect verify 0 '^verify: ok' -- "${L[@]}" verify
+
+printf '[storage]\nroot = "data"\n[client]\nmax_inflight_ingests = 2\n' >"$dir/lakeorm.toml"
+expect config 0 '^c1$' -- "$lakeorm" --config "$dir/lakeorm.toml" sql --format table "SELECT id FROM customers WHERE id = 'c1'"
+printf '[client]\nmax_inflight = 2\n' >"$dir/bad.toml"
+expect config-bad 1 'bad.toml:2: \[client\] max_inflight: unknown key' -- "$lakeorm" --config "$dir/bad.toml" verify
+
+expect usage-command 2 "unknown command 'frob'" -- "${L[@]}" frob
+expect usage-both 2 'give --data or --config, not both' -- "$lakeorm" --data x --config y verify
+expect no-data-dir 1 "no data directory at '$dir/absent'" -- "$lakeorm" --data "$dir/absent" verify
+[[ ! -e $dir/absent ]] && echo "ok   no-data-dir-not-created" || { echo "FAIL --data created a directory"; failures=$((failures + 1)); }
+expect help 0 'usage: lakeorm' -- "$lakeorm" --help
+
+if [[ $failures != 0 ]]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all checks passed"

@@ -1,0 +1,252 @@
+// lakeorm: the operator's tool for lake-orm tables.
+//
+//   lakeorm [--data DIR | --config FILE] COMMAND [ARGS]
+//
+// It opens the same Client a service does (the embedded engine over the
+// Delta tables under DIR, or whatever lakeorm.toml says), so what it shows
+// is what the service sees. Exit status: 0 success, 1 the operation
+// failed, 2 the command line is wrong.
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <format>
+#include <ranges>
+#include <cstdlib>
+#include <print>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <lake/config.hpp>
+#include <lake/local.hpp>
+
+#include "commands.hpp"
+
+namespace {
+
+constexpr std::string_view kUsage = R"(usage: lakeorm [--data DIR | --config FILE] COMMAND [ARGS]
+
+Opens the tables under DIR (default: $LAKE_DATA_DIR, else ./lake-data) with
+the embedded engine, or the Client a lakeorm.toml describes.
+
+commands:
+  inspect TABLE [--history N]           schema, version, properties, stats and
+                                        the latest N commits (default 10)
+  sql [--format table|jsonl] [--limit N] QUERY [PARAM...]
+                                        run SQL and print its rows; each PARAM
+                                        binds to the next ? (as a string;
+                                        int:N, float:X, bool:true|false and
+                                        null give other types)
+  optimize TABLE [--zorder COL[,COL...]] [--target-file-size SIZE]
+                                        compact small files (and cluster rows)
+  vacuum TABLE [--retain DURATION] [--dry-run] [--force]
+                                        delete files no retained version uses
+  cleanup [--older-than DURATION]       remove staging left by crashed writers
+                                        (default: older than 24h)
+  verify                                write a probe through the storage and
+                                        read it back through the engine
+
+SIZE: 4096, 64MiB, 1GB ...   DURATION: 3600, 30m, 24h, 7d ...
+)";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::println(stderr, "lakeorm: {}\n(lakeorm --help shows the commands)", message);
+  std::exit(2);
+}
+
+// The arguments after the command, consumed front to back.
+class Args {
+ public:
+  explicit Args(std::span<char*> args) : args_(args.begin(), args.end()) {}
+  [[nodiscard]] bool empty() const { return next_ >= args_.size(); }
+  [[nodiscard]] std::string_view peek() const { return args_[next_]; }
+  std::string_view take() { return args_[next_++]; }
+  // The value of an option given as `--name VALUE` or `--name=VALUE`.
+  [[nodiscard]] bool option(std::string_view arg, std::string_view name, std::string& value) {
+    if (arg == name) {
+      if (empty()) usage_error(std::format("{} needs a value", name));
+      value = take();
+      return true;
+    }
+    if (arg.starts_with(name) && arg.size() > name.size() && arg[name.size()] == '=') {
+      value = arg.substr(name.size() + 1);
+      return true;
+    }
+    return false;
+  }
+  std::string positional(std::string_view what) {
+    if (empty() || peek().starts_with("--")) usage_error(std::format("missing {}", what));
+    return std::string(take());
+  }
+
+ private:
+  std::vector<std::string_view> args_;
+  std::size_t next_ = 0;
+};
+
+template <class T>
+T or_usage(lake::Result<T> value, std::string_view option) {
+  if (!value) usage_error(std::format("{}: {}", option, value.error().message()));
+  return std::move(*value);
+}
+
+std::int64_t count_arg(const std::string& text, std::string_view option) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+    usage_error(std::format("{}: '{}' is not a count", option, text));
+  return value;
+}
+
+// A PARAM as a bound value: a string unless it has a type prefix.
+lake::SqlValue param(std::string_view text) {
+  if (text == "null") return nullptr;
+  auto typed = [&](std::string_view prefix) { return text.starts_with(prefix) ? text.substr(prefix.size()) : std::string_view(); };
+  if (text.starts_with("int:")) {
+    std::int64_t value = 0;
+    auto digits = typed("int:");
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) usage_error(std::format("'{}' is not an int", text));
+    return value;
+  }
+  if (text.starts_with("float:")) {
+    double value = 0;
+    auto digits = typed("float:");
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) usage_error(std::format("'{}' is not a float", text));
+    return value;
+  }
+  if (text == "bool:true") return true;
+  if (text == "bool:false") return false;
+  if (text.starts_with("bool:")) usage_error(std::format("'{}' is not bool:true or bool:false", text));
+  if (text.starts_with("str:")) return std::string(typed("str:"));
+  return std::string(text);
+}
+
+lake::Status run(const lake::Client& db, std::string_view command, Args& args) {
+  std::string value;
+  if (command == "inspect") {
+    lakeorm::InspectArgs parsed{.table = args.positional("TABLE"), .history = 10};
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (args.option(arg, "--history", value))
+        parsed.history = static_cast<std::size_t>(count_arg(value, "--history"));
+      else
+        usage_error(std::format("inspect: unknown option '{}'", arg));
+    }
+    return lakeorm::inspect(db, parsed);
+  }
+  if (command == "sql") {
+    lakeorm::SqlArgs parsed;
+    bool limit_given = false;
+    while (!args.empty() && args.peek().starts_with("--")) {
+      auto arg = args.take();
+      if (args.option(arg, "--format", value)) {
+        if (value == "table") parsed.print.format = lakeorm::RowFormat::table;
+        else if (value == "jsonl") parsed.print.format = lakeorm::RowFormat::json_lines;
+        else usage_error(std::format("--format: '{}' is not table or jsonl", value));
+      } else if (args.option(arg, "--limit", value)) {
+        parsed.print.limit = count_arg(value, "--limit");
+        limit_given = true;
+      } else {
+        usage_error(std::format("sql: unknown option '{}'", arg));
+      }
+    }
+    if (limit_given && parsed.print.format == lakeorm::RowFormat::json_lines)
+      usage_error("--limit applies to --format table; jsonl streams every row (use LIMIT in the query)");
+    parsed.sql = args.positional("QUERY");
+    while (!args.empty()) parsed.params.push_back(param(args.take()));
+    return lakeorm::sql(db, parsed);
+  }
+  if (command == "optimize") {
+    lakeorm::OptimizeArgs parsed{.table = args.positional("TABLE"), .zorder_by = {}, .target_file_bytes = {}};
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (args.option(arg, "--zorder", value)) {
+        for (auto column : std::views::split(value, ',')) parsed.zorder_by.emplace_back(std::string_view(column));
+      } else if (args.option(arg, "--target-file-size", value)) {
+        parsed.target_file_bytes = or_usage(lake::parse_byte_size(value), "--target-file-size");
+        if (*parsed.target_file_bytes == 0) usage_error("--target-file-size must be positive");
+      } else {
+        usage_error(std::format("optimize: unknown option '{}'", arg));
+      }
+    }
+    return lakeorm::optimize(db, parsed);
+  }
+  if (command == "vacuum") {
+    lakeorm::VacuumArgs parsed{.table = args.positional("TABLE")};
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (args.option(arg, "--retain", value)) parsed.retention = or_usage(lake::parse_duration(value), "--retain");
+      else if (arg == "--dry-run") parsed.dry_run = true;
+      else if (arg == "--force") parsed.force = true;
+      else usage_error(std::format("vacuum: unknown option '{}'", arg));
+    }
+    return lakeorm::vacuum(db, parsed);
+  }
+  if (command == "cleanup") {
+    lakeorm::CleanupArgs parsed;
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (args.option(arg, "--older-than", value))
+        parsed.older_than = or_usage(lake::parse_duration(value), "--older-than");
+      else
+        usage_error(std::format("cleanup: unknown option '{}'", arg));
+    }
+    return lakeorm::cleanup(db, parsed);
+  }
+  if (command == "verify") {
+    if (!args.empty()) usage_error(std::format("verify: unexpected argument '{}'", args.peek()));
+    return lakeorm::verify(db);
+  }
+  usage_error(std::format("unknown command '{}'", command));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args(std::span(argv + 1, static_cast<std::size_t>(argc - 1)));
+  std::string data_dir;
+  std::string config_file;
+  std::string value;
+  while (!args.empty() && args.peek().starts_with("--")) {
+    auto arg = args.take();
+    if (arg == "--help") {
+      std::print("{}", kUsage);
+      return 0;
+    }
+    if (args.option(arg, "--data", value)) data_dir = value;
+    else if (args.option(arg, "--config", value)) config_file = value;
+    else usage_error(std::format("unknown option '{}'", arg));
+  }
+  if (!data_dir.empty() && !config_file.empty()) usage_error("give --data or --config, not both");
+  if (args.empty()) usage_error("missing COMMAND");
+  const auto command = args.take();
+  if (command == "help") {
+    std::print("{}", kUsage);
+    return 0;
+  }
+
+  // An operator's typo must not create an empty data directory.
+  if (config_file.empty()) {
+    const std::filesystem::path dir = data_dir.empty() ? lake::local::default_data_dir() : std::filesystem::path(data_dir);
+    if (!std::filesystem::is_directory(dir)) {
+      std::println(stderr, "lakeorm: no data directory at '{}' (give --data DIR or --config FILE)", dir.string());
+      return 1;
+    }
+    data_dir = dir.string();
+  }
+  auto db = config_file.empty() ? lake::local::open(data_dir) : lake::open_from_config(config_file);
+  if (!db) {
+    std::println(stderr, "lakeorm: {}", db.error().to_string());
+    return 1;
+  }
+  auto status = run(*db, command, args);
+  (void)db->close();
+  if (!status) {
+    std::println(stderr, "lakeorm: {}", status.error().to_string());
+    return 1;
+  }
+  return 0;
+}
