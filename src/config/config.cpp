@@ -7,6 +7,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "lake/dialect.hpp"
@@ -162,6 +163,11 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   }
 
   Config config;
+  // [log]: output is derived once every key is read, so the keys' order
+  // does not matter: "off" silences; a level alone means stderr.
+  bool log_off = false;
+  bool log_level_given = false;
+  std::optional<LogOutput> log_output;
   const std::map<std::string, std::map<std::string, KeyHandler, std::less<>>, std::less<>> sections{
       {"storage",
        {{"kind", [&](const auto& node, const auto& where) {
@@ -240,23 +246,18 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
        {{"level", [&](const auto& node, const auto& where) -> Status {
            auto level = choice<int>(node, where, {{"debug", 0}, {"info", 1}, {"warn", 2}, {"error", 3}, {"off", -1}});
            if (!level) return std::unexpected(level.error());
-           if (*level < 0) {
-             config.log_output = LogOutput::off;
-           } else {
-             config.log_level = static_cast<LogLevel>(*level);
-             if (config.log_output == LogOutput::off) config.log_output = LogOutput::stderr_lines;
-           }
+           log_level_given = true;
+           log_off = *level < 0;
+           if (!log_off) config.log_level = static_cast<LogLevel>(*level);
            return {};
          }},
         {"output", [&](const auto& node, const auto& where) {
            return store(choice<LogOutput>(node, where,
                                           {{"stderr", LogOutput::stderr_lines}, {"stdout", LogOutput::stdout_lines}}),
-                        config.log_output);
+                        log_output);
          }}}},
   };
 
-  // Sections are applied in a fixed order so [log] level = "off" wins over
-  // output wherever the keys sit in the file.
   for (const auto& [name, node] : document) {
     const Where where{source, "", name.str(), name.source().begin.line};
     if (!sections.contains(name.str())) {
@@ -274,10 +275,12 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
     if (section == nullptr) continue;
     if (auto status = apply_section(*section, source, name, handlers); !status) return std::unexpected(status.error());
   }
-  if (const auto* log = document["log"].as_table(); log != nullptr) {
-    if (const auto* level = (*log)["level"].as_string(); level != nullptr && level->get() == "off") {
-      config.log_output = LogOutput::off;
-    }
+  if (log_off) {
+    config.log_output = LogOutput::off;
+  } else if (log_output) {
+    config.log_output = *log_output;
+  } else if (log_level_given) {
+    config.log_output = LogOutput::stderr_lines;
   }
   return config;
 }

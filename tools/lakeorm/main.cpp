@@ -91,36 +91,31 @@ T or_usage(lake::Result<T> value, std::string_view option) {
   return std::move(*value);
 }
 
+// The whole of `digits` as a number, else the usage error `message`.
+template <class N>
+N number(std::string_view digits, const std::string& message) {
+  N value{};
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) usage_error(message);
+  return value;
+}
+
 std::int64_t count_arg(const std::string& text, std::string_view option) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
-    usage_error(std::format("{}: '{}' is not a count", option, text));
+  const auto message = std::format("{}: '{}' is not a count", option, text);
+  const auto value = number<std::int64_t>(text, message);
+  if (value < 0) usage_error(message);
   return value;
 }
 
 // A PARAM as a bound value: a string unless it has a type prefix.
 lake::SqlValue param(std::string_view text) {
   if (text == "null") return nullptr;
-  auto typed = [&](std::string_view prefix) { return text.starts_with(prefix) ? text.substr(prefix.size()) : std::string_view(); };
-  if (text.starts_with("int:")) {
-    std::int64_t value = 0;
-    auto digits = typed("int:");
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc{} || end != digits.data() + digits.size()) usage_error(std::format("'{}' is not an int", text));
-    return value;
-  }
-  if (text.starts_with("float:")) {
-    double value = 0;
-    auto digits = typed("float:");
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc{} || end != digits.data() + digits.size()) usage_error(std::format("'{}' is not a float", text));
-    return value;
-  }
+  if (text.starts_with("int:")) return number<std::int64_t>(text.substr(4), std::format("'{}' is not an int", text));
+  if (text.starts_with("float:")) return number<double>(text.substr(6), std::format("'{}' is not a float", text));
   if (text == "bool:true") return true;
   if (text == "bool:false") return false;
   if (text.starts_with("bool:")) usage_error(std::format("'{}' is not bool:true or bool:false", text));
-  if (text.starts_with("str:")) return std::string(typed("str:"));
+  if (text.starts_with("str:")) return std::string(text.substr(4));
   return std::string(text);
 }
 
