@@ -8,13 +8,13 @@
 #include <arrow/ipc/writer.h>
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <format>
 
 #include <lake/lake.hpp>
 #include <lake/delta/table.hpp>
 
+#include "bench_env.hpp"
 #include "event_record.hpp"
 
 namespace {
@@ -23,15 +23,9 @@ namespace fs = std::filesystem;
 
 using lake::bench::Event;
 
-fs::path data_dir() {
-  const char* dir = std::getenv("LAKE_BENCH_DATA");
-  return dir ? fs::path(dir) : fs::path("/tmp/lake-bench");
-}
+using lake::bench::data_dir;
 
-std::int64_t rows_wanted() {
-  const char* rows = std::getenv("LAKE_BENCH_ROWS");
-  return rows ? std::atoll(rows) : 10'000'000;
-}
+std::int64_t rows_wanted() { return lake::bench::count_from_env("LAKE_BENCH_ROWS", 10'000'000); }
 
 // The input as 1M-row batches, built once, also saved as Arrow IPC for the
 // peer script.

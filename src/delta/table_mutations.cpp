@@ -9,13 +9,13 @@
 
 #include <format>
 #include <functional>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
 #include "delta/conform.hpp"
 #include "delta/filter.hpp"
+#include "delta/key_index.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_properties.hpp"
@@ -290,17 +290,12 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
 
   // Source keys must be unique: two source rows for one target row would
   // make the result depend on their order.
-  auto source_keys = encode_keys(*src, *keys);
-  if (!source_keys) return std::unexpected(source_keys.error());
-  std::unordered_map<std::string, std::int64_t> source_index;
-  source_index.reserve(source_keys->size());
-  for (std::int64_t row = 0; row < src->num_rows(); ++row) {
-    const auto& key = (*source_keys)[static_cast<std::size_t>(row)];
-    if (!key) continue;
-    if (!source_index.emplace(*key, row).second)
-      return fail(ErrorCode::invalid_argument,
-                  std::format("merge source has more than one row with key ({})", describe_key(*src, *keys, row)));
-  }
+  std::int64_t duplicate = KeyIndex::kNoRow;
+  auto source_index = KeyIndex::build(*src, *keys, duplicate);
+  if (!source_index) return std::unexpected(source_index.error());
+  if (duplicate != KeyIndex::kNoRow)
+    return fail(ErrorCode::invalid_argument,
+                std::format("merge source has more than one row with key ({})", describe_key(*src, *keys, duplicate)));
 
   std::optional<Predicate> read_predicate = options.target_filter;
   auto range = key_range(*src, *keys);
@@ -312,7 +307,7 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
     if (!bound) return std::unexpected(bound.error());
     bound_filter = std::move(*bound);
   }
-  auto files = source_index.empty() ? Result<std::vector<Add>>(std::vector<Add>{})
+  auto files = source_index->empty() ? Result<std::vector<Add>>(std::vector<Add>{})
                                     : candidates(snapshot_, *layout, read_predicate);
   if (!files) return std::unexpected(files.error());
 
@@ -333,8 +328,8 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
   for (const auto& file : *files) {
     auto rows = read_whole(*backend_, *layout, file);
     if (!rows) return writer.discard(written), std::unexpected(rows.error());
-    auto target_keys = encode_keys(**rows, *keys);
-    if (!target_keys) return writer.discard(written), std::unexpected(target_keys.error());
+    auto found = source_index->find_all(**rows);
+    if (!found) return writer.discard(written), std::unexpected(found.error());
     std::shared_ptr<arrow::BooleanArray> in_scope;
     if (bound_filter) {
       auto mask = evaluate_mask(**rows, *bound_filter);
@@ -346,24 +341,22 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
     if (auto st = matched_builder.Reserve((*rows)->num_rows()); !st.ok())
       return writer.discard(written), fail(lake::detail::from_arrow_status(st, "merge"));
     for (std::int64_t row = 0; row < (*rows)->num_rows(); ++row) {
-      const auto& key = (*target_keys)[static_cast<std::size_t>(row)];
+      const std::int64_t source_row = (*found)[static_cast<std::size_t>(row)];
       bool hit = false;
-      if (key && (!in_scope || in_scope->Value(row))) {
-        if (auto it = source_index.find(*key); it != source_index.end()) {
-          if (source_matched[static_cast<std::size_t>(it->second)])
-            return writer.discard(written),
-                   fail(ErrorCode::invalid_argument,
-                        std::format("merge: the table has more than one row with key ({}); a merge source row must "
-                                    "match at most one table row",
-                                    describe_key(*src, *keys, it->second)));
-          if (options.when_matched == WhenMatched::fail)
-            return writer.discard(written),
-                   fail(ErrorCode::already_exists,
-                        std::format("the table already has a row with key ({})", describe_key(*src, *keys, it->second)));
-          source_matched[static_cast<std::size_t>(it->second)] = true;
-          hit = true;
-          ++matched;
-        }
+      if (source_row != KeyIndex::kNoRow && (!in_scope || in_scope->Value(row))) {
+        if (source_matched[static_cast<std::size_t>(source_row)])
+          return writer.discard(written),
+                 fail(ErrorCode::invalid_argument,
+                      std::format("merge: the table has more than one row with key ({}); a merge source row must "
+                                  "match at most one table row",
+                                  describe_key(*src, *keys, source_row)));
+        if (options.when_matched == WhenMatched::fail)
+          return writer.discard(written),
+                 fail(ErrorCode::already_exists,
+                      std::format("the table already has a row with key ({})", describe_key(*src, *keys, source_row)));
+        source_matched[static_cast<std::size_t>(source_row)] = true;
+        hit = true;
+        ++matched;
       }
       matched_builder.UnsafeAppend(hit);
     }

@@ -350,6 +350,48 @@ TEST_P(DeltaTable, MergeUpsertsOnKeys) {
   EXPECT_EQ(table.version(), version_before);
 }
 
+// Merge finds target rows by every key shape: one fixed-width column (a
+// timestamp), one string column (where NULL never matches) and several
+// columns together.
+TEST_P(DeltaTable, MergeMatchesByEveryKeyShape) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 12))));
+  auto expected = make_events(0, 12);
+  auto merge = [&](const std::vector<Event>& source, MergeOptions options) {
+    auto reader = arrow::RecordBatchReader::Make({batch_of(source)});
+    auto result = table.merge(**reader, std::move(options));
+    EXPECT_TRUE(result) << result.error().to_string();
+    return result.value_or(CommitResult{});
+  };
+
+  std::vector<Event> by_time = {expected[2], expected[5]};
+  for (auto& e : by_time) e.amount = 500;
+  auto timed = merge(by_time, {.keys = {"at"}, .when_not_matched = WhenNotMatched::ignore});
+  EXPECT_EQ(timed.rows_updated, 2);
+  expected[2].amount = expected[5].amount = 500;
+
+  std::vector<Event> by_note = {expected[4], expected[1]};  // 1 has no note: it matches nothing
+  by_note[0].amount = 444;
+  by_note[1].amount = 111;
+  auto noted = merge(by_note, {.keys = {"note"}, .when_not_matched = WhenNotMatched::ignore});
+  EXPECT_EQ(noted.rows_updated, 1);
+  EXPECT_EQ(noted.rows_inserted, 0);
+  expected[4].amount = 444;
+
+  Event fresh = expected[7];
+  fresh.id = 99;
+  fresh.country = "NL";  // (NL, 7) is not in the table; (DE, 7) is row 7
+  std::vector<Event> by_pair = {expected[7], fresh};
+  by_pair[0].note = "pair";
+  auto paired = merge(by_pair, {.keys = {"country", "amount"}});
+  EXPECT_EQ(paired.rows_updated, 1);
+  EXPECT_EQ(paired.rows_inserted, 1);
+  expected[7].note = "pair";
+  expected.push_back(fresh);
+
+  EXPECT_EQ(read_all<Event>(table), expected);
+}
+
 TEST_P(DeltaTable, BadRowsWriteNothing) {
   auto table = create_events();
   auto plain = batch_of(std::vector<Plain>{{1, "x", std::nullopt}});
