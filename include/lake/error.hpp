@@ -32,6 +32,7 @@ enum class ErrorCode {
   uri_mismatch,       // client and engine see different storage (seed: ErrURIMismatch)
   schema_mismatch,    // live schema or result columns differ from the struct
   unsupported,        // a feature of a table or engine that is not supported
+  permission_denied,  // storage or engine refused the credentials (HTTP 401/403)
   io,                 // storage or network failure
   closed,             // the client or pool was closed
   already_committed,  // a finalizer was aborted after it committed (seed: ErrAlreadyCommitted)

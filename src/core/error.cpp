@@ -17,6 +17,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::uri_mismatch: return "uri_mismatch";
     case ErrorCode::schema_mismatch: return "schema_mismatch";
     case ErrorCode::unsupported: return "unsupported";
+    case ErrorCode::permission_denied: return "permission_denied";
     case ErrorCode::io: return "io";
     case ErrorCode::closed: return "closed";
     case ErrorCode::already_committed: return "already_committed";

@@ -34,6 +34,18 @@ Status check_key(std::string_view key) {
   return {};
 }
 
+Status check_prefix(std::string_view prefix) {
+  if (prefix.empty()) return {};
+  if (prefix.ends_with('/')) prefix.remove_suffix(1);
+  return check_key(prefix);
+}
+
+Status Backend::remove_all(std::span<const std::string> keys) {
+  for (const auto& key : keys)
+    if (auto ok = remove(key); !ok) return ok;
+  return {};
+}
+
 Status Backend::put_text(std::string_view key, std::string_view text, PutMode mode) {
   return put(key, std::as_bytes(std::span(text.data(), text.size())), mode);
 }
@@ -49,12 +61,11 @@ Result<std::string> Backend::get_text(std::string_view key) {
 Result<std::size_t> Backend::remove_prefix(std::string_view prefix) {
   auto objects = list(prefix);
   if (!objects) return std::unexpected(std::move(objects).error());
-  std::size_t removed = 0;
-  for (const ObjectInfo& object : *objects) {
-    if (auto ok = remove(object.key); !ok) return std::unexpected(std::move(ok).error());
-    ++removed;
-  }
-  return removed;
+  std::vector<std::string> keys;
+  keys.reserve(objects->size());
+  for (ObjectInfo& object : *objects) keys.push_back(std::move(object.key));
+  if (auto ok = remove_all(keys); !ok) return std::unexpected(std::move(ok).error());
+  return keys.size();
 }
 
 std::string Backend::staging_prefix(const IngestId& ingest_id) {

@@ -52,13 +52,6 @@ Status check_file_key(std::string_view key) {
   return {};
 }
 
-// Prefixes are keys that may be empty or end in '/' (or in part of a name).
-Status check_prefix(std::string_view prefix) {
-  if (prefix.empty()) return {};
-  if (prefix.ends_with('/')) prefix.remove_suffix(1);
-  return check_key(prefix);
-}
-
 class Fd {
  public:
   Fd() = default;

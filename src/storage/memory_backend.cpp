@@ -37,13 +37,6 @@ struct Store {
   }
 };
 
-// Prefixes are keys that may be empty or end in '/' (or in part of a name).
-Status check_prefix(std::string_view prefix) {
-  if (prefix.empty()) return {};
-  if (prefix.ends_with('/')) prefix.remove_suffix(1);
-  return check_key(prefix);
-}
-
 Status not_found(std::string_view key) { return fail(ErrorCode::not_found, std::format("{} not found", key)); }
 
 class MemoryWriter final : public ObjectWriter {

@@ -81,6 +81,10 @@ class Backend {
                                                              std::string_view start_after) = 0;
   [[nodiscard]] Result<std::vector<ObjectInfo>> list(std::string_view prefix) { return list(prefix, {}); }
   [[nodiscard]] virtual Status remove(std::string_view key) = 0;
+  // Removes every key given (missing ones are fine). Object stores do it
+  // in batch requests; the default removes one key at a time. On failure
+  // some keys may already be gone.
+  [[nodiscard]] virtual Status remove_all(std::span<const std::string> keys);
 
   // --- conveniences shared by every backend ----------------------------
   [[nodiscard]] Status put_text(std::string_view key, std::string_view text, PutMode mode);
@@ -98,6 +102,9 @@ class Backend {
 // ".." inside a name, "a..b", is fine), no backslash, no NUL. Backends call
 // it on every key they are given; ErrorCode::invalid_argument names the key.
 [[nodiscard]] Status check_key(std::string_view key);
+// Checks a listing prefix: empty (everything), or a key that may end in
+// '/' (a directory) or stop inside a name.
+[[nodiscard]] Status check_prefix(std::string_view prefix);
 
 // A backend over a local directory (created if missing). Exclusive create
 // is a hard link of a fully written temporary file, so it is atomic and
