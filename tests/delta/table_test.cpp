@@ -13,6 +13,9 @@
 #include "delta/log_replay.hpp"
 #include "delta/table_properties.hpp"
 #include "table_support.hpp"
+#ifdef LAKE_DELTA_ON_S3
+#include "support/minio.hpp"
+#endif
 
 namespace {
 
@@ -21,13 +24,23 @@ using namespace lake::delta;
 using namespace lake::delta::testing;
 namespace cp = arrow::compute;
 
-enum class Kind { memory, file };
+enum class Kind { memory, file, s3 };
 
 class DeltaTable : public ::testing::TestWithParam<Kind> {
  protected:
   void SetUp() override {
     if (GetParam() == Kind::memory) {
       backend_ = memory_backend();
+    } else if (GetParam() == Kind::s3) {
+#ifdef LAKE_DELTA_ON_S3
+      const auto* server = lake::testing::minio();
+      ASSERT_NE(server, nullptr);
+      auto backend = s3_backend(lake::testing::fresh_s3_uri(), server->options());
+      ASSERT_TRUE(backend) << backend.error().to_string();
+      backend_ = std::move(*backend);
+#else
+      FAIL() << "this binary is built without S3";
+#endif
     } else {
       std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
       std::ranges::replace(name, '/', '_');
@@ -40,6 +53,10 @@ class DeltaTable : public ::testing::TestWithParam<Kind> {
   }
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    if (GetParam() == Kind::s3 && backend_) {
+      auto removed = backend_->remove_prefix("");
+      EXPECT_TRUE(removed) << removed.error().to_string();
+    }
   }
 
   Table create_events(TableOptions options = {}) {
@@ -52,10 +69,17 @@ class DeltaTable : public ::testing::TestWithParam<Kind> {
   std::filesystem::path dir_;
 };
 
+// The same suite runs on the memory and file backends (label unit) and, in
+// the delta_table_s3_test binary, on S3 against MinIO (label s3).
+#ifdef LAKE_DELTA_ON_S3
+INSTANTIATE_TEST_SUITE_P(Backends, DeltaTable, ::testing::Values(Kind::s3),
+                         [](const ::testing::TestParamInfo<Kind>&) { return "s3"; });
+#else
 INSTANTIATE_TEST_SUITE_P(Backends, DeltaTable, ::testing::Values(Kind::memory, Kind::file),
                          [](const ::testing::TestParamInfo<Kind>& param) {
                            return param.param == Kind::memory ? "memory" : "file";
                          });
+#endif
 
 TEST_P(DeltaTable, CreateAppendAndScanRoundTrip) {
   auto table = create_events();

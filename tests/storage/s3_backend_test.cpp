@@ -16,60 +16,23 @@
 #include "lake/storage/s3.hpp"
 #include "storage/s3/s3_client.hpp"
 #include "storage_contract.hpp"
+#include "support/minio.hpp"
 
 namespace lake::storage_testing {
 namespace {
 
-constexpr std::string_view kBucket = "lake-test";
-
-struct Server {
-  std::string endpoint;
-  std::string access_key;
-  std::string secret_key;
-};
-
-// The server the fixture started, from the env file it wrote; the bucket
-// is created once per process.
-const Server* server() {
-  static const std::optional<Server> found = []() -> std::optional<Server> {
-    const char* dir = std::getenv("LAKE_MINIO_DIR");
-    if (!dir) return std::nullopt;
-    std::ifstream in(std::filesystem::path(dir) / "env");
-    std::map<std::string, std::string> values;
-    for (std::string line; std::getline(in, line);)
-      if (auto eq = line.find('='); eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
-    if (values["LAKE_S3_ENDPOINT"].empty()) return std::nullopt;
-    Server s{values["LAKE_S3_ENDPOINT"], values["LAKE_S3_ACCESS_KEY"], values["LAKE_S3_SECRET_KEY"]};
-    s3::S3Client admin(std::string(kBucket), {.endpoint = s.endpoint, .path_style = true},
-                       {s.access_key, s.secret_key}, "us-east-1");
-    if (auto made = admin.create_bucket(); !made) {
-      ADD_FAILURE() << made.error().to_string();
-      return std::nullopt;
-    }
-    return s;
-  }();
-  if (!found) ADD_FAILURE() << "no MinIO server: LAKE_MINIO_DIR/env is missing (did the minio_start fixture fail?)";
-  return found ? &*found : nullptr;
-}
-
-S3Options options_for(const Server& s) {
-  return {.endpoint = s.endpoint, .region = "us-east-1", .path_style = true, .access_key_id = s.access_key,
-          .secret_access_key = s.secret_key};
-}
-
-std::string fresh_uri() {
-  std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  std::ranges::replace(test, '/', '-');
-  return std::format("s3://{}/{}-{}", kBucket, test, IngestId::generate().to_string());
-}
+using lake::testing::fresh_s3_uri;
+using lake::testing::kTestBucket;
+using lake::testing::minio;
+using lake::testing::MinioServer;
 
 }  // namespace
 
 ContractBackend make_contract_backend(const std::string& kind) {
   ContractBackend made;
-  const Server* s = server();
+  const MinioServer* s = minio();
   if (kind != "s3" || !s) return made;
-  auto backend = s3_backend(fresh_uri(), options_for(*s));
+  auto backend = s3_backend(fresh_s3_uri(), s->options());
   if (!backend) {
     ADD_FAILURE() << backend.error().to_string();
     return made;
@@ -90,9 +53,9 @@ INSTANTIATE_TEST_SUITE_P(S3, StorageTest, ::testing::Values("s3"), [](const auto
 class S3Backend : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = server();
+    server_ = minio();
     ASSERT_NE(server_, nullptr);
-    auto opened = s3_backend(fresh_uri(), options_for(*server_));
+    auto opened = s3_backend(fresh_s3_uri(), server_->options());
     ASSERT_TRUE(opened) << opened.error().to_string();
     backend_ = std::move(*opened);
   }
@@ -103,7 +66,7 @@ class S3Backend : public ::testing::Test {
     }
   }
 
-  const Server* server_ = nullptr;
+  const MinioServer* server_ = nullptr;
   std::unique_ptr<Backend> backend_;
 };
 
@@ -168,14 +131,18 @@ TEST_F(S3Backend, LargeObjectsGoUpInPartsAndReadBackByRange) {
 TEST_F(S3Backend, ListingsPageAndPrefixesDeleteInBatches) {
   constexpr int kObjects = 1'205;  // more than one 1,000-key page
   std::vector<std::jthread> threads;
-  std::atomic<int> failures{0};
+  std::mutex mutex;
+  std::vector<std::string> failures;
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
       for (int i = t; i < kObjects; i += 8)
-        if (!backend_->put_text(std::format("many/{:05}", i), "x", PutMode::create)) ++failures;
+        if (auto ok = backend_->put_text(std::format("many/{:05}", i), "x", PutMode::create); !ok) {
+          std::scoped_lock lock(mutex);
+          failures.push_back(ok.error().to_string());
+        }
     });
   threads.clear();
-  ASSERT_EQ(failures.load(), 0);
+  ASSERT_TRUE(failures.empty()) << failures.size() << " puts failed; first: " << failures.front();
   auto all = backend_->list("many/");
   ASSERT_TRUE(all) << all.error().to_string();
   ASSERT_EQ(all->size(), static_cast<std::size_t>(kObjects));
@@ -190,17 +157,17 @@ TEST_F(S3Backend, ListingsPageAndPrefixesDeleteInBatches) {
 }
 
 TEST_F(S3Backend, RootUriNamesBucketAndPrefix) {
-  EXPECT_TRUE(backend_->root_uri().starts_with(std::format("s3://{}/", kBucket))) << backend_->root_uri();
+  EXPECT_TRUE(backend_->root_uri().starts_with(std::format("s3://{}/", kTestBucket))) << backend_->root_uri();
   EXPECT_FALSE(backend_->root_uri().ends_with('/'));
   EXPECT_EQ(backend_->name(), "s3");
 }
 
 TEST(S3BackendOpen, RefusedCredentialsArePermissionDeniedAndNeverPrinted) {
-  const Server* s = server();
+  const MinioServer* s = minio();
   ASSERT_NE(s, nullptr);
-  S3Options wrong = options_for(*s);
+  S3Options wrong = s->options();
   wrong.secret_access_key = "not-the-secret-" + s->secret_key.substr(0, 4) + "-zz9";
-  auto opened = s3_backend(std::format("s3://{}/x", kBucket), wrong);
+  auto opened = s3_backend(std::format("s3://{}/x", kTestBucket), wrong);
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code(), ErrorCode::permission_denied) << opened.error().to_string();
   const std::string text = opened.error().to_string();
@@ -210,9 +177,9 @@ TEST(S3BackendOpen, RefusedCredentialsArePermissionDeniedAndNeverPrinted) {
 }
 
 TEST(S3BackendOpen, MissingBucketIsNotFound) {
-  const Server* s = server();
+  const MinioServer* s = minio();
   ASSERT_NE(s, nullptr);
-  auto opened = s3_backend("s3://no-such-bucket-lake/x", options_for(*s));
+  auto opened = s3_backend("s3://no-such-bucket-lake/x", s->options());
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code(), ErrorCode::not_found) << opened.error().to_string();
   EXPECT_NE(opened.error().message().find("no-such-bucket-lake"), std::string::npos);

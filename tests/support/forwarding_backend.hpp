@@ -25,10 +25,12 @@ class ForwardingBackend : public Backend {
     return inner_->get_range(key, offset, length);
   }
   Result<ObjectInfo> head(std::string_view key) override { return inner_->head(key); }
+  using Backend::list;  // list(prefix), which the override below would hide
   Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
     return inner_->list(prefix, start_after);
   }
   Status remove(std::string_view key) override { return inner_->remove(key); }
+  Status remove_all(std::span<const std::string> keys) override { return inner_->remove_all(keys); }
 
  private:
   std::unique_ptr<Backend> inner_;

@@ -247,17 +247,26 @@ Result<ConditionalWrites> probe_conditional_writes(S3Client& client, const std::
     return std::unexpected(again.error().with_context("S3 conditional write probe"));
   }
   found.on_put = !again;
+  // The same through a one-part multipart upload. Success means the server
+  // replaced the object, ignoring the header; 412 means it honours it;
+  // anything else is a failure of its own, reported as such.
+  auto probe_error = [&](const Error& error) {
+    (void)client.delete_object(key);
+    return std::unexpected(error.with_context("S3 conditional write probe (multipart)"));
+  };
   auto upload = client.create_multipart_upload(key);
-  if (upload) {
-    auto part = client.upload_part(key, *upload, 1, body);
-    if (part) {
-      const std::vector<s3::CompletedPart> parts{{1, *part}};
-      const std::vector<std::string> md5s{s3::md5_hex(body)};
-      auto completed = client.complete_multipart_upload(key, *upload, parts, true, s3::multipart_etag(md5s));
-      found.on_complete = !completed && completed.error().code() == ErrorCode::already_exists;
-    }
+  if (!upload) return probe_error(upload.error());
+  auto part = client.upload_part(key, *upload, 1, body);
+  if (!part) {
     (void)client.abort_multipart_upload(key, *upload);
+    return probe_error(part.error());
   }
+  const std::vector<s3::CompletedPart> parts{{1, *part}};
+  const std::vector<std::string> md5s{s3::md5_hex(body)};
+  auto completed = client.complete_multipart_upload(key, *upload, parts, true, s3::multipart_etag(md5s));
+  (void)client.abort_multipart_upload(key, *upload);
+  if (!completed && completed.error().code() != ErrorCode::already_exists) return probe_error(completed.error());
+  found.on_complete = !completed;
   if (auto removed = client.delete_object(key); !removed)
     return std::unexpected(removed.error().with_context("S3 conditional write probe"));
   return found;

@@ -17,10 +17,12 @@ namespace {
 
 bool transient_status(long status, std::string_view code) {
   if (status >= 500 || status == 429) return true;
-  // S3 also throttles and times out with 400/503 codes, and a conditional
-  // write racing another conditional write gets 409: all worth a retry.
+  // S3 also throttles and times out with 400/503 codes, a conditional
+  // write racing another conditional write gets 409, and a body the server
+  // received short (IncompleteBody: seen from MinIO under heavy load) was
+  // cut in transit and not stored: all worth a retry.
   return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
-         code == "ConditionalRequestConflict";
+         code == "ConditionalRequestConflict" || code == "IncompleteBody";
 }
 
 std::string_view error_code_of(const HttpResponse& response) {
