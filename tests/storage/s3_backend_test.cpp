@@ -6,15 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
-#include <map>
 #include <mutex>
 #include <thread>
 
 #include "lake/ingest_id.hpp"
 #include "lake/storage/s3.hpp"
-#include "storage/s3/s3_client.hpp"
 #include "storage_contract.hpp"
 #include "support/minio.hpp"
 
