@@ -18,6 +18,12 @@ namespace lake {
 // The logical column types, the common ground of Delta Lake and Iceberg.
 // C++ unsigned integers widen to the next signed type (uint64 to
 // decimal(20, 0)), because neither table format has unsigned types.
+// GCC's -Wshadow flags the scoped enumerators `timestamp` and `date` as
+// shadowing lake::timestamp / lake::date (lake/types.hpp) when that header
+// comes first, although they can only be named as TypeId::timestamp; the
+// pragma keeps users' -Wshadow -Werror builds independent of include order.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
 enum class TypeId : std::uint8_t {
   boolean,
   int8,
@@ -35,6 +41,7 @@ enum class TypeId : std::uint8_t {
   structure,
   map,
 };
+#pragma GCC diagnostic pop
 
 [[nodiscard]] std::string_view to_string(TypeId id) noexcept;
 
