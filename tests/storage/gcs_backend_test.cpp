@@ -15,6 +15,7 @@
 #include "lake/storage/gcs.hpp"
 #include "storage_contract.hpp"
 #include "support/fake_gcs.hpp"
+#include "support/loopback_http.hpp"
 
 namespace lake::storage_testing {
 namespace {
@@ -158,6 +159,50 @@ TEST_F(GcsBackend, RootUriNamesBucketAndPrefix) {
   EXPECT_TRUE(backend_->root_uri().starts_with(std::format("gs://{}/", kGcsTestBucket))) << backend_->root_uri();
   EXPECT_FALSE(backend_->root_uri().ends_with('/'));
   EXPECT_EQ(backend_->name(), "gcs");
+}
+
+// What fake-gcs-server never does, scripted: keep only part of a chunk
+// (GCS may; its 308's Range says how much) and fail a chunk with 503 once.
+TEST(GcsResumable, ResendsWhatTheServerDidNotKeepAndRetries5xx) {
+  std::mutex mutex;
+  std::string stored;
+  int puts = 0;
+  bool finalized = false;
+  std::string session_url;  // absolute, as GCS hands it out; set before any request
+  testing::LoopbackHttpServer server([&](const testing::LoopbackRequest& request) -> testing::LoopbackResponse {
+    std::scoped_lock lock(mutex);
+    if (request.method == "GET") return {.body = R"({"name": "b"})"};  // the bucket check
+    if (request.method == "POST") return {.headers = {{"Location", session_url}}};
+    // PUT "Content-Range: bytes a-b/total-or-*"
+    const std::string range = request.header("content-range");
+    const auto dash = range.find('-');
+    const std::size_t first = std::stoul(range.substr(6, dash - 6));
+    if (first != stored.size()) return {.status = 400, .body = "non-contiguous chunk"};
+    if (++puts == 2) return {.status = 503};
+    const bool last = !range.ends_with("/*");
+    std::string_view body = request.body;
+    if (puts == 1) body = body.substr(0, 256 * 1024);  // keep half of the first chunk
+    stored += body;
+    if (last) {
+      finalized = true;
+      return {.body = R"({"name": "x"})"};
+    }
+    return {.status = 308, .headers = {{"Range", std::format("bytes=0-{}", stored.size() - 1)}}};
+  });
+  {
+    std::scoped_lock lock(mutex);
+    session_url = server.url() + "/session/1";
+  }
+  auto opened = gcs_backend("gs://bucket/p", {.endpoint = server.url(), .anonymous = true,
+                                              .chunk_bytes = 512 * 1024, .base_backoff = std::chrono::milliseconds(5)});
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  const auto data = pattern_bytes(3 * 512 * 1024 + 77, 9);
+  auto ok = (*opened)->put("big.bin", data, PutMode::create);
+  ASSERT_TRUE(ok) << ok.error().to_string();
+  std::scoped_lock lock(mutex);
+  EXPECT_TRUE(finalized);
+  ASSERT_EQ(stored.size(), data.size());
+  EXPECT_TRUE(std::ranges::equal(std::as_bytes(std::span(stored)), data));
 }
 
 TEST(GcsBackendOpen, MissingBucketIsNotFound) {

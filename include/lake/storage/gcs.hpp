@@ -16,9 +16,10 @@
 //   - HMAC interoperability keys talk to the XML API, signed with AWS
 //     Signature V4 (GCS accepts it with region "auto"), through the same
 //     client as the S3 backend.
-// Credentials, when none are given here: GOOGLE_APPLICATION_CREDENTIALS
-// (a service-account key file); with STORAGE_EMULATOR_HOST set (the
-// standard emulator variable, which also sets the endpoint), anonymous.
+// Credentials, when none are given here: with STORAGE_EMULATOR_HOST set
+// (the standard emulator variable, which then also sets the endpoint),
+// anonymous; otherwise GOOGLE_APPLICATION_CREDENTIALS (a service-account
+// key file). Nothing at all is invalid_argument.
 //
 // Atomic create (PutMode::create) is GCS's generation precondition: a write
 // with ifGenerationMatch=0 (x-goog-if-generation-match: 0 on the XML API)

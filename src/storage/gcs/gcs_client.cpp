@@ -305,24 +305,42 @@ Result<bool> GcsClient::upload_chunk(std::string_view key, const std::string& se
                                      std::int64_t offset, std::optional<std::int64_t> total,
                                      std::string_view expected_md5_base64) {
   const std::string size = total ? std::to_string(*total) : "*";
-  const std::string range = chunk.empty() ? std::format("bytes */{}", size)
-                                          : std::format("bytes {}-{}/{}", offset,
-                                                        offset + static_cast<std::int64_t>(chunk.size()) - 1, size);
-  Call call{.method = "PUT",
-            .url = session,
-            .headers = {{"Content-Range", range}},
-            .body = chunk,
-            .what = std::format("upload {} (chunk at {})", describe(key), offset)};
-  auto response = send(call);
-  if (!response) return std::unexpected(response.error());
-  if (response->status == 308) {
+  // GCS may keep only part of a chunk (its 308 answer's Range says how
+  // much); the rest goes again, a bounded number of times.
+  for (int round = 1;; ++round) {
+    const std::string range = chunk.empty() ? std::format("bytes */{}", size)
+                                            : std::format("bytes {}-{}/{}", offset,
+                                                          offset + static_cast<std::int64_t>(chunk.size()) - 1, size);
+    Call call{.method = "PUT",
+              .url = session,
+              .headers = {{"Content-Range", range}},
+              .body = chunk,
+              .what = std::format("upload {} (chunk at {})", describe(key), offset)};
+    auto response = send(call);
+    if (!response) return std::unexpected(response.error());
+    if (response->status != 308) {
+      if (response->status == 412 && call.attempts > 1 && total && landed_already(key, expected_md5_base64))
+        return true;
+      if (response->status != 200 && response->status != 201) return std::unexpected(map_error(call, *response));
+      if (!total)
+        return fail(ErrorCode::io, std::format("GCS {}: the upload finished before its last chunk", call.what));
+      return true;
+    }
     if (total) return fail(ErrorCode::io, std::format("GCS {}: the final chunk was not accepted as final", call.what));
-    return false;
+    // "Range: bytes=0-N": N + 1 bytes persisted; no header: none.
+    std::int64_t persisted = 0;
+    if (const std::string_view kept = response->header("range"); kept.starts_with("bytes=0-")) {
+      std::from_chars(kept.data() + 8, kept.data() + kept.size(), persisted);
+      ++persisted;
+    }
+    const std::int64_t end = offset + static_cast<std::int64_t>(chunk.size());
+    if (persisted >= end) return false;
+    if (persisted < offset || round >= config_.retry.max_attempts)
+      return fail(ErrorCode::io, std::format("GCS {}: the server kept {} of the {} bytes sent so far", call.what,
+                                             persisted, end));
+    chunk = chunk.subspan(static_cast<std::size_t>(persisted - offset));
+    offset = persisted;
   }
-  if (response->status == 412 && call.attempts > 1 && total && landed_already(key, expected_md5_base64)) return true;
-  if (response->status != 200 && response->status != 201) return std::unexpected(map_error(call, *response));
-  if (!total) return fail(ErrorCode::io, std::format("GCS {}: the upload finished before its last chunk", call.what));
-  return true;
 }
 
 Status GcsClient::cancel_resumable(std::string_view key, const std::string& session) {
