@@ -25,60 +25,29 @@ using lake::testing::MinioServer;
 }  // namespace
 
 ContractBackend make_contract_backend(const std::string& kind) {
-  ContractBackend made;
   const MinioServer* s = minio();
-  if (kind != "s3" || !s) return made;
-  auto backend = s3_backend(fresh_s3_uri(), s->options());
-  if (!backend) {
-    ADD_FAILURE() << backend.error().to_string();
-    return made;
-  }
-  made.backend = std::move(*backend);
-  Backend* raw = made.backend.get();
-  made.cleanup = [raw] {
-    auto removed = raw->remove_prefix("");
-    EXPECT_TRUE(removed) << removed.error().to_string();
-  };
-  return made;
+  if (kind != "s3" || !s) return {};
+  return object_store_contract_backend(s3_backend(fresh_s3_uri(), s->options()));
 }
 
 namespace {
 
 INSTANTIATE_TEST_SUITE_P(S3, StorageTest, ::testing::Values("s3"), [](const auto& param_info) { return param_info.param; });
 
-class S3Backend : public ::testing::Test {
+class S3Backend : public ObjectStoreTest {
  protected:
-  void SetUp() override {
+  Result<std::unique_ptr<Backend>> open() override {
     server_ = minio();
-    ASSERT_NE(server_, nullptr);
-    auto opened = s3_backend(fresh_s3_uri(), server_->options());
-    ASSERT_TRUE(opened) << opened.error().to_string();
-    backend_ = std::move(*opened);
-  }
-  void TearDown() override {
-    if (backend_) {
-      auto removed = backend_->remove_prefix("");
-      EXPECT_TRUE(removed) << removed.error().to_string();
-    }
+    if (!server_) return fail(ErrorCode::not_found, "no MinIO server");
+    return s3_backend(fresh_s3_uri(), server_->options());
   }
 
   const MinioServer* server_ = nullptr;
-  std::unique_ptr<Backend> backend_;
 };
-
-std::vector<std::byte> pattern(std::size_t size, unsigned seed) {
-  std::vector<std::byte> data(size);
-  std::uint32_t x = seed * 2654435761U + 1;
-  for (auto& b : data) {
-    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-    b = static_cast<std::byte>(x);
-  }
-  return data;
-}
 
 TEST_F(S3Backend, LargeObjectsGoUpInPartsAndReadBackByRange) {
   constexpr std::size_t kMiB = 1024 * 1024;
-  const auto data = pattern(23 * kMiB + 123, 1);  // three parts of the default 8 MiB
+  const auto data = pattern_bytes(23 * kMiB + 123, 1);  // three parts of the default 8 MiB
   auto writer = backend_->open_writer("big/object.bin", PutMode::create);
   ASSERT_TRUE(writer) << writer.error().to_string();
   for (std::size_t at = 0; at < data.size(); at += kMiB) {
@@ -112,32 +81,21 @@ TEST_F(S3Backend, LargeObjectsGoUpInPartsAndReadBackByRange) {
   // the object is unchanged.
   auto again = backend_->open_writer("big/object.bin", PutMode::create);
   ASSERT_TRUE(again);
-  ASSERT_TRUE((*again)->write(pattern(9 * kMiB, 2)));
+  ASSERT_TRUE((*again)->write(pattern_bytes(9 * kMiB, 2)));
   auto refused = (*again)->close();
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), ErrorCode::already_exists) << refused.error().to_string();
   EXPECT_EQ(backend_->head("big/object.bin")->size, static_cast<std::int64_t>(data.size()));
 
   // put() of a large buffer takes the same path.
-  const auto direct = pattern(9 * kMiB, 3);
+  const auto direct = pattern_bytes(9 * kMiB, 3);
   ASSERT_TRUE(backend_->put("big/direct.bin", direct, PutMode::overwrite));
   EXPECT_TRUE(backend_->get("big/direct.bin").value() == direct);
 }
 
 TEST_F(S3Backend, ListingsPageAndPrefixesDeleteInBatches) {
   constexpr int kObjects = 1'205;  // more than one 1,000-key page
-  std::vector<std::jthread> threads;
-  std::mutex mutex;
-  std::vector<std::string> failures;
-  for (int t = 0; t < 8; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = t; i < kObjects; i += 8)
-        if (auto ok = backend_->put_text(std::format("many/{:05}", i), "x", PutMode::create); !ok) {
-          std::scoped_lock lock(mutex);
-          failures.push_back(ok.error().to_string());
-        }
-    });
-  threads.clear();
+  const auto failures = put_many_concurrently(*backend_, "many", kObjects);
   ASSERT_TRUE(failures.empty()) << failures.size() << " puts failed; first: " << failures.front();
   auto all = backend_->list("many/");
   ASSERT_TRUE(all) << all.error().to_string();

@@ -7,14 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <format>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -60,6 +63,73 @@ struct ContractBackend {
   std::unique_ptr<Backend> backend{};
   fs::path dir{};
   std::function<void()> cleanup{};
+};
+
+// Random-looking bytes (xorshift), the same for a seed: large objects
+// for the object-store suites.
+inline std::vector<std::byte> pattern_bytes(std::size_t size, unsigned seed) {
+  std::vector<std::byte> data(size);
+  std::uint32_t x = seed * 2654435761U + 1;
+  for (auto& b : data) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    b = static_cast<std::byte>(x);
+  }
+  return data;
+}
+
+// An object-store backend for the contract (opened on a fresh prefix):
+// fails the test when it did not open; cleanup removes everything under
+// its root.
+inline ContractBackend object_store_contract_backend(Result<std::unique_ptr<Backend>> opened) {
+  ContractBackend made;
+  if (!opened) {
+    ADD_FAILURE() << opened.error().to_string();
+    return made;
+  }
+  made.backend = std::move(*opened);
+  Backend* raw = made.backend.get();
+  made.cleanup = [raw] {
+    auto removed = raw->remove_prefix("");
+    EXPECT_TRUE(removed) << removed.error().to_string();
+  };
+  return made;
+}
+
+// Puts "<dir>/00000" ... (count one-byte objects) from 8 threads, each an
+// exclusive create; returns what failed.
+inline std::vector<std::string> put_many_concurrently(Backend& backend, std::string_view dir, int count) {
+  std::vector<std::string> failures;
+  std::mutex mutex;
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t; i < count; i += 8)
+        if (auto ok = backend.put_text(std::format("{}/{:05}", dir, i), "x", PutMode::create); !ok) {
+          std::scoped_lock lock(mutex);
+          failures.push_back(ok.error().to_string());
+        }
+    });
+  threads.clear();
+  return failures;
+}
+
+// A test on a fresh object-store backend that open() makes (on a prefix no
+// other test uses); TearDown removes whatever the test left.
+class ObjectStoreTest : public ::testing::Test {
+ protected:
+  virtual Result<std::unique_ptr<Backend>> open() = 0;
+  void SetUp() override {
+    auto opened = open();
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    backend_ = std::move(*opened);
+  }
+  void TearDown() override {
+    if (!backend_) return;
+    auto removed = backend_->remove_prefix("");
+    EXPECT_TRUE(removed) << removed.error().to_string();
+  }
+
+  std::unique_ptr<Backend> backend_;
 };
 
 // Defined by each test binary for the kinds it instantiates StorageTest

@@ -1,12 +1,17 @@
-// lake::Backend on S3. Objects live under the root prefix of one bucket;
-// PutMode::create is S3's conditional write, probed at open (see s3.hpp).
-// Writers stream: small objects go up in one PUT at close, larger ones as
-// a multipart upload holding one part in memory at a time.
+// lake::Backend on S3 (and on GCS's XML API, see s3_backend.hpp). Objects
+// live under the root prefix of one bucket; PutMode::create is S3's
+// conditional write, probed at open (see s3.hpp). Writers stream: small
+// objects go up in one PUT at close, larger ones as a multipart upload
+// holding one part in memory at a time.
+#include "storage/s3/s3_backend.hpp"
+
 #include <algorithm>
 #include <format>
 
 #include "lake/ingest_id.hpp"
 #include "lake/storage/s3.hpp"
+#include "storage/object_store/parted_writer.hpp"
+#include "storage/object_store/rooted_backend.hpp"
 #include "storage/s3/credentials.hpp"
 #include "storage/s3/s3_client.hpp"
 
@@ -34,64 +39,51 @@ Status refuse_if_present(S3Client& client, const std::string& full_key) {
 }
 
 Error no_conditional(const S3Client& client, std::string_view what) {
+  const bool gcs = client.flavour() == s3::Flavour::gcs_xml;
   return Error(ErrorCode::unsupported,
-               std::format("S3 server for bucket '{}' ignores If-None-Match on {}, so an exclusive create could "
-                           "overwrite another writer's object; refusing (set S3Options::single_writer only if this "
-                           "process is the only writer)",
-                           client.bucket(), what));
+               std::format("{} server for bucket '{}' ignores {} on {}, so an exclusive create could "
+                           "overwrite another writer's object; refusing{}",
+                           gcs ? "GCS XML API" : "S3", client.bucket(),
+                           gcs ? "x-goog-if-generation-match" : "If-None-Match", what,
+                           gcs ? "" : " (set S3Options::single_writer only if this process is the only writer)"));
 }
 
-class S3Writer final : public ObjectWriter {
+class S3Writer final : public object_store::PartedWriter {
  public:
   S3Writer(std::shared_ptr<S3Client> client, std::string full_key, bool create, ConditionalWrites conditional,
            std::int64_t part_bytes)
-      : client_(std::move(client)), key_(std::move(full_key)), create_(create), conditional_(conditional),
-        part_bytes_(static_cast<std::size_t>(part_bytes)) {}
+      : PartedWriter(static_cast<std::size_t>(part_bytes), false), client_(std::move(client)),
+        key_(std::move(full_key)), create_(create), conditional_(conditional) {}
 
   ~S3Writer() override {
     // Not closed, or closing failed: leave no parts behind (S3 would keep
     // them, and bill them, until a lifecycle rule removes them).
-    if (!published_ && !upload_id_.empty()) (void)client_->abort_multipart_upload(key_, upload_id_);
+    if (!published()) abandon();
   }
 
-  Status write(std::span<const std::byte> data) override {
-    if (published_ || failed_) return fail(ErrorCode::invalid_argument, std::format("{}: write after close", client_->describe(key_)));
-    buffer_.insert(buffer_.end(), data.begin(), data.end());
-    written_ += static_cast<std::int64_t>(data.size());
-    while (buffer_.size() >= part_bytes_) {
-      if (auto ok = send_part(std::span(buffer_).first(part_bytes_)); !ok) return failed(ok.error());
-      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(part_bytes_));
-    }
-    return {};
-  }
+ private:
+  std::string describe() const override { return client_->describe(key_); }
 
-  Status close() override {
-    if (published_) return {};
-    if (failed_) return fail(*failed_);
+  Status finish(std::span<const std::byte> rest) override {
     if (upload_id_.empty()) {
       // Small enough for one PUT.
       if (create_ && !conditional_.on_put)
-        if (auto ok = refuse_if_present(*client_, key_); !ok) return failed(ok.error());
-      auto put = client_->put_object(key_, buffer_, create_ && conditional_.on_put);
-      if (!put) return failed(put.error());
-    } else {
-      if (!buffer_.empty())
-        if (auto ok = send_part(buffer_); !ok) return failed(ok.error());
-      if (create_ && !conditional_.on_complete)
-        if (auto ok = refuse_if_present(*client_, key_); !ok) return failed(ok.error());
-      auto done = client_->complete_multipart_upload(key_, upload_id_, parts_, create_ && conditional_.on_complete,
-                                                     s3::multipart_etag(part_md5s_));
-      if (!done) return failed(done.error());
+        if (auto ok = refuse_if_present(*client_, key_); !ok) return ok;
+      auto put = client_->put_object(key_, rest, create_ && conditional_.on_put);
+      if (!put) return std::unexpected(put.error());
+      return {};
     }
-    published_ = true;
-    buffer_ = {};
+    if (!rest.empty())
+      if (auto ok = send_part(rest); !ok) return ok;
+    if (create_ && !conditional_.on_complete)
+      if (auto ok = refuse_if_present(*client_, key_); !ok) return ok;
+    auto done = client_->complete_multipart_upload(key_, upload_id_, parts_, create_ && conditional_.on_complete,
+                                                   s3::multipart_etag(part_md5s_));
+    if (!done) return std::unexpected(done.error());
     return {};
   }
 
-  std::int64_t bytes_written() const noexcept override { return written_; }
-
- private:
-  Status send_part(std::span<const std::byte> part) {
+  Status send_part(std::span<const std::byte> part) override {
     if (upload_id_.empty()) {
       auto id = client_->create_multipart_upload(key_);
       if (!id) return std::unexpected(id.error());
@@ -105,128 +97,68 @@ class S3Writer final : public ObjectWriter {
     return {};
   }
 
-  Status failed(Error error) {
-    failed_ = error;
-    if (!upload_id_.empty()) {
-      (void)client_->abort_multipart_upload(key_, upload_id_);
-      upload_id_.clear();
-    }
-    buffer_ = {};
-    return fail(std::move(error));
+  void abandon() override {
+    if (upload_id_.empty()) return;
+    (void)client_->abort_multipart_upload(key_, upload_id_);
+    upload_id_.clear();
   }
 
   std::shared_ptr<S3Client> client_;
   std::string key_;
   bool create_;
   ConditionalWrites conditional_;
-  std::size_t part_bytes_;
-  std::vector<std::byte> buffer_;
-  std::int64_t written_ = 0;
   std::string upload_id_;
   std::vector<s3::CompletedPart> parts_;
   std::vector<std::string> part_md5s_;
-  bool published_ = false;
-  std::optional<Error> failed_;
 };
 
-class S3Backend final : public Backend {
+class S3Backend final : public object_store::RootedBackend {
  public:
   S3Backend(std::shared_ptr<S3Client> client, std::string root, ConditionalWrites conditional, std::int64_t part_bytes)
-      : client_(std::move(client)), root_(std::move(root)), conditional_(conditional), part_bytes_(part_bytes) {}
+      : RootedBackend(std::move(root), part_bytes), client_(std::move(client)), conditional_(conditional),
+        part_bytes_(part_bytes) {}
 
-  std::string_view name() const noexcept override { return "s3"; }
+  std::string_view name() const noexcept override { return gcs() ? "gcs" : "s3"; }
+  std::string root_uri() const override { return rooted_uri(gcs() ? "gs" : "s3", client_->bucket()); }
 
-  std::string root_uri() const override {
-    std::string uri = "s3://" + client_->bucket();
-    if (!root_.empty()) uri += "/" + root_.substr(0, root_.size() - 1);
-    return uri;
-  }
-
-  Status put(std::string_view key, std::span<const std::byte> data, PutMode mode) override {
-    if (auto ok = check_key(key); !ok) return ok;
-    if (static_cast<std::int64_t>(data.size()) > part_bytes_) {
-      auto writer = open_writer(key, mode);
-      if (!writer) return std::unexpected(writer.error());
-      if (auto ok = (*writer)->write(data); !ok) return ok;
-      return (*writer)->close();
-    }
-    const std::string full = full_key(key);
-    const bool create = mode == PutMode::create;
+ private:
+  Status put_object(const std::string& full_key, std::span<const std::byte> data, bool create) override {
     if (create && !conditional_.on_put)
-      if (auto ok = refuse_if_present(*client_, full); !ok) return ok;
-    auto put = client_->put_object(full, data, create && conditional_.on_put);
+      if (auto ok = refuse_if_present(*client_, full_key); !ok) return ok;
+    auto put = client_->put_object(full_key, data, create && conditional_.on_put);
     if (!put) return std::unexpected(put.error());
     return {};
   }
 
-  Result<std::unique_ptr<ObjectWriter>> open_writer(std::string_view key, PutMode mode) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(ok.error());
-    return std::make_unique<S3Writer>(client_, full_key(key), mode == PutMode::create, conditional_, part_bytes_);
+  std::unique_ptr<ObjectWriter> make_writer(std::string full_key, bool create) override {
+    return std::make_unique<S3Writer>(client_, std::move(full_key), create, conditional_, part_bytes_);
   }
 
-  Result<std::vector<std::byte>> get(std::string_view key) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(ok.error());
-    return client_->get_object(full_key(key), std::nullopt);
+  Result<std::vector<std::byte>> read_object(const std::string& full_key,
+                                             std::optional<std::pair<std::int64_t, std::int64_t>> range) override {
+    return client_->get_object(full_key, range);
   }
 
-  Result<std::vector<std::byte>> get_range(std::string_view key, std::int64_t offset, std::int64_t length) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(ok.error());
-    if (offset < 0 || length < 0)
-      return fail(ErrorCode::invalid_argument,
-                  std::format("get_range {}: negative offset or length ({}, {})", key, offset, length));
-    if (length == 0) {
-      // Nothing to read, but a missing object is still not_found.
-      auto head = client_->head_object(full_key(key));
-      if (!head) return std::unexpected(head.error());
-      return std::vector<std::byte>{};
-    }
-    return client_->get_object(full_key(key), std::pair{offset, offset + length - 1});
+  Result<ObjectInfo> stat_object(const std::string& full_key) override { return client_->head_object(full_key); }
+
+  Result<ListPage> list_page(const std::string& full_prefix, const std::string& after,
+                             const std::string& token) override {
+    auto page = client_->list_objects(full_prefix, after, token);
+    if (!page) return std::unexpected(page.error());
+    return ListPage{std::move(page->objects), std::move(page->next_continuation_token)};
   }
 
-  Result<ObjectInfo> head(std::string_view key) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(ok.error());
-    auto info = client_->head_object(full_key(key));
-    if (info) info->key = std::string(key);
-    return info;
+  Status delete_object(const std::string& full_key) override { return client_->delete_object(full_key); }
+
+  Status delete_objects(std::span<const std::string> full_keys) override {
+    // GCS's XML API has no multi-object delete: one DELETE a key.
+    if (gcs()) return RootedBackend::delete_objects(full_keys);
+    return client_->delete_objects(full_keys);
   }
 
-  Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
-    if (auto ok = check_prefix(prefix); !ok) return std::unexpected(ok.error());
-    std::vector<ObjectInfo> out;
-    std::string token;
-    const std::string after = start_after.empty() ? std::string() : full_key(start_after);
-    do {
-      auto page = client_->list_objects(full_key(prefix), after, token);
-      if (!page) return std::unexpected(page.error());
-      for (auto& object : page->objects) {
-        object.key.erase(0, root_.size());
-        out.push_back(std::move(object));
-      }
-      token = std::move(page->next_continuation_token);
-    } while (!token.empty());
-    return out;
-  }
-
-  Status remove(std::string_view key) override {
-    if (auto ok = check_key(key); !ok) return ok;
-    return client_->delete_object(full_key(key));
-  }
-
-  Status remove_all(std::span<const std::string> keys) override {
-    std::vector<std::string> full;
-    full.reserve(keys.size());
-    for (const auto& key : keys) {
-      if (auto ok = check_key(key); !ok) return ok;
-      full.push_back(full_key(key));
-    }
-    return client_->delete_objects(full);
-  }
-
- private:
-  std::string full_key(std::string_view key) const { return root_ + std::string(key); }
+  bool gcs() const { return client_->flavour() == s3::Flavour::gcs_xml; }
 
   std::shared_ptr<S3Client> client_;
-  std::string root_;  // "" or "prefix/"
   ConditionalWrites conditional_;
   std::int64_t part_bytes_;
 };
@@ -302,9 +234,21 @@ Result<std::unique_ptr<Backend>> s3_backend(std::string_view uri, S3Options opti
 
   auto auth = s3::resolve_auth(options, s3::process_environment());
   if (!auth) return std::unexpected(auth.error());
-  auto client = std::make_shared<S3Client>(bucket, options, std::move(auth->credentials), std::move(auth->region));
+  options.region = std::move(auth->region);
+  return s3::open_backend(bucket, std::move(root), options, std::move(auth->credentials), s3::Flavour::s3,
+                          auth->source);
+}
+
+namespace s3 {
+
+Result<std::unique_ptr<Backend>> open_backend(const std::string& bucket, std::string root, const S3Options& options,
+                                              Credentials credentials, Flavour flavour,
+                                              std::string_view credential_source) {
+  auto client = std::make_shared<S3Client>(bucket, options, std::move(credentials), options.region, flavour);
+  const std::string uri = client->describe(root.empty() ? root : root.substr(0, root.size() - 1));
   if (auto reachable = client->check_bucket(); !reachable)
-    return std::unexpected(reachable.error().with_context(std::format("opening {} (credentials from {})", uri, auth->source)));
+    return std::unexpected(
+        reachable.error().with_context(std::format("opening {} (credentials from {})", uri, credential_source)));
   auto conditional = probe_conditional_writes(*client, root);
   if (!conditional) return std::unexpected(conditional.error());
   if (!options.single_writer && !conditional->on_put) return fail(no_conditional(*client, "PutObject"));
@@ -312,4 +256,5 @@ Result<std::unique_ptr<Backend>> s3_backend(std::string_view uri, S3Options opti
   return std::make_unique<S3Backend>(std::move(client), std::move(root), *conditional, options.part_bytes);
 }
 
+}  // namespace s3
 }  // namespace lake

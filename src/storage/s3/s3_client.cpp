@@ -6,17 +6,16 @@
 #include <array>
 #include <charconv>
 #include <format>
-#include <random>
 #include <sstream>
-#include <thread>
 
+#include "storage/object_store/retry.hpp"
 #include "storage/s3/xml.hpp"
 
 namespace lake::s3 {
 namespace {
 
 bool transient_status(long status, std::string_view code) {
-  if (status >= 500 || status == 429) return true;
+  if (object_store::transient_status(status)) return true;
   // S3 also throttles and times out with 400/503 codes, a conditional
   // write racing another conditional write gets 409, and a body the server
   // received short (IncompleteBody: seen from MinIO under heavy load) was
@@ -78,8 +77,9 @@ std::string multipart_etag(std::span<const std::string> part_md5_hex) {
   return std::format("\"{}-{}\"", md5_hex(digests), part_md5_hex.size());
 }
 
-S3Client::S3Client(std::string bucket, const S3Options& options, Credentials credentials, std::string region)
-    : bucket_(std::move(bucket)), path_style_(options.path_style), options_(options),
+S3Client::S3Client(std::string bucket, const S3Options& options, Credentials credentials, std::string region,
+                   Flavour flavour)
+    : bucket_(std::move(bucket)), flavour_(flavour), path_style_(options.path_style), options_(options),
       credentials_(std::move(credentials)), scope_{.region = std::move(region), .service = "s3"} {
   std::string endpoint = options.endpoint.empty() ? std::format("https://s3.{}.amazonaws.com", scope_.region)
                                                   : options.endpoint;
@@ -93,7 +93,14 @@ S3Client::S3Client(std::string bucket, const S3Options& options, Credentials cre
   options_.session_token.clear();
 }
 
-std::string S3Client::describe(std::string_view key) const { return std::format("s3://{}/{}", bucket_, key); }
+std::string S3Client::describe(std::string_view key) const {
+  return std::format("{}://{}/{}", flavour_ == Flavour::gcs_xml ? "gs" : "s3", bucket_, key);
+}
+
+std::pair<std::string, std::string> S3Client::create_precondition() const {
+  if (flavour_ == Flavour::gcs_xml) return {"x-goog-if-generation-match", "0"};
+  return {"if-none-match", "*"};
+}
 
 std::string S3Client::url_of(const Call& call, std::string& canonical_path, std::string& host) const {
   const std::string encoded_key = uri_encode(call.key, false);
@@ -116,7 +123,6 @@ std::string S3Client::url_of(const Call& call, std::string& canonical_path, std:
 }
 
 Result<HttpResponse> S3Client::send(Call& call) {
-  thread_local std::mt19937_64 random{std::random_device{}()};
   const std::string payload_hash = call.body.empty() ? std::string(kEmptyPayloadSha256) : sha256_hex(call.body);
   std::optional<Error> last_failure;
   for (int attempt = 1;; ++attempt) {
@@ -136,7 +142,7 @@ Result<HttpResponse> S3Client::send(Call& call) {
                         .stall_timeout = options_.stall_timeout};
     // curl sets Host itself from the URL; a second one would be sent twice.
     std::erase_if(request.headers, [](const auto& header) { return header.first == "host"; });
-    auto response = s3::send(request);
+    auto response = object_store::send(request);
     bool again = false;
     if (!response) {
       again = response.error().retryable;
@@ -153,12 +159,7 @@ Result<HttpResponse> S3Client::send(Call& call) {
       return fail(last_failure->with_context(
           attempt > 1 ? std::format("after {} attempts", attempt) : std::string("S3")));
     }
-    // Full jitter: a uniform wait up to the exponential cap, so clients
-    // retrying together spread out.
-    const auto cap = std::min<std::int64_t>(options_.max_backoff.count(),
-                                            options_.base_backoff.count() << std::min(attempt - 1, 20));
-    std::uniform_int_distribution<std::int64_t> wait(0, std::max<std::int64_t>(cap, 1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(wait(random)));
+    object_store::wait_before_retry({options_.max_attempts, options_.base_backoff, options_.max_backoff}, attempt);
   }
 }
 
@@ -213,7 +214,7 @@ bool S3Client::landed_already(std::string_view key, std::string_view expected_et
 
 Result<std::string> S3Client::put_object(std::string_view key, std::span<const std::byte> body, bool if_none_match) {
   Call call{.method = "PUT", .key = std::string(key), .headers = {{"content-md5", md5_base64(body)}}, .body = body};
-  if (if_none_match) call.headers.emplace_back("if-none-match", "*");
+  if (if_none_match) call.headers.push_back(create_precondition());
   auto response = send(call);
   if (!response) return std::unexpected(response.error());
   const std::string expected_etag = "\"" + md5_hex(body) + "\"";
@@ -225,12 +226,11 @@ Result<std::string> S3Client::put_object(std::string_view key, std::span<const s
 Result<std::vector<std::byte>> S3Client::get_object(std::string_view key,
                                                     std::optional<std::pair<std::int64_t, std::int64_t>> range) {
   Call call{.method = "GET", .key = std::string(key)};
-  if (range) call.headers.emplace_back("range", std::format("bytes={}-{}", range->first, range->second));
+  if (range) call.headers.push_back(object_store::range_header(*range));
   auto response = send(call);
   if (!response) return std::unexpected(response.error());
-  if (response->status == 416) return std::vector<std::byte>{};  // a range starting past the end
-  if (response->status != 200 && response->status != 206) return std::unexpected(map_error(call, *response));
-  return std::move(response->body);
+  if (auto body = object_store::take_read_body(*response)) return std::move(*body);
+  return std::unexpected(map_error(call, *response));
 }
 
 Result<ObjectInfo> S3Client::head_object(std::string_view key) {
@@ -342,7 +342,7 @@ Result<std::string> S3Client::complete_multipart_upload(std::string_view key, st
             .query = {{"uploadId", std::string(upload_id)}},
             .body = bytes,
             .error_in_ok_body = true};
-  if (if_none_match) call.headers.emplace_back("if-none-match", "*");
+  if (if_none_match) call.headers.push_back(create_precondition());
   auto response = send(call);
   if (!response) return std::unexpected(response.error());
   // A retry after a lost response finds the upload gone (404) or the key

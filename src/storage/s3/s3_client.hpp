@@ -19,10 +19,19 @@
 #include "lake/error.hpp"
 #include "lake/storage/backend.hpp"
 #include "lake/storage/s3.hpp"
-#include "storage/s3/http.hpp"
+#include "storage/object_store/http.hpp"
 #include "storage/s3/sigv4.hpp"
 
 namespace lake::s3 {
+
+using object_store::HttpRequest;
+using object_store::HttpResponse;
+
+// Which dialect of S3's protocol the server speaks: Amazon's (MinIO, Ceph,
+// R2), or GCS's XML API with HMAC keys, whose exclusive creates are the
+// generation precondition x-goog-if-generation-match: 0 (If-None-Match
+// there applies to reads only) and which has no multi-object delete.
+enum class Flavour { s3, gcs_xml };
 
 struct ObjectListing {
   std::vector<ObjectInfo> objects;  // full keys
@@ -36,9 +45,11 @@ struct CompletedPart {
 
 class S3Client {
  public:
-  S3Client(std::string bucket, const S3Options& options, Credentials credentials, std::string region);
+  S3Client(std::string bucket, const S3Options& options, Credentials credentials, std::string region,
+           Flavour flavour = Flavour::s3);
 
   [[nodiscard]] const std::string& bucket() const { return bucket_; }
+  [[nodiscard]] Flavour flavour() const { return flavour_; }
 
   // HEAD bucket: reachable with these credentials?
   [[nodiscard]] Status check_bucket();
@@ -69,7 +80,7 @@ class S3Client {
                                                               std::string_view expected_etag);
   [[nodiscard]] Status abort_multipart_upload(std::string_view key, std::string_view upload_id);
 
-  // "s3://bucket/key" for messages.
+  // "s3://bucket/key" (gs:// for GCS) for messages.
   [[nodiscard]] std::string describe(std::string_view key) const;
 
  private:
@@ -92,7 +103,11 @@ class S3Client {
   [[nodiscard]] Error map_error(const Call& call, const HttpResponse& response) const;
   [[nodiscard]] std::string url_of(const Call& call, std::string& canonical_path, std::string& host) const;
 
+  // The header that makes a write exclusive, as (name, value).
+  [[nodiscard]] std::pair<std::string, std::string> create_precondition() const;
+
   std::string bucket_;
+  Flavour flavour_;
   std::string scheme_;
   std::string endpoint_host_;  // host[:port]
   bool path_style_;

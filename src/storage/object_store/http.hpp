@@ -1,16 +1,20 @@
-// One HTTP exchange over libcurl, the transport under the S3 client.
+// One HTTP exchange over libcurl, the transport under the object-store
+// clients (S3, GCS) and the OAuth token exchange.
 //
-// The body goes out from memory or from a callback (streamed uploads), and
-// comes back into memory (bounded by the caller: ranged reads, listings).
-// Transport failures come back as TransportError with a `retryable` flag
-// (connection refused or reset, timeouts), so the S3 layer decides about
-// retries in one place. curl's errors are translated here and only here.
+// The body goes out from memory (one part or chunk at a time for streamed
+// uploads), and comes back into memory (bounded by the caller: ranged
+// reads, listings). Transport failures come back as TransportFailure with a
+// `retryable` flag (connection refused or reset, timeouts), so each client
+// decides about retries in one place. curl's errors are translated here and
+// only here.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <expected>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,7 +23,7 @@
 
 #include "lake/error.hpp"
 
-namespace lake::s3 {
+namespace lake::object_store {
 
 struct HttpRequest {
   std::string method;
@@ -34,6 +38,9 @@ struct HttpRequest {
   // Abort when fewer than 1 byte/s flows for this long (a stalled server),
   // rather than capping the whole transfer.
   std::chrono::milliseconds stall_timeout{60'000};
+  // What errors call the request; empty: "<method> <url>". Set it when the
+  // URL itself is a capability (a resumable upload's session URL).
+  std::string description{};
 };
 
 struct HttpResponse {
@@ -56,4 +63,11 @@ struct TransportFailure {
 
 [[nodiscard]] std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request);
 
-}  // namespace lake::s3
+// Reads of whole objects or byte ranges, the same on every store: the
+// Range header for the inclusive range [first, last], and the body of the
+// answer: 200 or 206 give it, 416 (a range starting past the end) gives
+// nothing, any other status gives nullopt (an error for the caller to map).
+[[nodiscard]] std::pair<std::string, std::string> range_header(std::pair<std::int64_t, std::int64_t> range);
+[[nodiscard]] std::optional<std::vector<std::byte>> take_read_body(HttpResponse& response);
+
+}  // namespace lake::object_store

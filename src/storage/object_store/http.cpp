@@ -1,4 +1,4 @@
-#include "storage/s3/http.hpp"
+#include "storage/object_store/http.hpp"
 
 #include <curl/curl.h>
 
@@ -10,7 +10,7 @@
 #include <memory>
 #include <mutex>
 
-namespace lake::s3 {
+namespace lake::object_store {
 namespace {
 
 void global_init() {
@@ -119,7 +119,7 @@ std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request) {
   };
   for (const auto& [name, value] : request.headers) add_header(value.empty() ? name + ";" : name + ": " + value);
   // curl would otherwise add "Expect: 100-continue" to large uploads and
-  // wait for the server's go-ahead; S3 servers answer directly.
+  // wait for the server's go-ahead; object stores answer directly.
   add_header("Expect:");
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -157,13 +157,25 @@ std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request) {
 
   const CURLcode code = curl_easy_perform(h);
   if (code != CURLE_OK) {
-    // The URL names the endpoint and object, never a credential.
+    // The URL names the endpoint and object, never a credential (callers
+    // whose URL is a capability give a description instead).
     std::string detail = error_text[0] ? error_text : curl_easy_strerror(code);
-    return std::unexpected(TransportFailure{
-        Error(ErrorCode::io, std::format("{} {}: {}", request.method, request.url, detail)), retryable(code)});
+    const std::string what =
+        request.description.empty() ? std::format("{} {}", request.method, request.url) : request.description;
+    return std::unexpected(TransportFailure{Error(ErrorCode::io, std::format("{}: {}", what, detail)), retryable(code)});
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
 
-}  // namespace lake::s3
+std::pair<std::string, std::string> range_header(std::pair<std::int64_t, std::int64_t> range) {
+  return {"Range", std::format("bytes={}-{}", range.first, range.second)};
+}
+
+std::optional<std::vector<std::byte>> take_read_body(HttpResponse& response) {
+  if (response.status == 416) return std::vector<std::byte>{};
+  if (response.status != 200 && response.status != 206) return std::nullopt;
+  return std::move(response.body);
+}
+
+}  // namespace lake::object_store

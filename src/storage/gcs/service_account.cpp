@@ -1,0 +1,199 @@
+#include "storage/gcs/service_account.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <format>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "storage/s3/sigv4.hpp"  // uri_encode: RFC 3986, as form bodies want it too
+
+namespace lake::gcs {
+namespace {
+
+using Json = nlohmann::json;
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct KeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct MdContextDeleter {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+
+std::unique_ptr<EVP_PKEY, KeyDeleter> load_private_key(std::string_view pem) {
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return nullptr;
+  std::unique_ptr<EVP_PKEY, KeyDeleter> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  // OpenSSL's error queue would name PEM parsing details; nothing of them
+  // is reported, and the queue must not leak into later calls.
+  ERR_clear_error();
+  if (key && EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA) return nullptr;
+  return key;
+}
+
+Error key_error(std::string_view what) {
+  return Error(ErrorCode::invalid_argument, std::format("service-account key: {}", what));
+}
+
+}  // namespace
+
+Result<ServiceAccountKey> parse_service_account_key(std::string_view json) {
+  const Json document = Json::parse(json, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) return fail(key_error("not a JSON object"));
+  auto text = [&](const char* name) -> std::optional<std::string> {
+    auto found = document.find(name);
+    if (found == document.end() || !found->is_string()) return std::nullopt;
+    return found->get<std::string>();
+  };
+  if (auto type = text("type"); type != "service_account")
+    return fail(key_error(std::format("\"type\" is {}, not \"service_account\"",
+                                      type ? "\"" + *type + "\"" : std::string("missing"))));
+  ServiceAccountKey key;
+  for (auto [name, field] : {std::pair{"client_email", &key.client_email}, std::pair{"private_key", &key.private_key},
+                             std::pair{"token_uri", &key.token_uri}}) {
+    auto value = text(name);
+    if (!value || value->empty()) return fail(key_error(std::format("\"{}\" is missing or not a string", name)));
+    *field = std::move(*value);
+  }
+  key.private_key_id = text("private_key_id").value_or("");
+  key.project_id = text("project_id").value_or("");
+  if (!key.token_uri.starts_with("https://") && !key.token_uri.starts_with("http://"))
+    return fail(key_error(std::format("token_uri '{}' is not an http(s) URL", key.token_uri)));
+  return key;
+}
+
+std::string base64url(std::span<const std::byte> data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::string base64url(std::string_view text) { return base64url(std::as_bytes(std::span(text))); }
+
+Result<std::string> make_signed_jwt(const ServiceAccountKey& key, std::string_view scope, std::chrono::sys_seconds now,
+                                    std::chrono::seconds lifetime) {
+  auto private_key = load_private_key(key.private_key);
+  if (!private_key)
+    return fail(key_error(std::format("the private_key of {} is not a PEM RSA private key", key.client_email)));
+  Json header = {{"alg", "RS256"}, {"typ", "JWT"}};
+  if (!key.private_key_id.empty()) header["kid"] = key.private_key_id;
+  const auto issued = now.time_since_epoch().count();
+  const Json claims = {{"iss", key.client_email},
+                       {"scope", scope},
+                       {"aud", key.token_uri},
+                       {"iat", issued},
+                       {"exp", issued + lifetime.count()}};
+  const std::string signing_input = base64url(header.dump()) + "." + base64url(claims.dump());
+
+  std::unique_ptr<EVP_MD_CTX, MdContextDeleter> context(EVP_MD_CTX_new());
+  std::size_t size = 0;
+  if (!context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, private_key.get()) != 1 ||
+      EVP_DigestSign(context.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    ERR_clear_error();
+    return fail(ErrorCode::internal, std::format("signing the token request of {} failed", key.client_email));
+  }
+  std::vector<std::byte> signature(size);
+  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) != 1) {
+    ERR_clear_error();
+    return fail(ErrorCode::internal, std::format("signing the token request of {} failed", key.client_email));
+  }
+  signature.resize(size);
+  return signing_input + "." + base64url(signature);
+}
+
+Result<std::unique_ptr<ServiceAccountTokens>> ServiceAccountTokens::make(ServiceAccountKey key, std::string scope,
+                                                                         TokenExchangeOptions options) {
+  if (!load_private_key(key.private_key))
+    return fail(key_error(std::format("the private_key of {} is not a PEM RSA private key", key.client_email)));
+  return std::unique_ptr<ServiceAccountTokens>(
+      new ServiceAccountTokens(std::move(key), std::move(scope), std::move(options)));
+}
+
+int ServiceAccountTokens::fetches() const {
+  std::scoped_lock lock(mutex_);
+  return fetches_;
+}
+
+Result<std::string> ServiceAccountTokens::authorization() {
+  std::scoped_lock lock(mutex_);
+  if (!token_ || std::chrono::steady_clock::now() >= token_->refresh_at) {
+    auto fresh = fetch();
+    if (!fresh) return std::unexpected(fresh.error());
+    token_ = std::move(*fresh);
+  }
+  return "Bearer " + token_->value;
+}
+
+Result<ServiceAccountTokens::Token> ServiceAccountTokens::fetch() {
+  const std::string what = std::format("OAuth token for {} from {}", key_.client_email, key_.token_uri);
+  std::optional<Error> last_failure;
+  for (int attempt = 1;; ++attempt) {
+    // A fresh assertion per attempt: its iat/exp window is short.
+    auto jwt = make_signed_jwt(key_, scope_, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    if (!jwt) return std::unexpected(jwt.error());
+    const std::string body =
+        "grant_type=" + s3::uri_encode("urn:ietf:params:oauth:grant-type:jwt-bearer", true) + "&assertion=" + *jwt;
+    const auto started = std::chrono::steady_clock::now();
+    auto response = object_store::send({.method = "POST",
+                                        .url = key_.token_uri,
+                                        .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                                        .body = std::as_bytes(std::span(body)),
+                                        .verify_tls = options_.verify_tls,
+                                        .ca_file = options_.ca_file,
+                                        .connect_timeout = options_.connect_timeout,
+                                        .stall_timeout = options_.stall_timeout,
+                                        .description = "POST " + key_.token_uri});
+    bool again = false;
+    if (!response) {
+      again = response.error().retryable;
+      last_failure = response.error().error;
+    } else {
+      const Json document = Json::parse(response->body_text(), nullptr, false);
+      if (response->status == 200) {
+        ++fetches_;
+        if (!document.is_object() || !document.contains("access_token") || !document["access_token"].is_string())
+          return fail(ErrorCode::io, std::format("{}: the response has no access_token", what));
+        std::int64_t expires_in = 3600;
+        if (auto found = document.find("expires_in"); found != document.end() && found->is_number_integer())
+          expires_in = found->get<std::int64_t>();
+        const auto lifetime = std::chrono::seconds(std::max<std::int64_t>(expires_in, 0));
+        const auto margin = std::min<std::chrono::seconds>(options_.refresh_margin, lifetime / 2);
+        return Token{document["access_token"].get<std::string>(), started + lifetime - margin};
+      }
+      // OAuth's error body: {"error": "invalid_grant", "error_description": "..."}.
+      std::string reason;
+      if (document.is_object()) {
+        if (auto code = document.find("error"); code != document.end() && code->is_string())
+          reason = code->get<std::string>();
+        if (auto text = document.find("error_description"); text != document.end() && text->is_string())
+          reason += (reason.empty() ? "" : ": ") + text->get<std::string>();
+      }
+      const std::string message =
+          std::format("{}: HTTP {}{}", what, response->status, reason.empty() ? "" : " " + reason);
+      if (response->status == 400 || response->status == 401 || response->status == 403)
+        return fail(ErrorCode::permission_denied, message);
+      again = object_store::transient_status(response->status);
+      last_failure = Error(ErrorCode::io, message);
+    }
+    if (!again || attempt >= options_.retry.max_attempts)
+      return fail(last_failure->with_context(attempt > 1 ? std::format("after {} attempts", attempt) : "GCS"));
+    object_store::wait_before_retry(options_.retry, attempt);
+  }
+}
+
+}  // namespace lake::gcs
