@@ -1,0 +1,28 @@
+#include "drivers/spark/session_identity.hpp"
+
+#include <array>
+#include <cstdint>
+#include <format>
+#include <random>
+
+namespace lake::spark {
+
+std::string random_uuid() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::array<std::uint8_t, 16> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); i += 8) {
+    const std::uint64_t word = random();
+    for (std::size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<std::uint8_t>(word >> (8 * j));
+  }
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 9562 variant
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += std::format("{:02x}", bytes[i]);
+  }
+  return out;
+}
+
+}  // namespace lake::spark
