@@ -290,4 +290,30 @@ TEST(SparkSessionRetry, GivesUpAfterTheBoundWithATypedError) {
   EXPECT_EQ(values.error().to_string().find("hidden-token"), std::string::npos) << values.error().to_string();
 }
 
+TEST(SparkSessionRetry, UnreachableServerFailsAfterBoundedRetries) {
+  // A port nothing listens on: every ExecutePlan attempt is UNAVAILABLE.
+  int port = 0;
+  {
+    PendingCluster service;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&service);
+    auto server = builder.BuildAndStart();
+    ASSERT_TRUE(server);
+    server->Shutdown();
+  }
+  lake::spark::SessionOptions options;
+  options.retry = {.max_attempts = 3, .initial_backoff = 10ms, .max_backoff = 20ms, .multiplier = 2};
+  auto session = lake::spark::Session::open(std::format("sc://127.0.0.1:{}", port), options);
+  ASSERT_TRUE(session);
+  auto reader = (*session)->query("SELECT 1");
+  ASSERT_TRUE(reader);
+  const auto started = std::chrono::steady_clock::now();
+  auto batch = reader->next();
+  ASSERT_FALSE(batch);
+  EXPECT_EQ(batch.error().code(), ErrorCode::io) << batch.error().to_string();
+  EXPECT_TRUE(lake::spark::worth_retrying(batch.error()));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
 }  // namespace
