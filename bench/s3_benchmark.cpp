@@ -34,7 +34,8 @@ constexpr std::size_t kWriteBytes = 1024 * 1024;
 
 // The backend for benchmark argument 0 (file) or 1 (S3), rooted at a fresh
 // place per call; nullptr with the reason in `error`.
-std::shared_ptr<lake::Backend> backend_for(std::int64_t kind, const std::string& name, std::string& error) {
+std::shared_ptr<lake::Backend> backend_for(std::int64_t kind, const std::string& name, std::string& error,
+                                           int parts_in_flight = lake::S3Options{}.parts_in_flight) {
   if (kind == 0) {
     const fs::path dir = lake::bench::data_dir() / "storage" / name;
     fs::remove_all(dir);
@@ -51,8 +52,10 @@ std::shared_ptr<lake::Backend> backend_for(std::int64_t kind, const std::string&
     error = made.error().to_string();
     return nullptr;
   }
+  lake::S3Options options = server->options();
+  options.parts_in_flight = parts_in_flight;
   auto backend = lake::s3_backend(std::format("s3://{}/{}-{}", kBucket, name, lake::IngestId::generate().to_string()),
-                                  server->options());
+                                  options);
   if (!backend) error = backend.error().to_string();
   return backend ? std::shared_ptr<lake::Backend>(std::move(*backend)) : nullptr;
 }
@@ -71,10 +74,10 @@ const std::vector<std::byte>& payload() {
 }
 
 // A 256 MiB object written 1 MiB at a time through open_writer (on S3: a
-// multipart upload of 8 MiB parts, one part in memory).
+// multipart upload of 8 MiB parts, range(1) of them in flight at once).
 void BM_Upload(benchmark::State& state) {
   std::string error;
-  auto backend = backend_for(state.range(0), "upload", error);
+  auto backend = backend_for(state.range(0), "upload", error, static_cast<int>(state.range(1)));
   if (!backend) return state.SkipWithError(error);
   const auto& data = payload();
   int n = 0;
@@ -88,7 +91,14 @@ void BM_Upload(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(data.size()));
 }
-BENCHMARK(BM_Upload)->ArgName("s3")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Upload)
+    ->ArgNames({"s3", "in_flight"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({1, 4})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 // Random ranged reads of range(1) bytes from the 256 MiB object: the shape
 // of Parquet footer and column-chunk reads.

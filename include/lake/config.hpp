@@ -9,8 +9,29 @@
 // the key and the line, so a typo never silently falls back to a default.
 //
 //   [storage]
-//   kind = "file"                  # "file" (default) or "memory"
-//   root = "lake-data"             # relative paths: from the file's directory
+//   kind = "file"                  # file (default) | memory | s3 | gcs
+//   root = "lake-data"             # file: relative paths are from the file's directory
+//   uri = "s3://bucket/prefix"     # s3 and gcs (gs://...); kind may then be left out
+//   endpoint = "http://127.0.0.1:9000"  # s3 and gcs: a compatible server or emulator
+//   region = "us-east-1"           # s3
+//   path_style = true              # s3
+//   profile = "prod"               # s3: the shared-files profile
+//   single_writer = false          # s3: see S3Options
+//   part_bytes = "8MiB"            # s3
+//   parts_in_flight = 4            # s3
+//   service_account_key_file = "key.json"  # gcs
+//   anonymous = false              # gcs: an emulator without credentials
+//   chunk_bytes = "8MiB"           # gcs
+//   verify_tls = true              # s3 and gcs
+//   ca_file = "ca.pem"             # s3 and gcs
+//   max_attempts = 6               # s3 and gcs
+//
+// Secrets are never read from this file (config files get copied and
+// committed): S3 credentials come from the environment or the shared
+// credentials files (profile), GCS ones from a service-account key file
+// or GOOGLE_APPLICATION_CREDENTIALS. HMAC keys for GCS are set in
+// GcsOptions by the program. A key of one store under the other's kind is
+// an error, as is a uri whose scheme does not match the kind.
 //
 //   [engine]
 //   kind = "duckdb"                # the embedded engine (the only one so far)
@@ -45,10 +66,12 @@
 #include "lake/client.hpp"
 #include "lake/drivers/duckdb.hpp"
 #include "lake/error.hpp"
+#include "lake/storage/gcs.hpp"
+#include "lake/storage/s3.hpp"
 
 namespace lake {
 
-enum class StorageKind { file, memory };
+enum class StorageKind { file, memory, s3, gcs };
 enum class TableFormat { delta };
 enum class LogOutput { off, stderr_lines, stdout_lines };
 
@@ -56,6 +79,9 @@ enum class LogOutput { off, stderr_lines, stdout_lines };
 struct Config {
   StorageKind storage = StorageKind::file;
   std::filesystem::path root{};  // file storage; empty: lake::local::default_data_dir()
+  std::string uri{};             // s3 ("s3://...") and gcs ("gs://...") storage
+  S3Options s3{};
+  GcsOptions gcs{};
   duckdb::EngineOptions engine{};
   TableFormat format = TableFormat::delta;
   ClientOptions client{};

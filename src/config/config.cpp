@@ -2,6 +2,7 @@
 
 #include <toml++/toml.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include "lake/dialect.hpp"
 #include "lake/local.hpp"
@@ -36,6 +38,11 @@ Result<std::string> as_string(const toml::node& node, const Where& where) {
 Result<std::int64_t> as_integer(const toml::node& node, const Where& where) {
   if (const auto* value = node.as_integer()) return value->get();
   return std::unexpected(where.invalid("expected an integer"));
+}
+
+Result<bool> as_bool(const toml::node& node, const Where& where) {
+  if (const auto* value = node.as_boolean()) return value->get();
+  return std::unexpected(where.invalid("expected true or false"));
 }
 
 Result<std::int64_t> positive(Result<std::int64_t> value, const Where& where) {
@@ -150,6 +157,33 @@ Status store(Result<V> value, Target& target) {
   return {};
 }
 
+// A [storage] key that only some kinds have, and the error if the kind is
+// another.
+struct KindOnlyKey {
+  std::vector<StorageKind> kinds;
+  Error error;
+};
+
+// The [storage] kind, from `kind` or the uri's scheme, and the keys given
+// checked against it.
+Status settle_storage(Config& config, std::optional<StorageKind> kind, const std::optional<Where>& uri_where,
+                      const std::vector<KindOnlyKey>& kind_only_keys, std::string_view source) {
+  const bool has_uri = !config.uri.empty();
+  const StorageKind from_uri = config.uri.starts_with("gs://") ? StorageKind::gcs : StorageKind::s3;
+  if (!kind) kind = has_uri ? from_uri : StorageKind::file;
+  config.storage = *kind;
+  const bool object_store = *kind == StorageKind::s3 || *kind == StorageKind::gcs;
+  if (object_store && !has_uri)
+    return fail(ErrorCode::invalid_argument,
+                std::format("{}: [storage] uri: required for kind = \"{}\" (\"{}://bucket/prefix\")", source,
+                            *kind == StorageKind::s3 ? "s3" : "gcs", *kind == StorageKind::s3 ? "s3" : "gs"));
+  if (has_uri && *kind != from_uri)
+    return fail(uri_where->invalid(std::format("'{}' does not match the storage kind", config.uri)));
+  for (const auto& key : kind_only_keys)
+    if (!std::ranges::contains(key.kinds, *kind)) return fail(key.error);
+  return {};
+}
+
 }  // namespace
 
 Result<Config> parse_config(std::string_view text, const std::filesystem::path& base_dir, std::string_view source) {
@@ -163,6 +197,33 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   }
 
   Config config;
+  // [storage]: which keys were given, and where, checked against the kind
+  // once every key is read (the kind may follow them, or come from the uri).
+  std::optional<StorageKind> storage_kind;
+  std::vector<KindOnlyKey> kind_only_keys;
+  std::optional<Where> uri_where;
+  auto only_for = [&](std::initializer_list<StorageKind> kinds, std::string_view names, const Where& where,
+                      Status status) -> Status {
+    if (status) kind_only_keys.push_back({kinds, where.invalid(std::format("applies to kind = {} only", names))});
+    return status;
+  };
+  auto for_s3 = [&](const Where& where, Status status) {
+    return only_for({StorageKind::s3}, "\"s3\"", where, std::move(status));
+  };
+  auto for_gcs = [&](const Where& where, Status status) {
+    return only_for({StorageKind::gcs}, "\"gcs\"", where, std::move(status));
+  };
+  // Keys both object stores have (stored in both option sets).
+  auto for_object_stores = [&](const Where& where, Status status) {
+    return only_for({StorageKind::s3, StorageKind::gcs}, "\"s3\" or \"gcs\"", where, std::move(status));
+  };
+  auto path_of = [&](const toml::node& node, const Where& where) -> Result<std::string> {
+    auto value = as_string(node, where);
+    if (!value) return std::unexpected(value.error());
+    if (value->empty()) return std::unexpected(where.invalid("must not be empty"));
+    const std::filesystem::path path(*value);
+    return (path.is_absolute() ? path : base_dir / path).string();
+  };
   // [log]: output is derived once every key is read, so the keys' order
   // does not matter: "off" silences; a level alone means stderr.
   bool log_off = false;
@@ -171,16 +232,73 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   const std::map<std::string, std::map<std::string, KeyHandler, std::less<>>, std::less<>> sections{
       {"storage",
        {{"kind", [&](const auto& node, const auto& where) {
-           return store(choice<StorageKind>(node, where, {{"file", StorageKind::file}, {"memory", StorageKind::memory}}),
-                        config.storage);
+           return store(choice<StorageKind>(node, where,
+                                            {{"file", StorageKind::file},
+                                             {"memory", StorageKind::memory},
+                                             {"s3", StorageKind::s3},
+                                             {"gcs", StorageKind::gcs}}),
+                        storage_kind);
          }},
         {"root", [&](const auto& node, const auto& where) -> Status {
-           auto root = as_string(node, where);
+           auto root = path_of(node, where);
            if (!root) return std::unexpected(root.error());
-           if (root->empty()) return std::unexpected(where.invalid("must not be empty"));
-           std::filesystem::path path(*root);
-           config.root = path.is_absolute() ? path : base_dir / path;
+           config.root = *root;
+           return only_for({StorageKind::file}, "\"file\"", where, {});
+         }},
+        {"uri", [&](const auto& node, const auto& where) -> Status {
+           auto uri = as_string(node, where);
+           if (!uri) return std::unexpected(uri.error());
+           if (!uri->starts_with("s3://") && !uri->starts_with("gs://"))
+             return std::unexpected(where.invalid(std::format("'{}' must start with s3:// or gs://", *uri)));
+           config.uri = *uri;
+           uri_where = where;
            return {};
+         }},
+        {"endpoint", [&](const auto& node, const auto& where) -> Status {
+           auto endpoint = as_string(node, where);
+           if (!endpoint) return std::unexpected(endpoint.error());
+           config.s3.endpoint = config.gcs.endpoint = *endpoint;
+           return for_object_stores(where, {});
+         }},
+        {"verify_tls", [&](const auto& node, const auto& where) -> Status {
+           auto verify = as_bool(node, where);
+           if (!verify) return std::unexpected(verify.error());
+           config.s3.verify_tls = config.gcs.verify_tls = *verify;
+           return for_object_stores(where, {});
+         }},
+        {"ca_file", [&](const auto& node, const auto& where) -> Status {
+           auto file = path_of(node, where);
+           if (!file) return std::unexpected(file.error());
+           config.s3.ca_file = config.gcs.ca_file = *file;
+           return for_object_stores(where, {});
+         }},
+        {"max_attempts", [&](const auto& node, const auto& where) -> Status {
+           auto attempts = positive_int(node, where);
+           if (!attempts) return std::unexpected(attempts.error());
+           config.s3.max_attempts = config.gcs.max_attempts = *attempts;
+           return for_object_stores(where, {});
+         }},
+        {"region",
+         [&](const auto& node, const auto& where) { return for_s3(where, store(as_string(node, where), config.s3.region)); }},
+        {"path_style",
+         [&](const auto& node, const auto& where) { return for_s3(where, store(as_bool(node, where), config.s3.path_style)); }},
+        {"profile",
+         [&](const auto& node, const auto& where) { return for_s3(where, store(as_string(node, where), config.s3.profile)); }},
+        {"single_writer", [&](const auto& node, const auto& where) {
+           return for_s3(where, store(as_bool(node, where), config.s3.single_writer));
+         }},
+        {"part_bytes",
+         [&](const auto& node, const auto& where) { return for_s3(where, store(byte_size(node, where), config.s3.part_bytes)); }},
+        {"parts_in_flight", [&](const auto& node, const auto& where) {
+           return for_s3(where, store(positive_int(node, where), config.s3.parts_in_flight));
+         }},
+        {"service_account_key_file", [&](const auto& node, const auto& where) {
+           return for_gcs(where, store(path_of(node, where), config.gcs.service_account_key_file));
+         }},
+        {"anonymous",
+         [&](const auto& node, const auto& where) { return for_gcs(where, store(as_bool(node, where), config.gcs.anonymous)); }},
+        {"chunk_bytes", [&](const auto& node, const auto& where) {
+           return for_gcs(where, store(byte_size(node, where), config.gcs.chunk_bytes));
          }}}},
       {"engine",
        {{"kind", [&](const auto& node, const auto& where) -> Status {
@@ -275,6 +393,8 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
     if (section == nullptr) continue;
     if (auto status = apply_section(*section, source, name, handlers); !status) return std::unexpected(status.error());
   }
+  if (auto checked = settle_storage(config, storage_kind, uri_where, kind_only_keys, source); !checked)
+    return std::unexpected(checked.error());
   if (log_off) {
     config.log_output = LogOutput::off;
   } else if (log_output) {
@@ -316,6 +436,14 @@ Result<Client> open(const Config& config) {
   std::shared_ptr<Backend> backend;
   if (config.storage == StorageKind::memory) {
     backend = memory_backend();
+  } else if (config.storage == StorageKind::s3) {
+    auto opened = s3_backend(config.uri, config.s3);
+    if (!opened) return std::unexpected(opened.error());
+    backend = std::move(*opened);
+  } else if (config.storage == StorageKind::gcs) {
+    auto opened = gcs_backend(config.uri, config.gcs);
+    if (!opened) return std::unexpected(opened.error());
+    backend = std::move(*opened);
   } else {
     const auto root = config.root.empty() ? local::default_data_dir() : config.root;
     auto opened = file_backend(root);

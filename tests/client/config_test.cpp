@@ -100,6 +100,56 @@ TEST(ConfigTest, LevelOffSilencesWhereverOutputIsSet) {
   EXPECT_EQ(level_only->log_level, lake::LogLevel::debug);
 }
 
+TEST(ConfigTest, ObjectStoreKeysReachTheirOptions) {
+  auto s3 = lake::parse_config(R"(
+[storage]
+uri = "s3://lake/prod"
+endpoint = "http://127.0.0.1:9000"
+region = "eu-west-1"
+path_style = true
+profile = "prod"
+single_writer = true
+part_bytes = "16MiB"
+parts_in_flight = 2
+verify_tls = false
+ca_file = "certs/ca.pem"
+max_attempts = 3
+)",
+                               "/etc/lake");
+  ASSERT_TRUE(s3) << s3.error().to_string();
+  EXPECT_EQ(s3->storage, lake::StorageKind::s3);  // from the uri's scheme
+  EXPECT_EQ(s3->uri, "s3://lake/prod");
+  EXPECT_EQ(s3->s3.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(s3->s3.region, "eu-west-1");
+  EXPECT_TRUE(s3->s3.path_style);
+  EXPECT_EQ(s3->s3.profile, "prod");
+  EXPECT_TRUE(s3->s3.single_writer);
+  EXPECT_EQ(s3->s3.part_bytes, 16 << 20);
+  EXPECT_EQ(s3->s3.parts_in_flight, 2);
+  EXPECT_FALSE(s3->s3.verify_tls);
+  EXPECT_EQ(s3->s3.ca_file, "/etc/lake/certs/ca.pem");
+  EXPECT_EQ(s3->s3.max_attempts, 3);
+  EXPECT_TRUE(s3->s3.access_key_id.empty());  // credentials never come from the file
+
+  auto gcs = lake::parse_config(R"(
+[storage]
+kind = "gcs"
+uri = "gs://lake"
+endpoint = "http://127.0.0.1:4443"
+anonymous = true
+chunk_bytes = "2MiB"
+service_account_key_file = "/secrets/key.json"
+)",
+                                "/etc/lake");
+  ASSERT_TRUE(gcs) << gcs.error().to_string();
+  EXPECT_EQ(gcs->storage, lake::StorageKind::gcs);
+  EXPECT_EQ(gcs->uri, "gs://lake");
+  EXPECT_EQ(gcs->gcs.endpoint, "http://127.0.0.1:4443");
+  EXPECT_TRUE(gcs->gcs.anonymous);
+  EXPECT_EQ(gcs->gcs.chunk_bytes, 2 << 20);
+  EXPECT_EQ(gcs->gcs.service_account_key_file, "/secrets/key.json");
+}
+
 TEST(ConfigTest, MistakesNameTheKeyAndLine) {
   struct Case {
     const char* toml;
@@ -115,8 +165,20 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
       {"[client]\ndefault_idempotency_ttl = \"3 weeks\"\n", "unknown unit 'weeks'"},
       {"[client]\ndefault_idempotency_ttl = \"0h\"\n", "default_idempotency_ttl: must be positive, got '0h'"},
       {"[client]\ncompression = \"lz4\"\n", "unknown value 'lz4' (expected one of: zstd, snappy, gzip, uncompressed)"},
-      {"[storage]\nkind = \"s3\"\n", "[storage] kind: unknown value 's3'"},
+      {"[storage]\nkind = \"hdfs\"\n", "[storage] kind: unknown value 'hdfs' (expected one of: file, memory, s3, gcs)"},
       {"[storage]\nroot = \"\"\n", "[storage] root: must not be empty"},
+      {"[storage]\nkind = \"s3\"\n", "[storage] uri: required for kind = \"s3\" (\"s3://bucket/prefix\")"},
+      {"[storage]\nkind = \"gcs\"\n", "[storage] uri: required for kind = \"gcs\" (\"gs://bucket/prefix\")"},
+      {"[storage]\nuri = \"https://bucket/x\"\n", "lakeorm.toml:2: [storage] uri: 'https://bucket/x' must start with s3:// or gs://"},
+      {"[storage]\nkind = \"s3\"\nuri = \"gs://b/x\"\n", "lakeorm.toml:3: [storage] uri: 'gs://b/x' does not match the storage kind"},
+      {"[storage]\nkind = \"memory\"\nuri = \"s3://b/x\"\n", "[storage] uri: 's3://b/x' does not match the storage kind"},
+      {"[storage]\nuri = \"gs://b/x\"\npart_bytes = \"8MiB\"\n", "lakeorm.toml:3: [storage] part_bytes: applies to kind = \"s3\" only"},
+      {"[storage]\nuri = \"s3://b/x\"\nchunk_bytes = \"8MiB\"\n", "[storage] chunk_bytes: applies to kind = \"gcs\" only"},
+      {"[storage]\nuri = \"s3://b/x\"\nroot = \"data\"\n", "[storage] root: applies to kind = \"file\" only"},
+      {"[storage]\nendpoint = \"http://127.0.0.1:9000\"\n", "[storage] endpoint: applies to kind = \"s3\" or \"gcs\" only"},
+      {"[storage]\nuri = \"s3://b/x\"\npath_style = \"yes\"\n", "[storage] path_style: expected true or false"},
+      {"[storage]\nuri = \"s3://b/x\"\nparts_in_flight = 0\n", "[storage] parts_in_flight: must be positive, got 0"},
+      {"[storage]\nuri = \"s3://b/x\"\nsecret_access_key = \"x\"\n", "[storage] secret_access_key: unknown key"},
       {"[engine]\nkind = \"spark\"\n", "[engine] kind: unknown value 'spark'"},
       {"[engine]\nthreads = -1\n", "must be between 0 and 4096"},
       {"[table]\nformat = \"hudi\"\n", "[table] format: unknown value 'hudi'"},

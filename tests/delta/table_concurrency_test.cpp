@@ -1,8 +1,9 @@
 // Several processes writing one table at once, and writers killed at
 // arbitrary points: nothing is lost, nothing duplicated, and every reader
-// still opens a consistent version. Built twice: on the file backend, and
-// with LAKE_DELTA_ON_S3 on S3 (MinIO), where the commit's atomicity rests
-// on conditional writes instead of the file system's link().
+// still opens a consistent version. Built three times: on the file
+// backend, and on S3 (MinIO) and GCS (fake-gcs-server), where the commit's
+// atomicity rests on the store's exclusive create (If-None-Match,
+// ifGenerationMatch=0) instead of the file system's link().
 #include <arrow/compute/api.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,9 +16,7 @@
 #include <thread>
 
 #include "table_support.hpp"
-#ifdef LAKE_DELTA_ON_S3
-#include "support/minio.hpp"
-#endif
+#include "support/remote_store.hpp"
 
 namespace {
 
@@ -26,29 +25,26 @@ using namespace lake::delta;
 using namespace lake::delta::testing;
 namespace cp = arrow::compute;
 
-#ifdef LAKE_DELTA_ON_S3
-// CTest knows tests by name, and both builds of this file are in one run:
-// the S3 build's suite gets a name of its own.
+// CTest knows tests by name, and every build of this file is in one run:
+// each object store's build names its suite after the store.
+#if defined(LAKE_TEST_ON_S3)
 #define DeltaConcurrency DeltaConcurrencyOnS3
+#elif defined(LAKE_TEST_ON_GCS)
+#define DeltaConcurrency DeltaConcurrencyOnGcs
 #endif
 
 class DeltaConcurrency : public ::testing::Test {
  protected:
-#ifdef LAKE_DELTA_ON_S3
+#ifdef LAKE_TEST_ON_OBJECT_STORE
   // One prefix per test; every process opens its own backend on it.
-  void SetUp() override {
-    server_ = lake::testing::minio();
-    ASSERT_NE(server_, nullptr);
-    uri_ = lake::testing::fresh_s3_uri();
-  }
+  void SetUp() override { uri_ = lake::testing::fresh_object_store_uri(); }
 
   std::shared_ptr<Backend> backend() {
-    auto b = s3_backend(uri_, server_->options());
+    auto b = lake::testing::open_object_store(uri_);
     EXPECT_TRUE(b) << b.error().to_string();
     return std::shared_ptr<Backend>(std::move(*b));
   }
 
-  const lake::testing::MinioServer* server_ = nullptr;
   std::string uri_;
 #else
   void SetUp() override {

@@ -1,7 +1,7 @@
 // The native Delta Table: create/open, appends, time travel, history,
 // idempotent writes, the conflict rules, copy-on-write delete / update /
 // merge, schema evolution, checkpoints, optimize, vacuum and stats, on the
-// memory and file backends.
+// memory and file backends, and (built again) on S3 and GCS.
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
 #include <gtest/gtest.h>
@@ -13,9 +13,7 @@
 #include "delta/log_replay.hpp"
 #include "delta/table_properties.hpp"
 #include "table_support.hpp"
-#ifdef LAKE_DELTA_ON_S3
-#include "support/minio.hpp"
-#endif
+#include "support/remote_store.hpp"
 
 namespace {
 
@@ -24,22 +22,20 @@ using namespace lake::delta;
 using namespace lake::delta::testing;
 namespace cp = arrow::compute;
 
-enum class Kind { memory, file, s3 };
+enum class Kind { memory, file, object_store };
 
 class DeltaTable : public ::testing::TestWithParam<Kind> {
  protected:
   void SetUp() override {
     if (GetParam() == Kind::memory) {
       backend_ = memory_backend();
-    } else if (GetParam() == Kind::s3) {
-#ifdef LAKE_DELTA_ON_S3
-      const auto* server = lake::testing::minio();
-      ASSERT_NE(server, nullptr);
-      auto backend = s3_backend(lake::testing::fresh_s3_uri(), server->options());
+    } else if (GetParam() == Kind::object_store) {
+#ifdef LAKE_TEST_ON_OBJECT_STORE
+      auto backend = lake::testing::open_object_store(lake::testing::fresh_object_store_uri());
       ASSERT_TRUE(backend) << backend.error().to_string();
       backend_ = std::move(*backend);
 #else
-      FAIL() << "this binary is built without S3";
+      FAIL() << "this binary is built without an object store";
 #endif
     } else {
       std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -53,7 +49,7 @@ class DeltaTable : public ::testing::TestWithParam<Kind> {
   }
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
-    if (GetParam() == Kind::s3 && backend_) {
+    if (GetParam() == Kind::object_store && backend_) {
       auto removed = backend_->remove_prefix("");
       EXPECT_TRUE(removed) << removed.error().to_string();
     }
@@ -70,10 +66,13 @@ class DeltaTable : public ::testing::TestWithParam<Kind> {
 };
 
 // The same suite runs on the memory and file backends (label unit) and, in
-// the delta_table_s3_test binary, on S3 against MinIO (label s3).
-#ifdef LAKE_DELTA_ON_S3
-INSTANTIATE_TEST_SUITE_P(Backends, DeltaTable, ::testing::Values(Kind::s3),
-                         [](const ::testing::TestParamInfo<Kind>&) { return "s3"; });
+// the delta_table_s3_test and delta_table_gcs_test binaries, on S3 against
+// MinIO (label s3) and on GCS against fake-gcs-server (label gcs).
+#ifdef LAKE_TEST_ON_OBJECT_STORE
+INSTANTIATE_TEST_SUITE_P(Backends, DeltaTable, ::testing::Values(Kind::object_store),
+                         [](const ::testing::TestParamInfo<Kind>&) {
+                           return std::string(lake::testing::kObjectStore);
+                         });
 #else
 INSTANTIATE_TEST_SUITE_P(Backends, DeltaTable, ::testing::Values(Kind::memory, Kind::file),
                          [](const ::testing::TestParamInfo<Kind>& param) {

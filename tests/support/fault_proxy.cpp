@@ -127,6 +127,11 @@ void FaultProxy::serve(int client) {
     head_end = buffer.find("\r\n\r\n");
   }
   head_end += 4;
+  // One request per connection (see fault_proxy.hpp): the server is asked to
+  // close after its answer. The clients never send a Connection header.
+  constexpr std::string_view kClose = "Connection: close\r\n";
+  buffer.insert(head_end - 2, kClose);
+  head_end += kClose.size();
   RequestHead head;
   {
     const std::string_view line = std::string_view(buffer).substr(0, buffer.find("\r\n"));

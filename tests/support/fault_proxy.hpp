@@ -1,11 +1,13 @@
 // A TCP proxy on loopback that sits between a client and a real server and
 // misbehaves on purpose: it answers 503, cuts a request mid-body, swallows a
-// response the server already produced, or holds a response back. Bytes
-// that pass go through unchanged, so request signatures still hold.
+// response the server already produced, or holds a response back.
 //
-// The client opens one connection per request (see src/storage/s3/http.cpp),
-// so the proxy sees each request's head at the start of a connection and
-// asks the test's rule what to do with it.
+// It serves one request per connection, so that the test's rule sees every
+// request: it adds "Connection: close" to each request head, and the server
+// then closes the connection after its answer (the client, which otherwise
+// keeps connections, opens a new one for the next request). No signature
+// covers that header (SigV4 signs host, content and x-amz-* headers); every
+// other byte passes unchanged, so signatures still hold.
 #pragma once
 
 #include <atomic>

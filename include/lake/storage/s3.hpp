@@ -52,8 +52,11 @@ struct S3Options {
   std::string ca_file{};   // an extra CA bundle (private endpoints)
 
   // Objects larger than this are uploaded in parts of this size (S3's
-  // minimum part size is 5 MiB), so a writer holds at most one part.
+  // minimum part size is 5 MiB), up to parts_in_flight of them at once
+  // while the next one fills: a writer holds at most parts_in_flight + 1
+  // parts in memory (40 MiB with the defaults).
   std::int64_t part_bytes = 8 * 1024 * 1024;
+  int parts_in_flight = 4;
   // Attempts per request on 5xx, throttling (429, SlowDown) and dropped
   // connections, with jittered exponential backoff from base_backoff.
   int max_attempts = 6;

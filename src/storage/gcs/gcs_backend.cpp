@@ -69,7 +69,7 @@ class GcsWriter final : public object_store::PartedWriter {
  private:
   std::string describe() const override { return client_->describe(key_); }
 
-  Status finish(std::span<const std::byte> rest) override {
+  Status finish(std::vector<std::byte> rest) override {
     if (session_.empty()) return client_->insert_object(key_, rest, create_);
     md5_.update(rest);
     const std::int64_t total = sent_ + static_cast<std::int64_t>(rest.size());
@@ -78,7 +78,8 @@ class GcsWriter final : public object_store::PartedWriter {
     return {};
   }
 
-  Status send_part(std::span<const std::byte> chunk) override {
+  // Chunks go one after another: a resumable session takes bytes in order.
+  Status send_part(std::vector<std::byte> chunk) override {
     if (session_.empty()) {
       auto session = client_->start_resumable(key_, create_);
       if (!session) return std::unexpected(session.error());

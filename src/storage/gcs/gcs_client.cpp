@@ -13,6 +13,7 @@ namespace lake::gcs {
 namespace {
 
 using Json = nlohmann::json;
+using object_store::HttpRequest;
 using object_store::HttpResponse;
 
 constexpr std::size_t kBatchLimit = 100;  // GCS's most sub-requests per batch
@@ -63,37 +64,31 @@ std::string GcsClient::object_url(std::string_view key) const {
 }
 
 Result<HttpResponse> GcsClient::send(Call& call) {
-  std::optional<Error> last_failure;
-  for (int attempt = 1;; ++attempt) {
+  auto prepare = [&](int attempt) -> Result<HttpRequest> {
     call.attempts = attempt;
-    object_store::HttpRequest request{.method = call.method,
-                                      .url = call.url,
-                                      .headers = call.headers,
-                                      .body = call.body,
-                                      .verify_tls = config_.verify_tls,
-                                      .ca_file = config_.ca_file,
-                                      .connect_timeout = config_.connect_timeout,
-                                      .stall_timeout = config_.stall_timeout,
-                                      .description = call.what};
+    HttpRequest request{.method = call.method,
+                        .url = call.url,
+                        .headers = call.headers,
+                        .body = call.body,
+                        .verify_tls = config_.verify_tls,
+                        .ca_file = config_.ca_file,
+                        .connect_timeout = config_.connect_timeout,
+                        .stall_timeout = config_.stall_timeout,
+                        .description = call.what,
+                        .fresh_connection = call.exclusive};
     if (tokens_) {
       // Asked per attempt: a retry after a long backoff may need a new token.
       auto authorization = tokens_->authorization();
       if (!authorization) return std::unexpected(authorization.error().with_context(call.what));
       request.headers.emplace_back("Authorization", std::move(*authorization));
     }
-    auto response = object_store::send(request);
-    if (!response) {
-      last_failure = response.error().error;
-      if (!response.error().retryable) return fail(*last_failure);
-    } else if (object_store::transient_status(response->status)) {
-      last_failure = map_error(call, *response);
-    } else {
-      return std::move(*response);
-    }
-    if (attempt >= config_.retry.max_attempts)
-      return fail(last_failure->with_context(attempt > 1 ? std::format("after {} attempts", attempt) : "GCS"));
-    object_store::wait_before_retry(config_.retry, attempt);
-  }
+    return request;
+  };
+  auto transient = [&](const HttpResponse& response) -> std::optional<Error> {
+    if (!object_store::transient_status(response.status)) return std::nullopt;
+    return map_error(call, response);
+  };
+  return object_store::send_with_retries(config_.retry, "GCS", prepare, transient);
 }
 
 Error GcsClient::map_error(const Call& call, const HttpResponse& response) const {
@@ -161,7 +156,8 @@ Status GcsClient::insert_object(std::string_view key, std::span<const std::byte>
                                encode(config_.bucket), encode(key), if_absent ? "&ifGenerationMatch=0" : ""),
             .headers = {{"Content-Type", "application/octet-stream"}},
             .body = body,
-            .what = "upload " + describe(key)};
+            .what = "upload " + describe(key),
+            .exclusive = if_absent};
   auto response = send(call);
   if (!response) return std::unexpected(response.error());
   if (response->status == 412 && call.attempts > 1 && landed_already(key, s3::md5_base64(body))) return {};
@@ -315,7 +311,10 @@ Result<bool> GcsClient::upload_chunk(std::string_view key, const std::string& se
               .url = session,
               .headers = {{"Content-Range", range}},
               .body = chunk,
-              .what = std::format("upload {} (chunk at {})", describe(key), offset)};
+              .what = std::format("upload {} (chunk at {})", describe(key), offset),
+              // The last chunk creates the object (exclusively, when the
+              // session was started so).
+              .exclusive = total.has_value()};
     auto response = send(call);
     if (!response) return std::unexpected(response.error());
     if (response->status != 308) {

@@ -99,6 +99,9 @@ class GcsClient {
     std::vector<std::pair<std::string, std::string>> headers{};
     std::span<const std::byte> body{};
     std::string what;  // for messages: "PUT gs://bucket/key"
+    // An exclusive create: sent on a new connection, so only send()
+    // repeats it (see HttpRequest::fresh_connection).
+    bool exclusive = false;
     int attempts = 0;  // set by send()
   };
   // Authorizes and sends `call`, retrying what may succeed later. Any

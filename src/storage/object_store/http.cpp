@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 
+#include <unistd.h>
+
 namespace lake::object_store {
 namespace {
 
@@ -18,9 +20,42 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+// The calling thread's curl handle. curl keeps live connections, DNS
+// answers and TLS sessions in the handle, so keeping it between requests
+// is what makes them reusable; curl_easy_reset clears the options of the
+// last request and keeps those caches.
+//
+// After fork() the child inherits the handle and its sockets, which are
+// shared with the parent's. The child never uses or closes them (closing a
+// TLS connection would send close_notify on the parent's connection): it
+// leaves the inherited handle alone and makes its own.
+class ThreadHandle {
+ public:
+  ThreadHandle() = default;
+  ThreadHandle(const ThreadHandle&) = delete;
+  ThreadHandle& operator=(const ThreadHandle&) = delete;
+  ~ThreadHandle() {
+    if (handle_ != nullptr && owner_ == ::getpid()) curl_easy_cleanup(handle_);
+  }
+
+  // A handle with default options (send() resets it after each use), or
+  // null when curl cannot make one.
+  CURL* get() {
+    const pid_t pid = ::getpid();
+    if (handle_ != nullptr && owner_ != pid) handle_ = nullptr;  // the parent's: left alone, see above
+    if (handle_ == nullptr) {
+      handle_ = curl_easy_init();
+      owner_ = pid;
+    }
+    return handle_;
+  }
+
+ private:
+  CURL* handle_ = nullptr;
+  pid_t owner_ = 0;
 };
+
+thread_local ThreadHandle t_handle;
 struct ListDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
@@ -100,11 +135,8 @@ std::string_view HttpResponse::header(std::string_view lower_name) const {
 
 std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request) {
   global_init();
-  // A handle, and so a connection, per request for now; keeping one per
-  // thread (connection reuse) is measured with the throughput benchmarks.
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
-  if (!easy) return std::unexpected(TransportFailure{Error(ErrorCode::internal, "curl_easy_init failed"), false});
-  CURL* h = easy.get();
+  CURL* h = t_handle.get();
+  if (h == nullptr) return std::unexpected(TransportFailure{Error(ErrorCode::internal, "curl_easy_init failed"), false});
   HttpResponse response;
   Upload upload{.body = request.body};
   char error_text[CURL_ERROR_SIZE] = {};
@@ -117,6 +149,12 @@ std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request) {
       headers.reset(appended);
     }
   };
+  // The handle outlives this call, so it must not keep pointers to its
+  // locals (error buffer, header list, callbacks' data).
+  struct ResetAfterUse {
+    CURL* handle;
+    ~ResetAfterUse() { curl_easy_reset(handle); }
+  } reset_after_use{h};
   for (const auto& [name, value] : request.headers) add_header(value.empty() ? name + ";" : name + ": " + value);
   // curl would otherwise add "Expect: 100-continue" to large uploads and
   // wait for the server's go-ahead; object stores answer directly.
@@ -137,6 +175,7 @@ std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, write_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
+  if (request.fresh_connection) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 
   if (request.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);

@@ -1,6 +1,11 @@
 // One HTTP exchange over libcurl, the transport under the object-store
 // clients (S3, GCS) and the OAuth token exchange.
 //
+// Each thread keeps one curl handle, and with it curl's connection cache:
+// consecutive requests to a server reuse the connection (no TCP or TLS
+// handshake). A process forked from a thread with a handle never touches
+// the parent's connections (see http.cpp).
+//
 // The body goes out from memory (one part or chunk at a time for streamed
 // uploads), and comes back into memory (bounded by the caller: ranged
 // reads, listings). Transport failures come back as TransportFailure with a
@@ -41,6 +46,14 @@ struct HttpRequest {
   // What errors call the request; empty: "<method> <url>". Set it when the
   // URL itself is a capability (a resumable upload's session URL).
   std::string description{};
+  // Send on a new connection. For requests that must not be repeated
+  // behind the caller's back: curl silently sends a request again when a
+  // reused connection dies before any answer, and for an exclusive create
+  // whose first copy did land, the second would be refused and our own
+  // success would look like another writer's. On a new connection curl
+  // never does that, so every repeat goes through the caller's retry
+  // logic, which knows how to recognise its own write.
+  bool fresh_connection = false;
 };
 
 struct HttpResponse {

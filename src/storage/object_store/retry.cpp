@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <format>
+#include <string>
 #include <random>
 #include <thread>
 
@@ -19,6 +21,30 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt) 
 
 void wait_before_retry(const RetryPolicy& policy, int attempt) {
   std::this_thread::sleep_for(backoff_delay(policy, attempt));
+}
+
+Result<HttpResponse> send_with_retries(
+    const RetryPolicy& policy, std::string_view store, const std::function<Result<HttpRequest>(int attempt)>& prepare,
+    const std::function<std::optional<Error>(const HttpResponse&)>& transient) {
+  for (int attempt = 1;; ++attempt) {
+    auto request = prepare(attempt);
+    if (!request) return std::unexpected(request.error());
+    auto response = send(*request);
+    std::optional<Error> failure;
+    bool again = false;
+    if (!response) {
+      failure = std::move(response.error().error);
+      again = response.error().retryable;
+    } else if (auto error = transient(*response)) {
+      failure = std::move(*error);
+      again = true;
+    } else {
+      return std::move(*response);
+    }
+    if (!again || attempt >= policy.max_attempts)
+      return fail(failure->with_context(attempt > 1 ? std::format("after {} attempts", attempt) : std::string(store)));
+    wait_before_retry(policy, attempt);
+  }
 }
 
 }  // namespace lake::object_store

@@ -5,6 +5,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "lake/error.hpp"
+#include "storage/object_store/http.hpp"
 
 namespace lake::object_store {
 
@@ -23,5 +29,18 @@ struct RetryPolicy {
 [[nodiscard]] std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt);
 // Sleeps for backoff_delay(policy, attempt).
 void wait_before_retry(const RetryPolicy& policy, int attempt);
+
+// The retry loop every object-store client runs. For attempt 1, 2, ...:
+// `prepare` builds the request (signing it, or fetching a token, afresh
+// each time: a retry after a long backoff may need a new signature date or
+// token); an error from it ends the loop at once. The request is sent; a
+// transport failure is retried when it is marked retryable, and an answer
+// when `transient` returns the error it stands for (a 503, a throttle).
+// Any other answer is returned, whatever its status, for the caller to
+// map. When the attempts run out, the last failure comes back with "after
+// N attempts" (or `store`, e.g. "S3", when there was only one).
+[[nodiscard]] Result<HttpResponse> send_with_retries(
+    const RetryPolicy& policy, std::string_view store, const std::function<Result<HttpRequest>(int attempt)>& prepare,
+    const std::function<std::optional<Error>(const HttpResponse&)>& transient);
 
 }  // namespace lake::object_store

@@ -2,11 +2,14 @@
 // live under the root prefix of one bucket; PutMode::create is S3's
 // conditional write, probed at open (see s3.hpp). Writers stream: small
 // objects go up in one PUT at close, larger ones as a multipart upload
-// holding one part in memory at a time.
+// whose parts go up in the background, a bounded number at a time.
 #include "storage/s3/s3_backend.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <format>
+#include <future>
+#include <system_error>
 
 #include "lake/ingest_id.hpp"
 #include "lake/storage/s3.hpp"
@@ -22,6 +25,7 @@ using s3::S3Client;
 
 constexpr std::int64_t kMinPartBytes = 5LL * 1024 * 1024;        // S3's minimum (all parts but the last)
 constexpr std::int64_t kMaxPartBytes = 5LL * 1024 * 1024 * 1024;  // and maximum
+constexpr int kMaxPartsInFlight = 64;  // a thread and a part buffer each
 
 // What the server does with If-None-Match: *, found by the probe at open.
 struct ConditionalWrites {
@@ -48,12 +52,17 @@ Error no_conditional(const S3Client& client, std::string_view what) {
                            gcs ? "" : " (set S3Options::single_writer only if this process is the only writer)"));
 }
 
+// Parts go up in the background, at most `parts_in_flight` at a time, while
+// the caller fills the next one: a writer holds at most parts_in_flight + 1
+// parts. Each part is checked (its ETag collected) in order, so the first
+// failure stops the upload and is the one reported.
 class S3Writer final : public object_store::PartedWriter {
  public:
   S3Writer(std::shared_ptr<S3Client> client, std::string full_key, bool create, ConditionalWrites conditional,
-           std::int64_t part_bytes)
+           std::int64_t part_bytes, int parts_in_flight)
       : PartedWriter(static_cast<std::size_t>(part_bytes), false), client_(std::move(client)),
-        key_(std::move(full_key)), create_(create), conditional_(conditional) {}
+        key_(std::move(full_key)), create_(create), conditional_(conditional),
+        parts_in_flight_(static_cast<std::size_t>(parts_in_flight)) {}
 
   ~S3Writer() override {
     // Not closed, or closing failed: leave no parts behind (S3 would keep
@@ -64,7 +73,7 @@ class S3Writer final : public object_store::PartedWriter {
  private:
   std::string describe() const override { return client_->describe(key_); }
 
-  Status finish(std::span<const std::byte> rest) override {
+  Status finish(std::vector<std::byte> rest) override {
     if (upload_id_.empty()) {
       // Small enough for one PUT.
       if (create_ && !conditional_.on_put)
@@ -74,7 +83,8 @@ class S3Writer final : public object_store::PartedWriter {
       return {};
     }
     if (!rest.empty())
-      if (auto ok = send_part(rest); !ok) return ok;
+      if (auto ok = send_part(std::move(rest)); !ok) return ok;
+    if (auto ok = settle(0); !ok) return ok;
     if (create_ && !conditional_.on_complete)
       if (auto ok = refuse_if_present(*client_, key_); !ok) return ok;
     auto done = client_->complete_multipart_upload(key_, upload_id_, parts_, create_ && conditional_.on_complete,
@@ -83,21 +93,49 @@ class S3Writer final : public object_store::PartedWriter {
     return {};
   }
 
-  Status send_part(std::span<const std::byte> part) override {
+  Status send_part(std::vector<std::byte> part) override {
     if (upload_id_.empty()) {
       auto id = client_->create_multipart_upload(key_);
       if (!id) return std::unexpected(id.error());
       upload_id_ = std::move(*id);
     }
-    const int number = static_cast<int>(parts_.size()) + 1;
-    auto etag = client_->upload_part(key_, upload_id_, number, part);
-    if (!etag) return std::unexpected(etag.error());
-    parts_.push_back({number, std::move(*etag)});
-    part_md5s_.push_back(s3::md5_hex(part));
+    if (auto ok = settle(parts_in_flight_ - 1); !ok) return ok;
+    const int number = next_number_++;
+    // The task owns its part and a reference to the client; the writer
+    // waits for every task before it goes (settle, abandon).
+    auto upload = [client = client_, key = key_, upload_id = upload_id_, number,
+                   bytes = std::move(part)]() -> Result<std::string> {
+      return client->upload_part(key, upload_id, number, bytes);
+    };
+    try {
+      in_flight_.push_back(std::async(std::launch::async, std::move(upload)));
+    } catch (const std::system_error& error) {  // no thread to be had
+      return fail(ErrorCode::io, std::format("{}: cannot start the upload of part {}: {}", describe(), number,
+                                             error.what()));
+    }
+    return {};
+  }
+
+  // Waits, oldest first, until at most `keep` parts are in flight.
+  Status settle(std::size_t keep) {
+    while (in_flight_.size() > keep) {
+      auto etag = in_flight_.front().get();
+      in_flight_.pop_front();
+      if (!etag) return std::unexpected(etag.error());
+      // A part's ETag is its MD5 (quoted), which S3 computed anyway.
+      std::string md5_hex = *etag;
+      std::erase(md5_hex, '"');
+      part_md5s_.push_back(std::move(md5_hex));
+      parts_.push_back({static_cast<int>(parts_.size()) + 1, std::move(*etag)});
+    }
     return {};
   }
 
   void abandon() override {
+    // Parts still going up would otherwise land after the abort and be
+    // kept (and billed) as parts of a dead upload.
+    for (auto& part : in_flight_) part.wait();
+    in_flight_.clear();
     if (upload_id_.empty()) return;
     (void)client_->abort_multipart_upload(key_, upload_id_);
     upload_id_.clear();
@@ -107,16 +145,20 @@ class S3Writer final : public object_store::PartedWriter {
   std::string key_;
   bool create_;
   ConditionalWrites conditional_;
+  std::size_t parts_in_flight_;
   std::string upload_id_;
-  std::vector<s3::CompletedPart> parts_;
-  std::vector<std::string> part_md5s_;
+  int next_number_ = 1;
+  std::deque<std::future<Result<std::string>>> in_flight_;  // part ETags
+  std::vector<s3::CompletedPart> parts_;  // settled, in part order
+  std::vector<std::string> part_md5s_;  // from the ETags, for the object's ETag
 };
 
 class S3Backend final : public object_store::RootedBackend {
  public:
-  S3Backend(std::shared_ptr<S3Client> client, std::string root, ConditionalWrites conditional, std::int64_t part_bytes)
+  S3Backend(std::shared_ptr<S3Client> client, std::string root, ConditionalWrites conditional, std::int64_t part_bytes,
+            int parts_in_flight)
       : RootedBackend(std::move(root), part_bytes), client_(std::move(client)), conditional_(conditional),
-        part_bytes_(part_bytes) {}
+        part_bytes_(part_bytes), parts_in_flight_(parts_in_flight) {}
 
   std::string_view name() const noexcept override { return gcs() ? "gcs" : "s3"; }
   std::string root_uri() const override { return rooted_uri(gcs() ? "gs" : "s3", client_->bucket()); }
@@ -131,7 +173,8 @@ class S3Backend final : public object_store::RootedBackend {
   }
 
   std::unique_ptr<ObjectWriter> make_writer(std::string full_key, bool create) override {
-    return std::make_unique<S3Writer>(client_, std::move(full_key), create, conditional_, part_bytes_);
+    return std::make_unique<S3Writer>(client_, std::move(full_key), create, conditional_, part_bytes_,
+                                      parts_in_flight_);
   }
 
   Result<std::vector<std::byte>> read_object(const std::string& full_key,
@@ -161,6 +204,7 @@ class S3Backend final : public object_store::RootedBackend {
   std::shared_ptr<S3Client> client_;
   ConditionalWrites conditional_;
   std::int64_t part_bytes_;
+  int parts_in_flight_;
 };
 
 // Writes a probe object, then tries to create it again with If-None-Match
@@ -229,6 +273,9 @@ Result<std::unique_ptr<Backend>> s3_backend(std::string_view uri, S3Options opti
   if (options.part_bytes < kMinPartBytes || options.part_bytes > kMaxPartBytes)
     return fail(ErrorCode::invalid_argument,
                 std::format("S3Options::part_bytes {} is outside S3's part size limits (5 MiB to 5 GiB)", options.part_bytes));
+  if (options.parts_in_flight < 1 || options.parts_in_flight > kMaxPartsInFlight)
+    return fail(ErrorCode::invalid_argument, std::format("S3Options::parts_in_flight {} must be between 1 and {}",
+                                                         options.parts_in_flight, kMaxPartsInFlight));
   if (options.max_attempts < 1)
     return fail(ErrorCode::invalid_argument, std::format("S3Options::max_attempts {} must be at least 1", options.max_attempts));
 
@@ -253,7 +300,8 @@ Result<std::unique_ptr<Backend>> open_backend(const std::string& bucket, std::st
   if (!conditional) return std::unexpected(conditional.error());
   if (!options.single_writer && !conditional->on_put) return fail(no_conditional(*client, "PutObject"));
   if (!options.single_writer && !conditional->on_complete) return fail(no_conditional(*client, "CompleteMultipartUpload"));
-  return std::make_unique<S3Backend>(std::move(client), std::move(root), *conditional, options.part_bytes);
+  return std::make_unique<S3Backend>(std::move(client), std::move(root), *conditional, options.part_bytes,
+                                     options.parts_in_flight);
 }
 
 }  // namespace s3

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <format>
 #include <sstream>
@@ -71,9 +72,17 @@ std::string md5_base64(std::span<const std::byte> data) { return base64(md5(data
 
 std::string multipart_etag(std::span<const std::string> part_md5_hex) {
   std::vector<std::byte> digests;
-  for (const auto& hex : part_md5_hex)
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-      digests.push_back(static_cast<std::byte>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (const auto& hex : part_md5_hex) {
+    // Part ETags come from the server: one that is no MD5 (encrypted with
+    // SSE-KMS, say) leaves the object's ETag unknown.
+    if (hex.size() != 32 || !std::ranges::all_of(hex, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      return {};
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+      unsigned value = 0;
+      std::from_chars(hex.data() + i, hex.data() + i + 2, value, 16);
+      digests.push_back(static_cast<std::byte>(value));
+    }
+  }
   return std::format("\"{}-{}\"", md5_hex(digests), part_md5_hex.size());
 }
 
@@ -124,9 +133,9 @@ std::string S3Client::url_of(const Call& call, std::string& canonical_path, std:
 
 Result<HttpResponse> S3Client::send(Call& call) {
   const std::string payload_hash = call.body.empty() ? std::string(kEmptyPayloadSha256) : sha256_hex(call.body);
-  std::optional<Error> last_failure;
-  for (int attempt = 1;; ++attempt) {
+  auto prepare = [&](int attempt) -> Result<HttpRequest> {
     call.attempts = attempt;
+    // Signed per attempt: the signature carries the time.
     RequestToSign to_sign{.method = call.method, .path = {}, .query = call.query, .headers = call.headers};
     std::string host;
     const std::string url = url_of(call, to_sign.path, host);
@@ -139,28 +148,20 @@ Result<HttpResponse> S3Client::send(Call& call) {
                         .verify_tls = options_.verify_tls,
                         .ca_file = options_.ca_file,
                         .connect_timeout = options_.connect_timeout,
-                        .stall_timeout = options_.stall_timeout};
+                        .stall_timeout = options_.stall_timeout,
+                        .fresh_connection = call.exclusive};
     // curl sets Host itself from the URL; a second one would be sent twice.
     std::erase_if(request.headers, [](const auto& header) { return header.first == "host"; });
-    auto response = object_store::send(request);
-    bool again = false;
-    if (!response) {
-      again = response.error().retryable;
-      last_failure = response.error().error;
-    } else if (transient_status(response->status, response->status >= 300 || call.error_in_ok_body
-                                                      ? error_code_of(*response)
-                                                      : std::string_view())) {
-      again = true;
-      last_failure = map_error(call, *response);
-    } else {
-      return std::move(*response);
-    }
-    if (!again || attempt >= options_.max_attempts) {
-      return fail(last_failure->with_context(
-          attempt > 1 ? std::format("after {} attempts", attempt) : std::string("S3")));
-    }
-    object_store::wait_before_retry({options_.max_attempts, options_.base_backoff, options_.max_backoff}, attempt);
-  }
+    return request;
+  };
+  auto transient = [&](const HttpResponse& response) -> std::optional<Error> {
+    const std::string_view code =
+        response.status >= 300 || call.error_in_ok_body ? error_code_of(response) : std::string_view();
+    if (!transient_status(response.status, code)) return std::nullopt;
+    return map_error(call, response);
+  };
+  return object_store::send_with_retries({options_.max_attempts, options_.base_backoff, options_.max_backoff}, "S3",
+                                         prepare, transient);
 }
 
 Error S3Client::map_error(const Call& call, const HttpResponse& response) const {
@@ -205,6 +206,7 @@ Status S3Client::create_bucket() {
 }
 
 bool S3Client::landed_already(std::string_view key, std::string_view expected_etag) {
+  if (expected_etag.empty()) return false;  // unknown: no way to tell
   auto response = [&] {
     Call call{.method = "HEAD", .key = std::string(key)};
     return send(call);
@@ -214,11 +216,17 @@ bool S3Client::landed_already(std::string_view key, std::string_view expected_et
 
 Result<std::string> S3Client::put_object(std::string_view key, std::span<const std::byte> body, bool if_none_match) {
   Call call{.method = "PUT", .key = std::string(key), .headers = {{"content-md5", md5_base64(body)}}, .body = body};
-  if (if_none_match) call.headers.push_back(create_precondition());
+  if (if_none_match) {
+    call.headers.push_back(create_precondition());
+    call.exclusive = true;
+  }
   auto response = send(call);
   if (!response) return std::unexpected(response.error());
-  const std::string expected_etag = "\"" + md5_hex(body) + "\"";
-  if (response->status == 412 && call.attempts > 1 && landed_already(key, expected_etag)) return expected_etag;
+  if (response->status == 412 && call.attempts > 1) {
+    // A single PUT's ETag is its body's MD5.
+    const std::string expected_etag = "\"" + md5_hex(body) + "\"";
+    if (landed_already(key, expected_etag)) return expected_etag;
+  }
   if (response->status != 200) return std::unexpected(map_error(call, *response));
   return std::string(response->header("etag"));
 }
@@ -321,8 +329,12 @@ Result<std::string> S3Client::upload_part(std::string_view key, std::string_view
   Call call{.method = "PUT",
             .key = std::string(key),
             .query = {{"partNumber", std::to_string(number)}, {"uploadId", std::string(upload_id)}},
-            .headers = {{"content-md5", md5_base64(body)}},
             .body = body};
+  // S3 checks a part against the signed SHA-256 of its body
+  // (x-amz-content-sha256) already; an MD5 on top would cost a second pass
+  // over every part, the most expensive step of an upload. GCS's XML API
+  // gets Content-MD5 as well.
+  if (flavour_ == Flavour::gcs_xml) call.headers.emplace_back("content-md5", md5_base64(body));
   auto response = send(call);
   if (!response) return std::unexpected(response.error());
   if (response->status != 200) return std::unexpected(map_error(call, *response));
@@ -342,7 +354,10 @@ Result<std::string> S3Client::complete_multipart_upload(std::string_view key, st
             .query = {{"uploadId", std::string(upload_id)}},
             .body = bytes,
             .error_in_ok_body = true};
-  if (if_none_match) call.headers.push_back(create_precondition());
+  if (if_none_match) {
+    call.headers.push_back(create_precondition());
+    call.exclusive = true;
+  }
   auto response = send(call);
   if (!response) return std::unexpected(response.error());
   // A retry after a lost response finds the upload gone (404) or the key

@@ -92,6 +92,9 @@ class S3Client {
     std::span<const std::byte> body{};
     // CompleteMultipartUpload may fail inside a 200 response.
     bool error_in_ok_body = false;
+    // An exclusive create: sent on a new connection, so only send()
+    // repeats it (see HttpRequest::fresh_connection).
+    bool exclusive = false;
     int attempts = 0;  // set by send()
   };
   // Signs and sends `call`, retrying what may succeed later. Any status is
@@ -120,7 +123,7 @@ class S3Client {
 [[nodiscard]] std::string md5_base64(std::span<const std::byte> data);
 // The ETag S3 gives an object uploaded in parts: the MD5 of the parts'
 // binary MD5s, then "-<number of parts>", quoted. (A single PUT's ETag is
-// its quoted MD5.)
+// its quoted MD5.) Empty when a part's MD5 is not 32 hex digits.
 [[nodiscard]] std::string multipart_etag(std::span<const std::string> part_md5_hex);
 
 }  // namespace lake::s3

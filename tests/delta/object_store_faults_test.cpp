@@ -1,9 +1,10 @@
-// Faults between lake and a real S3 server (MinIO): a proxy in front of it
-// answers 503, cuts uploads mid-body, plays a server that died, swallows a
-// commit's response after the server stored it, and stalls answers. Every
-// write either completes, exactly once, or fails with nothing committed and
-// the table unchanged; what is checked afterwards is read straight from
-// MinIO, past the proxy.
+// Faults between lake and a real object store, built twice: S3 (MinIO,
+// label s3) and GCS (fake-gcs-server, label gcs). A proxy in front of the
+// server answers 503, cuts uploads mid-body, plays a server that died,
+// swallows a commit's response after the server stored it, and stalls
+// answers. Every write either completes, exactly once, or fails with
+// nothing committed and the table unchanged; what is checked afterwards is
+// read straight from the server, past the proxy.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -13,8 +14,12 @@
 #include <ranges>
 
 #include "support/fault_proxy.hpp"
-#include "support/minio.hpp"
+#include "support/remote_store.hpp"
 #include "table_support.hpp"
+
+#ifndef LAKE_TEST_ON_OBJECT_STORE
+#error "build with LAKE_TEST_ON_S3 or LAKE_TEST_ON_GCS"
+#endif
 
 namespace {
 
@@ -28,35 +33,78 @@ using namespace std::chrono_literals;
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
-class S3Faults : public ::testing::Test {
+// What differs between the stores: how the backend is opened, and what
+// their requests look like on the wire.
+#ifdef LAKE_TEST_ON_S3
+#define ObjectStoreFaults S3Faults  // CTest knows tests by name
+using StoreOptions = S3Options;
+
+bool server_running() { return lake::testing::minio() != nullptr; }
+StoreOptions server_options() { return lake::testing::minio()->options(); }
+Result<std::unique_ptr<Backend>> open_store(const std::string& uri, StoreOptions options) {
+  return s3_backend(uri, std::move(options));
+}
+void set_part_bytes(StoreOptions& options, std::int64_t bytes) { options.part_bytes = bytes; }
+// An object written in one request (PutObject).
+bool writes_object(const RequestHead& head, std::string_view name_part) {
+  return head.method == "PUT" && !contains(head.target, "uploadId=") && contains(head.target, name_part);
+}
+// The n-th part of a multipart upload, by its number in the URL.
+std::function<bool(const RequestHead&)> nth_part(int n) {
+  return [n](const RequestHead& head) { return contains(head.target, std::format("partNumber={}&", n)) ||
+                                               head.target.ends_with(std::format("partNumber={}", n)); };
+}
+#else
+#define ObjectStoreFaults GcsFaults
+using StoreOptions = GcsOptions;
+
+bool server_running() { return lake::testing::fake_gcs() != nullptr; }
+StoreOptions server_options() { return lake::testing::fake_gcs()->options(); }
+Result<std::unique_ptr<Backend>> open_store(const std::string& uri, StoreOptions options) {
+  return gcs_backend(uri, std::move(options));
+}
+void set_part_bytes(StoreOptions& options, std::int64_t bytes) { options.chunk_bytes = bytes; }
+// An object written in one request (a media upload; the name is in the
+// query, with its slashes encoded).
+bool writes_object(const RequestHead& head, std::string_view name_part) {
+  return head.method == "POST" && contains(head.target, "uploadType=media") && contains(head.target, name_part);
+}
+// The n-th chunk of a resumable upload: chunks are the only PUTs, and carry
+// no number, so they are counted (a chunk sent again counts again).
+std::function<bool(const RequestHead&)> nth_part(int n) {
+  auto seen = std::make_shared<int>(0);
+  return [n, seen](const RequestHead& head) { return head.method == "PUT" && ++*seen == n; };
+}
+#endif
+
+class ObjectStoreFaults : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = lake::testing::minio();
-    ASSERT_NE(server_, nullptr);
-    uri_ = lake::testing::fresh_s3_uri();
-    proxy_ = std::make_unique<FaultProxy>(server_->endpoint);
+    ASSERT_TRUE(server_running());
+    uri_ = lake::testing::fresh_object_store_uri();
+    proxy_ = std::make_unique<FaultProxy>(server_options().endpoint);
   }
 
   // Through the proxy, with quick retries so a test spends its time on
   // the faults, not on waiting.
-  S3Options proxied_options(int attempts = 6) const {
-    S3Options options = server_->options();
+  StoreOptions proxied_options(int attempts = 6) const {
+    StoreOptions options = server_options();
     options.endpoint = proxy_->endpoint();
     options.max_attempts = attempts;
     options.base_backoff = 5ms;
     options.max_backoff = 50ms;
-    options.part_bytes = 5 * 1024 * 1024;
+    set_part_bytes(options, 5 * 1024 * 1024);
     return options;
   }
-  std::shared_ptr<Backend> proxied(S3Options options) const {
-    auto backend = s3_backend(uri_, std::move(options));
+  std::shared_ptr<Backend> proxied(StoreOptions options) const {
+    auto backend = open_store(uri_, std::move(options));
     EXPECT_TRUE(backend) << backend.error().to_string();
     return backend ? std::shared_ptr<Backend>(std::move(*backend)) : nullptr;
   }
   std::shared_ptr<Backend> proxied() const { return proxied(proxied_options()); }
-  // Straight to MinIO: what is really stored.
+  // Straight to the server: what is really stored.
   std::shared_ptr<Backend> direct() const {
-    auto backend = s3_backend(uri_, server_->options());
+    auto backend = open_store(uri_, server_options());
     EXPECT_TRUE(backend) << backend.error().to_string();
     return backend ? std::shared_ptr<Backend>(std::move(*backend)) : nullptr;
   }
@@ -81,7 +129,7 @@ class S3Faults : public ::testing::Test {
     return std::move(*table);
   }
 
-  // The table as MinIO has it: version and every row.
+  // The table as the server has it: version and every row.
   void expect_table(std::int64_t version, const std::vector<Event>& rows) {
     auto table = Table::open(direct(), "t");
     ASSERT_TRUE(table) << table.error().to_string();
@@ -90,7 +138,6 @@ class S3Faults : public ::testing::Test {
     EXPECT_EQ(commit_files().size(), static_cast<std::size_t>(version + 1));
   }
 
-  const lake::testing::MinioServer* server_ = nullptr;
   std::string uri_;
   std::unique_ptr<FaultProxy> proxy_;
 };
@@ -112,7 +159,7 @@ std::vector<std::byte> random_bytes(std::size_t size, unsigned seed) {
   return bytes;
 }
 
-TEST_F(S3Faults, ScatteredServerErrorsAreRetriedAndTheTableComesOutWhole) {
+TEST_F(ObjectStoreFaults, ScatteredServerErrorsAreRetriedAndTheTableComesOutWhole) {
   // One request in five is answered 503 SlowDown (the rule runs under the
   // proxy's lock, so the generator needs none of its own). With 10 attempts
   // a request fails for good with odds of 1e-7.
@@ -140,15 +187,14 @@ TEST_F(S3Faults, ScatteredServerErrorsAreRetriedAndTheTableComesOutWhole) {
   expect_table(9, expected);
 }
 
-TEST_F(S3Faults, AnOutageLongerThanTheRetriesFailsTheCommitAndChangesNothing) {
+TEST_F(ObjectStoreFaults, AnOutageLongerThanTheRetriesFailsTheCommitAndChangesNothing) {
   committed_table(100);
   auto table = Table::open(proxied(), "t");
   ASSERT_TRUE(table) << table.error().to_string();
 
   // The data files go through; every write to the log is refused.
   proxy_->set_rule([](const RequestHead& head) {
-    return head.method == "PUT" && contains(head.target, "_delta_log") ? Fault{.kind = Fault::Kind::reply_503}
-                                                                       : Fault{};
+    return writes_object(head, "_delta_log") ? Fault{.kind = Fault::Kind::reply_503} : Fault{};
   });
   auto failed = table->append(batch_of(make_events(100, 100)));
   ASSERT_FALSE(failed);
@@ -171,20 +217,19 @@ TEST_F(S3Faults, AnOutageLongerThanTheRetriesFailsTheCommitAndChangesNothing) {
   expect_table(2, make_events(0, 200));
 }
 
-TEST_F(S3Faults, AnUploadCutMidBodyIsSentAgainFromItsStart) {
+TEST_F(ObjectStoreFaults, AnUploadCutMidBodyIsSentAgainFromItsStart) {
   auto backend = proxied();
   ASSERT_TRUE(backend);
-  // A single PUT cut after 10 KiB of its body.
+  // A one-request upload cut after 10 KiB of its body.
   const auto small = random_bytes(300 * 1024, 1);
-  proxy_->set_rule(once([](const RequestHead& head) { return head.method == "PUT"; },
+  proxy_->set_rule(once([](const RequestHead& head) { return writes_object(head, "small.bin"); },
                         {.kind = Fault::Kind::cut_request, .after_bytes = 10 * 1024}));
   ASSERT_TRUE(backend->put("small.bin", small, PutMode::create));
   EXPECT_EQ(proxy_->faults(), 1);
 
   // The second part of a three-part upload cut after 1 MiB.
   const auto large = random_bytes(12 * 1024 * 1024, 2);
-  proxy_->set_rule(once([](const RequestHead& head) { return contains(head.target, "partNumber=2"); },
-                        {.kind = Fault::Kind::cut_request, .after_bytes = 1024 * 1024}));
+  proxy_->set_rule(once(nth_part(2), {.kind = Fault::Kind::cut_request, .after_bytes = 1024 * 1024}));
   auto writer = backend->open_writer("large.bin", PutMode::create);
   ASSERT_TRUE(writer) << writer.error().to_string();
   for (std::size_t at = 0; at < large.size(); at += 1024 * 1024)
@@ -200,14 +245,14 @@ TEST_F(S3Faults, AnUploadCutMidBodyIsSentAgainFromItsStart) {
   EXPECT_TRUE(std::ranges::equal(*stored_large, large));
 }
 
-TEST_F(S3Faults, AServerGoneMidUploadLeavesNoObjectBehind) {
+TEST_F(ObjectStoreFaults, AServerGoneMidUploadLeavesNoObjectBehind) {
   auto backend = proxied();
   ASSERT_TRUE(backend);
   // From the second part on, every connection is cut as it arrives: to the
   // client, the server died after taking the first part.
   auto dead = std::make_shared<bool>(false);
-  proxy_->set_rule([dead](const RequestHead& head) {
-    if (contains(head.target, "partNumber=2")) *dead = true;
+  proxy_->set_rule([dead, second = nth_part(2)](const RequestHead& head) {
+    if (second(head)) *dead = true;
     return *dead ? Fault{.kind = Fault::Kind::cut_request, .after_bytes = 0} : Fault{};
   });
   const auto data = random_bytes(12 * 1024 * 1024, 3);
@@ -228,14 +273,14 @@ TEST_F(S3Faults, AServerGoneMidUploadLeavesNoObjectBehind) {
   EXPECT_TRUE(listed->empty());
 }
 
-TEST_F(S3Faults, AServerGoneMidAppendLeavesTheTableAsItWas) {
+TEST_F(ObjectStoreFaults, AServerGoneMidAppendLeavesTheTableAsItWas) {
   committed_table(100);
   auto table = Table::open(proxied(), "t", {.target_file_bytes = 4096});
   ASSERT_TRUE(table) << table.error().to_string();
   // The server dies after the first data file of the append.
   auto data_files = std::make_shared<int>(0);
   proxy_->set_rule([data_files](const RequestHead& head) {
-    if (head.method == "PUT" && contains(head.target, ".parquet")) ++*data_files;
+    if (writes_object(head, ".parquet")) ++*data_files;
     return *data_files > 1 ? Fault{.kind = Fault::Kind::cut_request, .after_bytes = 0} : Fault{};
   });
   auto failed = table->append(batch_of(make_events(100, 3000)));
@@ -249,16 +294,14 @@ TEST_F(S3Faults, AServerGoneMidAppendLeavesTheTableAsItWas) {
   expect_table(2, make_events(0, 3100));
 }
 
-TEST_F(S3Faults, ACommitWhoseAnswerIsLostCountsOnceAsTheWritersOwn) {
+TEST_F(ObjectStoreFaults, ACommitWhoseAnswerIsLostCountsOnceAsTheWritersOwn) {
   committed_table(100);
   auto table = Table::open(proxied(), "t");
   ASSERT_TRUE(table) << table.error().to_string();
-  // MinIO stores commit 2; its answer never reaches the writer, which sends
-  // the conditional PUT again and gets 412. The ETag on the server is the
-  // writer's own, so that is its commit, not a lost race.
-  proxy_->set_rule(once([](const RequestHead& head) {
-                          return head.method == "PUT" && contains(head.target, "00000000000000000002.json");
-                        },
+  // The server stores commit 2; its answer never reaches the writer, which
+  // sends the exclusive create again and gets 412. The object's ETag (S3)
+  // or MD5 (GCS) is the writer's own, so that is its commit, not a lost race.
+  proxy_->set_rule(once([](const RequestHead& head) { return writes_object(head, "00000000000000000002.json"); },
                         {.kind = Fault::Kind::drop_response}));
   auto appended = table->append(batch_of(make_events(100, 100)));
   ASSERT_TRUE(appended) << appended.error().to_string();
@@ -269,9 +312,9 @@ TEST_F(S3Faults, ACommitWhoseAnswerIsLostCountsOnceAsTheWritersOwn) {
   expect_table(2, make_events(0, 200));
 }
 
-TEST_F(S3Faults, AStalledAnswerIsAbandonedAndTheRequestRetried) {
+TEST_F(ObjectStoreFaults, AStalledAnswerIsAbandonedAndTheRequestRetried) {
   committed_table(100);
-  S3Options options = proxied_options();
+  StoreOptions options = proxied_options();
   options.stall_timeout = 1s;
   auto table = Table::open(proxied(options), "t");
   ASSERT_TRUE(table) << table.error().to_string();
@@ -285,7 +328,7 @@ TEST_F(S3Faults, AStalledAnswerIsAbandonedAndTheRequestRetried) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, 1s);
 
   // A commit whose answer is held back: abandoned, sent again, recognised.
-  proxy_->set_rule(once([](const RequestHead& head) { return head.method == "PUT" && contains(head.target, ".json"); },
+  proxy_->set_rule(once([](const RequestHead& head) { return writes_object(head, ".json"); },
                         {.kind = Fault::Kind::delay_response, .delay = 4s}));
   auto appended = table->append(batch_of(make_events(100, 100)));
   ASSERT_TRUE(appended) << appended.error().to_string();
