@@ -187,6 +187,10 @@ struct DriverContext {
   std::shared_ptr<const Dialect> dialect;
   std::function<std::string(std::string_view table)> location_of;
   int session_pool_size = 8;
+  // The client's default catalog and database (empty when unset): engines
+  // with a catalog of their own (Spark) resolve unqualified names there.
+  std::string default_catalog{};
+  std::string default_database{};
 };
 
 class Driver {

@@ -169,7 +169,9 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                                                          database = state->options.default_database](std::string_view t) {
                                            return detail::location_in(catalog, database, t);
                                          },
-                                         .session_pool_size = state->options.session_pool_size});
+                                         .session_pool_size = state->options.session_pool_size,
+                                         .default_catalog = state->options.default_catalog,
+                                         .default_database = state->options.default_database});
   if (!attached) return std::unexpected(attached.error());
   return Client(std::move(state));
 }

@@ -340,7 +340,7 @@ Result<std::vector<CommitSummary>> Table::history(std::optional<std::size_t> lim
     if (!text) return std::unexpected(text.error());
     auto actions = parse_commit_text(*text, commit.object.key);
     if (!actions) return std::unexpected(actions.error());
-    CommitSummary summary{commit.version, times[i].second, "", "{}"};
+    CommitSummary summary{commit.version, times[i].second, "", "{}", "", "{}"};
     for (const auto& action : *actions) {
       const auto* info = std::get_if<CommitInfo>(&action);
       if (info == nullptr) continue;
@@ -348,6 +348,8 @@ Result<std::vector<CommitSummary>> Table::history(std::optional<std::size_t> lim
       if (!doc.is_object()) continue;
       if (doc.contains("operation") && doc["operation"].is_string()) summary.operation = doc["operation"];
       if (doc.contains("operationParameters")) summary.parameters = doc["operationParameters"].dump();
+      if (doc.contains("userMetadata") && doc["userMetadata"].is_string()) summary.user_metadata = doc["userMetadata"];
+      if (doc.contains("operationMetrics")) summary.metrics = doc["operationMetrics"].dump();
     }
     history.push_back(std::move(summary));
   }

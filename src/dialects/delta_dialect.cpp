@@ -3,58 +3,14 @@
 #include <format>
 #include <string>
 
+#include "dialects/spark_sql.hpp"
 #include "lake/dialect.hpp"
 
 namespace lake {
 namespace {
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
-
-std::string quote_string(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string spark_type(const DataType& type) {
-  switch (type.id) {
-    case TypeId::boolean: return "BOOLEAN";
-    case TypeId::int8: return "TINYINT";
-    case TypeId::int16: return "SMALLINT";
-    case TypeId::int32: return "INT";
-    case TypeId::int64: return "BIGINT";
-    case TypeId::float32: return "FLOAT";
-    case TypeId::float64: return "DOUBLE";
-    case TypeId::string: return "STRING";
-    case TypeId::binary: return "BINARY";
-    case TypeId::timestamp: return "TIMESTAMP";
-    case TypeId::date: return "DATE";
-    case TypeId::decimal: return std::format("DECIMAL({},{})", type.precision, type.scale);
-    case TypeId::list: return std::format("ARRAY<{}>", spark_type(type.children.at(0).type));
-    case TypeId::map:
-      return std::format("MAP<{},{}>", spark_type(type.children.at(0).type), spark_type(type.children.at(1).type));
-    case TypeId::structure: {
-      std::string out = "STRUCT<";
-      for (std::size_t i = 0; i < type.children.size(); ++i) {
-        const Column& child = type.children[i];
-        out += std::format("{}{}: {}{}", i ? ", " : "", quote_identifier(child.name), spark_type(child.type),
-                           child.nullable ? "" : " NOT NULL");
-      }
-      return out + ">";
-    }
-  }
-  return "STRING";
-}
+using spark_sql::quote_identifier;
+using spark_sql::quote_string;
 
 std::string key_list(const Schema& schema, const std::vector<std::size_t>& keys) {
   std::string out;
@@ -84,7 +40,7 @@ class DeltaDialect final : public Dialect {
       return fail(ErrorCode::invalid_argument, std::format("'{}' is not a usable table name", table.name));
     std::string sql = std::format("CREATE TABLE IF NOT EXISTS {} (", quote_identifier(table.name));
     for (const Field& field : schema.fields)
-      sql += std::format("{} {}{}, ", quote_identifier(field.column), spark_type(field.type),
+      sql += std::format("{} {}{}, ", quote_identifier(field.column), spark_sql::type_name(field.type),
                          field.nullable ? "" : " NOT NULL");
     sql += std::format("{} STRING) USING DELTA", quote_identifier(kIngestIdColumn));
     std::string partitions;

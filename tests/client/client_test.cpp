@@ -1,6 +1,12 @@
 // The Client on the embedded stack (DuckDB + native Delta) over real Delta
 // tables on disk: every write path, option and operation, and what it
 // leaves (or must not leave) in the table and in staging.
+//
+// Built again with LAKE_TEST_ON_SPARK (label spark), the same tests run the
+// Client on the run's Spark Connect server (the Spark driver), its tables
+// on the same disk: each test in a database of its own. The few that are
+// about the embedded engine itself are left out of that build, or say in
+// Spark's SQL what they say in DuckDB's.
 #include <gtest/gtest.h>
 
 #include <arrow/builder.h>
@@ -21,6 +27,11 @@
 
 #include "support/forwarding_backend.hpp"
 #include "support/temp_dir.hpp"
+#ifdef LAKE_TEST_ON_SPARK
+#include <lake/drivers/spark.hpp>
+
+#include "support/spark_connect.hpp"
+#endif
 
 // GCC 16's <generator> trips a false -Wmismatched-new-delete (see
 // lake/query.hpp); this file's record generators are plain coroutines.
@@ -81,11 +92,34 @@ std::vector<std::string> staging_keys(const std::filesystem::path& root) {
 
 class ClientTest : public ::testing::Test {
  protected:
+#ifdef LAKE_TEST_ON_SPARK
+  // On Spark, in a database of the test's own (the server outlives tests).
+  lake::Client open(lake::ClientOptions options = {}) {
+    options.default_database = database;
+    auto driver = lake::spark::driver(lake::testing::spark_connect_server().url);
+    EXPECT_TRUE(driver) << driver.error().to_string();
+    auto db = lake::Client::open(*driver, lake::delta_dialect(), std::move(*lake::file_backend(dir.path)),
+                                 std::move(options));
+    EXPECT_TRUE(db) << db.error().to_string();
+    return std::move(*db);
+  }
+  // The embedded client on the same tables, for round trips.
+  lake::Client open_embedded() {
+    auto db = lake::local::open(dir.path, {.default_database = database});
+    EXPECT_TRUE(db) << db.error().to_string();
+    return std::move(*db);
+  }
+  std::filesystem::path table_dir(std::string_view table) const { return dir.path / database / table; }
+  const std::string database = std::format(
+      "lake_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid());
+#else
   lake::Client open(lake::ClientOptions options = {}) {
     auto db = lake::local::open(dir.path, std::move(options));
     EXPECT_TRUE(db) << db.error().to_string();
     return std::move(*db);
   }
+  std::filesystem::path table_dir(std::string_view table) const { return dir.path / table; }
+#endif
   TempDir dir{"client"};
 };
 
@@ -114,7 +148,7 @@ TEST_F(ClientTest, TheHeroPathWritesStampsAndReadsBack) {
   EXPECT_EQ(count(db, std::format("SELECT count(*) AS n FROM accounts WHERE _ingest_id = '{}'",
                                   written->ingest_id.to_string())),
             3);
-  EXPECT_TRUE(std::filesystem::exists(dir.path / "accounts" / "_delta_log"));
+  EXPECT_TRUE(std::filesystem::exists(table_dir("accounts") / "_delta_log"));
 }
 
 TEST_F(ClientTest, AValidationFailureWritesNothing) {
@@ -438,6 +472,10 @@ class FlakyStaging final : public lake::testing::ForwardingBackend {
   bool fail_reads_;
 };
 
+#ifndef LAKE_TEST_ON_SPARK
+// The engine leg fails here through the client's backend, which only the
+// embedded engine reads through (Spark reads the storage itself); the
+// Spark build checks its own legs below.
 TEST_F(ClientTest, VerifyNamesTheLegThatFailed) {
   auto db = open();
   EXPECT_TRUE(db.verify());
@@ -503,6 +541,29 @@ TEST_F(ClientTest, VerifyCatchesAnEngineThatSeesOtherStorage) {
   EXPECT_TRUE(staging_keys(dir.path).empty());
 }
 
+#else
+TEST_F(ClientTest, VerifyHasSparkReadTheClientsProbe) {
+  auto db = open();
+  ASSERT_TRUE(db.verify());
+  EXPECT_TRUE(staging_keys(dir.path).empty());
+  // The client's leg failing is client_staging, with nothing left behind.
+  auto flaky = std::make_shared<FlakyStaging>(std::move(*lake::file_backend(dir.path)), true, false);
+  auto driver = lake::spark::driver(lake::testing::spark_connect_server().url);
+  ASSERT_TRUE(driver);
+  auto client = lake::Client::open(*driver, lake::delta_dialect(), flaky, {.default_database = database});
+  ASSERT_TRUE(client);
+  auto verified = client->verify();
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error().code(), lake::ErrorCode::client_staging) << verified.error().to_string();
+  // Spark's leg: staging Spark cannot find is driver_read.
+  auto missing = db.driver().read_staging({.prefix = "_staging/none/",
+                                          .parts = {"_staging/none/part-00000.parquet"},
+                                          .location = db.backend().uri_of("_staging/none/")});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), lake::ErrorCode::driver_read) << missing.error().to_string();
+}
+#endif
+
 TEST_F(ClientTest, CleanupStagingRemovesOnlyOldIngestPrefixes) {
   auto db = open();
   auto old_id = lake::IngestId::generate_at(std::chrono::time_point_cast<std::chrono::milliseconds>(
@@ -547,8 +608,12 @@ TEST_F(ClientTest, MaintenanceTimeTravelAndHistory) {
   ASSERT_TRUE(history);
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[0].operation, "OPTIMIZE");
-  // name@v<N> reads an old version; the current one has all rows.
+  // An old version reads as it was; the current one has all rows.
+#ifdef LAKE_TEST_ON_SPARK
+  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM events VERSION AS OF 2"), 2);
+#else
   EXPECT_EQ(count(db, R"(SELECT count(*) AS n FROM "events@v2")"), 2);
+#endif
   EXPECT_EQ(count(db, "SELECT count(*) AS n FROM events"), 5);
   auto bad = db.query(R"(SELECT * FROM "events@yesterday")");
   ASSERT_FALSE(bad);
@@ -577,6 +642,7 @@ TEST_F(ClientTest, MetricsAndLogsCarryTheIngestId) {
   EXPECT_EQ(metrics.find("secret-value-xyz"), std::string::npos);
 }
 
+#ifndef LAKE_TEST_ON_SPARK
 TEST_F(ClientTest, OptionsAreCheckedAndTheDatabaseNamesTheDirectory) {
   auto bad = lake::local::open(dir.path, {.max_inflight_ingests = 0});
   ASSERT_FALSE(bad);
@@ -591,6 +657,7 @@ TEST_F(ClientTest, OptionsAreCheckedAndTheDatabaseNamesTheDirectory) {
   ASSERT_TRUE(db.insert(rows));
   EXPECT_EQ(count(db, "SELECT count(*) AS n FROM events"), 1);
 }
+#endif
 
 TEST_F(ClientTest, QueriesBindParametersAndReportMemberMismatches) {
   auto db = open();
@@ -610,7 +677,14 @@ TEST_F(ClientTest, QueriesBindParametersAndReportMemberMismatches) {
     ++streamed;
   }
   EXPECT_EQ(streamed, 3);
+#ifdef LAKE_TEST_ON_SPARK
+  // exec binds its parameters too, and says how many rows changed.
+  const lake::SqlParams one{lake::SqlValue(std::string("a0001"))};
+  EXPECT_EQ(db.exec("DELETE FROM accounts WHERE id = ?", one).value_or(-1), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM accounts"), 2);
+#else
   EXPECT_EQ(db.exec("CREATE TEMP TABLE t AS SELECT 1 AS x").value_or(-1), 1);
+#endif
 }
 
 TEST_F(ClientTest, CloseWaitsThenRefusesEverything) {
@@ -639,3 +713,83 @@ TEST(DeltaDialect, CreateTableSqlForSpark) {
 }
 
 }  // namespace
+
+#ifdef LAKE_TEST_ON_SPARK
+bool same_rows(const std::vector<Account>& a, const std::vector<Account>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].id != b[i].id || a[i].email != b[i].email || a[i].balance != b[i].balance ||
+        a[i].country != b[i].country || a[i].created_at != b[i].created_at || a[i].updated_at != b[i].updated_at ||
+        a[i].batch != b[i].batch)
+      return false;
+  return true;
+}
+
+// A table Spark wrote reads the same through lake-orm's own Delta reader
+// (the embedded client), and one lake-orm wrote reads the same on Spark;
+// each then takes the other's writes.
+TEST_F(ClientTest, SparkAndTheNativeDeltaImplementationReadEachOthersTables) {
+  auto spark = open();
+  ASSERT_TRUE(spark.migrate<Account>());
+  auto rows = accounts(0, 40);
+  ASSERT_TRUE(spark.insert(rows));
+  auto staged = accounts(40, 60);
+  ASSERT_TRUE(spark.insert(staged, {.path = lake::WritePath::object_storage}));
+  auto changed = accounts(10, 5);
+  for (auto& c : changed) c.balance = -c.balance;
+  ASSERT_TRUE(spark.upsert(changed));
+
+  auto native = open_embedded();
+  const char* all = "SELECT * FROM accounts ORDER BY id";
+  auto via_spark = lake::query<Account>(spark, all);
+  auto via_native = lake::query<Account>(native, all);
+  ASSERT_TRUE(via_spark) << via_spark.error().to_string();
+  ASSERT_TRUE(via_native) << via_native.error().to_string();
+  ASSERT_EQ(via_spark->size(), 100u);
+  EXPECT_TRUE(same_rows(*via_spark, *via_native));
+  EXPECT_EQ((*via_native)[12].balance, -12);
+  ASSERT_TRUE(native.assert_schema<Account>()) << "the table Spark created is the struct's";
+
+  // The other way: lake-orm writes, Spark reads (and writes on top).
+  ASSERT_TRUE(native.migrate<Event>());
+  std::vector<Event> events_written;
+  for (int i = 0; i < 300; ++i) events_written.push_back({.seq = i, .name = std::format("e{}", i), .value = i * 0.25});
+  ASSERT_TRUE(native.insert(events_written));
+  auto removed = native.delete_where<Event>(cp::less(cp::field_ref("seq"), cp::literal(std::int64_t{100})));
+  ASSERT_TRUE(removed) << removed.error().to_string();
+  // Spark knows tables by name: migrate registers the existing one (Delta
+  // checks it is the struct's) without touching its data.
+  auto unknown = spark.query("SELECT count(*) AS n FROM events");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), lake::ErrorCode::not_found) << unknown.error().to_string();
+  auto registered = spark.migrate<Event>();
+  ASSERT_TRUE(registered) << registered.error().to_string();
+  EXPECT_EQ(count(spark, "SELECT count(*) AS n FROM events"), 200);
+  EXPECT_EQ(count(spark, "SELECT CAST(sum(value * 4) AS BIGINT) AS n FROM events"), (100 + 299) * 200 / 2);
+  std::vector<Event> more{{.seq = 1000, .name = "from spark", .value = 1}};
+  ASSERT_TRUE(spark.insert(more));
+  EXPECT_EQ(count(native, "SELECT count(*) AS n FROM events"), 201);
+  auto history = native.maintain().history("events", 1);
+  ASSERT_TRUE(history && !history->empty());
+  EXPECT_EQ((*history)[0].operation, "WRITE") << "Spark's commit, read from the log";
+}
+
+// Spark's own answers for what it refuses: a write to a table that does
+// not exist, a predicate it cannot be given, and SQL errors, all typed.
+TEST_F(ClientTest, SparkDriverErrorsAreTyped) {
+  auto db = open();
+  std::vector<Event> rows{{.seq = 1, .name = "n", .value = 1}};
+  auto missing = db.insert(rows);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), lake::ErrorCode::not_found) << missing.error().to_string();
+  ASSERT_TRUE(db.migrate<Event>());
+  auto odd = db.delete_where<Event>(cp::call("utf8_length", {cp::field_ref("name")}));
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().code(), lake::ErrorCode::unsupported);
+  EXPECT_NE(odd.error().message().find("utf8_length"), std::string::npos) << odd.error().message();
+  auto bad = db.query("SELECT * FROM no_such_table");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("TABLE_OR_VIEW_NOT_FOUND"), std::string::npos) << bad.error().message();
+  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM events"), 0) << "nothing was written";
+}
+#endif

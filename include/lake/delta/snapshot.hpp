@@ -67,6 +67,8 @@ struct CommitSummary {
   timestamp committed_at{};
   std::string operation;   // from commitInfo, "" when absent
   std::string parameters;  // commitInfo.operationParameters as JSON, "{}" when absent
+  std::string user_metadata{};  // commitInfo.userMetadata (lake-orm: {"ingest_id":...}), "" when absent
+  std::string metrics{"{}"};     // commitInfo.operationMetrics as JSON (values are strings), "{}" when absent
 };
 
 // Log file naming (PROTOCOL.md "Delta Log Entries", "Checkpoints").

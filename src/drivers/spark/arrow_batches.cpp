@@ -3,6 +3,7 @@
 #include <arrow/buffer.h>
 #include <arrow/io/memory.h>
 #include <arrow/ipc/reader.h>
+#include <arrow/ipc/writer.h>
 
 namespace lake::spark {
 namespace {
@@ -28,6 +29,27 @@ Result<DecodedBatches> decode_arrow_ipc_stream(std::string ipc_stream) {
     decoded.batches.push_back(std::move(batch));
   }
   return decoded;
+}
+
+Result<std::string> encode_arrow_ipc_stream(arrow::RecordBatchReader& rows) {
+  auto failed = [](const arrow::Status& status) {
+    return fail(ErrorCode::internal, "spark: cannot encode rows as Arrow IPC: " + status.ToString());
+  };
+  auto sink = arrow::io::BufferOutputStream::Create();
+  if (!sink.ok()) return failed(sink.status());
+  auto writer = arrow::ipc::MakeStreamWriter(*sink, rows.schema());
+  if (!writer.ok()) return failed(writer.status());
+  for (;;) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    if (auto status = rows.ReadNext(&batch); !status.ok())
+      return fail(ErrorCode::invalid_argument, "reading the rows to send: " + status.ToString());
+    if (!batch) break;
+    if (auto status = (*writer)->WriteRecordBatch(*batch); !status.ok()) return failed(status);
+  }
+  if (auto status = (*writer)->Close(); !status.ok()) return failed(status);
+  auto buffer = (*sink)->Finish();
+  if (!buffer.ok()) return failed(buffer.status());
+  return (*buffer)->ToString();
 }
 
 }  // namespace lake::spark

@@ -22,4 +22,8 @@ struct DecodedBatches {
 // Decodes one IPC stream, taking ownership of its bytes.
 [[nodiscard]] Result<DecodedBatches> decode_arrow_ipc_stream(std::string ipc_stream);
 
+// Encodes every batch `rows` yields as one IPC stream (a LocalRelation's
+// `data`). Consumes the reader.
+[[nodiscard]] Result<std::string> encode_arrow_ipc_stream(arrow::RecordBatchReader& rows);
+
 }  // namespace lake::spark

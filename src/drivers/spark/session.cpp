@@ -1,6 +1,11 @@
 #include "drivers/spark/session.hpp"
 
+#include <algorithm>
 #include <format>
+#include <limits>
+
+#include <openssl/sha.h>
+#include <zlib.h>
 
 #include "drivers/spark/arrow_batches.hpp"
 #include "drivers/spark/spark_errors.hpp"
@@ -11,6 +16,28 @@ namespace {
 
 constexpr std::string_view default_user_id = "lake-orm";
 constexpr std::chrono::seconds release_session_timeout{10};
+// Rows up to this size travel inside the plan; larger ones as a cached
+// artifact, since a plan is one gRPC message and the server refuses those
+// above spark.connect.grpc.maxInboundMessageSize (128 MiB by default).
+constexpr std::size_t inline_local_relation_bytes = std::size_t{16} << 20;
+constexpr std::size_t artifact_chunk_bytes = std::size_t{4} << 20;
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  std::string hex;
+  for (unsigned char byte : digest) hex += std::format("{:02x}", byte);
+  return hex;
+}
+
+std::int64_t crc32_of(std::string_view bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes at most a uInt per call.
+  for (std::size_t at = 0; at < bytes.size(); at += std::numeric_limits<uInt>::max())
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at),
+                static_cast<uInt>(std::min<std::size_t>(bytes.size() - at, std::numeric_limits<uInt>::max())));
+  return static_cast<std::int64_t>(crc);
+}
 
 }  // namespace
 
@@ -124,6 +151,86 @@ Result<std::shared_ptr<arrow::Schema>> Session::analyze_schema(std::string_view 
       "AnalyzePlan", &::spark::connect::SparkConnectService::Stub::AnalyzePlan, request);
   if (!response) return std::unexpected(response.error());
   return to_arrow_schema(response->schema().schema());
+}
+
+Status Session::add_artifact(const std::string& name, const std::string& bytes) {
+  const std::size_t chunks = std::max<std::size_t>(1, (bytes.size() + artifact_chunk_bytes - 1) / artifact_chunk_bytes);
+  auto chunk_of = [&](std::size_t i) {
+    return std::string_view(bytes).substr(i * artifact_chunk_bytes, artifact_chunk_bytes);
+  };
+  // A broken upload is sent again whole: the server keeps nothing of an
+  // artifact whose stream did not finish.
+  auto uploaded = with_retry(options_.retry, [&]() -> Result<::spark::connect::AddArtifactsResponse> {
+    ::spark::connect::AddArtifactsResponse response;
+    auto context = channel_->context(options_.call_timeout);
+    auto writer = channel_->stub().AddArtifacts(context.get(), &response);
+    for (std::size_t i = 0; i < chunks; ++i) {
+      ::spark::connect::AddArtifactsRequest request;
+      identity_.stamp(request);
+      ::spark::connect::AddArtifactsRequest::ArtifactChunk* chunk = nullptr;
+      if (i == 0) {
+        auto* begin = request.mutable_begin_chunk();
+        begin->set_name(name);
+        begin->set_total_bytes(static_cast<std::int64_t>(bytes.size()));
+        begin->set_num_chunks(static_cast<std::int64_t>(chunks));
+        chunk = begin->mutable_initial_chunk();
+      } else {
+        chunk = request.mutable_chunk();
+      }
+      chunk->set_data(std::string(chunk_of(i)));
+      chunk->set_crc(crc32_of(chunk_of(i)));
+      if (!writer->Write(request)) break;  // Finish() says why
+    }
+    writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    if (!status.ok())
+      return fail(from_grpc_status(status, std::format("spark AddArtifacts ({})", channel_->settings().describe())));
+    return response;
+  });
+  if (!uploaded) return std::unexpected(uploaded.error());
+  for (const auto& summary : uploaded->artifacts())
+    if (summary.name() == name && !summary.is_crc_successful())
+      return fail(ErrorCode::io, std::format("spark AddArtifacts: the server found artifact '{}' corrupted in transit", name));
+  return {};
+}
+
+Status Session::create_temp_view(std::string_view name, arrow::RecordBatchReader& rows) {
+  auto data = encode_arrow_ipc_stream(rows);
+  if (!data) return std::unexpected(data.error());
+  ::spark::connect::Plan plan;
+  auto* command = plan.mutable_command()->mutable_create_dataframe_view();
+  command->set_name(std::string(name));
+  command->set_is_global(false);
+  command->set_replace(true);
+  if (data->size() <= inline_local_relation_bytes) {
+    command->mutable_input()->mutable_local_relation()->set_data(std::move(*data));
+  } else {
+    ::spark::connect::LocalRelation relation;
+    relation.set_data(std::move(*data));
+    std::string blob = relation.SerializeAsString();
+    relation.Clear();
+    const std::string hash = sha256_hex(blob);
+    if (auto added = add_artifact("cache/" + hash, blob); !added) return added;
+    command->mutable_input()->mutable_cached_local_relation()->set_hash(hash);
+  }
+  auto execution = start(std::move(plan));
+  if (!execution) return std::unexpected(execution.error());
+  for (;;) {
+    auto response = (*execution)->next();
+    if (!response) return std::unexpected(response.error());
+    if (!*response) return {};
+  }
+}
+
+Status Session::unset_config(std::span<const std::string> keys) {
+  ::spark::connect::ConfigRequest request;
+  identity_.stamp(request);
+  auto* unset = request.mutable_operation()->mutable_unset();
+  for (const auto& key : keys) unset->add_keys(key);
+  auto response = call<::spark::connect::ConfigRequest, ::spark::connect::ConfigResponse>(
+      "Config", &::spark::connect::SparkConnectService::Stub::Config, request);
+  if (!response) return std::unexpected(response.error());
+  return {};
 }
 
 Status Session::set_config(std::span<const std::pair<std::string, std::string>> pairs) {

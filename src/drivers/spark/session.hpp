@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include <arrow/record_batch.h>
 #include <arrow/table.h>
 #include <arrow/type.h>
 
@@ -75,9 +76,17 @@ class Session {
   [[nodiscard]] Result<std::shared_ptr<arrow::Schema>> analyze_schema(std::string_view sql,
                                                                       SqlArguments arguments = {});
 
+  // Registers `rows` as this session's temporary view `name` (replacing
+  // one of that name), the way pyspark's createDataFrame does: an Arrow
+  // LocalRelation, sent inside the plan when small and otherwise uploaded
+  // first, in chunks, as a cached artifact the plan names by its SHA-256.
+  // Consumes the reader.
+  [[nodiscard]] Status create_temp_view(std::string_view name, arrow::RecordBatchReader& rows);
+
   // Session configuration (RuntimeConfig): SET, and reading values back
   // (nullopt for a key without a value).
   [[nodiscard]] Status set_config(std::span<const std::pair<std::string, std::string>> pairs);
+  [[nodiscard]] Status unset_config(std::span<const std::string> keys);
   [[nodiscard]] Result<std::vector<std::optional<std::string>>> get_config(std::span<const std::string> keys);
 
   // Stops one running operation (the execution's operation_id()); the
@@ -91,6 +100,8 @@ class Session {
   Session(std::shared_ptr<SparkConnectChannel> channel, SessionIdentity identity, SessionOptions options);
 
   [[nodiscard]] Result<std::unique_ptr<Execution>> start(::spark::connect::Plan plan);
+  // Uploads one artifact ("cache/<sha256>", ...) with AddArtifacts.
+  [[nodiscard]] Status add_artifact(const std::string& name, const std::string& bytes);
   // A unary call: context with deadline and metadata, retried per policy.
   template <class Request, class Response, class Method>
   [[nodiscard]] Result<Response> call(std::string_view name, Method method, const Request& request);

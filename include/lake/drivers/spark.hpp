@@ -1,0 +1,53 @@
+// The Spark Connect driver: the same Client code, run by a Spark cluster.
+//
+//   auto driver = lake::spark::driver("sc://spark.internal:15002/;token=...").value();
+//   auto db = lake::Client::open(driver, lake::delta_dialect(),
+//                                lake::s3_backend("s3://lake/prod").value()).value();
+//
+// SQL (queries, exec) runs on Spark with parameters bound by Spark, and
+// results stream back as Arrow. Writes run as Spark SQL on the Delta
+// tables at the backend's locations:
+//   - direct: the rows go to Spark as an Arrow LocalRelation (a temporary
+//     view), then one INSERT or MERGE commits them;
+//   - object storage: the client stages ZSTD Parquet parts on the backend
+//     and Spark reads them in place (INSERT ... SELECT ... FROM
+//     parquet.`<staging>`); the bytes never pass through the client twice;
+//   - upserts and merges are one MERGE bounded by the write's _ingest_id;
+//   - delete_where is a DELETE with its predicate's values bound;
+//   - optimize / vacuum are Delta's OPTIMIZE [ZORDER BY] and VACUUM.
+// Each write tags its commit with its ingest id (commitInfo.userMetadata)
+// and, with an idempotency key, uses Delta's txnAppId / txnVersion so a
+// retried write applies once. Table metadata (describe, stats, history)
+// is read from the Delta log through the backend, without a Spark job.
+//
+// The Spark server must reach the backend's storage under the same URIs
+// (file:// paths on a shared disk, s3a:// for s3:// buckets, gs://).
+// Unqualified table names resolve in the client's default database
+// (created when missing), which every session of the pool uses.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "lake/driver.hpp"
+#include "lake/error.hpp"
+
+namespace lake::spark {
+
+struct DriverOptions {
+  // Deadline of each unary call (config, schema, artifact upload); result
+  // streams have none.
+  std::chrono::milliseconds call_timeout{std::chrono::minutes(5)};
+  // Attempts of a call that failed because the cluster is starting or the
+  // transport failed transiently (1: no retry).
+  int max_attempts = 5;
+};
+
+// A driver for the Spark Connect server `connection` names
+// (sc://host[:port]/;token=...;use_ssl=...;x-databricks-cluster-id=...).
+// invalid_argument names what is wrong with the string (never the token).
+// Nothing is contacted until the client first needs a session.
+[[nodiscard]] Result<std::shared_ptr<Driver>> driver(std::string_view connection, DriverOptions options = {});
+
+}  // namespace lake::spark

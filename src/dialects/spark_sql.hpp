@@ -1,0 +1,67 @@
+// Spark SQL text: quoting and type names, shared by the dialects (their
+// DDL) and the Spark driver (its DML and maintenance statements). Values
+// never go through here: they travel as bound parameters. Identifiers and
+// the locations of tables and staging do, because Spark cannot bind them.
+#pragma once
+
+#include <format>
+#include <string>
+#include <string_view>
+
+#include "lake/schema/schema.hpp"
+
+namespace lake::spark_sql {
+
+// `name`, with backticks inside doubled.
+[[nodiscard]] inline std::string quote_identifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+// 'text', with quotes and backslashes escaped (Spark's string literal
+// rules: a backslash escapes the next character).
+[[nodiscard]] inline std::string quote_string(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// The Spark SQL type of a lake column type.
+[[nodiscard]] inline std::string type_name(const DataType& type) {
+  switch (type.id) {
+    case TypeId::boolean: return "BOOLEAN";
+    case TypeId::int8: return "TINYINT";
+    case TypeId::int16: return "SMALLINT";
+    case TypeId::int32: return "INT";
+    case TypeId::int64: return "BIGINT";
+    case TypeId::float32: return "FLOAT";
+    case TypeId::float64: return "DOUBLE";
+    case TypeId::string: return "STRING";
+    case TypeId::binary: return "BINARY";
+    case TypeId::timestamp: return "TIMESTAMP";
+    case TypeId::date: return "DATE";
+    case TypeId::decimal: return std::format("DECIMAL({},{})", type.precision, type.scale);
+    case TypeId::list: return std::format("ARRAY<{}>", type_name(type.children.at(0).type));
+    case TypeId::map:
+      return std::format("MAP<{},{}>", type_name(type.children.at(0).type), type_name(type.children.at(1).type));
+    case TypeId::structure: {
+      std::string out = "STRUCT<";
+      for (std::size_t i = 0; i < type.children.size(); ++i) {
+        const Column& child = type.children[i];
+        out += std::format("{}{}: {}{}", i ? ", " : "", quote_identifier(child.name), type_name(child.type),
+                           child.nullable ? "" : " NOT NULL");
+      }
+      return out + ">";
+    }
+  }
+  return "STRING";
+}
+
+}  // namespace lake::spark_sql

@@ -1,0 +1,173 @@
+#include "drivers/spark/expression_sql.hpp"
+
+#include <arrow/array.h>
+#include <arrow/compute/api_scalar.h>
+#include <arrow/scalar.h>
+#include <arrow/util/decimal.h>
+
+#include <format>
+#include <limits>
+#include <map>
+
+#include "dialects/spark_sql.hpp"
+
+namespace lake::spark {
+namespace {
+
+namespace cp = arrow::compute;
+
+Result<SqlValue> sql_value_of(const arrow::Scalar& scalar) {
+  if (!scalar.is_valid) return SqlValue(nullptr);
+  switch (scalar.type->id()) {
+    case arrow::Type::BOOL: return SqlValue(static_cast<const arrow::BooleanScalar&>(scalar).value);
+    case arrow::Type::INT8: return SqlValue(std::int64_t{static_cast<const arrow::Int8Scalar&>(scalar).value});
+    case arrow::Type::INT16: return SqlValue(std::int64_t{static_cast<const arrow::Int16Scalar&>(scalar).value});
+    case arrow::Type::INT32: return SqlValue(std::int64_t{static_cast<const arrow::Int32Scalar&>(scalar).value});
+    case arrow::Type::INT64: return SqlValue(static_cast<const arrow::Int64Scalar&>(scalar).value);
+    case arrow::Type::UINT8: return SqlValue(std::int64_t{static_cast<const arrow::UInt8Scalar&>(scalar).value});
+    case arrow::Type::UINT16: return SqlValue(std::int64_t{static_cast<const arrow::UInt16Scalar&>(scalar).value});
+    case arrow::Type::UINT32: return SqlValue(std::int64_t{static_cast<const arrow::UInt32Scalar&>(scalar).value});
+    case arrow::Type::UINT64: {
+      const auto value = static_cast<const arrow::UInt64Scalar&>(scalar).value;
+      if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        return fail(ErrorCode::invalid_argument, std::format("literal {} does not fit a BIGINT", value));
+      return SqlValue(static_cast<std::int64_t>(value));
+    }
+    case arrow::Type::FLOAT: return SqlValue(double{static_cast<const arrow::FloatScalar&>(scalar).value});
+    case arrow::Type::DOUBLE: return SqlValue(static_cast<const arrow::DoubleScalar&>(scalar).value);
+    case arrow::Type::STRING:
+    case arrow::Type::LARGE_STRING:
+      return SqlValue(std::string(static_cast<const arrow::BaseBinaryScalar&>(scalar).view()));
+    case arrow::Type::DATE32:
+      return SqlValue(date(std::chrono::days(static_cast<const arrow::Date32Scalar&>(scalar).value)));
+    case arrow::Type::TIMESTAMP: {
+      const auto& ts = static_cast<const arrow::TimestampScalar&>(scalar);
+      const auto unit = static_cast<const arrow::TimestampType&>(*scalar.type).unit();
+      std::int64_t micros = ts.value;
+      switch (unit) {
+        case arrow::TimeUnit::SECOND: micros = ts.value * 1'000'000; break;
+        case arrow::TimeUnit::MILLI: micros = ts.value * 1'000; break;
+        case arrow::TimeUnit::MICRO: break;
+        case arrow::TimeUnit::NANO: micros = ts.value / 1'000; break;
+      }
+      return SqlValue(timestamp(std::chrono::microseconds(micros)));
+    }
+    case arrow::Type::DECIMAL128: {
+      const auto& type = static_cast<const arrow::Decimal128Type&>(*scalar.type);
+      const arrow::Decimal128& value = static_cast<const arrow::Decimal128Scalar&>(scalar).value;
+      const int128 unscaled = (static_cast<int128>(value.high_bits()) << 64) | static_cast<int128>(value.low_bits());
+      return SqlValue(SqlDecimal{unscaled, type.precision(), type.scale()});
+    }
+    default:
+      return fail(ErrorCode::unsupported,
+                  std::format("a literal of Arrow type {} cannot be sent to Spark", scalar.type->ToString()));
+  }
+}
+
+class Renderer {
+ public:
+  explicit Renderer(std::string_view qualifier) : qualifier_(qualifier) {}
+
+  Status render(const cp::Expression& expression) {
+    if (const auto* ref = expression.field_ref()) {
+      const std::string* name = ref->name();
+      if (name == nullptr)
+        return fail(ErrorCode::unsupported,
+                    std::format("'{}': only columns named at the top level can be sent to Spark", ref->ToString()));
+      if (!qualifier_.empty()) out_.text += spark_sql::quote_identifier(qualifier_) + ".";
+      out_.text += spark_sql::quote_identifier(*name);
+      return {};
+    }
+    if (const auto* datum = expression.literal()) {
+      if (!datum->is_scalar())
+        return fail(ErrorCode::unsupported, "an array literal cannot be sent to Spark outside is_in");
+      auto value = sql_value_of(*datum->scalar());
+      if (!value) return std::unexpected(value.error());
+      out_.text += "?";
+      out_.params.push_back(std::move(*value));
+      return {};
+    }
+    const auto* call = expression.call();
+    if (call == nullptr) return fail(ErrorCode::unsupported, "an unbound expression cannot be sent to Spark");
+    return render_call(*call);
+  }
+
+  SqlFragment take() { return std::move(out_); }
+
+ private:
+  Status render_call(const cp::Expression::Call& call) {
+    static const std::map<std::string, std::string, std::less<>> comparisons = {
+        {"equal", "="},   {"not_equal", "<>"},      {"less", "<"},
+        {"less_equal", "<="}, {"greater", ">"}, {"greater_equal", ">="}};
+    static const std::map<std::string, std::string, std::less<>> connectives = {
+        {"and", "AND"}, {"and_kleene", "AND"}, {"or", "OR"}, {"or_kleene", "OR"}};
+    const std::string& name = call.function_name;
+    const auto& args = call.arguments;
+    if (auto it = comparisons.find(name); it != comparisons.end()) return binary(args, it->second);
+    if (auto it = connectives.find(name); it != connectives.end()) return binary(args, it->second);
+    if (name == "invert" && args.size() == 1) return unary("NOT ", args[0], "");
+    if (name == "is_null" && args.size() == 1) return unary("", args[0], " IS NULL");
+    if (name == "is_valid" && args.size() == 1) return unary("", args[0], " IS NOT NULL");
+    if (name == "is_in" && args.size() == 1) return is_in(call);
+    return fail(ErrorCode::unsupported,
+                std::format("the Arrow function '{}' has no Spark SQL translation (comparisons, and, or, invert, "
+                            "is_null, is_valid and is_in do)",
+                            name));
+  }
+
+  Status binary(const std::vector<cp::Expression>& args, std::string_view op) {
+    if (args.size() != 2) return fail(ErrorCode::invalid_argument, std::format("'{}' takes two arguments", op));
+    out_.text += "(";
+    if (auto left = render(args[0]); !left) return left;
+    out_.text += std::format(" {} ", op);
+    if (auto right = render(args[1]); !right) return right;
+    out_.text += ")";
+    return {};
+  }
+
+  Status unary(std::string_view before, const cp::Expression& arg, std::string_view after) {
+    out_.text += "(";
+    out_.text += before;
+    if (auto inner = render(arg); !inner) return inner;
+    out_.text += after;
+    out_.text += ")";
+    return {};
+  }
+
+  Status is_in(const cp::Expression::Call& call) {
+    const auto* options = dynamic_cast<const cp::SetLookupOptions*>(call.options.get());
+    if (options == nullptr || !options->value_set.is_array())
+      return fail(ErrorCode::invalid_argument, "is_in needs SetLookupOptions with an array of values");
+    const auto& values = *options->value_set.make_array();
+    if (values.length() == 0) {
+      out_.text += "FALSE";
+      return {};
+    }
+    out_.text += "(";
+    if (auto column = render(call.arguments[0]); !column) return column;
+    out_.text += " IN (";
+    for (std::int64_t i = 0; i < values.length(); ++i) {
+      auto scalar = values.GetScalar(i);
+      if (!scalar.ok()) return fail(ErrorCode::internal, scalar.status().ToString());
+      auto value = sql_value_of(**scalar);
+      if (!value) return std::unexpected(value.error());
+      out_.text += i ? ", ?" : "?";
+      out_.params.push_back(std::move(*value));
+    }
+    out_.text += "))";
+    return {};
+  }
+
+  std::string qualifier_;
+  SqlFragment out_;
+};
+
+}  // namespace
+
+Result<SqlFragment> to_spark_sql(const cp::Expression& expression, std::string_view qualifier) {
+  Renderer renderer(qualifier);
+  if (auto rendered = renderer.render(expression); !rendered) return std::unexpected(rendered.error());
+  return renderer.take();
+}
+
+}  // namespace lake::spark

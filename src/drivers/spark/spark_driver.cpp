@@ -1,0 +1,716 @@
+// The Spark driver: lake::Client's Driver contract over Spark Connect.
+// Writes become Spark SQL on the Delta table (write_statements), run in
+// the write's commit phase on one pooled session; metadata comes from the
+// Delta log through the backend.
+#include <arrow/array.h>
+#include <arrow/scalar.h>
+#include <arrow/table.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <format>
+#include <map>
+
+#include "dialects/spark_sql.hpp"
+#include "drivers/spark/connection_settings.hpp"
+#include "drivers/spark/result_reader.hpp"
+#include "drivers/spark/session.hpp"
+#include "drivers/spark/session_pool.hpp"
+#include "drivers/spark/spark_errors.hpp"
+#include "drivers/spark/write_statements.hpp"
+#include "lake/delta/table.hpp"
+#include "lake/dialect.hpp"
+#include "lake/drivers/spark.hpp"
+
+namespace lake::spark {
+namespace {
+
+using spark_sql::quote_identifier;
+
+// Delta's session settings for one write (DeltaSQLConf): the commit's
+// userMetadata, and the idempotent-write pair Delta checks against the
+// table's txn actions.
+constexpr std::string_view kUserMetadata = "spark.databricks.delta.commitInfo.userMetadata";
+constexpr std::string_view kTxnAppId = "spark.databricks.delta.write.txnAppId";
+constexpr std::string_view kTxnVersion = "spark.databricks.delta.write.txnVersion";
+constexpr std::string_view kRetentionCheck = "spark.databricks.delta.retentionDurationCheck.enabled";
+constexpr std::string_view kOptimizeMaxFileSize = "spark.databricks.delta.optimize.maxFileSize";
+// How far back the commit of a write is looked for in the log.
+constexpr std::size_t kCommitSearchDepth = 64;
+
+std::string commit_metadata(const IngestId& ingest_id) {
+  return std::format("{{\"ingest_id\":\"{}\"}}", ingest_id.to_string());
+}
+
+// A storage URI as Spark's Hadoop file systems name it.
+std::string engine_uri(std::string uri) {
+  if (uri.starts_with("s3://")) uri.replace(0, 5, "s3a://");
+  return uri;
+}
+
+std::vector<std::string> list_property(const std::map<std::string, std::string>& properties, const std::string& key) {
+  std::vector<std::string> items;
+  auto it = properties.find(key);
+  if (it == properties.end()) return items;
+  std::string_view rest = it->second;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    if (comma != 0) items.emplace_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+// A column of the one-row output of a command (MERGE's counts...), 0 when
+// the output has no such column.
+std::int64_t output_count(const std::shared_ptr<arrow::Table>& output, std::string_view column) {
+  if (!output || output->num_rows() == 0) return 0;
+  auto chunks = output->GetColumnByName(std::string(column));
+  if (!chunks || chunks->num_chunks() == 0) return 0;
+  auto scalar = chunks->GetScalar(0);
+  if (!scalar.ok() || !(*scalar)->is_valid) return 0;
+  auto as_int = (*scalar)->CastTo(arrow::int64());
+  if (!as_int.ok()) return 0;
+  return std::static_pointer_cast<arrow::Int64Scalar>(*as_int)->value;
+}
+
+// metrics.<path...> of OPTIMIZE's one-row output, 0 when absent.
+std::int64_t optimize_metric(const std::shared_ptr<arrow::Table>& output, std::initializer_list<std::string_view> path) {
+  if (!output || output->num_rows() == 0) return 0;
+  auto column = output->GetColumnByName("metrics");
+  if (!column) return 0;
+  auto scalar = column->GetScalar(0);
+  if (!scalar.ok()) return 0;
+  std::shared_ptr<arrow::Scalar> at = *scalar;
+  for (std::string_view name : path) {
+    if (!at || !at->is_valid || at->type->id() != arrow::Type::STRUCT) return 0;
+    auto field = static_cast<const arrow::StructScalar&>(*at).field(std::string(name));
+    if (!field.ok()) return 0;
+    at = *field;
+  }
+  if (!at || !at->is_valid) return 0;
+  auto as_int = at->CastTo(arrow::int64());
+  return as_int.ok() ? std::static_pointer_cast<arrow::Int64Scalar>(*as_int)->value : 0;
+}
+
+// A query's rows as an arrow::RecordBatchReader that keeps its session on
+// loan until it is destroyed. The first batch is read up front: Spark
+// announces the schema with the data.
+class PooledResultReader final : public arrow::RecordBatchReader {
+ public:
+  static Result<std::shared_ptr<arrow::RecordBatchReader>> open(SessionPool::Lease lease, ResultReader reader) {
+    auto first = reader.next();
+    if (!first) return std::unexpected(first.error());
+    auto out = std::shared_ptr<PooledResultReader>(new PooledResultReader(std::move(lease), std::move(reader)));
+    if (*first) out->pending_ = std::move(*first);
+    out->schema_ = out->reader_.schema() ? out->reader_.schema() : arrow::schema({});
+    return std::shared_ptr<arrow::RecordBatchReader>(std::move(out));
+  }
+
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    if (pending_) {
+      *batch = std::move(pending_);
+      pending_.reset();
+      return arrow::Status::OK();
+    }
+    auto next = reader_.next();
+    if (!next) return arrow::Status::IOError(next.error().to_string());
+    *batch = std::move(*next);
+    return arrow::Status::OK();
+  }
+
+ private:
+  PooledResultReader(SessionPool::Lease lease, ResultReader reader)
+      : lease_(std::move(lease)), reader_(std::move(reader)) {}
+  // Destroyed after reader_, which may still release its operation.
+  SessionPool::Lease lease_;
+  ResultReader reader_;
+  std::shared_ptr<arrow::RecordBatch> pending_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+// Counts the rows a reader yields as it is read.
+class CountingReader final : public arrow::RecordBatchReader {
+ public:
+  explicit CountingReader(std::shared_ptr<arrow::RecordBatchReader> inner) : inner_(std::move(inner)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return inner_->schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    ARROW_RETURN_NOT_OK(inner_->ReadNext(batch));
+    if (*batch) rows_ += (*batch)->num_rows();
+    return arrow::Status::OK();
+  }
+  [[nodiscard]] std::int64_t rows() const noexcept { return rows_; }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> inner_;
+  std::int64_t rows_ = 0;
+};
+
+// One write between its phases: the session holding its temporary view
+// (if any), the statement its commit runs, and what to say afterwards.
+struct PendingWrite {
+  std::optional<SessionPool::Lease> lease;
+  std::string view;  // temporary view of direct rows; "" for staged rows
+  std::optional<Statement> statement;
+  std::optional<Statement> key_check;  // OnMatch::fail: a friendlier error first
+  std::vector<std::pair<std::string, std::string>> settings;
+  PlanKind kind = PlanKind::append;
+  std::int64_t direct_rows = -1;  // rows sent as a view, when counted
+  // The idempotency key was applied already (at this table version):
+  // the commit runs nothing and says so.
+  std::optional<std::int64_t> duplicate_at{};
+};
+
+class SparkDriver;
+
+class SparkFinalizer final : public Finalizer {
+ public:
+  SparkFinalizer(SparkDriver& driver, WritePlan plan, PendingWrite pending)
+      : driver_(driver), plan_(std::move(plan)), pending_(std::move(pending)) {}
+  ~SparkFinalizer() override {
+    if (state_ == State::pending) (void)abort();
+  }
+  Result<WriteResult> commit() override;
+  Status abort() override;
+
+ private:
+  void release();
+  enum class State { pending, committed, aborted };
+  SparkDriver& driver_;
+  WritePlan plan_;
+  PendingWrite pending_;
+  State state_ = State::pending;
+  WriteResult result_;
+};
+
+class SparkDriver final : public Driver {
+ public:
+  SparkDriver(ConnectionSettings settings, DriverOptions options)
+      : settings_(std::move(settings)), options_(options) {}
+
+  std::string_view name() const noexcept override { return "spark"; }
+
+  Status attach(DriverContext context) override {
+    if (pool_) return fail(ErrorCode::invalid_argument, "the Spark driver is already attached to a client");
+    if (!context.backend || !context.dialect || !context.location_of)
+      return fail(ErrorCode::invalid_argument, "the Spark driver needs a backend, a dialect and table locations");
+    if (context.dialect->name() != "delta")
+      return fail(ErrorCode::unsupported,
+                  std::format("the Spark driver writes Delta tables; the '{}' dialect is not supported yet",
+                              context.dialect->name()));
+    context_ = std::move(context);
+    if (!context_.default_database.empty()) {
+      namespace_ = quote_identifier(context_.default_database);
+      if (!context_.default_catalog.empty())
+        namespace_ = quote_identifier(context_.default_catalog) + "." + namespace_;
+    }
+    SessionOptions session_options;
+    session_options.call_timeout = options_.call_timeout;
+    session_options.retry.max_attempts = std::max(1, options_.max_attempts);
+    // A session id in the connection string names one server session,
+    // which can serve one caller at a time.
+    const int size = settings_.session_id.empty() ? context_.session_pool_size : 1;
+    pool_ = std::make_unique<SessionPool>(settings_, session_options, size,
+                                          [this](Session& session) { return prepare(session); });
+    return {};
+  }
+
+  Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
+                                                          std::span<const SqlValue> params) override {
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    auto reader = (*lease)->query(sql, {.positional = params, .named = {}});
+    if (!reader) return std::unexpected(reader.error());
+    return PooledResultReader::open(std::move(*lease), std::move(*reader));
+  }
+
+  Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) override {
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    auto output = (*lease)->execute(sql, {.positional = params, .named = {}});
+    if (!output) return std::unexpected(output.error());
+    return output_count(*output, "num_affected_rows");
+  }
+
+  Result<lake::Execution> execute(WritePlan plan) override {
+    auto table = existing(plan.table);
+    if (!table) return std::unexpected(table.error());
+
+    PendingWrite pending;
+    pending.kind = plan.kind;
+    pending.settings.emplace_back(kUserMetadata, commit_metadata(plan.ingest_id));
+    if (plan.idempotency) {
+      const std::string app_id = "lake-orm:" + plan.idempotency->key;
+      const auto& txns = table->snapshot().transactions();
+      std::int64_t next = 1;
+      if (auto it = txns.find(app_id); it != txns.end()) {
+        const auto recorded = std::chrono::milliseconds(it->second.last_updated.value_or(0));
+        const auto age = std::chrono::system_clock::now().time_since_epoch() - recorded;
+        if (age < plan.idempotency->ttl) return duplicate(std::move(plan), table->version());
+        next = it->second.version + 1;
+      }
+      pending.settings.emplace_back(kTxnAppId, app_id);
+      pending.settings.emplace_back(kTxnVersion, std::to_string(next));
+    }
+
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    std::string source;
+    if (plan.staging) {
+      source = parquet_source(engine_uri(plan.staging->location));
+    } else if (plan.rows) {
+      // Phase one sends the rows; they wait in the session as a temporary
+      // view until the commit's statement reads them (or abort drops them).
+      pending.view = "lake_rows_" + plan.ingest_id.to_string();
+      std::erase(pending.view, '-');
+      CountingReader counting(plan.rows);
+      if (auto sent = (*lease)->create_temp_view(pending.view, counting); !sent) {
+        lease->discard();
+        return std::unexpected(sent.error().with_context(std::format("sending the rows of {} to Spark", plan.table.name)));
+      }
+      pending.direct_rows = counting.rows();
+      source = view_source(pending.view);
+    }
+
+    const std::string& name = plan.table.name;
+    switch (plan.kind) {
+      case PlanKind::append: {
+        if (source.empty()) return fail(ErrorCode::invalid_argument, "an append plan needs rows or staging");
+        std::vector<std::string> columns;
+        for (const Field& column : table->snapshot().columns()) columns.push_back(column.column);
+        pending.statement = insert_statement(name, columns, source);
+        break;
+      }
+      case PlanKind::merge: {
+        if (source.empty()) return fail(ErrorCode::invalid_argument, "a merge plan needs rows or staging");
+        MergeSpec merge{.table = name,
+                        .source = source,
+                        .ingest_id = plan.ingest_id.to_string(),
+                        .keys = plan.keys,
+                        .on_match = plan.on_match,
+                        .on_no_match = plan.on_no_match,
+                        .source_filter = plan.source_filter};
+        if (merge.keys.empty()) {
+          const auto& configuration = table->snapshot().metadata().configuration;
+          std::map<std::string, std::string> properties(configuration.begin(), configuration.end());
+          merge.keys = list_property(properties, "lake.mergeKeys");
+          if (merge.keys.empty()) merge.keys = list_property(properties, "lake.primaryKeys");
+          if (merge.keys.empty())
+            return fail(ErrorCode::invalid_argument,
+                        std::format("table '{}' has no merge keys or primary key to merge on; name the keys", name));
+        }
+        auto statement = merge_statement(merge);
+        if (!statement) return std::unexpected(statement.error());
+        pending.statement = std::move(*statement);
+        if (plan.on_match == OnMatch::fail) {
+          auto check = conflicting_key_query(merge);
+          if (!check) return std::unexpected(check.error());
+          pending.key_check = std::move(*check);
+        }
+        break;
+      }
+      case PlanKind::delete_where: {
+        if (!plan.predicate) return fail(ErrorCode::invalid_argument, "a delete plan needs a predicate");
+        auto statement = delete_statement(name, *plan.predicate);
+        if (!statement) return std::unexpected(statement.error());
+        pending.statement = std::move(*statement);
+        break;
+      }
+    }
+    pending.lease = std::move(*lease);
+    return lake::Execution{std::make_unique<SparkFinalizer>(*this, std::move(plan), std::move(pending))};
+  }
+
+  // The commit phase: the statement, on the session that holds the rows.
+  Result<WriteResult> land(const WritePlan& plan, PendingWrite& pending) {
+    Session& session = **pending.lease;
+    if (pending.key_check) {
+      auto found = session.execute(pending.key_check->sql, {.positional = pending.key_check->params, .named = {}});
+      if (!found) return std::unexpected(found.error());
+      if ((*found)->num_rows() > 0) {
+        std::string key;
+        for (int i = 0; i < (*found)->num_columns(); ++i) {
+          auto value = (*found)->column(i)->GetScalar(0);
+          key += std::format("{}{}={}", i ? ", " : "", (*found)->schema()->field(i)->name(),
+                             value.ok() ? (*value)->ToString() : "?");
+        }
+        return fail(ErrorCode::already_exists,
+                    std::format("table '{}' already holds key ({}); nothing was written", plan.table.name, key));
+      }
+    }
+    WriteResult result{.ingest_id = plan.ingest_id, .path = WritePath::direct, .attempts = 1};
+    if (!pending.statement) {  // a merge that asks for nothing
+      auto table = existing(plan.table);
+      if (table) result.version = table->version();
+      return result;
+    }
+    if (auto set = session.set_config(pending.settings); !set) {
+      pending.lease->discard();
+      return std::unexpected(set.error());
+    }
+    auto output = session.execute(pending.statement->sql, {.positional = pending.statement->params, .named = {}});
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : pending.settings) keys.push_back(key);
+    if (auto unset = session.unset_config(keys); !unset) pending.lease->discard();  // never reuse stale settings
+    if (!output) {
+      Error error = output.error();
+      if (plan.on_match == OnMatch::fail && error.message().find(kKeyExistsMarker) != std::string::npos)
+        return fail(ErrorCode::already_exists,
+                    std::format("table '{}' already holds a key of this write (stored concurrently); nothing was "
+                                "written",
+                                plan.table.name));
+      return std::unexpected(std::move(error).with_context(std::format("writing {} through Spark", plan.table.name)));
+    }
+
+    // What landed: the commit tagged with this ingest id.
+    auto table = existing(plan.table);
+    if (!table) return std::unexpected(table.error());
+    auto commits = table->history(kCommitSearchDepth);
+    if (!commits) return std::unexpected(commits.error());
+    const std::string tag = commit_metadata(plan.ingest_id);
+    const delta::CommitSummary* landed = nullptr;
+    for (const auto& commit : *commits)
+      if (commit.user_metadata == tag) {
+        landed = &commit;
+        break;
+      }
+    result.version = landed ? landed->version : table->version();
+    result.committed = landed != nullptr;
+    if (!landed) {
+      // Delta skips a write whose txnVersion it has already recorded: a
+      // retry with the same key that raced this one got there first.
+      if (plan.idempotency) result.skipped_as_duplicate = true;
+      return result;
+    }
+    const auto metrics = nlohmann::json::parse(landed->metrics, nullptr, false);
+    auto metric = [&](const char* key) -> std::int64_t {
+      if (!metrics.is_object() || !metrics.contains(key)) return 0;
+      const auto& value = metrics[key];
+      if (value.is_number_integer()) return value.get<std::int64_t>();
+      if (value.is_string()) return std::stoll(value.get<std::string>());
+      return 0;
+    };
+    switch (plan.kind) {
+      case PlanKind::append:
+        result.rows_inserted = pending.direct_rows >= 0 ? pending.direct_rows : metric("numOutputRows");
+        break;
+      case PlanKind::merge:
+        result.rows_inserted = output_count(*output, "num_inserted_rows");
+        result.rows_updated = output_count(*output, "num_updated_rows");
+        result.rows_deleted = output_count(*output, "num_deleted_rows");
+        break;
+      case PlanKind::delete_where: result.rows_deleted = output_count(*output, "num_affected_rows"); break;
+    }
+    return result;
+  }
+
+  // Drops what phase one left in the session.
+  void discard(PendingWrite& pending) {
+    if (!pending.lease || pending.view.empty()) return;
+    auto dropped = (**pending.lease).execute(std::format("DROP VIEW IF EXISTS {}", quote_identifier(pending.view)));
+    if (!dropped) pending.lease->discard();
+    pending.view.clear();
+  }
+
+  void remove_staging(const WritePlan& plan) {
+    if (plan.staging) (void)context_.backend->remove_prefix(plan.staging->prefix);
+  }
+
+  Result<std::shared_ptr<arrow::RecordBatchReader>> read_staging(const StagingRef& staging) override {
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    auto reader = (*lease)->query(std::format("SELECT * FROM {}", parquet_source(engine_uri(staging.location))));
+    if (!reader) {
+      return fail(ErrorCode::driver_read, std::format("Spark could not read staging '{}': {}", staging.location,
+                                                      reader.error().message()));
+    }
+    auto opened = PooledResultReader::open(std::move(*lease), std::move(*reader));
+    if (!opened)
+      return fail(ErrorCode::driver_read, std::format("Spark could not read staging '{}': {}", staging.location,
+                                                      opened.error().message()));
+    return opened;
+  }
+
+  Status create_table(const TableRef& table, const Schema& schema,
+                      const std::map<std::string, std::string>& properties) override {
+    // A table already at the location (written by another engine, or
+    // before this catalog knew it) is registered as it is; its columns are
+    // checked below. Otherwise the dialect's CREATE TABLE makes it.
+    auto before = describe(table);
+    if (!before) return std::unexpected(before.error());
+    const std::string uri = engine_uri(context_.backend->uri_of(table.location));
+    Result<std::string> sql = *before ? Result<std::string>(register_statement(table.name, uri).sql)
+                                      : context_.dialect->create_table_sql(table, schema, uri, properties);
+    if (!sql) return std::unexpected(sql.error());
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    if (auto created = (*lease)->execute(*sql); !created)
+      return std::unexpected(created.error().with_context(std::format("creating table '{}' on Spark", table.name)));
+    // CREATE TABLE IF NOT EXISTS keeps a table of that name whatever its
+    // columns: check the live one is this schema's.
+    auto live = describe(table);
+    if (!live) return std::unexpected(live.error());
+    if (!*live)
+      return fail(ErrorCode::not_found, std::format("Spark created table '{}' but there is no Delta log at '{}'",
+                                                    table.name, context_.backend->uri_of(table.location)));
+    std::vector<std::string> expected;
+    for (const Field& field : schema.fields) expected.push_back(field.column);
+    expected.push_back(std::string(kIngestIdColumn));
+    std::vector<std::string> actual;
+    for (const Field& column : (*live)->columns) actual.push_back(column.column);
+    if (actual != expected)
+      return fail(ErrorCode::already_exists,
+                  std::format("table '{}' already exists with other columns (run assert_schema for the differences)",
+                              table.name));
+    return {};
+  }
+
+  Result<std::optional<TableInfo>> describe(const TableRef& table) override {
+    if (auto open = check_open(); !open) return std::unexpected(open.error());
+    auto opened = delta::Table::open(context_.backend, table.location);
+    if (!opened) {
+      if (opened.error().code() == ErrorCode::not_found) return std::optional<TableInfo>{};
+      return std::unexpected(opened.error());
+    }
+    const delta::Snapshot& snapshot = opened->snapshot();
+    return std::optional<TableInfo>(TableInfo{
+        .table = table,
+        .format = "delta",
+        .version = snapshot.version(),
+        .columns = snapshot.columns(),
+        .partition_columns = snapshot.partition_columns(),
+        .properties = {snapshot.metadata().configuration.begin(), snapshot.metadata().configuration.end()}});
+  }
+
+  Result<TableStats> stats(const TableRef& table) override {
+    auto found = existing(table);
+    if (!found) return std::unexpected(found.error());
+    auto stats = found->stats();
+    if (!stats) return std::unexpected(stats.error());
+    return TableStats{.version = stats->version,
+                      .rows = stats->rows,
+                      .files = stats->files,
+                      .bytes = stats->bytes,
+                      .versions = stats->versions,
+                      .last_commit = stats->last_commit,
+                      .partition_columns = stats->partition_columns};
+  }
+
+  Result<std::vector<HistoryEntry>> history(const TableRef& table, std::optional<std::size_t> limit) override {
+    auto found = existing(table);
+    if (!found) return std::unexpected(found.error());
+    auto commits = found->history(limit);
+    if (!commits) return std::unexpected(commits.error());
+    std::vector<HistoryEntry> entries;
+    for (const auto& commit : *commits)
+      entries.push_back({commit.version, commit.committed_at, commit.operation, commit.parameters});
+    return entries;
+  }
+
+  Result<OptimizeReport> optimize(const TableRef& table, const OptimizeOptions& options) override {
+    auto found = existing(table);
+    if (!found) return std::unexpected(found.error());
+    std::vector<std::string> zorder = options.zorder_by;
+    if (zorder.empty()) {
+      const auto& configuration = found->snapshot().metadata().configuration;
+      zorder = list_property({configuration.begin(), configuration.end()}, "lake.clusterBy");
+    }
+    auto statement = optimize_statement(table.name, options.where, zorder);
+    if (!statement) return std::unexpected(statement.error());
+    std::vector<std::pair<std::string, std::string>> settings;
+    if (options.target_file_bytes) settings.emplace_back(kOptimizeMaxFileSize, std::to_string(*options.target_file_bytes));
+    auto output = run_with_settings(*statement, settings);
+    if (!output) return std::unexpected(output.error());
+    OptimizeReport report{.version = -1,
+                          .files_removed = optimize_metric(*output, {"numFilesRemoved"}),
+                          .files_added = optimize_metric(*output, {"numFilesAdded"}),
+                          .bytes_removed = optimize_metric(*output, {"filesRemoved", "totalSize"}),
+                          .bytes_added = optimize_metric(*output, {"filesAdded", "totalSize"})};
+    if (report.files_removed > 0 || report.files_added > 0) {
+      auto after = existing(table);
+      if (!after) return std::unexpected(after.error());
+      report.version = after->version();
+    }
+    if (options.progress)
+      options.progress({.step = "files compacted", .done = report.files_removed, .total = report.files_removed});
+    return report;
+  }
+
+  Result<VacuumReport> vacuum(const TableRef& table, const VacuumOptions& options) override {
+    auto found = existing(table);
+    if (!found) return std::unexpected(found.error());
+    std::optional<std::int64_t> hours;
+    if (options.retention) hours = options.retention->count();
+    std::vector<std::pair<std::string, std::string>> settings;
+    if (options.allow_short_retention) settings.emplace_back(kRetentionCheck, "false");
+    // A dry run lists the files; the real run deletes those (and says only
+    // the table's path), so the report comes from the listing.
+    auto listed = run_with_settings(vacuum_statement(table.name, hours, true), settings);
+    if (!listed) return std::unexpected(listed.error());
+    VacuumReport report{.files = {}, .bytes = 0, .dry_run = options.dry_run};
+    const std::string root = engine_uri(context_.backend->uri_of(table.location));
+    if (auto paths = (*listed)->GetColumnByName("path")) {
+      for (int c = 0; c < paths->num_chunks(); ++c) {
+        auto strings = std::dynamic_pointer_cast<arrow::StringArray>(paths->chunk(c));
+        if (!strings) continue;
+        for (std::int64_t i = 0; i < strings->length(); ++i) {
+          std::string key = key_of(std::string(strings->GetView(i)), root, table.location);
+          if (auto info = context_.backend->head(key)) report.bytes += info->size;
+          report.files.push_back(std::move(key));
+        }
+      }
+    }
+    if (!options.dry_run && !report.files.empty()) {
+      auto vacuumed = run_with_settings(vacuum_statement(table.name, hours, false), settings);
+      if (!vacuumed) return std::unexpected(vacuumed.error());
+    }
+    if (options.progress)
+      options.progress({.step = "files removed", .done = static_cast<std::int64_t>(report.files.size()),
+                        .total = static_cast<std::int64_t>(report.files.size())});
+    return report;
+  }
+
+  Status ping() override {
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    auto version = (*lease)->spark_version();
+    if (!version) return std::unexpected(version.error());
+    return {};
+  }
+
+  Status close() override {
+    closed_ = true;
+    if (pool_) pool_->close();
+    return {};
+  }
+
+  Result<lake::Execution> duplicate(WritePlan plan, std::int64_t version) {
+    PendingWrite pending;
+    pending.kind = plan.kind;
+    pending.duplicate_at = version;
+    return lake::Execution{std::make_unique<SparkFinalizer>(*this, std::move(plan), std::move(pending))};
+  }
+
+ private:
+  Status check_open() const {
+    if (!pool_) return fail(ErrorCode::invalid_argument, "the Spark driver is not attached to a client");
+    if (closed_) return fail(ErrorCode::closed, "the Spark driver is closed");
+    return {};
+  }
+
+  Result<SessionPool::Lease> acquire() {
+    if (auto open = check_open(); !open) return std::unexpected(open.error());
+    return pool_->acquire();
+  }
+
+  // A new session: its current database is the client's default one.
+  Status prepare(Session& session) {
+    if (namespace_.empty()) return {};
+    {
+      std::scoped_lock lock(namespace_mutex_);
+      if (!namespace_ready_) {
+        if (auto created = session.execute(std::format("CREATE NAMESPACE IF NOT EXISTS {}", namespace_)); !created)
+          return std::unexpected(created.error());
+        namespace_ready_ = true;
+      }
+    }
+    if (auto used = session.execute(std::format("USE {}", namespace_)); !used) return std::unexpected(used.error());
+    return {};
+  }
+
+  Result<std::shared_ptr<arrow::Table>> run_with_settings(const Statement& statement,
+                                                          const std::vector<std::pair<std::string, std::string>>& settings) {
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    if (!settings.empty()) {
+      if (auto set = (*lease)->set_config(settings); !set) {
+        lease->discard();
+        return std::unexpected(set.error());
+      }
+    }
+    auto output = (*lease)->execute(statement.sql, {.positional = statement.params, .named = {}});
+    if (!settings.empty()) {
+      std::vector<std::string> keys;
+      for (const auto& [key, value] : settings) keys.push_back(key);
+      if (auto unset = (*lease)->unset_config(keys); !unset) lease->discard();
+    }
+    return output;
+  }
+
+  // A file URI from VACUUM as a backend key (the URI itself when it is
+  // not under the table).
+  static std::string key_of(std::string uri, const std::string& root, const std::string& location) {
+    // Spark writes file:/x where the backend says file:///x.
+    auto normalise = [](std::string text) {
+      if (text.starts_with("file:///")) text.replace(0, 8, "file:/");
+      return text;
+    };
+    const std::string base = normalise(root.ends_with('/') ? root : root + "/");
+    uri = normalise(std::move(uri));
+    if (!uri.starts_with(base)) return uri;
+    return location + "/" + uri.substr(base.size());
+  }
+
+  Result<delta::Table> existing(const TableRef& table) {
+    if (auto open = check_open(); !open) return std::unexpected(open.error());
+    auto opened = delta::Table::open(context_.backend, table.location);
+    if (!opened && opened.error().code() == ErrorCode::not_found)
+      return fail(ErrorCode::not_found, std::format("table '{}' does not exist at '{}' (migrate it first)", table.name,
+                                                    context_.backend->uri_of(table.location)));
+    return opened;
+  }
+
+  friend class SparkFinalizer;
+  ConnectionSettings settings_;
+  DriverOptions options_;
+  DriverContext context_;
+  std::string namespace_;  // `catalog`.`database`, or "" for the server's current one
+  std::mutex namespace_mutex_;
+  bool namespace_ready_ = false;
+  std::unique_ptr<SessionPool> pool_;
+  std::atomic<bool> closed_ = false;
+};
+
+Result<WriteResult> SparkFinalizer::commit() {
+  if (state_ == State::committed) return result_;
+  if (state_ == State::aborted) return fail(ErrorCode::invalid_argument, "the write was aborted");
+  if (pending_.duplicate_at) {
+    result_ = WriteResult{.ingest_id = plan_.ingest_id, .version = *pending_.duplicate_at, .skipped_as_duplicate = true};
+  } else {
+    auto landed = driver_.land(plan_, pending_);
+    if (!landed) return std::unexpected(landed.error());
+    result_ = *landed;
+  }
+  state_ = State::committed;
+  release();
+  return result_;
+}
+
+Status SparkFinalizer::abort() {
+  if (state_ == State::committed) return fail(ErrorCode::already_committed, "the write was already committed");
+  if (state_ == State::aborted) return {};
+  state_ = State::aborted;
+  release();
+  return {};
+}
+
+void SparkFinalizer::release() {
+  driver_.discard(pending_);
+  pending_.lease.reset();
+  driver_.remove_staging(plan_);
+  plan_.staging.reset();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Driver>> driver(std::string_view connection, DriverOptions options) {
+  auto settings = parse_connection_string(connection);
+  if (!settings) return std::unexpected(settings.error());
+  return std::shared_ptr<Driver>(std::make_shared<SparkDriver>(std::move(*settings), options));
+}
+
+}  // namespace lake::spark

@@ -1,0 +1,122 @@
+#include "drivers/spark/write_statements.hpp"
+
+#include <format>
+
+#include "dialects/spark_sql.hpp"
+#include "drivers/spark/expression_sql.hpp"
+#include "lake/schema/schema.hpp"
+
+namespace lake::spark {
+namespace {
+
+using spark_sql::quote_identifier;
+
+std::string column_list(const std::vector<std::string>& columns, std::string_view qualifier = {}) {
+  std::string out;
+  for (const auto& column : columns) {
+    if (!out.empty()) out += ", ";
+    if (!qualifier.empty()) out += std::string(qualifier) + ".";
+    out += quote_identifier(column);
+  }
+  return out;
+}
+
+// SELECT * FROM source WHERE _ingest_id = ? [AND (filter)]
+Result<Statement> bounded_source(const MergeSpec& merge) {
+  Statement out{std::format("SELECT * FROM {} WHERE {} = ?", merge.source, quote_identifier(kIngestIdColumn)),
+                {SqlValue(merge.ingest_id)}};
+  if (merge.source_filter) {
+    auto filter = to_spark_sql(*merge.source_filter);
+    if (!filter) return std::unexpected(filter.error().with_context("the merge filter"));
+    out.sql += " AND " + filter->text;
+    for (auto& value : filter->params) out.params.push_back(std::move(value));
+  }
+  return out;
+}
+
+std::string key_condition(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const auto& key : keys)
+    out += std::format("{}target.{} = source.{}", out.empty() ? "" : " AND ", quote_identifier(key),
+                       quote_identifier(key));
+  return out;
+}
+
+}  // namespace
+
+std::string view_source(std::string_view view) { return quote_identifier(view); }
+
+std::string parquet_source(std::string_view uri) { return "parquet." + quote_identifier(uri); }
+
+Statement insert_statement(std::string_view table, const std::vector<std::string>& columns, std::string_view source) {
+  return {std::format("INSERT INTO {} ({}) SELECT {} FROM {}", quote_identifier(table), column_list(columns),
+                      column_list(columns), source),
+          {}};
+}
+
+Result<std::optional<Statement>> merge_statement(const MergeSpec& merge) {
+  if (merge.keys.empty()) return fail(ErrorCode::invalid_argument, std::format("a merge into '{}' needs keys", merge.table));
+  std::string clauses;
+  switch (merge.on_match) {
+    case OnMatch::update: clauses += " WHEN MATCHED THEN UPDATE SET *"; break;
+    case OnMatch::remove: clauses += " WHEN MATCHED THEN DELETE"; break;
+    case OnMatch::skip: break;
+    case OnMatch::fail:
+      // Raises on the first matched row: the MERGE fails and commits nothing.
+      clauses += std::format(" WHEN MATCHED AND raise_error({}) IS NULL THEN DELETE",
+                             spark_sql::quote_string(kKeyExistsMarker));
+      break;
+  }
+  if (merge.on_no_match == OnNoMatch::insert) clauses += " WHEN NOT MATCHED THEN INSERT *";
+  if (clauses.empty()) return std::optional<Statement>{};
+  auto source = bounded_source(merge);
+  if (!source) return std::unexpected(source.error());
+  Statement out{std::format("MERGE INTO {} AS target USING ({}) AS source ON {}{}", quote_identifier(merge.table),
+                            source->sql, key_condition(merge.keys), clauses),
+                std::move(source->params)};
+  return std::optional<Statement>(std::move(out));
+}
+
+Result<Statement> conflicting_key_query(const MergeSpec& merge) {
+  auto source = bounded_source(merge);
+  if (!source) return std::unexpected(source.error());
+  return Statement{std::format("SELECT {} FROM ({}) AS source JOIN {} AS target ON {} LIMIT 1",
+                               column_list(merge.keys, "source"), source->sql, quote_identifier(merge.table),
+                               key_condition(merge.keys)),
+                   std::move(source->params)};
+}
+
+Statement register_statement(std::string_view table, std::string_view uri) {
+  return {std::format("CREATE TABLE IF NOT EXISTS {} USING DELTA LOCATION {}", quote_identifier(table),
+                      spark_sql::quote_string(uri)),
+          {}};
+}
+
+Result<Statement> delete_statement(std::string_view table, const arrow::compute::Expression& predicate) {
+  auto where = to_spark_sql(predicate);
+  if (!where) return std::unexpected(where.error().with_context("the delete predicate"));
+  return Statement{std::format("DELETE FROM {} WHERE {}", quote_identifier(table), where->text),
+                   std::move(where->params)};
+}
+
+Result<Statement> optimize_statement(std::string_view table, const std::optional<arrow::compute::Expression>& where,
+                                     const std::vector<std::string>& zorder_by) {
+  Statement out{std::format("OPTIMIZE {}", quote_identifier(table)), {}};
+  if (where) {
+    auto predicate = to_spark_sql(*where);
+    if (!predicate) return std::unexpected(predicate.error().with_context("the optimize filter"));
+    out.sql += " WHERE " + predicate->text;
+    out.params = std::move(predicate->params);
+  }
+  if (!zorder_by.empty()) out.sql += std::format(" ZORDER BY ({})", column_list(zorder_by));
+  return out;
+}
+
+Statement vacuum_statement(std::string_view table, std::optional<std::int64_t> retention_hours, bool dry_run) {
+  Statement out{std::format("VACUUM {}", quote_identifier(table)), {}};
+  if (retention_hours) out.sql += std::format(" RETAIN {} HOURS", *retention_hours);
+  if (dry_run) out.sql += " DRY RUN";
+  return out;
+}
+
+}  // namespace lake::spark

@@ -1,0 +1,117 @@
+// The Spark driver's SQL, without a server: predicates become quoted
+// columns and bound `?` values (never text), and each write plan's
+// statement has the clauses its options ask for.
+#include <gtest/gtest.h>
+
+#include <arrow/array.h>
+#include <arrow/builder.h>
+#include <arrow/compute/api_scalar.h>
+
+#include "drivers/spark/expression_sql.hpp"
+#include "drivers/spark/write_statements.hpp"
+
+namespace {
+
+namespace cp = arrow::compute;
+using lake::SqlValue;
+
+TEST(SparkExpressionSql, ValuesAreBoundAndColumnsQuoted) {
+  auto expr = cp::and_(cp::greater(cp::field_ref("age"), cp::literal(std::int64_t{18})),
+                       cp::equal(cp::field_ref("na`me"), cp::literal("x' OR '1'='1")));
+  auto sql = lake::spark::to_spark_sql(expr);
+  ASSERT_TRUE(sql) << sql.error().to_string();
+  EXPECT_EQ(sql->text, "((`age` > ?) AND (`na``me` = ?))");
+  ASSERT_EQ(sql->params.size(), 2u);
+  EXPECT_EQ(sql->params[0], SqlValue(std::int64_t{18}));
+  EXPECT_EQ(sql->params[1], SqlValue(std::string("x' OR '1'='1")));
+
+  auto qualified = lake::spark::to_spark_sql(cp::is_null(cp::field_ref("country")), "source");
+  ASSERT_TRUE(qualified);
+  EXPECT_EQ(qualified->text, "(`source`.`country` IS NULL)");
+  EXPECT_TRUE(qualified->params.empty());
+
+  auto negated = lake::spark::to_spark_sql(cp::not_(cp::is_valid(cp::field_ref("x"))));
+  ASSERT_TRUE(negated);
+  EXPECT_EQ(negated->text, "(NOT (`x` IS NOT NULL))");
+}
+
+TEST(SparkExpressionSql, IsInBindsEveryValueAndUnknownFunctionsAreNamed) {
+  arrow::StringBuilder builder;
+  ASSERT_TRUE(builder.AppendValues({"NL", "UK"}).ok());
+  auto values = builder.Finish().ValueOrDie();
+  auto in = lake::spark::to_spark_sql(cp::call("is_in", {cp::field_ref("country")}, cp::SetLookupOptions(values)));
+  ASSERT_TRUE(in) << in.error().to_string();
+  EXPECT_EQ(in->text, "(`country` IN (?, ?))");
+  EXPECT_EQ(in->params, (std::vector<SqlValue>{std::string("NL"), std::string("UK")}));
+
+  auto odd = lake::spark::to_spark_sql(cp::call("utf8_length", {cp::field_ref("name")}));
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().code(), lake::ErrorCode::unsupported);
+  EXPECT_NE(odd.error().message().find("utf8_length"), std::string::npos);
+
+  auto typed = lake::spark::to_spark_sql(
+      cp::less(cp::field_ref("at"), cp::literal(std::make_shared<arrow::TimestampScalar>(1'500, arrow::timestamp(arrow::TimeUnit::MILLI)))));
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->params.at(0), SqlValue(lake::timestamp(std::chrono::microseconds(1'500'000))));
+}
+
+TEST(SparkWriteStatements, InsertReadsTheSourceByColumn) {
+  auto insert = lake::spark::insert_statement("events", {"seq", "_ingest_id"},
+                                              lake::spark::parquet_source("file:///lake/_staging/x/"));
+  EXPECT_EQ(insert.sql,
+            "INSERT INTO `events` (`seq`, `_ingest_id`) SELECT `seq`, `_ingest_id` FROM "
+            "parquet.`file:///lake/_staging/x/`");
+}
+
+TEST(SparkWriteStatements, MergeIsBoundedByTheIngestIdAndFollowsItsOptions) {
+  lake::spark::MergeSpec merge{.table = "accounts",
+                               .source = "`lake_rows_1`",
+                               .ingest_id = "0193-id",
+                               .keys = {"id"},
+                               .on_match = lake::OnMatch::update,
+                               .on_no_match = lake::OnNoMatch::insert,
+                               .source_filter = cp::greater_equal(cp::field_ref("balance"), cp::literal(0))};
+  auto upsert = lake::spark::merge_statement(merge);
+  ASSERT_TRUE(upsert && *upsert) << upsert.error().to_string();
+  EXPECT_EQ((*upsert)->sql,
+            "MERGE INTO `accounts` AS target USING (SELECT * FROM `lake_rows_1` WHERE `_ingest_id` = ? AND "
+            "(`balance` >= ?)) AS source ON target.`id` = source.`id` WHEN MATCHED THEN UPDATE SET * WHEN NOT "
+            "MATCHED THEN INSERT *");
+  EXPECT_EQ((*upsert)->params, (std::vector<SqlValue>{std::string("0193-id"), std::int64_t{0}}));
+
+  merge.source_filter.reset();
+  merge.on_match = lake::OnMatch::remove;
+  merge.on_no_match = lake::OnNoMatch::skip;
+  auto remove = lake::spark::merge_statement(merge);
+  ASSERT_TRUE(remove && *remove);
+  EXPECT_TRUE((*remove)->sql.ends_with("ON target.`id` = source.`id` WHEN MATCHED THEN DELETE")) << (*remove)->sql;
+
+  merge.on_match = lake::OnMatch::fail;
+  merge.on_no_match = lake::OnNoMatch::insert;
+  auto strict = lake::spark::merge_statement(merge);
+  ASSERT_TRUE(strict && *strict);
+  EXPECT_NE((*strict)->sql.find("WHEN MATCHED AND raise_error("), std::string::npos) << (*strict)->sql;
+
+  merge.on_match = lake::OnMatch::skip;
+  merge.on_no_match = lake::OnNoMatch::skip;
+  auto nothing = lake::spark::merge_statement(merge);
+  ASSERT_TRUE(nothing);
+  EXPECT_FALSE(*nothing) << "skip and skip: no statement at all";
+
+  merge.keys.clear();
+  EXPECT_FALSE(lake::spark::merge_statement(merge));
+}
+
+TEST(SparkWriteStatements, MaintenanceStatements) {
+  auto optimize = lake::spark::optimize_statement("events", cp::equal(cp::field_ref("day"), cp::literal("2026-11-22")),
+                                                  {"seq", "name"});
+  ASSERT_TRUE(optimize);
+  EXPECT_EQ(optimize->sql, "OPTIMIZE `events` WHERE (`day` = ?) ZORDER BY (`seq`, `name`)");
+  EXPECT_EQ(lake::spark::vacuum_statement("events", 0, true).sql, "VACUUM `events` RETAIN 0 HOURS DRY RUN");
+  EXPECT_EQ(lake::spark::vacuum_statement("events", std::nullopt, false).sql, "VACUUM `events`");
+  auto deleted = lake::spark::delete_statement("events", cp::less(cp::field_ref("seq"), cp::literal(std::int64_t{5})));
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->sql, "DELETE FROM `events` WHERE (`seq` < ?)");
+}
+
+}  // namespace
