@@ -1,5 +1,7 @@
 // The Client on the embedded stack with its tables on an object store,
-// built twice: S3 (MinIO, label s3) and GCS (fake-gcs-server, label gcs).
+// built once and run twice: on S3 (MinIO, label s3) and on GCS
+// (fake-gcs-server, label gcs), the store chosen at run time
+// (LAKE_TEST_OBJECT_STORE).
 // The engine reads Parquet through the backend's ranged reads, the staged
 // write path stages on the store, and verify / cleanup_staging work there.
 #include <gtest/gtest.h>
@@ -18,16 +20,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // <generator>, see lake/query.hpp
 
 #ifndef LAKE_TEST_ON_OBJECT_STORE
-#error "build with LAKE_TEST_ON_S3 or LAKE_TEST_ON_GCS"
-#endif
-
-// CTest knows tests by name: each store's build names its suite after it.
-#ifdef LAKE_TEST_ON_S3
-#define ClientOnObjectStore ClientOnS3
-#define ObjectStoreConfig ConfigOnS3
-#else
-#define ClientOnObjectStore ClientOnGcs
-#define ObjectStoreConfig ConfigOnGcs
+#error "build with LAKE_TEST_ON_OBJECT_STORE"
 #endif
 
 namespace {
@@ -163,7 +156,8 @@ TEST_F(ClientOnObjectStore, VerifyAndCleanupStagingWorkOnTheStore) {
   ASSERT_EQ(report->deleted.size(), 1U);
   EXPECT_TRUE(report->failed.empty());
   EXPECT_EQ(report->deleted[0], counting_->uri_of(lake::Backend::staging_prefix(old_id)));
-  EXPECT_TRUE(report->deleted[0].starts_with(lake::testing::kObjectStore == "s3" ? "s3://" : "gs://"))
+  EXPECT_TRUE(report->deleted[0].starts_with(
+      lake::testing::object_store() == lake::testing::ObjectStore::s3 ? "s3://" : "gs://"))
       << report->deleted[0];
   EXPECT_EQ(counting_->list("_staging/").value().size(), 2U);
 }
@@ -171,22 +165,24 @@ TEST_F(ClientOnObjectStore, VerifyAndCleanupStagingWorkOnTheStore) {
 // lakeorm.toml naming the store: the same Client, opened by an operator's
 // file. Credentials are not in the file: S3's come from the environment.
 TEST(ObjectStoreConfig, OpenFromConfigWritesToTheStore) {
+  const auto chosen = lake::testing::object_store();
+  ASSERT_TRUE(chosen);
   const std::string uri = lake::testing::fresh_object_store_uri();
-#ifdef LAKE_TEST_ON_S3
-  const auto* server = lake::testing::minio();
-  ASSERT_NE(server, nullptr);
-  ::setenv("AWS_ACCESS_KEY_ID", server->access_key.c_str(), 1);
-  ::setenv("AWS_SECRET_ACCESS_KEY", server->secret_key.c_str(), 1);
-  const std::string toml = std::format("[storage]\nuri = \"{}\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\n"
-                                       "path_style = true\n[table]\ndatabase = \"crm\"\n",
-                                       uri, server->endpoint);
-#else
-  const auto* server = lake::testing::fake_gcs();
-  ASSERT_NE(server, nullptr);
-  const std::string toml = std::format(
-      "[storage]\nuri = \"{}\"\nendpoint = \"{}\"\nanonymous = true\n[table]\ndatabase = \"crm\"\n", uri,
-      server->endpoint);
-#endif
+  std::string toml;
+  if (*chosen == lake::testing::ObjectStore::s3) {
+    const auto* server = lake::testing::minio();
+    ASSERT_NE(server, nullptr);
+    ::setenv("AWS_ACCESS_KEY_ID", server->access_key.c_str(), 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", server->secret_key.c_str(), 1);
+    toml = std::format("[storage]\nuri = \"{}\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\n"
+                       "path_style = true\n[table]\ndatabase = \"crm\"\n",
+                       uri, server->endpoint);
+  } else {
+    const auto* server = lake::testing::fake_gcs();
+    ASSERT_NE(server, nullptr);
+    toml = std::format("[storage]\nuri = \"{}\"\nendpoint = \"{}\"\nanonymous = true\n[table]\ndatabase = \"crm\"\n",
+                       uri, server->endpoint);
+  }
   auto config = lake::parse_config(toml, ".", "lakeorm.toml");
   ASSERT_TRUE(config) << config.error().to_string();
   {

@@ -1,5 +1,6 @@
-// Faults between lake and a real object store, built twice: S3 (MinIO,
-// label s3) and GCS (fake-gcs-server, label gcs). A proxy in front of the
+// Faults between lake and a real object store, built once and run twice:
+// on S3 (MinIO, label s3) and on GCS (fake-gcs-server, label gcs), the
+// store chosen at run time (LAKE_TEST_OBJECT_STORE). A proxy in front of the
 // server answers 503, cuts uploads mid-body, plays a server that died,
 // swallows a commit's response after the server stored it, and stalls
 // answers. Every write either completes, exactly once, or fails with
@@ -12,13 +13,14 @@
 #include <print>
 #include <random>
 #include <ranges>
+#include <variant>
 
 #include "support/fault_proxy.hpp"
 #include "support/remote_store.hpp"
 #include "table_support.hpp"
 
 #ifndef LAKE_TEST_ON_OBJECT_STORE
-#error "build with LAKE_TEST_ON_S3 or LAKE_TEST_ON_GCS"
+#error "build with LAKE_TEST_ON_OBJECT_STORE"
 #endif
 
 namespace {
@@ -34,65 +36,71 @@ using namespace std::chrono_literals;
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
 // What differs between the stores: how the backend is opened, and what
-// their requests look like on the wire.
-#ifdef LAKE_TEST_ON_S3
-#define ObjectStoreFaults S3Faults  // CTest knows tests by name
-using StoreOptions = S3Options;
+// their requests look like on the wire. The binary runs on either store,
+// so each of these asks which one this run is on.
+using StoreOptions = std::variant<S3Options, GcsOptions>;
+using lake::testing::ObjectStore;
 
-bool server_running() { return lake::testing::minio() != nullptr; }
-StoreOptions server_options() { return lake::testing::minio()->options(); }
-Result<std::unique_ptr<Backend>> open_store(const std::string& uri, StoreOptions options) {
-  return s3_backend(uri, std::move(options));
-}
-void set_part_bytes(StoreOptions& options, std::int64_t bytes) { options.part_bytes = bytes; }
-// An object written in one request (PutObject).
-bool writes_object(const RequestHead& head, std::string_view name_part) {
-  return head.method == "PUT" && !contains(head.target, "uploadId=") && contains(head.target, name_part);
-}
-// The n-th part of a multipart upload, by its number in the URL.
-std::function<bool(const RequestHead&)> nth_part(int n) {
-  return [n](const RequestHead& head) { return contains(head.target, std::format("partNumber={}&", n)) ||
-                                               head.target.ends_with(std::format("partNumber={}", n)); };
-}
-#else
-#define ObjectStoreFaults GcsFaults
-using StoreOptions = GcsOptions;
+bool on_s3() { return lake::testing::object_store() == ObjectStore::s3; }
 
-bool server_running() { return lake::testing::fake_gcs() != nullptr; }
-StoreOptions server_options() { return lake::testing::fake_gcs()->options(); }
-Result<std::unique_ptr<Backend>> open_store(const std::string& uri, StoreOptions options) {
-  return gcs_backend(uri, std::move(options));
+bool server_running() {
+  const auto store = lake::testing::object_store();
+  if (!store) return false;
+  return *store == ObjectStore::s3 ? lake::testing::minio() != nullptr : lake::testing::fake_gcs() != nullptr;
 }
-void set_part_bytes(StoreOptions& options, std::int64_t bytes) { options.chunk_bytes = bytes; }
-// An object written in one request (a media upload; the name is in the
-// query, with its slashes encoded).
+StoreOptions server_options() {
+  if (on_s3()) return lake::testing::minio()->options();
+  return lake::testing::fake_gcs()->options();
+}
+Result<std::unique_ptr<Backend>> open_store(const std::string& uri, StoreOptions options) {
+  if (auto* s3 = std::get_if<S3Options>(&options)) return s3_backend(uri, std::move(*s3));
+  return gcs_backend(uri, std::get<GcsOptions>(std::move(options)));
+}
+// S3's multipart part size, GCS's resumable upload chunk.
+void set_part_bytes(StoreOptions& options, std::int64_t bytes) {
+  if (auto* s3 = std::get_if<S3Options>(&options))
+    s3->part_bytes = bytes;
+  else
+    std::get<GcsOptions>(options).chunk_bytes = bytes;
+}
+// An object written in one request: PutObject on S3; on GCS a media upload
+// (the name is in the query, with its slashes encoded).
 bool writes_object(const RequestHead& head, std::string_view name_part) {
+  if (on_s3())
+    return head.method == "PUT" && !contains(head.target, "uploadId=") && contains(head.target, name_part);
   return head.method == "POST" && contains(head.target, "uploadType=media") && contains(head.target, name_part);
 }
-// The n-th chunk of a resumable upload: chunks are the only PUTs, and carry
-// no number, so they are counted (a chunk sent again counts again).
+// The n-th part of an upload. S3's multipart parts carry their number in
+// the URL; GCS's resumable chunks are the only PUTs and carry no number, so
+// they are counted (a chunk sent again counts again).
 std::function<bool(const RequestHead&)> nth_part(int n) {
+  if (on_s3())
+    return [n](const RequestHead& head) { return contains(head.target, std::format("partNumber={}&", n)) ||
+                                                 head.target.ends_with(std::format("partNumber={}", n)); };
   auto seen = std::make_shared<int>(0);
   return [n, seen](const RequestHead& head) { return head.method == "PUT" && ++*seen == n; };
 }
-#endif
 
 class ObjectStoreFaults : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_running());
     uri_ = lake::testing::fresh_object_store_uri();
-    proxy_ = std::make_unique<FaultProxy>(server_options().endpoint);
+    proxy_ = std::make_unique<FaultProxy>(std::visit([](const auto& o) { return o.endpoint; }, server_options()));
   }
 
   // Through the proxy, with quick retries so a test spends its time on
   // the faults, not on waiting.
   StoreOptions proxied_options(int attempts = 6) const {
     StoreOptions options = server_options();
-    options.endpoint = proxy_->endpoint();
-    options.max_attempts = attempts;
-    options.base_backoff = 5ms;
-    options.max_backoff = 50ms;
+    std::visit(
+        [&](auto& o) {
+          o.endpoint = proxy_->endpoint();
+          o.max_attempts = attempts;
+          o.base_backoff = 5ms;
+          o.max_backoff = 50ms;
+        },
+        options);
     set_part_bytes(options, 5 * 1024 * 1024);
     return options;
   }
@@ -315,7 +323,7 @@ TEST_F(ObjectStoreFaults, ACommitWhoseAnswerIsLostCountsOnceAsTheWritersOwn) {
 TEST_F(ObjectStoreFaults, AStalledAnswerIsAbandonedAndTheRequestRetried) {
   committed_table(100);
   StoreOptions options = proxied_options();
-  options.stall_timeout = 1s;
+  std::visit([](auto& o) { o.stall_timeout = 1s; }, options);
   auto table = Table::open(proxied(options), "t");
   ASSERT_TRUE(table) << table.error().to_string();
 
