@@ -7,8 +7,8 @@
 //                                lake::file_backend("/data/lake").value());
 //
 // Implementations: lake::duckdb::driver() (embedded: DuckDB in process,
-// tables written by lake-orm's own Delta implementation). Drivers for
-// remote engines implement the same contract.
+// tables written by lake-orm's own Delta implementation) and
+// lake::spark::driver("sc://...") (a Spark cluster through Spark Connect).
 #pragma once
 
 #include <arrow/compute/expression.h>

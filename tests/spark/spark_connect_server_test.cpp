@@ -391,3 +391,45 @@ TEST(SparkConnectServer, IcebergTableWithParameters) {
 }
 
 }  // namespace
+
+namespace {
+
+// `count` rows of (id BIGINT, text STRING) with `width`-byte strings.
+std::shared_ptr<arrow::RecordBatchReader> rows_of(std::int64_t count, std::size_t width) {
+  arrow::Int64Builder ids;
+  arrow::StringBuilder texts;
+  for (std::int64_t i = 0; i < count; ++i) {
+    EXPECT_TRUE(ids.Append(i).ok());
+    EXPECT_TRUE(texts.Append(std::string(width, static_cast<char>('a' + i % 26))).ok());
+  }
+  auto schema = arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("text", arrow::utf8(), false)});
+  auto batch = arrow::RecordBatch::Make(schema, count, {ids.Finish().ValueOrDie(), texts.Finish().ValueOrDie()});
+  return arrow::RecordBatchReader::Make({batch}, schema).ValueOrDie();
+}
+
+}  // namespace
+
+// Rows become a temporary view: inline in the plan when small, and as a
+// chunked, checksummed cached artifact when large (here ~24 MiB, in six
+// chunks); Spark then holds exactly those rows.
+TEST(SparkConnectServer, TempViewsFromLocalRowsSmallAndLarge) {
+  auto session = open_session();
+  ASSERT_TRUE(session);
+  for (auto [count, width] : {std::pair<std::int64_t, std::size_t>{1'000, 10}, {200'000, 120}}) {
+    auto rows = rows_of(count, width);
+    auto created = session->create_temp_view("local_rows", *rows);
+    ASSERT_TRUE(created) << created.error().to_string();
+    auto table = query_all(*session, "SELECT count(*) AS n, sum(id) AS s, sum(length(text)) AS chars FROM local_rows");
+    ASSERT_TRUE(table);
+    EXPECT_EQ(value_at<arrow::Int64Array>(*table, "n"), count);
+    EXPECT_EQ(value_at<arrow::Int64Array>(*table, "s"), count * (count - 1) / 2);
+    EXPECT_EQ(value_at<arrow::Int64Array>(*table, "chars"), count * static_cast<std::int64_t>(width));
+  }
+  // The view is the session's own: another session does not see it.
+  auto other = open_session();
+  ASSERT_TRUE(other);
+  auto unseen = other->query("SELECT * FROM local_rows");
+  bool failed = !unseen;
+  if (unseen) failed = !unseen->read_all();
+  EXPECT_TRUE(failed);
+}
