@@ -138,7 +138,9 @@ class Renderer {
     const auto* options = dynamic_cast<const cp::SetLookupOptions*>(call.options.get());
     if (options == nullptr || !options->value_set.is_array())
       return fail(ErrorCode::invalid_argument, "is_in needs SetLookupOptions with an array of values");
-    const auto& values = *options->value_set.make_array();
+    // Held by name: the array must outlive the loop below.
+    const std::shared_ptr<arrow::Array> array = options->value_set.make_array();
+    const arrow::Array& values = *array;
     if (values.length() == 0) {
       out_.text += "FALSE";
       return {};
