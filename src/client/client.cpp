@@ -9,6 +9,7 @@
 
 #include "client/client_core.hpp"
 #include "client/ingest_session_impl.hpp"
+#include "drivers/delta_metadata.hpp"
 #include "lake/storage/staged_parts.hpp"
 
 namespace lake {
@@ -367,24 +368,6 @@ Status Client::migrate_schema(const Schema& schema) const {
   return {};
 }
 
-namespace {
-
-std::vector<std::string> split_list(const std::map<std::string, std::string>& properties, const std::string& key) {
-  std::vector<std::string> items;
-  auto it = properties.find(key);
-  if (it == properties.end()) return items;
-  std::string_view rest = it->second;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    items.emplace_back(rest.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return items;
-}
-
-}  // namespace
-
 Status Client::assert_schema_of(const Schema& schema, const std::string& fingerprint) const {
   if (auto open = check_open(); !open) return open;
   const TableRef table = state_->table_ref(schema.table_name);
@@ -435,7 +418,7 @@ Status Client::assert_schema_of(const Schema& schema, const std::string& fingerp
   for (const auto& [property, expected, what] :
        {std::tuple{std::string("lake.primaryKeys"), keys_of(schema.primary_keys), "primary key"},
         std::tuple{std::string("lake.mergeKeys"), keys_of(schema.merge_keys), "merge keys"}}) {
-    auto recorded = split_list((*live)->properties, property);
+    auto recorded = detail::list_property((*live)->properties, property);
     if (recorded != expected)
       differences.push_back(std::format("the table's {} is {} but the struct's is {}", what, list(recorded), list(expected)));
   }

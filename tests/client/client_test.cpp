@@ -30,6 +30,7 @@
 #ifdef LAKE_TEST_ON_SPARK
 #include <lake/drivers/spark.hpp>
 
+#include "support/loopback_http.hpp"
 #include "support/spark_connect.hpp"
 #endif
 
@@ -791,5 +792,93 @@ TEST_F(ClientTest, SparkDriverErrorsAreTyped) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message().find("TABLE_OR_VIEW_NOT_FOUND"), std::string::npos) << bad.error().message();
   EXPECT_EQ(count(db, "SELECT count(*) AS n FROM events"), 0) << "nothing was written";
+
+  // The database already has `events` at this client's location; a client
+  // whose storage is elsewhere cannot take the name over.
+  TempDir elsewhere{"client-elsewhere"};
+  auto driver = lake::spark::driver(lake::testing::spark_connect_server().url);
+  ASSERT_TRUE(driver);
+  auto other = lake::Client::open(*driver, lake::delta_dialect(), std::move(*lake::file_backend(elsewhere.path)),
+                                  {.default_database = database});
+  ASSERT_TRUE(other);
+  auto taken = other->migrate<Event>();
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code(), lake::ErrorCode::already_exists) << taken.error().to_string();
+}
+
+// Databricks Connect's flow against the real local server: TLS is off (the
+// local server speaks plaintext) but everything else is as on a workspace.
+// A service principal's id and secret go to a token endpoint in this test
+// (HTTP Basic, client_credentials grant), which issues the server's token
+// with a 2-second life, so the client must fetch a new one before it
+// expires; a wrong secret is permission_denied without the secret in it.
+TEST_F(ClientTest, DatabricksOAuthMachineToMachineTokensAreFetchedAndRefreshed) {
+  const auto& server = lake::testing::spark_connect_server();
+  std::atomic<int> grants = 0;
+  lake::testing::LoopbackHttpServer endpoint([&](const lake::testing::LoopbackRequest& request) {
+    // base64("sp-lake:s3cr%2Ft") — the secret form-encoded inside Basic (RFC 6749 2.3.1).
+    const bool ours = request.header("authorization") == "Basic c3AtbGFrZTpzM2NyJTJGdA==";
+    if (request.method != "POST" || request.target != "/oidc/v1/token" ||
+        request.body != "grant_type=client_credentials&scope=all-apis")
+      return lake::testing::LoopbackResponse{.status = 400, .body = R"({"error":"invalid_request"})"};
+    if (!ours)
+      return lake::testing::LoopbackResponse{
+          .status = 401, .body = R"({"error":"invalid_client","error_description":"Client authentication failed"})"};
+    ++grants;
+    return lake::testing::LoopbackResponse{
+        .status = 200,
+        .headers = {{"Content-Type", "application/json"}},
+        .body = std::format(R"({{"access_token":"{}","token_type":"Bearer","expires_in":2}})", server.token)};
+  });
+  const std::string host_port = server.url.substr(5, server.url.find('/', 5) - 5);  // sc://HOST:PORT/;...
+  lake::spark::DatabricksSettings settings{.host = host_port.substr(0, host_port.rfind(':')),
+                                           .cluster_id = "0123-456789-lakeorm",
+                                           .client_id = "sp-lake",
+                                           .client_secret = "s3cr/t",
+                                           .token_endpoint = endpoint.url() + "/oidc/v1/token",
+                                           .port = static_cast<std::uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))),
+                                           .use_tls = false};
+  auto driver = lake::spark::databricks_driver(settings);
+  ASSERT_TRUE(driver) << driver.error().to_string();
+  auto db = lake::Client::open(*driver, lake::delta_dialect(), std::move(*lake::file_backend(dir.path)),
+                               {.default_database = database});
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->migrate<Event>());
+  std::vector<Event> rows{{.seq = 1, .name = "m2m", .value = 1}};
+  ASSERT_TRUE(db->insert(rows));
+  const int before = grants;
+  EXPECT_GE(before, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the refresh point (half its life)
+  EXPECT_EQ(count(*db, "SELECT count(*) AS n FROM events"), 1);
+  EXPECT_GT(grants, before) << "the token was fetched again before it expired";
+
+  settings.client_secret = "wrong-secret";
+  auto refused_driver = lake::spark::databricks_driver(settings);
+  ASSERT_TRUE(refused_driver);
+  auto refused = lake::Client::open(*refused_driver, lake::delta_dialect(),
+                                    std::move(*lake::file_backend(dir.path)), {.default_database = database});
+  ASSERT_TRUE(refused);
+  auto ping = refused->ping();
+  ASSERT_FALSE(ping);
+  EXPECT_EQ(ping.error().code(), lake::ErrorCode::permission_denied) << ping.error().to_string();
+  EXPECT_NE(ping.error().to_string().find("sp-lake"), std::string::npos);
+  EXPECT_EQ(ping.error().to_string().find("wrong-secret"), std::string::npos);
+
+  // A personal access token instead (here the server's own token).
+  auto pat_driver = lake::spark::databricks_driver({.host = settings.host,
+                                                    .cluster_id = settings.cluster_id,
+                                                    .token = server.token,
+                                                    .port = settings.port,
+                                                    .use_tls = false});
+  ASSERT_TRUE(pat_driver) << pat_driver.error().to_string();
+  auto with_pat = lake::Client::open(*pat_driver, lake::delta_dialect(), std::move(*lake::file_backend(dir.path)),
+                                     {.default_database = database});
+  ASSERT_TRUE(with_pat);
+  EXPECT_EQ(count(*with_pat, "SELECT count(*) AS n FROM events"), 1);
+
+  // Settings that cannot work are refused up front.
+  settings.token = "dapi-pat";
+  EXPECT_FALSE(lake::spark::databricks_driver(settings)) << "a token and client credentials at once";
+  EXPECT_FALSE(lake::spark::databricks_driver({.host = "h", .token = "t"})) << "no cluster id";
 }
 #endif

@@ -7,6 +7,10 @@
 #include <arrow/builder.h>
 #include <arrow/compute/api_scalar.h>
 
+#include <cstdlib>
+
+#include <lake/drivers/spark.hpp>
+
 #include "drivers/spark/expression_sql.hpp"
 #include "drivers/spark/write_statements.hpp"
 
@@ -112,6 +116,35 @@ TEST(SparkWriteStatements, MaintenanceStatements) {
   auto deleted = lake::spark::delete_statement("events", cp::less(cp::field_ref("seq"), cp::literal(std::int64_t{5})));
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->sql, "DELETE FROM `events` WHERE (`seq` < ?)");
+}
+
+TEST(DatabricksSettings, FromTheStandardEnvironmentVariables) {
+  for (const char* name : {"DATABRICKS_HOST", "DATABRICKS_CLUSTER_ID", "DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID",
+                           "DATABRICKS_CLIENT_SECRET", "DATABRICKS_OAUTH_TOKEN_URL"})
+    ::unsetenv(name);
+  auto none = lake::spark::databricks_settings_from_environment();
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message().find("DATABRICKS_HOST"), std::string::npos);
+  ::setenv("DATABRICKS_HOST", "https://adb-1.2.azuredatabricks.net", 1);
+  ::setenv("DATABRICKS_CLUSTER_ID", "0123-456789-abc", 1);
+  auto no_credentials = lake::spark::databricks_settings_from_environment();
+  ASSERT_FALSE(no_credentials);
+  EXPECT_NE(no_credentials.error().message().find("DATABRICKS_TOKEN"), std::string::npos);
+  ::setenv("DATABRICKS_CLIENT_ID", "sp", 1);
+  ::setenv("DATABRICKS_CLIENT_SECRET", "very-secret", 1);
+  auto settings = lake::spark::databricks_settings_from_environment();
+  ASSERT_TRUE(settings) << settings.error().to_string();
+  EXPECT_EQ(settings->cluster_id, "0123-456789-abc");
+  EXPECT_EQ(settings->client_id, "sp");
+  // Nothing is contacted yet: the driver only holds the settings.
+  auto driver = lake::spark::databricks_driver(*settings);
+  ASSERT_TRUE(driver) << driver.error().to_string();
+  EXPECT_EQ((*driver)->name(), "spark");
+  ::setenv("DATABRICKS_TOKEN", "dapi-x", 1);
+  auto both = lake::spark::databricks_driver(*lake::spark::databricks_settings_from_environment());
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().message().find("very-secret"), std::string::npos);
+  EXPECT_EQ(both.error().message().find("dapi-x"), std::string::npos);
 }
 
 }  // namespace

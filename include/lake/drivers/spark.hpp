@@ -27,7 +27,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "lake/driver.hpp"
@@ -49,5 +51,33 @@ struct DriverOptions {
 // invalid_argument names what is wrong with the string (never the token).
 // Nothing is contacted until the client first needs a session.
 [[nodiscard]] Result<std::shared_ptr<Driver>> driver(std::string_view connection, DriverOptions options = {});
+
+// Databricks Connect: a workspace's cluster, the same protocol over TLS,
+// each call carrying the cluster id (x-databricks-cluster-id). Credentials:
+// a personal access token, or OAuth machine-to-machine for a service
+// principal (client id and secret; tokens from the workspace's
+// /oidc/v1/token, fetched on first use and again before they expire).
+// The token and the secret are never in errors or logs.
+struct DatabricksSettings {
+  std::string host{};        // the workspace, "adb-123.4.azuredatabricks.net" (https:// may precede it)
+  std::string cluster_id{};
+  std::string token{};       // personal access token
+  std::string client_id{};   // OAuth M2M, with client_secret
+  std::string client_secret{};
+  std::string token_endpoint{};  // default https://<host>/oidc/v1/token
+  std::uint16_t port = 443;
+  bool use_tls = true;  // off only for a local stand-in (tests)
+};
+
+// From the variables Databricks' own tools read: DATABRICKS_HOST,
+// DATABRICKS_CLUSTER_ID, DATABRICKS_TOKEN, DATABRICKS_CLIENT_ID,
+// DATABRICKS_CLIENT_SECRET (and DATABRICKS_OAUTH_TOKEN_URL for another
+// token endpoint). invalid_argument names a missing one.
+[[nodiscard]] Result<DatabricksSettings> databricks_settings_from_environment();
+
+// invalid_argument when the host or cluster id is missing, or when not
+// exactly one of a token and a client id + secret is given.
+[[nodiscard]] Result<std::shared_ptr<Driver>> databricks_driver(const DatabricksSettings& settings,
+                                                                DriverOptions options = {});
 
 }  // namespace lake::spark

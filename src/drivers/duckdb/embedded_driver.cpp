@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "drivers/delta_metadata.hpp"
 #include "lake/arrow/detail/status.hpp"
 #include "lake/dialect.hpp"
 #include "lake/drivers/duckdb.hpp"
@@ -353,14 +354,7 @@ class EmbeddedDriver final : public Driver {
     auto found = cache_->latest(table.location);
     if (!found) return std::unexpected(found.error());
     if (!*found) return std::optional<TableInfo>{};
-    const delta::Snapshot& snapshot = (*found)->snapshot();
-    TableInfo info{.table = table,
-                   .format = "delta",
-                   .version = snapshot.version(),
-                   .columns = snapshot.columns(),
-                   .partition_columns = snapshot.partition_columns(),
-                   .properties = {snapshot.metadata().configuration.begin(), snapshot.metadata().configuration.end()}};
-    return std::optional<TableInfo>(std::move(info));
+    return std::optional<TableInfo>(lake::detail::delta_table_info(table, (*found)->snapshot()));
   }
 
   Result<TableStats> stats(const TableRef& table) override {
@@ -368,13 +362,7 @@ class EmbeddedDriver final : public Driver {
     if (!found) return std::unexpected(found.error());
     auto stats = found->stats();
     if (!stats) return std::unexpected(stats.error());
-    return TableStats{.version = stats->version,
-                      .rows = stats->rows,
-                      .files = stats->files,
-                      .bytes = stats->bytes,
-                      .versions = stats->versions,
-                      .last_commit = stats->last_commit,
-                      .partition_columns = stats->partition_columns};
+    return lake::detail::delta_table_stats(*stats);
   }
 
   Result<std::vector<HistoryEntry>> history(const TableRef& table, std::optional<std::size_t> limit) override {
@@ -382,10 +370,7 @@ class EmbeddedDriver final : public Driver {
     if (!found) return std::unexpected(found.error());
     auto commits = found->history(limit);
     if (!commits) return std::unexpected(commits.error());
-    std::vector<HistoryEntry> entries;
-    for (const auto& commit : *commits)
-      entries.push_back({commit.version, commit.committed_at, commit.operation, commit.parameters});
-    return entries;
+    return lake::detail::delta_history(*commits);
   }
 
   Result<OptimizeReport> optimize(const TableRef& table, const OptimizeOptions& options) override {

@@ -1,5 +1,7 @@
 #include "drivers/spark/channel.hpp"
 
+#include "drivers/spark/bearer_tokens.hpp"
+
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
@@ -30,9 +32,15 @@ Result<std::shared_ptr<SparkConnectChannel>> SparkConnectChannel::open(Connectio
   return std::shared_ptr<SparkConnectChannel>(new SparkConnectChannel(std::move(settings), std::move(channel)));
 }
 
-std::unique_ptr<grpc::ClientContext> SparkConnectChannel::context(std::chrono::milliseconds timeout) const {
+Result<std::unique_ptr<grpc::ClientContext>> SparkConnectChannel::context(std::chrono::milliseconds timeout) const {
   auto context = std::make_unique<grpc::ClientContext>();
-  if (!settings_.bearer_token.empty()) context->AddMetadata("authorization", "Bearer " + settings_.bearer_token);
+  if (settings_.token_source) {
+    auto token = settings_.token_source->token();
+    if (!token) return std::unexpected(token.error());
+    context->AddMetadata("authorization", "Bearer " + *token);
+  } else if (!settings_.bearer_token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + settings_.bearer_token);
+  }
   for (const auto& [key, value] : settings_.headers) context->AddMetadata(key, value);
   if (timeout.count() > 0) context->set_deadline(std::chrono::system_clock::now() + timeout);
   return context;

@@ -25,8 +25,9 @@ class SparkConnectChannel {
   [[nodiscard]] const ConnectionSettings& settings() const noexcept { return settings_; }
 
   // A context for one call: the metadata, and a deadline unless it is zero
-  // (streams have none: a long query is not a failure).
-  [[nodiscard]] std::unique_ptr<grpc::ClientContext> context(std::chrono::milliseconds timeout) const;
+  // (streams have none: a long query is not a failure). Fails only when
+  // the settings' token source cannot produce a token.
+  [[nodiscard]] Result<std::unique_ptr<grpc::ClientContext>> context(std::chrono::milliseconds timeout) const;
 
  private:
   SparkConnectChannel(ConnectionSettings settings, std::shared_ptr<grpc::Channel> channel);

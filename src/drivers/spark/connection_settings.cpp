@@ -1,5 +1,7 @@
 #include "drivers/spark/connection_settings.hpp"
 
+#include "drivers/spark/bearer_tokens.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -34,7 +36,10 @@ std::string ConnectionSettings::describe() const {
   std::string out = std::format("sc://{}", target());
   std::vector<std::string> traits;
   if (use_tls) traits.emplace_back("tls");
-  if (!bearer_token.empty()) traits.emplace_back("token");
+  if (token_source)
+    traits.push_back(token_source->describe());
+  else if (!bearer_token.empty())
+    traits.emplace_back("token");
   if (!headers.empty()) {
     std::string names = "headers";
     for (const auto& [key, value] : headers) names += " " + key;

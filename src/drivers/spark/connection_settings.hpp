@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,8 @@
 #include "lake/error.hpp"
 
 namespace lake::spark {
+
+class BearerTokenSource;
 
 inline constexpr std::uint16_t default_spark_connect_port = 15002;
 
@@ -35,6 +38,9 @@ struct ConnectionSettings {
   // loopback.
   bool use_tls = false;
   std::string bearer_token{};  // secret; empty when there is none
+  // Tokens that change (OAuth machine-to-machine), asked for one on every
+  // call; when set, bearer_token is unused.
+  std::shared_ptr<BearerTokenSource> token_source{};
   std::string user_id{};       // UserContext.user_id (default: "lake-orm")
   std::string user_agent{};    // goes into client_type, for the server's logs
   std::string session_id{};    // reuse a server session (a UUID); empty: a new one

@@ -25,7 +25,7 @@ Result<std::unique_ptr<Execution>> Execution::start(std::shared_ptr<const SparkC
                                                     ::spark::connect::Plan plan) {
   std::unique_ptr<Execution> execution(
       new Execution(std::move(channel), std::move(identity), retry, random_uuid(), std::move(plan)));
-  execution->open_stream();
+  if (auto opened = execution->open_stream(); !opened) return std::unexpected(opened.error());
   return execution;
 }
 
@@ -40,8 +40,10 @@ Execution::~Execution() {
   release();
 }
 
-void Execution::open_stream() {
-  context_ = channel_->context(no_deadline);
+Status Execution::open_stream() {
+  auto context = channel_->context(no_deadline);
+  if (!context) return std::unexpected(context.error());
+  context_ = std::move(*context);
   if (!server_has_operation_) {
     ::spark::connect::ExecutePlanRequest request;
     identity_.stamp(request);
@@ -50,7 +52,7 @@ void Execution::open_stream() {
     request.add_request_options()->mutable_reattach_options()->set_reattachable(true);
     stream_ = channel_->stub().ExecutePlan(context_.get(), request);
     stream_is_reattach_ = false;
-    return;
+    return {};
   }
   ::spark::connect::ReattachExecuteRequest request;
   identity_.stamp(request);
@@ -59,6 +61,7 @@ void Execution::open_stream() {
   stream_ = channel_->stub().ReattachExecute(context_.get(), request);
   stream_is_reattach_ = true;
   ++reattach_count_;
+  return {};
 }
 
 grpc::Status Execution::close_stream() {
@@ -76,7 +79,9 @@ void Execution::break_stream() {
 
 Result<std::optional<::spark::connect::ExecutePlanResponse>> Execution::next() {
   while (!done_) {
-    if (!stream_) open_stream();
+    if (!stream_) {
+      if (auto opened = open_stream(); !opened) return std::unexpected(opened.error());
+    }
     ::spark::connect::ExecutePlanResponse response;
     if (stream_->Read(&response)) {
       server_has_operation_ = true;
@@ -129,10 +134,10 @@ void Execution::release() {
   request.set_operation_id(operation_id_);
   request.mutable_release_all();
   ::spark::connect::ReleaseExecuteResponse response;
-  auto context = channel_->context(release_timeout);
   // Best effort: the server also forgets an abandoned operation after a
   // timeout, and a failure here must not hide the caller's result.
-  (void)channel_->stub().ReleaseExecute(context.get(), request, &response);
+  auto context = channel_->context(release_timeout);
+  if (context) (void)channel_->stub().ReleaseExecute(context->get(), request, &response);
 }
 
 }  // namespace lake::spark

@@ -59,7 +59,7 @@ class Execution {
 
   // Opens the stream: the ExecutePlan itself until the server is known to
   // have the operation, ReattachExecute after that.
-  void open_stream();
+  [[nodiscard]] Status open_stream();
   // Ends the open stream, returning its status.
   grpc::Status close_stream();
   void release();

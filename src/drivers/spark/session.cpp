@@ -66,9 +66,9 @@ Session::~Session() {
   ::spark::connect::ReleaseSessionRequest request;
   identity_.stamp(request);
   ::spark::connect::ReleaseSessionResponse response;
-  auto context = channel_->context(release_session_timeout);
   // Best effort: the server drops idle sessions on its own after a while.
-  (void)channel_->stub().ReleaseSession(context.get(), request, &response);
+  auto context = channel_->context(release_session_timeout);
+  if (context) (void)channel_->stub().ReleaseSession(context->get(), request, &response);
 }
 
 template <class Request, class Response, class Method>
@@ -76,7 +76,8 @@ Result<Response> Session::call(std::string_view name, Method method, const Reque
   return with_retry(options_.retry, [&]() -> Result<Response> {
     Response response;
     auto context = channel_->context(options_.call_timeout);
-    const grpc::Status status = (channel_->stub().*method)(context.get(), request, &response);
+    if (!context) return std::unexpected(context.error());
+    const grpc::Status status = (channel_->stub().*method)(context->get(), request, &response);
     if (!status.ok()) return fail(from_grpc_status(status, std::format("spark {} ({})", name, channel_->settings().describe())));
     return response;
   });
@@ -163,7 +164,8 @@ Status Session::add_artifact(const std::string& name, const std::string& bytes) 
   auto uploaded = with_retry(options_.retry, [&]() -> Result<::spark::connect::AddArtifactsResponse> {
     ::spark::connect::AddArtifactsResponse response;
     auto context = channel_->context(options_.call_timeout);
-    auto writer = channel_->stub().AddArtifacts(context.get(), &response);
+    if (!context) return std::unexpected(context.error());
+    auto writer = channel_->stub().AddArtifacts(context->get(), &response);
     for (std::size_t i = 0; i < chunks; ++i) {
       ::spark::connect::AddArtifactsRequest request;
       identity_.stamp(request);

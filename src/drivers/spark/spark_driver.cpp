@@ -13,10 +13,12 @@
 #include <map>
 
 #include "dialects/spark_sql.hpp"
+#include "drivers/delta_metadata.hpp"
 #include "drivers/spark/connection_settings.hpp"
 #include "drivers/spark/result_reader.hpp"
 #include "drivers/spark/session.hpp"
 #include "drivers/spark/session_pool.hpp"
+#include "drivers/spark/spark_driver.hpp"
 #include "drivers/spark/spark_errors.hpp"
 #include "drivers/spark/write_statements.hpp"
 #include "lake/delta/table.hpp"
@@ -47,20 +49,6 @@ std::string commit_metadata(const IngestId& ingest_id) {
 std::string engine_uri(std::string uri) {
   if (uri.starts_with("s3://")) uri.replace(0, 5, "s3a://");
   return uri;
-}
-
-std::vector<std::string> list_property(const std::map<std::string, std::string>& properties, const std::string& key) {
-  std::vector<std::string> items;
-  auto it = properties.find(key);
-  if (it == properties.end()) return items;
-  std::string_view rest = it->second;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    if (comma != 0) items.emplace_back(rest.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return items;
 }
 
 // A column of the one-row output of a command (MERGE's counts...), 0 when
@@ -295,10 +283,9 @@ class SparkDriver final : public Driver {
                         .on_no_match = plan.on_no_match,
                         .source_filter = plan.source_filter};
         if (merge.keys.empty()) {
-          const auto& configuration = table->snapshot().metadata().configuration;
-          std::map<std::string, std::string> properties(configuration.begin(), configuration.end());
-          merge.keys = list_property(properties, "lake.mergeKeys");
-          if (merge.keys.empty()) merge.keys = list_property(properties, "lake.primaryKeys");
+          const auto& properties = table->snapshot().metadata().configuration;
+          merge.keys = lake::detail::list_property(properties, "lake.mergeKeys");
+          if (merge.keys.empty()) merge.keys = lake::detail::list_property(properties, "lake.primaryKeys");
           if (merge.keys.empty())
             return fail(ErrorCode::invalid_argument,
                         std::format("table '{}' has no merge keys or primary key to merge on; name the keys", name));
@@ -455,8 +442,10 @@ class SparkDriver final : public Driver {
     auto live = describe(table);
     if (!live) return std::unexpected(live.error());
     if (!*live)
-      return fail(ErrorCode::not_found, std::format("Spark created table '{}' but there is no Delta log at '{}'",
-                                                    table.name, context_.backend->uri_of(table.location)));
+      return fail(ErrorCode::already_exists,
+                  std::format("there is no Delta table at '{}' after CREATE TABLE IF NOT EXISTS '{}': Spark's "
+                              "catalog already has a table of that name somewhere else",
+                              context_.backend->uri_of(table.location), table.name));
     std::vector<std::string> expected;
     for (const Field& field : schema.fields) expected.push_back(field.column);
     expected.push_back(std::string(kIngestIdColumn));
@@ -476,14 +465,7 @@ class SparkDriver final : public Driver {
       if (opened.error().code() == ErrorCode::not_found) return std::optional<TableInfo>{};
       return std::unexpected(opened.error());
     }
-    const delta::Snapshot& snapshot = opened->snapshot();
-    return std::optional<TableInfo>(TableInfo{
-        .table = table,
-        .format = "delta",
-        .version = snapshot.version(),
-        .columns = snapshot.columns(),
-        .partition_columns = snapshot.partition_columns(),
-        .properties = {snapshot.metadata().configuration.begin(), snapshot.metadata().configuration.end()}});
+    return std::optional<TableInfo>(lake::detail::delta_table_info(table, opened->snapshot()));
   }
 
   Result<TableStats> stats(const TableRef& table) override {
@@ -491,13 +473,7 @@ class SparkDriver final : public Driver {
     if (!found) return std::unexpected(found.error());
     auto stats = found->stats();
     if (!stats) return std::unexpected(stats.error());
-    return TableStats{.version = stats->version,
-                      .rows = stats->rows,
-                      .files = stats->files,
-                      .bytes = stats->bytes,
-                      .versions = stats->versions,
-                      .last_commit = stats->last_commit,
-                      .partition_columns = stats->partition_columns};
+    return lake::detail::delta_table_stats(*stats);
   }
 
   Result<std::vector<HistoryEntry>> history(const TableRef& table, std::optional<std::size_t> limit) override {
@@ -505,20 +481,14 @@ class SparkDriver final : public Driver {
     if (!found) return std::unexpected(found.error());
     auto commits = found->history(limit);
     if (!commits) return std::unexpected(commits.error());
-    std::vector<HistoryEntry> entries;
-    for (const auto& commit : *commits)
-      entries.push_back({commit.version, commit.committed_at, commit.operation, commit.parameters});
-    return entries;
+    return lake::detail::delta_history(*commits);
   }
 
   Result<OptimizeReport> optimize(const TableRef& table, const OptimizeOptions& options) override {
     auto found = existing(table);
     if (!found) return std::unexpected(found.error());
     std::vector<std::string> zorder = options.zorder_by;
-    if (zorder.empty()) {
-      const auto& configuration = found->snapshot().metadata().configuration;
-      zorder = list_property({configuration.begin(), configuration.end()}, "lake.clusterBy");
-    }
+    if (zorder.empty()) zorder = lake::detail::list_property(found->snapshot().metadata().configuration, "lake.clusterBy");
     auto statement = optimize_statement(table.name, options.where, zorder);
     if (!statement) return std::unexpected(statement.error());
     std::vector<std::pair<std::string, std::string>> settings;
@@ -707,10 +677,14 @@ void SparkFinalizer::release() {
 
 }  // namespace
 
+std::shared_ptr<Driver> make_driver(ConnectionSettings settings, DriverOptions options) {
+  return std::make_shared<SparkDriver>(std::move(settings), options);
+}
+
 Result<std::shared_ptr<Driver>> driver(std::string_view connection, DriverOptions options) {
   auto settings = parse_connection_string(connection);
   if (!settings) return std::unexpected(settings.error());
-  return std::shared_ptr<Driver>(std::make_shared<SparkDriver>(std::move(*settings), options));
+  return make_driver(std::move(*settings), options);
 }
 
 }  // namespace lake::spark
