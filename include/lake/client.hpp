@@ -258,7 +258,9 @@ class Client {
   // resolve to the tables' current versions; `name@v<N>` reads version N.
   [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
                                                                         std::span<const SqlValue> params = {}) const;
-  // The escape hatch for statements that return no rows; rows changed.
+  // The escape hatch for statements that return no rows; rows changed, as
+  // the engine reports them (Spark's DML on Iceberg tables reports none:
+  // 0; the write methods above count for every format).
   [[nodiscard]] Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params = {}) const;
 
   // ---- schema -------------------------------------------------------------

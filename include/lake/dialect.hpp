@@ -1,6 +1,7 @@
-// The data dialect: what a table format asks of writes and DDL (Delta
-// today, Iceberg later). Drivers consult it; the Client asks it where an
-// insert goes and which table properties a declared schema implies.
+// The data dialect: what a table format asks of writes and DDL. Drivers
+// consult it; the Client asks it where an insert goes and which table
+// properties a declared schema implies. The embedded driver writes Delta;
+// the Spark driver writes Delta and Iceberg.
 #pragma once
 
 #include <chrono>
@@ -42,5 +43,9 @@ class Dialect {
 
 // Delta Lake.
 [[nodiscard]] std::shared_ptr<const Dialect> delta_dialect();
+
+// Apache Iceberg (format version 2), partitioned with Iceberg's identity,
+// bucket and truncate transforms.
+[[nodiscard]] std::shared_ptr<const Dialect> iceberg_dialect();
 
 }  // namespace lake

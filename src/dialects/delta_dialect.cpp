@@ -12,12 +12,6 @@ namespace {
 using spark_sql::quote_identifier;
 using spark_sql::quote_string;
 
-std::string key_list(const Schema& schema, const std::vector<std::size_t>& keys) {
-  std::string out;
-  for (std::size_t i = 0; i < keys.size(); ++i) out += (i ? "," : "") + schema.fields[keys[i]].column;
-  return out;
-}
-
 class DeltaDialect final : public Dialect {
  public:
   std::string_view name() const noexcept override { return "delta"; }
@@ -38,11 +32,8 @@ class DeltaDialect final : public Dialect {
                                        const std::map<std::string, std::string>& properties) const override {
     if (!is_valid_identifier(table.name))
       return fail(ErrorCode::invalid_argument, std::format("'{}' is not a usable table name", table.name));
-    std::string sql = std::format("CREATE TABLE IF NOT EXISTS {} (", quote_identifier(table.name));
-    for (const Field& field : schema.fields)
-      sql += std::format("{} {}{}, ", quote_identifier(field.column), spark_sql::type_name(field.type),
-                         field.nullable ? "" : " NOT NULL");
-    sql += std::format("{} STRING) USING DELTA", quote_identifier(kIngestIdColumn));
+    std::string sql = std::format("CREATE TABLE IF NOT EXISTS {} {} USING DELTA", quote_identifier(table.name),
+                                  spark_sql::column_list(schema));
     std::string partitions;
     std::map<std::string, std::string> all = properties;
     std::vector<std::string> cluster_by;
@@ -55,22 +46,14 @@ class DeltaDialect final : public Dialect {
     }
     if (!partitions.empty()) sql += std::format(" PARTITIONED BY ({})", partitions);
     sql += std::format(" LOCATION {}", quote_string(location_uri));
-    if (!schema.primary_keys.empty()) all["lake.primaryKeys"] = key_list(schema, schema.primary_keys);
-    if (!schema.merge_keys.empty()) all["lake.mergeKeys"] = key_list(schema, schema.merge_keys);
+    if (!schema.primary_keys.empty()) all["lake.primaryKeys"] = spark_sql::column_names(schema, schema.primary_keys);
+    if (!schema.merge_keys.empty()) all["lake.mergeKeys"] = spark_sql::column_names(schema, schema.merge_keys);
     if (!cluster_by.empty()) {
       std::string list;
       for (const auto& c : cluster_by) list += (list.empty() ? "" : ",") + c;
       all["lake.clusterBy"] = list;
     }
-    if (!all.empty()) {
-      sql += " TBLPROPERTIES (";
-      bool first = true;
-      for (const auto& [key, value] : all) {
-        sql += std::format("{}{} = {}", first ? "" : ", ", quote_string(key), quote_string(value));
-        first = false;
-      }
-      sql += ")";
-    }
+    sql += spark_sql::properties_clause(all);
     return sql;
   }
 };

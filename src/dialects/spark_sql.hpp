@@ -5,6 +5,7 @@
 #pragma once
 
 #include <format>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -62,6 +63,34 @@ namespace lake::spark_sql {
     }
   }
   return "STRING";
+}
+
+// "(`a` BIGINT NOT NULL, ..., `_ingest_id` STRING)": a new table's columns.
+[[nodiscard]] inline std::string column_list(const Schema& schema) {
+  std::string sql = "(";
+  for (const Field& field : schema.fields)
+    sql += std::format("{} {}{}, ", quote_identifier(field.column), type_name(field.type),
+                       field.nullable ? "" : " NOT NULL");
+  return sql + std::format("{} STRING)", quote_identifier(kIngestIdColumn));
+}
+
+// " TBLPROPERTIES ('k' = 'v', ...)", or "" for none.
+[[nodiscard]] inline std::string properties_clause(const std::map<std::string, std::string>& properties) {
+  if (properties.empty()) return {};
+  std::string sql = " TBLPROPERTIES (";
+  bool first = true;
+  for (const auto& [key, value] : properties) {
+    sql += std::format("{}{} = {}", first ? "" : ", ", quote_string(key), quote_string(value));
+    first = false;
+  }
+  return sql + ")";
+}
+
+// "a,b": the columns of `indexes`, as the lake.* list properties hold them.
+[[nodiscard]] inline std::string column_names(const Schema& schema, const std::vector<std::size_t>& indexes) {
+  std::string out;
+  for (std::size_t i = 0; i < indexes.size(); ++i) out += (i ? "," : "") + schema.fields[indexes[i]].column;
+  return out;
 }
 
 }  // namespace lake::spark_sql

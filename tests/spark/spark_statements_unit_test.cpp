@@ -12,6 +12,7 @@
 #include <lake/drivers/spark.hpp>
 
 #include "drivers/spark/expression_sql.hpp"
+#include "drivers/spark/iceberg_tables.hpp"
 #include "drivers/spark/write_statements.hpp"
 
 namespace {
@@ -110,12 +111,46 @@ TEST(SparkWriteStatements, MaintenanceStatements) {
   auto optimize = lake::spark::optimize_statement("events", cp::equal(cp::field_ref("day"), cp::literal("2026-11-22")),
                                                   {"seq", "name"});
   ASSERT_TRUE(optimize);
-  EXPECT_EQ(optimize->sql, "OPTIMIZE `events` WHERE (`day` = ?) ZORDER BY (`seq`, `name`)");
+  EXPECT_EQ(optimize->sql, "OPTIMIZE `events` WHERE (`day` = '2026-11-22') ZORDER BY (`seq`, `name`)");
+  EXPECT_TRUE(optimize->params.empty());
   EXPECT_EQ(lake::spark::vacuum_statement("events", 0, true).sql, "VACUUM `events` RETAIN 0 HOURS DRY RUN");
   EXPECT_EQ(lake::spark::vacuum_statement("events", std::nullopt, false).sql, "VACUUM `events`");
   auto deleted = lake::spark::delete_statement("events", cp::less(cp::field_ref("seq"), cp::literal(std::int64_t{5})));
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->sql, "DELETE FROM `events` WHERE (`seq` < ?)");
+}
+
+// Iceberg's procedures take a predicate as a string, so its values are
+// written in as literals: quotes escaped, text never able to end the
+// literal it is in.
+TEST(SparkIcebergStatements, RewriteDataFilesWritesThePredicateAsLiterals) {
+  const lake::spark::iceberg::TableName name{
+      .catalog = "`ice`", .sql = "`ice`.`db`.`events`", .procedure_argument = "'`db`.`events`'"};
+  auto where = cp::and_(cp::equal(cp::field_ref("day"), cp::literal("it's 2026\\")),
+                        cp::greater(cp::field_ref("seq?"), cp::literal(std::int64_t{5})));
+  auto statement = lake::spark::iceberg::rewrite_data_files_statement(name, where, {"seq", "name"}, 1 << 20);
+  ASSERT_TRUE(statement) << statement.error().to_string();
+  EXPECT_EQ(statement->sql,
+            "CALL `ice`.system.rewrite_data_files(table => '`db`.`events`', strategy => 'sort', sort_order => "
+            "'zorder(seq,name)', where => "
+            R"('((`day` = \'it\\\'s 2026\\\\\') AND (`seq?` > 5))', )"
+            "options => map('min-input-files', '2', 'target-file-size-bytes', '1048576'))");
+  EXPECT_TRUE(statement->params.empty());
+  auto plain = lake::spark::iceberg::rewrite_data_files_statement(name, std::nullopt, {}, std::nullopt);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->sql, "CALL `ice`.system.rewrite_data_files(table => '`db`.`events`', options => "
+                        "map('min-input-files', '2'))");
+}
+
+TEST(SparkWriteStatements, MergeCountsReadTheBoundedSource) {
+  lake::spark::MergeSpec merge{.table = "accounts", .source = "`v`", .ingest_id = "id-1", .keys = {"id"}};
+  auto counts = lake::spark::merge_count_query(merge);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->sql,
+            "SELECT count(*) AS source_rows, count(target.`__lake_matched`) AS matched_rows FROM (SELECT * FROM `v` "
+            "WHERE `_ingest_id` = ?) AS source LEFT JOIN (SELECT DISTINCT `id`, true AS `__lake_matched` FROM "
+            "`accounts`) AS target ON target.`id` = source.`id`");
+  ASSERT_EQ(counts->params.size(), 1u);
 }
 
 TEST(DatabricksSettings, FromTheStandardEnvironmentVariables) {

@@ -20,6 +20,14 @@
 // retried write applies once. Table metadata (describe, stats, history)
 // is read from the Delta log through the backend, without a Spark job.
 //
+// With lake::iceberg_dialect() (and ClientOptions::default_catalog naming
+// an Iceberg catalog that accepts a LOCATION, e.g. a JDBC, REST or Hive
+// one) the tables are Iceberg's: the same statements, each snapshot's
+// summary tagged with the ingest id (and the idempotency key, checked
+// against its TTL before writing), metadata from Iceberg's metadata
+// tables, and optimize / vacuum as its rewrite_data_files and
+// expire_snapshots procedures.
+//
 // The Spark server must reach the backend's storage under the same URIs
 // (file:// paths on a shared disk, s3a:// for s3:// buckets, gs://).
 // Unqualified table names resolve in the client's default database

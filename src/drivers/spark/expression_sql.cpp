@@ -6,6 +6,7 @@
 #include <arrow/util/decimal.h>
 
 #include <format>
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -170,6 +171,51 @@ Result<SqlFragment> to_spark_sql(const cp::Expression& expression, std::string_v
   Renderer renderer(qualifier);
   if (auto rendered = renderer.render(expression); !rendered) return std::unexpected(rendered.error());
   return renderer.take();
+}
+
+namespace {
+
+std::string literal(const SqlValue& value) {
+  return std::visit(
+      []<typename V>(const V& v) -> std::string {
+        if constexpr (std::same_as<V, std::nullptr_t>) {
+          return "NULL";
+        } else if constexpr (std::same_as<V, bool>) {
+          return v ? "TRUE" : "FALSE";
+        } else if constexpr (std::same_as<V, std::int64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::same_as<V, double>) {
+          if (std::isnan(v)) return "CAST('NaN' AS DOUBLE)";
+          if (std::isinf(v)) return v > 0 ? "CAST('Infinity' AS DOUBLE)" : "CAST('-Infinity' AS DOUBLE)";
+          return std::format("CAST({:.17g} AS DOUBLE)", v);
+        } else if constexpr (std::same_as<V, std::string>) {
+          return spark_sql::quote_string(v);
+        } else if constexpr (std::same_as<V, timestamp>) {
+          return std::format("TIMESTAMP {}", spark_sql::quote_string(format_timestamp(v)));
+        } else if constexpr (std::same_as<V, date>) {
+          return std::format("DATE {}", spark_sql::quote_string(format_date(v)));
+        } else {
+          return std::format("CAST({} AS DECIMAL({},{}))", spark_sql::quote_string(detail::format_decimal(v.unscaled, v.scale)), v.precision, v.scale);
+        }
+      },
+      value);
+}
+
+}  // namespace
+
+std::string inline_parameters(const SqlFragment& fragment) {
+  std::string out;
+  std::size_t next = 0;
+  bool in_identifier = false;
+  for (char c : fragment.text) {
+    if (c == '`') in_identifier = !in_identifier;  // a doubled backtick toggles twice
+    if (c == '?' && !in_identifier && next < fragment.params.size()) {
+      out += literal(fragment.params[next++]);
+      continue;
+    }
+    out += c;
+  }
+  return out;
 }
 
 }  // namespace lake::spark

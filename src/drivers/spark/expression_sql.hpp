@@ -31,4 +31,10 @@ struct SqlFragment {
 [[nodiscard]] Result<SqlFragment> to_spark_sql(const arrow::compute::Expression& expression,
                                                std::string_view qualifier = {});
 
+// The fragment's text with its values written in as SQL literals
+// (strings quoted and escaped), for the places Spark cannot bind: Delta's
+// OPTIMIZE ... WHERE (its parser keeps the predicate as text) and
+// Iceberg's procedures (which take a predicate as a string).
+[[nodiscard]] std::string inline_parameters(const SqlFragment& fragment);
+
 }  // namespace lake::spark

@@ -1,7 +1,11 @@
 // The Spark driver: lake::Client's Driver contract over Spark Connect.
-// Writes become Spark SQL on the Delta table (write_statements), run in
-// the write's commit phase on one pooled session; metadata comes from the
-// Delta log through the backend.
+// Writes become Spark SQL on the table (write_statements), run in the
+// write's commit phase on one pooled session. Delta tables: metadata comes
+// from the Delta log through the backend, a write is tagged through
+// commitInfo.userMetadata and made idempotent with Delta's txn actions.
+// Iceberg tables: metadata comes from Iceberg's metadata tables through
+// Spark (iceberg_tables), a write is tagged in its snapshot summary, and
+// maintenance runs Iceberg's procedures.
 #include <arrow/array.h>
 #include <arrow/scalar.h>
 #include <arrow/table.h>
@@ -9,12 +13,14 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <format>
 #include <map>
 
 #include "dialects/spark_sql.hpp"
 #include "drivers/delta_metadata.hpp"
 #include "drivers/spark/connection_settings.hpp"
+#include "drivers/spark/iceberg_tables.hpp"
 #include "drivers/spark/result_reader.hpp"
 #include "drivers/spark/session.hpp"
 #include "drivers/spark/session_pool.hpp"
@@ -146,6 +152,7 @@ struct PendingWrite {
   std::optional<Statement> statement;
   std::optional<Statement> key_check;  // OnMatch::fail: a friendlier error first
   std::vector<std::pair<std::string, std::string>> settings;
+  std::optional<Statement> merge_counts;  // Iceberg: MERGE reports no counts
   PlanKind kind = PlanKind::append;
   std::int64_t direct_rows = -1;  // rows sent as a view, when counted
   // The idempotency key was applied already (at this table version):
@@ -186,10 +193,18 @@ class SparkDriver final : public Driver {
     if (pool_) return fail(ErrorCode::invalid_argument, "the Spark driver is already attached to a client");
     if (!context.backend || !context.dialect || !context.location_of)
       return fail(ErrorCode::invalid_argument, "the Spark driver needs a backend, a dialect and table locations");
-    if (context.dialect->name() != "delta")
-      return fail(ErrorCode::unsupported,
-                  std::format("the Spark driver writes Delta tables; the '{}' dialect is not supported yet",
-                              context.dialect->name()));
+    if (context.dialect->name() == "iceberg") {
+      // Iceberg tables live in an Iceberg catalog, named explicitly: its
+      // metadata tables and procedures are addressed through it.
+      if (context.default_catalog.empty() || context.default_database.empty())
+        return fail(ErrorCode::invalid_argument,
+                    "the Iceberg dialect on Spark needs ClientOptions::default_catalog (an Iceberg catalog, e.g. "
+                    "'ice') and ClientOptions::default_database");
+      iceberg_ = true;
+    } else if (context.dialect->name() != "delta") {
+      return fail(ErrorCode::unsupported, std::format("the Spark driver writes Delta and Iceberg tables, not '{}'",
+                                                      context.dialect->name()));
+    }
     context_ = std::move(context);
     if (!context_.default_database.empty()) {
       namespace_ = quote_identifier(context_.default_database);
@@ -225,28 +240,54 @@ class SparkDriver final : public Driver {
   }
 
   Result<lake::Execution> execute(WritePlan plan) override {
-    auto table = existing(plan.table);
-    if (!table) return std::unexpected(table.error());
-
-    PendingWrite pending;
-    pending.kind = plan.kind;
-    pending.settings.emplace_back(kUserMetadata, commit_metadata(plan.ingest_id));
-    if (plan.idempotency) {
-      const std::string app_id = "lake-orm:" + plan.idempotency->key;
-      const auto& txns = table->snapshot().transactions();
-      std::int64_t next = 1;
-      if (auto it = txns.find(app_id); it != txns.end()) {
-        const auto recorded = std::chrono::milliseconds(it->second.last_updated.value_or(0));
-        const auto age = std::chrono::system_clock::now().time_since_epoch() - recorded;
-        if (age < plan.idempotency->ttl) return duplicate(std::move(plan), table->version());
-        next = it->second.version + 1;
-      }
-      pending.settings.emplace_back(kTxnAppId, app_id);
-      pending.settings.emplace_back(kTxnVersion, std::to_string(next));
-    }
-
     auto lease = acquire();
     if (!lease) return std::unexpected(lease.error());
+    PendingWrite pending;
+    pending.kind = plan.kind;
+    std::vector<std::string> columns;
+    std::map<std::string, std::string> properties;
+    if (iceberg_) {
+      auto described = iceberg::describe(**lease, plan.table, iceberg_name(plan.table));
+      if (!described) return std::unexpected(described.error());
+      if (!*described) return missing(plan.table);
+      for (const Field& column : (*described)->info.columns) columns.push_back(column.column);
+      properties = std::move((*described)->info.properties);
+      pending.settings.emplace_back(iceberg::snapshot_property_setting(iceberg::kIngestIdProperty),
+                                    plan.ingest_id.to_string());
+      if (plan.idempotency) {
+        // The newest snapshot tagged with the key, if still within its TTL.
+        auto tagged = iceberg::snapshots(**lease, iceberg_name(plan.table), 1,
+                                         std::pair{iceberg::kIdempotencyKeyProperty, std::string_view(plan.idempotency->key)});
+        if (!tagged) return std::unexpected(tagged.error());
+        if (!tagged->empty() && now() - tagged->front().committed_at < plan.idempotency->ttl) {
+          auto current = iceberg::stats(**lease, iceberg_name(plan.table));
+          if (!current) return std::unexpected(current.error());
+          return duplicate(std::move(plan), current->version);
+        }
+        pending.settings.emplace_back(iceberg::snapshot_property_setting(iceberg::kIdempotencyKeyProperty),
+                                      plan.idempotency->key);
+      }
+    } else {
+      auto table = existing(plan.table);
+      if (!table) return std::unexpected(table.error());
+      for (const Field& column : table->snapshot().columns()) columns.push_back(column.column);
+      properties = {table->snapshot().metadata().configuration.begin(), table->snapshot().metadata().configuration.end()};
+      pending.settings.emplace_back(kUserMetadata, commit_metadata(plan.ingest_id));
+      if (plan.idempotency) {
+        const std::string app_id = "lake-orm:" + plan.idempotency->key;
+        const auto& txns = table->snapshot().transactions();
+        std::int64_t next = 1;
+        if (auto it = txns.find(app_id); it != txns.end()) {
+          const auto recorded = std::chrono::milliseconds(it->second.last_updated.value_or(0));
+          const auto age = std::chrono::system_clock::now().time_since_epoch() - recorded;
+          if (age < plan.idempotency->ttl) return duplicate(std::move(plan), table->version());
+          next = it->second.version + 1;
+        }
+        pending.settings.emplace_back(kTxnAppId, app_id);
+        pending.settings.emplace_back(kTxnVersion, std::to_string(next));
+      }
+    }
+
     std::string source;
     if (plan.staging) {
       source = parquet_source(engine_uri(plan.staging->location));
@@ -268,8 +309,6 @@ class SparkDriver final : public Driver {
     switch (plan.kind) {
       case PlanKind::append: {
         if (source.empty()) return fail(ErrorCode::invalid_argument, "an append plan needs rows or staging");
-        std::vector<std::string> columns;
-        for (const Field& column : table->snapshot().columns()) columns.push_back(column.column);
         pending.statement = insert_statement(name, columns, source);
         break;
       }
@@ -283,7 +322,6 @@ class SparkDriver final : public Driver {
                         .on_no_match = plan.on_no_match,
                         .source_filter = plan.source_filter};
         if (merge.keys.empty()) {
-          const auto& properties = table->snapshot().metadata().configuration;
           merge.keys = lake::detail::list_property(properties, "lake.mergeKeys");
           if (merge.keys.empty()) merge.keys = lake::detail::list_property(properties, "lake.primaryKeys");
           if (merge.keys.empty())
@@ -293,6 +331,11 @@ class SparkDriver final : public Driver {
         auto statement = merge_statement(merge);
         if (!statement) return std::unexpected(statement.error());
         pending.statement = std::move(*statement);
+        if (iceberg_ && pending.statement) {
+          auto counts = merge_count_query(merge);
+          if (!counts) return std::unexpected(counts.error());
+          pending.merge_counts = std::move(*counts);
+        }
         if (plan.on_match == OnMatch::fail) {
           auto check = conflicting_key_query(merge);
           if (!check) return std::unexpected(check.error());
@@ -331,9 +374,18 @@ class SparkDriver final : public Driver {
     }
     WriteResult result{.ingest_id = plan.ingest_id, .path = WritePath::direct, .attempts = 1};
     if (!pending.statement) {  // a merge that asks for nothing
-      auto table = existing(plan.table);
-      if (table) result.version = table->version();
+      if (auto version = current_version(session, plan.table)) result.version = *version;
       return result;
+    }
+    // Iceberg's MERGE returns no counts: the source rows and those with a
+    // key in the table are counted just before it, on the same session.
+    std::int64_t source_rows = 0;
+    std::int64_t matched_rows = 0;
+    if (pending.merge_counts) {
+      auto counted = session.execute(pending.merge_counts->sql, {.positional = pending.merge_counts->params, .named = {}});
+      if (!counted) return std::unexpected(counted.error());
+      source_rows = output_count(*counted, "source_rows");
+      matched_rows = output_count(*counted, "matched_rows");
     }
     if (auto set = session.set_config(pending.settings); !set) {
       pending.lease->discard();
@@ -352,6 +404,8 @@ class SparkDriver final : public Driver {
                                 plan.table.name));
       return std::unexpected(std::move(error).with_context(std::format("writing {} through Spark", plan.table.name)));
     }
+
+    if (iceberg_) return landed_on_iceberg(session, plan, pending, source_rows, matched_rows, std::move(result));
 
     // What landed: the commit tagged with this ingest id.
     auto table = existing(plan.table);
@@ -395,6 +449,48 @@ class SparkDriver final : public Driver {
     return result;
   }
 
+  // What landed on an Iceberg table: the snapshot tagged with this ingest
+  // id (none when the statement changed nothing).
+  Result<WriteResult> landed_on_iceberg(Session& session, const WritePlan& plan, const PendingWrite& pending,
+                                        std::int64_t source_rows, std::int64_t matched_rows, WriteResult result) {
+    auto tagged = iceberg::snapshots(session, iceberg_name(plan.table), 1,
+                                     std::pair{iceberg::kIngestIdProperty, std::string_view(plan.ingest_id.to_string())});
+    if (!tagged) return std::unexpected(tagged.error());
+    if (tagged->empty()) {
+      if (auto version = current_version(session, plan.table)) result.version = *version;
+      return result;
+    }
+    const iceberg::Snapshot& landed = tagged->front();
+    result.version = landed.id;
+    result.committed = true;
+    switch (plan.kind) {
+      case PlanKind::append:
+        result.rows_inserted = pending.direct_rows >= 0 ? pending.direct_rows : landed.summary_count("added-records");
+        break;
+      case PlanKind::merge:
+        if (plan.on_match == OnMatch::update) result.rows_updated = matched_rows;
+        if (plan.on_match == OnMatch::remove) result.rows_deleted = matched_rows;
+        if (plan.on_no_match == OnNoMatch::insert) result.rows_inserted = source_rows - matched_rows;
+        break;
+      case PlanKind::delete_where:
+        // Copy-on-write: the files that held deleted rows were rewritten
+        // without them.
+        result.rows_deleted = landed.summary_count("deleted-records") - landed.summary_count("added-records");
+        break;
+    }
+    return result;
+  }
+
+  // The table's current version (Iceberg: its current snapshot id).
+  std::optional<std::int64_t> current_version(Session& session, const TableRef& table) {
+    if (iceberg_) {
+      auto stats = iceberg::stats(session, iceberg_name(table));
+      return stats ? std::optional(stats->version) : std::nullopt;
+    }
+    auto found = existing(table);
+    return found ? std::optional(found->version()) : std::nullopt;
+  }
+
   // Drops what phase one left in the session.
   void discard(PendingWrite& pending) {
     if (!pending.lease || pending.view.empty()) return;
@@ -430,27 +526,45 @@ class SparkDriver final : public Driver {
     auto before = describe(table);
     if (!before) return std::unexpected(before.error());
     const std::string uri = engine_uri(context_.backend->uri_of(table.location));
-    Result<std::string> sql = *before ? Result<std::string>(register_statement(table.name, uri).sql)
-                                      : context_.dialect->create_table_sql(table, schema, uri, properties);
+    Result<std::string> sql = context_.dialect->create_table_sql(table, schema, uri, properties);
+    // An Iceberg table is found through its catalog: if it is there, it is
+    // kept. A Delta table is found at its location: if it is there but not
+    // in Spark's catalog, it is registered as it is.
+    if (*before) sql = iceberg_ ? std::string() : register_statement(table.name, uri).sql;
     if (!sql) return std::unexpected(sql.error());
     auto lease = acquire();
     if (!lease) return std::unexpected(lease.error());
-    if (auto created = (*lease)->execute(*sql); !created)
-      return std::unexpected(created.error().with_context(std::format("creating table '{}' on Spark", table.name)));
+    if (!sql->empty()) {
+      if (auto created = (*lease)->execute(*sql); !created)
+        return std::unexpected(created.error().with_context(std::format("creating table '{}' on Spark", table.name)));
+    }
     // CREATE TABLE IF NOT EXISTS keeps a table of that name whatever its
-    // columns: check the live one is this schema's.
-    auto live = describe(table);
-    if (!live) return std::unexpected(live.error());
-    if (!*live)
+    // columns and location: check the live one is this schema's, here.
+    std::optional<TableInfo> live;
+    bool elsewhere = false;
+    if (iceberg_) {
+      auto described = iceberg::describe(**lease, table, iceberg_name(table));
+      if (!described) return std::unexpected(described.error());
+      if (*described) {
+        live = std::move((*described)->info);
+        elsewhere = !same_location((*described)->location, uri);
+      }
+    } else {
+      auto found = describe(table);
+      if (!found) return std::unexpected(found.error());
+      live = std::move(*found);
+      elsewhere = !live;
+    }
+    if (!live || elsewhere)
       return fail(ErrorCode::already_exists,
-                  std::format("there is no Delta table at '{}' after CREATE TABLE IF NOT EXISTS '{}': Spark's "
+                  std::format("there is no {} table at '{}' after CREATE TABLE IF NOT EXISTS '{}': Spark's "
                               "catalog already has a table of that name somewhere else",
-                              context_.backend->uri_of(table.location), table.name));
+                              iceberg_ ? "Iceberg" : "Delta", context_.backend->uri_of(table.location), table.name));
     std::vector<std::string> expected;
     for (const Field& field : schema.fields) expected.push_back(field.column);
     expected.push_back(std::string(kIngestIdColumn));
     std::vector<std::string> actual;
-    for (const Field& column : (*live)->columns) actual.push_back(column.column);
+    for (const Field& column : live->columns) actual.push_back(column.column);
     if (actual != expected)
       return fail(ErrorCode::already_exists,
                   std::format("table '{}' already exists with other columns (run assert_schema for the differences)",
@@ -459,6 +573,14 @@ class SparkDriver final : public Driver {
   }
 
   Result<std::optional<TableInfo>> describe(const TableRef& table) override {
+    if (iceberg_) {
+      auto lease = acquire();
+      if (!lease) return std::unexpected(lease.error());
+      auto described = iceberg::describe(**lease, table, iceberg_name(table));
+      if (!described) return std::unexpected(described.error());
+      if (!*described) return std::optional<TableInfo>{};
+      return std::optional<TableInfo>(std::move((*described)->info));
+    }
     if (auto open = check_open(); !open) return std::unexpected(open.error());
     auto opened = delta::Table::open(context_.backend, table.location);
     if (!opened) {
@@ -469,6 +591,17 @@ class SparkDriver final : public Driver {
   }
 
   Result<TableStats> stats(const TableRef& table) override {
+    if (iceberg_) {
+      auto lease = acquire();
+      if (!lease) return std::unexpected(lease.error());
+      auto described = iceberg::describe(**lease, table, iceberg_name(table));
+      if (!described) return std::unexpected(described.error());
+      if (!*described) return missing(table);
+      auto stats = iceberg::stats(**lease, iceberg_name(table));
+      if (!stats) return std::unexpected(stats.error());
+      stats->partition_columns = (*described)->info.partition_columns;
+      return stats;
+    }
     auto found = existing(table);
     if (!found) return std::unexpected(found.error());
     auto stats = found->stats();
@@ -477,6 +610,16 @@ class SparkDriver final : public Driver {
   }
 
   Result<std::vector<HistoryEntry>> history(const TableRef& table, std::optional<std::size_t> limit) override {
+    if (iceberg_) {
+      auto lease = acquire();
+      if (!lease) return std::unexpected(lease.error());
+      auto described = iceberg::describe(**lease, table, iceberg_name(table));
+      if (!described) return std::unexpected(described.error());
+      if (!*described) return missing(table);
+      auto snapshots = iceberg::snapshots(**lease, iceberg_name(table), limit);
+      if (!snapshots) return std::unexpected(snapshots.error());
+      return iceberg::history(*snapshots);
+    }
     auto found = existing(table);
     if (!found) return std::unexpected(found.error());
     auto commits = found->history(limit);
@@ -485,6 +628,7 @@ class SparkDriver final : public Driver {
   }
 
   Result<OptimizeReport> optimize(const TableRef& table, const OptimizeOptions& options) override {
+    if (iceberg_) return optimize_iceberg(table, options);
     auto found = existing(table);
     if (!found) return std::unexpected(found.error());
     std::vector<std::string> zorder = options.zorder_by;
@@ -511,6 +655,7 @@ class SparkDriver final : public Driver {
   }
 
   Result<VacuumReport> vacuum(const TableRef& table, const VacuumOptions& options) override {
+    if (iceberg_) return vacuum_iceberg(table, options);
     auto found = existing(table);
     if (!found) return std::unexpected(found.error());
     std::optional<std::int64_t> hours;
@@ -566,6 +711,107 @@ class SparkDriver final : public Driver {
   }
 
  private:
+  // Iceberg's rewrite_data_files: its counts, and the new snapshot's.
+  Result<OptimizeReport> optimize_iceberg(const TableRef& table, const OptimizeOptions& options) {
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    const iceberg::TableName name = iceberg_name(table);
+    auto described = iceberg::describe(**lease, table, name);
+    if (!described) return std::unexpected(described.error());
+    if (!*described) return missing(table);
+    auto statement = iceberg::rewrite_data_files_statement(name, options.where, options.zorder_by,
+                                                           options.target_file_bytes);
+    if (!statement) return std::unexpected(statement.error());
+    auto output = (*lease)->execute(statement->sql);
+    if (!output) return std::unexpected(output.error().with_context(std::format("optimizing '{}'", table.name)));
+    OptimizeReport report{.version = -1,
+                          .files_removed = output_count(*output, "rewritten_data_files_count"),
+                          .files_added = output_count(*output, "added_data_files_count"),
+                          .bytes_removed = output_count(*output, "rewritten_bytes_count"),
+                          .bytes_added = 0};
+    if (report.files_removed > 0 || report.files_added > 0) {
+      auto latest = iceberg::snapshots(**lease, name, 1);
+      if (!latest) return std::unexpected(latest.error());
+      if (!latest->empty()) {
+        report.version = latest->front().id;
+        report.bytes_added = latest->front().summary_count("added-files-size");
+      }
+    }
+    if (options.progress)
+      options.progress({.step = "files compacted", .done = report.files_removed, .total = report.files_removed});
+    return report;
+  }
+
+  // Iceberg's counterpart of VACUUM: expiring the snapshots older than the
+  // retention (the current one is always kept) deletes the files only they
+  // referenced. Those files are listed first, from the metadata tables,
+  // which is also the dry run.
+  Result<VacuumReport> vacuum_iceberg(const TableRef& table, const VacuumOptions& options) {
+    auto lease = acquire();
+    if (!lease) return std::unexpected(lease.error());
+    const iceberg::TableName name = iceberg_name(table);
+    auto described = iceberg::describe(**lease, table, name);
+    if (!described) return std::unexpected(described.error());
+    if (!*described) return missing(table);
+    // The table's own retention: Iceberg's max snapshot age (5 days unless
+    // the table says otherwise).
+    std::chrono::milliseconds table_retention = std::chrono::days(5);
+    const auto& properties = (*described)->info.properties;
+    if (auto it = properties.find("history.expire.max-snapshot-age-ms"); it != properties.end()) {
+      std::int64_t ms = 0;
+      if (std::from_chars(it->second.data(), it->second.data() + it->second.size(), ms).ec == std::errc{})
+        table_retention = std::chrono::milliseconds(ms);
+    }
+    const std::chrono::milliseconds retention =
+        options.retention ? std::chrono::duration_cast<std::chrono::milliseconds>(*options.retention) : table_retention;
+    if (retention < table_retention && !options.allow_short_retention)
+      return fail(ErrorCode::invalid_argument,
+                  std::format("a retention of {} is shorter than table '{}' keeps snapshots ({}); time travel and "
+                              "concurrent readers may lose files (set allow_short_retention to do it anyway)",
+                              std::chrono::duration_cast<std::chrono::hours>(retention), table.name,
+                              std::chrono::duration_cast<std::chrono::hours>(table_retention)));
+    const timestamp cutoff = now() - std::chrono::duration_cast<std::chrono::microseconds>(retention);
+    auto files = iceberg::files_only_in_snapshots_before(**lease, name, cutoff);
+    if (!files) return std::unexpected(files.error());
+    VacuumReport report{.files = {}, .bytes = 0, .dry_run = options.dry_run};
+    const std::string root = engine_uri(context_.backend->uri_of(table.location));
+    for (auto& [path, bytes] : *files) {
+      report.files.push_back(key_of(std::move(path), root, table.location));
+      report.bytes += bytes;
+    }
+    if (!options.dry_run) {
+      auto expired = (*lease)->execute(iceberg::expire_snapshots_statement(name, cutoff).sql);
+      if (!expired) return std::unexpected(expired.error().with_context(std::format("vacuuming '{}'", table.name)));
+    }
+    if (options.progress)
+      options.progress({.step = "files removed", .done = static_cast<std::int64_t>(report.files.size()),
+                        .total = static_cast<std::int64_t>(report.files.size())});
+    return report;
+  }
+
+  iceberg::TableName iceberg_name(const TableRef& table) const {
+    const std::string in_catalog = quote_identifier(context_.default_database) + "." + quote_identifier(table.name);
+    return {.catalog = quote_identifier(context_.default_catalog),
+            .sql = namespace_ + "." + quote_identifier(table.name),
+            .procedure_argument = spark_sql::quote_string(in_catalog)};
+  }
+
+  Error missing_error(const TableRef& table) const {
+    return Error(ErrorCode::not_found, std::format("table '{}' does not exist at '{}' (migrate it first)", table.name,
+                                                   context_.backend->uri_of(table.location)));
+  }
+  std::unexpected<Error> missing(const TableRef& table) const { return std::unexpected(missing_error(table)); }
+
+  // Whether two spellings of a location are the same place (Spark says
+  // file:/x where the backend says file:///x).
+  static bool same_location(std::string a, std::string b) {
+    for (std::string* text : {&a, &b}) {
+      if (text->starts_with("file:///")) text->replace(0, 8, "file:/");
+      while (text->ends_with('/')) text->pop_back();
+    }
+    return a == b;
+  }
+
   Status check_open() const {
     if (!pool_) return fail(ErrorCode::invalid_argument, "the Spark driver is not attached to a client");
     if (closed_) return fail(ErrorCode::closed, "the Spark driver is closed");
@@ -628,9 +874,7 @@ class SparkDriver final : public Driver {
   Result<delta::Table> existing(const TableRef& table) {
     if (auto open = check_open(); !open) return std::unexpected(open.error());
     auto opened = delta::Table::open(context_.backend, table.location);
-    if (!opened && opened.error().code() == ErrorCode::not_found)
-      return fail(ErrorCode::not_found, std::format("table '{}' does not exist at '{}' (migrate it first)", table.name,
-                                                    context_.backend->uri_of(table.location)));
+    if (!opened && opened.error().code() == ErrorCode::not_found) return missing(table);
     return opened;
   }
 
@@ -643,6 +887,7 @@ class SparkDriver final : public Driver {
   bool namespace_ready_ = false;
   std::unique_ptr<SessionPool> pool_;
   std::atomic<bool> closed_ = false;
+  bool iceberg_ = false;  // the dialect: Iceberg tables, else Delta
 };
 
 Result<WriteResult> SparkFinalizer::commit() {

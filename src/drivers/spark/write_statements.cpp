@@ -77,6 +77,16 @@ Result<std::optional<Statement>> merge_statement(const MergeSpec& merge) {
   return std::optional<Statement>(std::move(out));
 }
 
+Result<Statement> merge_count_query(const MergeSpec& merge) {
+  auto source = bounded_source(merge);
+  if (!source) return std::unexpected(source.error());
+  return Statement{std::format("SELECT count(*) AS source_rows, count(target.`__lake_matched`) AS matched_rows FROM ({}) "
+                               "AS source LEFT JOIN (SELECT DISTINCT {}, true AS `__lake_matched` FROM {}) AS target ON {}",
+                               source->sql, column_list(merge.keys), quote_identifier(merge.table),
+                               key_condition(merge.keys)),
+                   std::move(source->params)};
+}
+
 Result<Statement> conflicting_key_query(const MergeSpec& merge) {
   auto source = bounded_source(merge);
   if (!source) return std::unexpected(source.error());
@@ -103,10 +113,11 @@ Result<Statement> optimize_statement(std::string_view table, const std::optional
                                      const std::vector<std::string>& zorder_by) {
   Statement out{std::format("OPTIMIZE {}", quote_identifier(table)), {}};
   if (where) {
+    // Delta's parser keeps OPTIMIZE's predicate as text and never binds
+    // it, so its values are written in as literals.
     auto predicate = to_spark_sql(*where);
     if (!predicate) return std::unexpected(predicate.error().with_context("the optimize filter"));
-    out.sql += " WHERE " + predicate->text;
-    out.params = std::move(predicate->params);
+    out.sql += " WHERE " + inline_parameters(*predicate);
   }
   if (!zorder_by.empty()) out.sql += std::format(" ZORDER BY ({})", column_list(zorder_by));
   return out;

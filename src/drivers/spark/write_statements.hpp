@@ -52,6 +52,10 @@ struct MergeSpec {
 [[nodiscard]] Result<std::optional<Statement>> merge_statement(const MergeSpec& merge);
 // One source key already in the table (for OnMatch::fail's message),
 // as "k1, k2" columns of one row; empty when none is.
+// One row: `source_rows`, the rows the merge reads, and `matched_rows`,
+// those whose key the table holds.
+[[nodiscard]] Result<Statement> merge_count_query(const MergeSpec& merge);
+
 [[nodiscard]] Result<Statement> conflicting_key_query(const MergeSpec& merge);
 
 // Registers the Delta table already at `uri` under `table` (its schema and

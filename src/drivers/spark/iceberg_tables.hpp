@@ -1,0 +1,81 @@
+// Iceberg tables as the Spark driver sees them: what Iceberg's metadata
+// tables (snapshots, data_files, all_files) and DESCRIBE say, and the
+// statements of its maintenance procedures. Delta tables are read from
+// their log directly (drivers/delta_metadata); an Iceberg table's current
+// metadata file is known only to its catalog, so Spark is asked.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drivers/spark/expression_sql.hpp"
+#include "drivers/spark/session.hpp"
+#include "drivers/spark/write_statements.hpp"
+#include "lake/driver.hpp"
+
+namespace lake::spark::iceberg {
+
+// Snapshot summary keys a write is tagged with, through Iceberg's session
+// setting spark.sql.iceberg.snapshot-property.<key>.
+inline constexpr std::string_view kIngestIdProperty = "lake.ingest_id";
+inline constexpr std::string_view kIdempotencyKeyProperty = "lake.idempotency_key";
+[[nodiscard]] std::string snapshot_property_setting(std::string_view key);
+
+// Where a table lives, for Spark's SQL: `sql` is the quoted, catalog-
+// qualified name (`ice`.`db`.`t`), `procedure_argument` the name as the
+// catalog's procedures take it (a string literal, catalog left out).
+struct TableName {
+  std::string catalog;  // quoted
+  std::string sql;
+  std::string procedure_argument;
+};
+
+struct Snapshot {
+  std::int64_t id = 0;
+  timestamp committed_at{};
+  std::string operation;
+  std::string summary_json;  // the snapshot summary as a JSON object
+  [[nodiscard]] std::int64_t summary_count(std::string_view key) const;
+};
+
+struct Description {
+  TableInfo info;
+  std::string location;  // the table's root, as Spark reports it
+};
+
+// The table's schema, partition fields, properties and current snapshot;
+// none when the catalog has no such table.
+[[nodiscard]] Result<std::optional<Description>> describe(Session& session, const TableRef& table,
+                                                          const TableName& name);
+
+// Snapshots, newest first; only those whose summary has `tag` = value when
+// a tag is given.
+[[nodiscard]] Result<std::vector<Snapshot>> snapshots(
+    Session& session, const TableName& name, std::optional<std::size_t> limit,
+    std::optional<std::pair<std::string_view, std::string_view>> tag = std::nullopt);
+
+[[nodiscard]] Result<TableStats> stats(Session& session, const TableName& name);
+
+[[nodiscard]] std::vector<HistoryEntry> history(const std::vector<Snapshot>& snapshots);
+
+// CALL <catalog>.system.rewrite_data_files: bins of two or more small
+// files are rewritten (Delta's OPTIMIZE rule), z-ordered when columns are
+// given, only in partitions matching `where`.
+[[nodiscard]] Result<Statement> rewrite_data_files_statement(const TableName& name,
+                                                             const std::optional<arrow::compute::Expression>& where,
+                                                             const std::vector<std::string>& zorder_by,
+                                                             std::optional<std::int64_t> target_file_bytes);
+
+// The files expiring the snapshots older than `cutoff` (keeping the
+// current one) deletes: those no retained snapshot references.
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::int64_t>>> files_only_in_snapshots_before(
+    Session& session, const TableName& name, timestamp cutoff);
+
+[[nodiscard]] Statement expire_snapshots_statement(const TableName& name, timestamp cutoff);
+
+}  // namespace lake::spark::iceberg
