@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "drivers/spark/session.hpp"
+#include "drivers/spark/session_pool.hpp"
 #include "drivers/spark/spark_errors.hpp"
 #include "support/spark_connect.hpp"
 
@@ -288,6 +289,60 @@ TEST(SparkConnectServer, BadStatementsGiveTypedErrorsNamingSparksErrorClass) {
   ASSERT_FALSE(token.empty());
   EXPECT_EQ(missing_result.error().to_string().find(token), std::string::npos);
   EXPECT_EQ(syntax.error().to_string().find(token), std::string::npos);
+}
+
+// Spark cuts the message in the gRPC status (~2 KB) and keeps the whole
+// error for FetchErrorDetails; the client asks for it, so the end of a
+// long message survives.
+TEST(SparkConnectServer, LongErrorMessagesArriveWhole) {
+  auto session = open_session();
+  ASSERT_TRUE(session);
+  const std::string name = "lake_missing_" + std::string(3000, 'x') + "_the_end";
+  auto missing = session->execute(std::format("SELECT * FROM {}", name));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::not_found);
+  EXPECT_NE(missing.error().message().find("x_the_end"), std::string::npos) << missing.error().message().substr(0, 300);
+}
+
+// The server's id for the session travels back with every request; a
+// session the server no longer has (here: released by another client
+// naming the same session id) fails typed as lost, and the pool replaces
+// it with a new one.
+TEST(SparkConnectServer, ASessionTheServerClosedIsLostAndReplaced) {
+  const auto& server = lake::testing::spark_connect_server();
+  auto settings = lake::spark::parse_connection_string(server.url);
+  ASSERT_TRUE(settings);
+  lake::spark::SessionPool pool(*settings, {}, 1, nullptr);
+  std::string first_id;
+  {
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease) << lease.error().to_string();
+    ASSERT_TRUE(query_all(**lease, "SELECT 1 AS one"));
+    first_id = (*lease)->session_id();
+    ASSERT_TRUE((*lease)->server_side_session_id());
+    EXPECT_FALSE((*lease)->server_side_session_id()->empty());
+    ASSERT_TRUE(query_all(**lease, "SELECT 2 AS two"));  // sent with the id seen: accepted
+  }
+  {
+    lake::spark::ConnectionSettings same = *settings;
+    same.session_id = first_id;
+    auto other = Session::open(same);
+    ASSERT_TRUE(other);
+    ASSERT_TRUE((*other)->spark_version());
+  }  // its destructor releases the server-side session
+  {
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease);
+    EXPECT_EQ((*lease)->session_id(), first_id);
+    auto refused = (*lease)->execute("SELECT 3 AS three");
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(lake::spark::session_lost(refused.error())) << refused.error().to_string();
+    EXPECT_TRUE((*lease)->lost());
+  }
+  auto lease = pool.acquire();
+  ASSERT_TRUE(lease);
+  EXPECT_NE((*lease)->session_id(), first_id);
+  EXPECT_TRUE(query_all(**lease, "SELECT 4 AS four"));
 }
 
 TEST(SparkConnectServer, BearerTokenIsRequired) {

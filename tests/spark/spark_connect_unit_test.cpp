@@ -4,20 +4,27 @@
 // server speaking the real service definition.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <format>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
+#include <arrow/api.h>
+
+#include "drivers/spark/arrow_batches.hpp"
 #include "drivers/spark/connection_settings.hpp"
 #include "drivers/spark/retry_policy.hpp"
 #include "drivers/spark/session.hpp"
+#include "drivers/spark/session_pool.hpp"
 #include "drivers/spark/spark_errors.hpp"
 #include "drivers/spark/sql_parameters.hpp"
 #include "google/rpc/error_details.pb.h"
@@ -314,6 +321,244 @@ TEST(SparkSessionRetry, UnreachableServerFailsAfterBoundedRetries) {
   EXPECT_EQ(batch.error().code(), ErrorCode::io) << batch.error().to_string();
   EXPECT_TRUE(lake::spark::worth_retrying(batch.error()));
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
+// A scripted Spark Connect server for the session's bookkeeping: every
+// answer names a server-side session id (which a test may change, as a
+// restarted server would); ExecutePlan streams `batches` one-row Arrow
+// responses and then result_complete, or fails with an errorId that
+// FetchErrorDetails explains; it records what the client sent.
+class ScriptedSessionServer final : public spark::connect::SparkConnectService::Service {
+ public:
+  grpc::Status ExecutePlan(grpc::ServerContext*, const spark::connect::ExecutePlanRequest* request,
+                           grpc::ServerWriter<spark::connect::ExecutePlanResponse>* writer) override {
+    const std::string server_id = note(*request);
+    if (fail_with_error_id) {
+      google::rpc::ErrorInfo info;
+      info.set_reason("org.apache.spark.sql.AnalysisException");
+      (*info.mutable_metadata())["errorClass"] = "TABLE_OR_VIEW_NOT_FOUND";
+      (*info.mutable_metadata())["sqlState"] = "42P01";
+      (*info.mutable_metadata())["errorId"] = "error-42";
+      google::rpc::Status details;
+      details.set_code(static_cast<int>(grpc::StatusCode::INTERNAL));
+      details.set_message("[TABLE_OR_VIEW_NOT_FOUND] The table `a_very_long...");
+      details.add_details()->PackFrom(info);
+      return grpc::Status(grpc::StatusCode::INTERNAL, details.message(), details.SerializeAsString());
+    }
+    for (int i = 0; i < batches; ++i) {
+      spark::connect::ExecutePlanResponse response;
+      response.set_session_id(request->session_id());
+      response.set_server_side_session_id(server_id);
+      response.set_operation_id(request->operation_id());
+      response.set_response_id(std::format("response-{}", i));
+      arrow::Int64Builder builder;
+      if (!builder.Append(i).ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "append");
+      auto array = builder.Finish().ValueOrDie();
+      auto batch = arrow::RecordBatch::Make(arrow::schema({arrow::field("n", arrow::int64())}), 1, {array});
+      auto reader = arrow::RecordBatchReader::Make({batch}).ValueOrDie();
+      auto ipc = lake::spark::encode_arrow_ipc_stream(*reader);
+      if (!ipc) return grpc::Status(grpc::StatusCode::INTERNAL, ipc.error().message());
+      response.mutable_arrow_batch()->set_data(std::move(*ipc));
+      response.mutable_arrow_batch()->set_row_count(1);
+      writer->Write(response);
+    }
+    spark::connect::ExecutePlanResponse done;
+    done.set_session_id(request->session_id());
+    done.set_server_side_session_id(server_id);
+    done.set_response_id("complete");
+    done.mutable_result_complete();
+    writer->Write(done);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Config(grpc::ServerContext*, const spark::connect::ConfigRequest* request,
+                      spark::connect::ConfigResponse* response) override {
+    response->set_session_id(request->session_id());
+    response->set_server_side_session_id(note(*request));
+    for (const auto& key : request->operation().get().keys()) response->add_pairs()->set_key(key);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ReleaseExecute(grpc::ServerContext*, const spark::connect::ReleaseExecuteRequest* request,
+                              spark::connect::ReleaseExecuteResponse* response) override {
+    std::lock_guard lock(mutex);
+    if (request->has_release_until()) released_until.push_back(request->release_until().response_id());
+    if (request->has_release_all()) ++released_all;
+    response->set_session_id(request->session_id());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status FetchErrorDetails(grpc::ServerContext*, const spark::connect::FetchErrorDetailsRequest* request,
+                                 spark::connect::FetchErrorDetailsResponse* response) override {
+    std::lock_guard lock(mutex);
+    fetched_error_ids.push_back(request->error_id());
+    response->set_session_id(request->session_id());
+    if (request->error_id() != "error-42") return grpc::Status::OK;  // no root_error_idx: unknown id
+    response->set_root_error_idx(0);
+    auto* root = response->add_errors();
+    root->add_error_type_hierarchy("org.apache.spark.sql.AnalysisException");
+    root->set_message("[TABLE_OR_VIEW_NOT_FOUND] The table `a_very_long_name_whose_end_only_the_details_carry` "
+                      "cannot be found.");
+    root->set_cause_idx(1);
+    auto* cause = response->add_errors();
+    cause->add_error_type_hierarchy("java.io.FileNotFoundException");
+    cause->set_message("no such file: /warehouse/a_very_long_name");
+    cause->set_cause_idx(0);  // a loop in the wire data must not hang the client
+    return grpc::Status::OK;
+  }
+
+  template <class Request>
+  std::string note(const Request& request) {
+    std::lock_guard lock(mutex);
+    observed.push_back(request.has_client_observed_server_side_session_id()
+                           ? request.client_observed_server_side_session_id()
+                           : std::string("(none)"));
+    return server_side_session_id;
+  }
+
+  std::mutex mutex;
+  std::string server_side_session_id = "server-session-1";
+  int batches = 3;
+  bool fail_with_error_id = false;
+  std::vector<std::string> observed;  // per ExecutePlan/Config request
+  std::vector<std::string> released_until;
+  int released_all = 0;
+  std::vector<std::string> fetched_error_ids;
+};
+
+struct ScriptedServerRun {
+  ScriptedSessionServer service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+  ScriptedServerRun() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+  }
+  [[nodiscard]] std::string url() const { return std::format("sc://127.0.0.1:{}", port); }
+};
+
+std::int64_t rows_of(lake::spark::ResultReader& reader) {
+  std::int64_t rows = 0;
+  for (;;) {
+    auto batch = reader.next();
+    EXPECT_TRUE(batch) << batch.error().to_string();
+    if (!batch || !*batch) return rows;
+    rows += (*batch)->num_rows();
+  }
+}
+
+TEST(SparkSessionBookkeeping, TheServerSideSessionIdIsSentBackAndAChangeLosesTheSession) {
+  ScriptedServerRun run;
+  ASSERT_TRUE(run.server);
+  auto session = lake::spark::Session::open(run.url());
+  ASSERT_TRUE(session) << session.error().to_string();
+  auto first = (*session)->query("SELECT n");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(rows_of(*first), 3);
+  EXPECT_EQ((*session)->server_side_session_id(), "server-session-1");
+  const std::string keys[] = {"k"};
+  ASSERT_TRUE((*session)->get_config(keys));
+  {
+    std::lock_guard lock(run.service.mutex);
+    ASSERT_EQ(run.service.observed.size(), 2U);
+    EXPECT_EQ(run.service.observed[0], "(none)");  // nothing seen before the first answer
+    EXPECT_EQ(run.service.observed[1], "server-session-1");
+  }
+  EXPECT_FALSE((*session)->lost());
+
+  // The server restarts and no longer checks: its answers name a new
+  // session, which the client refuses.
+  {
+    std::lock_guard lock(run.service.mutex);
+    run.service.server_side_session_id = "server-session-2";
+  }
+  auto after = (*session)->get_config(keys);
+  ASSERT_FALSE(after);
+  EXPECT_TRUE(lake::spark::session_lost(after.error())) << after.error().to_string();
+  EXPECT_NE(after.error().message().find("server-session-2"), std::string::npos) << after.error().message();
+  EXPECT_TRUE((*session)->lost());
+  auto streamed = (*session)->query("SELECT n");
+  ASSERT_TRUE(streamed);
+  auto batch = streamed->next();
+  ASSERT_FALSE(batch);
+  EXPECT_TRUE(lake::spark::session_lost(batch.error()));
+}
+
+TEST(SparkSessionBookkeeping, APoolDropsALostSession) {
+  ScriptedServerRun run;
+  ASSERT_TRUE(run.server);
+  auto settings = lake::spark::parse_connection_string(run.url());
+  ASSERT_TRUE(settings);
+  lake::spark::SessionPool pool(*settings, {}, 1, nullptr);
+  std::string first_id;
+  const std::string keys[] = {"k"};
+  {
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease);
+    first_id = (*lease)->session_id();
+    ASSERT_TRUE((*lease)->get_config(keys));
+    std::lock_guard lock(run.service.mutex);
+    run.service.server_side_session_id = "server-session-2";
+  }
+  {
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease);
+    EXPECT_EQ((*lease)->session_id(), first_id);  // still looks healthy: reused
+    EXPECT_FALSE((*lease)->get_config(keys));
+  }
+  auto lease = pool.acquire();
+  ASSERT_TRUE(lease);
+  EXPECT_NE((*lease)->session_id(), first_id);  // the lost one was dropped
+  EXPECT_TRUE((*lease)->get_config(keys));
+}
+
+TEST(SparkSessionBookkeeping, ReadResponsesAreReleasedAsTheReaderGoes) {
+  ScriptedServerRun run;
+  ASSERT_TRUE(run.server);
+  run.service.batches = 5;
+  auto session = lake::spark::Session::open(run.url());
+  ASSERT_TRUE(session);
+  auto reader = (*session)->query("SELECT n");
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(rows_of(*reader), 5);
+  EXPECT_EQ(reader->execution().released_until_count(), 5);
+  // The releases are asynchronous: wait for them to arrive.
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(run.service.mutex);
+      if (run.service.released_until.size() == 5U && run.service.released_all == 1) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::lock_guard lock(run.service.mutex);
+  std::vector<std::string> released = run.service.released_until;
+  std::ranges::sort(released);
+  EXPECT_EQ(released, (std::vector<std::string>{"response-0", "response-1", "response-2", "response-3", "response-4"}));
+  EXPECT_EQ(run.service.released_all, 1);
+}
+
+TEST(SparkSessionBookkeeping, ErrorsCarryTheServersFullReportAndCauses) {
+  ScriptedServerRun run;
+  ASSERT_TRUE(run.server);
+  run.service.fail_with_error_id = true;
+  auto session = lake::spark::Session::open(run.url());
+  ASSERT_TRUE(session);
+  auto reader = (*session)->query("SELECT * FROM a_very_long_name");
+  ASSERT_TRUE(reader);
+  auto batch = reader->next();
+  ASSERT_FALSE(batch);
+  const lake::Error& error = batch.error();
+  EXPECT_EQ(error.code(), ErrorCode::not_found);
+  // The status said only the head; the report has the whole message and the cause.
+  EXPECT_NE(error.message().find("whose_end_only_the_details_carry"), std::string::npos) << error.message();
+  EXPECT_NE(error.message().find("Caused by: FileNotFoundException: no such file"), std::string::npos) << error.message();
+  const auto* detail = error.detail<lake::spark::SparkErrorDetail>();
+  ASSERT_NE(detail, nullptr);
+  EXPECT_EQ(detail->error_class(), "TABLE_OR_VIEW_NOT_FOUND");
+  std::lock_guard lock(run.service.mutex);
+  EXPECT_EQ(run.service.fetched_error_ids, std::vector<std::string>{"error-42"});
 }
 
 }  // namespace

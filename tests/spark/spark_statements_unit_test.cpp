@@ -175,6 +175,32 @@ TEST(DatabricksSettings, FromTheStandardEnvironmentVariables) {
   auto driver = lake::spark::databricks_driver(*settings);
   ASSERT_TRUE(driver) << driver.error().to_string();
   EXPECT_EQ((*driver)->name(), "spark");
+  EXPECT_EQ(settings->host, "adb-1.2.azuredatabricks.net");
+  EXPECT_EQ(settings->port, 443);
+  EXPECT_TRUE(settings->use_tls);
+
+  // A URL's port is the port; http:// is for a loopback stand-in only.
+  ::setenv("DATABRICKS_HOST", "https://adb-1.2.azuredatabricks.net:8443/", 1);
+  auto with_port = lake::spark::databricks_settings_from_environment();
+  ASSERT_TRUE(with_port) << with_port.error().to_string();
+  EXPECT_EQ(with_port->host, "adb-1.2.azuredatabricks.net");
+  EXPECT_EQ(with_port->port, 8443);
+  ::setenv("DATABRICKS_HOST", "http://127.0.0.1:15002", 1);
+  auto local = lake::spark::databricks_settings_from_environment();
+  ASSERT_TRUE(local) << local.error().to_string();
+  EXPECT_EQ(local->host, "127.0.0.1");
+  EXPECT_EQ(local->port, 15002);
+  EXPECT_FALSE(local->use_tls);
+  ::setenv("DATABRICKS_HOST", "http://adb-1.2.azuredatabricks.net", 1);
+  auto in_clear = lake::spark::databricks_settings_from_environment();
+  ASSERT_FALSE(in_clear);
+  EXPECT_NE(in_clear.error().message().find("in clear"), std::string::npos) << in_clear.error().message();
+  ::setenv("DATABRICKS_HOST", "https://adb-1.2.azuredatabricks.net:99999", 1);
+  EXPECT_FALSE(lake::spark::databricks_settings_from_environment());
+  ::setenv("DATABRICKS_HOST", "ftp://adb-1.2.azuredatabricks.net", 1);
+  EXPECT_FALSE(lake::spark::databricks_settings_from_environment());
+  ::setenv("DATABRICKS_HOST", "https://adb-1.2.azuredatabricks.net", 1);
+
   ::setenv("DATABRICKS_TOKEN", "dapi-x", 1);
   auto both = lake::spark::databricks_driver(*lake::spark::databricks_settings_from_environment());
   ASSERT_FALSE(both);

@@ -80,7 +80,9 @@ struct DatabricksSettings {
 // From the variables Databricks' own tools read: DATABRICKS_HOST,
 // DATABRICKS_CLUSTER_ID, DATABRICKS_TOKEN, DATABRICKS_CLIENT_ID,
 // DATABRICKS_CLIENT_SECRET (and DATABRICKS_OAUTH_TOKEN_URL for another
-// token endpoint). invalid_argument names a missing one.
+// token endpoint). DATABRICKS_HOST is a host or a URL,
+// https://host[:port]; http:// (TLS off) is accepted for a loopback host
+// only, a local stand-in. invalid_argument names a missing or bad one.
 [[nodiscard]] Result<DatabricksSettings> databricks_settings_from_environment();
 
 // invalid_argument when the host or cluster id is missing, or when not

@@ -1,8 +1,10 @@
 // Databricks Connect settings: a workspace host, a cluster id, and a
 // personal access token or OAuth M2M credentials, as Spark Connect
 // connection settings.
+#include <charconv>
 #include <cstdlib>
 #include <format>
+#include <string_view>
 
 #include "drivers/spark/bearer_tokens.hpp"
 #include "drivers/spark/spark_driver.hpp"
@@ -23,16 +25,59 @@ std::string bare_host(std::string host) {
   return host;
 }
 
+bool is_loopback(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
+// DATABRICKS_HOST as Databricks' tools take it: a host, or a URL
+// (https://host[:port][/]). http:// turns TLS off, which only a local
+// stand-in may ask for: a token must never cross a network in clear.
+Status apply_workspace_url(std::string url, DatabricksSettings& settings) {
+  while (url.ends_with('/')) url.pop_back();
+  if (url.starts_with("http://")) {
+    url.erase(0, 7);
+    settings.use_tls = false;
+  } else if (url.starts_with("https://")) {
+    url.erase(0, 8);
+  } else if (url.find("://") != std::string::npos) {
+    return fail(ErrorCode::invalid_argument,
+                std::format("DATABRICKS_HOST '{}' is neither a host nor an https:// URL", url));
+  }
+  // host:port, and [v6]:port; a bare v6 address has no port.
+  const auto colon = url.rfind(':');
+  const bool has_port = colon != std::string::npos && (url.starts_with('[') ? url[colon - 1] == ']'
+                                                                             : url.find(':') == colon);
+  if (has_port) {
+    const std::string_view digits = std::string_view(url).substr(colon + 1);
+    unsigned port = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (error != std::errc{} || end != digits.data() + digits.size() || port == 0 || port > 65535)
+      return fail(ErrorCode::invalid_argument, std::format("DATABRICKS_HOST has a bad port '{}'", digits));
+    settings.port = static_cast<std::uint16_t>(port);
+    url.resize(colon);
+  }
+  if (url.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_HOST names no host");
+  if (!settings.use_tls && !is_loopback(url))
+    return fail(ErrorCode::invalid_argument,
+                std::format("DATABRICKS_HOST '{}' uses http://: tokens would travel in clear; only a loopback host "
+                            "(a local stand-in) may",
+                            url));
+  settings.host = std::move(url);
+  return {};
+}
+
 }  // namespace
 
 Result<DatabricksSettings> databricks_settings_from_environment() {
-  DatabricksSettings settings{.host = environment("DATABRICKS_HOST"),
+  DatabricksSettings settings{.host = {},
                               .cluster_id = environment("DATABRICKS_CLUSTER_ID"),
                               .token = environment("DATABRICKS_TOKEN"),
                               .client_id = environment("DATABRICKS_CLIENT_ID"),
                               .client_secret = environment("DATABRICKS_CLIENT_SECRET"),
                               .token_endpoint = environment("DATABRICKS_OAUTH_TOKEN_URL")};
-  if (settings.host.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_HOST is not set");
+  const std::string host = environment("DATABRICKS_HOST");
+  if (host.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_HOST is not set");
+  if (auto applied = apply_workspace_url(host, settings); !applied) return std::unexpected(applied.error());
   if (settings.cluster_id.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_CLUSTER_ID is not set");
   if (settings.token.empty() && settings.client_id.empty())
     return fail(ErrorCode::invalid_argument,

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "drivers/spark/call_errors.hpp"
 #include "drivers/spark/spark_errors.hpp"
 
 namespace lake::spark {
@@ -86,6 +87,13 @@ Result<std::optional<::spark::connect::ExecutePlanResponse>> Execution::next() {
     if (stream_->Read(&response)) {
       server_has_operation_ = true;
       failed_attempts_ = 0;
+      if (auto same = identity_.observe(response); !same) {
+        // Another server-side session: nothing it says is about ours.
+        context_->TryCancel();
+        (void)close_stream();
+        done_ = true;
+        return std::unexpected(same.error());
+      }
       if (!response.response_id().empty()) last_response_id_ = response.response_id();
       if (response.has_result_complete()) {
         // The last response: drain the (now ending) stream and let go.
@@ -97,6 +105,7 @@ Result<std::optional<::spark::connect::ExecutePlanResponse>> Execution::next() {
         release();
         return std::nullopt;
       }
+      if (!response.response_id().empty()) release_until(response.response_id());
       return response;
     }
     const grpc::Status status = close_stream();
@@ -107,7 +116,8 @@ Result<std::optional<::spark::connect::ExecutePlanResponse>> Execution::next() {
       server_has_operation_ = true;
       continue;
     }
-    Error error = from_grpc_status(status, stream_is_reattach_ ? "spark ReattachExecute" : "spark ExecutePlan");
+    Error error =
+        error_of_call(status, stream_is_reattach_ ? "spark ReattachExecute" : "spark ExecutePlan", *channel_, identity_);
     const auto* detail = error.detail<SparkErrorDetail>();
     // A resent ExecutePlan whose first attempt did reach the server.
     if (!server_has_operation_ && detail != nullptr &&
@@ -124,6 +134,31 @@ Result<std::optional<::spark::connect::ExecutePlanResponse>> Execution::next() {
     return fail(std::move(error));
   }
   return std::nullopt;
+}
+
+void Execution::release_until(const std::string& response_id) {
+  // Asynchronous, as pyspark does it: the reader goes on while the server
+  // frees what it buffered (it keeps the responses after this one, which a
+  // reattach would resume from). The call owns what it needs, the channel
+  // included, until its callback has run; a failure only means the server
+  // frees the responses later, on its own.
+  struct PendingRelease {
+    std::shared_ptr<const SparkConnectChannel> channel;
+    std::unique_ptr<grpc::ClientContext> context;
+    ::spark::connect::ReleaseExecuteRequest request;
+    ::spark::connect::ReleaseExecuteResponse response;
+  };
+  auto context = channel_->context(release_timeout);
+  if (!context) return;
+  auto call = std::make_shared<PendingRelease>();
+  call->channel = channel_;
+  call->context = std::move(*context);
+  identity_.stamp(call->request);
+  call->request.set_operation_id(operation_id_);
+  call->request.mutable_release_until()->set_response_id(response_id);
+  ++released_until_count_;
+  channel_->stub().async()->ReleaseExecute(call->context.get(), &call->request, &call->response,
+                                           [call](const grpc::Status&) {});
 }
 
 void Execution::release() {

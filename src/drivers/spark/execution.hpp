@@ -7,8 +7,10 @@
 // it saw and continues where it stopped, without running the plan again.
 // A stream that ends without `result_complete` (the server caps how long
 // one stream lives) is continued the same way. Reattaching is bounded by
-// the retry policy. When the results are done (or the execution is
-// dropped early) ReleaseExecute tells the server to forget the operation.
+// the retry policy. As responses are read, ReleaseExecute(release_until)
+// tells the server (asynchronously) that it may free those it kept for a
+// reattach; when the results are done (or the execution is dropped early)
+// ReleaseExecute(release_all) tells it to forget the operation.
 //
 // Not thread-safe, except that another thread may interrupt the operation
 // through the session (Session::interrupt_operation).
@@ -47,6 +49,8 @@ class Execution {
   [[nodiscard]] const std::string& operation_id() const noexcept { return operation_id_; }
   // How often the stream was continued with ReattachExecute.
   [[nodiscard]] int reattach_count() const noexcept { return reattach_count_; }
+  // How many release_until calls went out.
+  [[nodiscard]] int released_until_count() const noexcept { return released_until_count_; }
 
   // Drops the current gRPC stream the way a lost connection would (the
   // server keeps running the operation); the next next() reattaches. For
@@ -63,6 +67,8 @@ class Execution {
   // Ends the open stream, returning its status.
   grpc::Status close_stream();
   void release();
+  // Lets the server free the responses up to and including this one.
+  void release_until(const std::string& response_id);
 
   std::shared_ptr<const SparkConnectChannel> channel_;
   SessionIdentity identity_;
@@ -78,6 +84,7 @@ class Execution {
   bool done_ = false;
   bool released_ = false;
   int reattach_count_ = 0;
+  int released_until_count_ = 0;
   int failed_attempts_ = 0;
 };
 

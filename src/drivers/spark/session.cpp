@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "drivers/spark/arrow_batches.hpp"
+#include "drivers/spark/call_errors.hpp"
 #include "drivers/spark/spark_errors.hpp"
 #include "drivers/spark/spark_types.hpp"
 
@@ -78,7 +79,10 @@ Result<Response> Session::call(std::string_view name, Method method, const Reque
     auto context = channel_->context(options_.call_timeout);
     if (!context) return std::unexpected(context.error());
     const grpc::Status status = (channel_->stub().*method)(context->get(), request, &response);
-    if (!status.ok()) return fail(from_grpc_status(status, std::format("spark {} ({})", name, channel_->settings().describe())));
+    if (!status.ok())
+      return fail(error_of_call(status, std::format("spark {} ({})", name, channel_->settings().describe()), *channel_,
+                                identity_));
+    if (auto same = identity_.observe(response); !same) return std::unexpected(same.error());
     return response;
   });
 }
@@ -186,7 +190,9 @@ Status Session::add_artifact(const std::string& name, const std::string& bytes) 
     writer->WritesDone();
     const grpc::Status status = writer->Finish();
     if (!status.ok())
-      return fail(from_grpc_status(status, std::format("spark AddArtifacts ({})", channel_->settings().describe())));
+      return fail(error_of_call(status, std::format("spark AddArtifacts ({})", channel_->settings().describe()),
+                                *channel_, identity_));
+    if (auto same = identity_.observe(response); !same) return std::unexpected(same.error());
     return response;
   });
   if (!uploaded) return std::unexpected(uploaded.error());

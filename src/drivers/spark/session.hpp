@@ -61,6 +61,12 @@ class Session {
 
   [[nodiscard]] const std::string& session_id() const noexcept { return identity_.session_id; }
   [[nodiscard]] const ConnectionSettings& settings() const noexcept { return channel_->settings(); }
+  // The server's id for this session, once a response named it.
+  [[nodiscard]] std::optional<std::string> server_side_session_id() const { return identity_.server->id(); }
+  // The server no longer has this session (restarted, expired, released
+  // elsewhere): its temp views and settings are gone, and every further
+  // call fails. The pool drops such a session.
+  [[nodiscard]] bool lost() const noexcept { return identity_.server->lost(); }
 
   // The server's Spark version, e.g. "4.0.5" (also a cheap liveness check).
   [[nodiscard]] Result<std::string> spark_version();

@@ -5,7 +5,38 @@
 #include <format>
 #include <random>
 
+#include "drivers/spark/spark_errors.hpp"
+
 namespace lake::spark {
+
+Status ObservedServerSession::observe(std::string_view server_side_session_id) {
+  if (server_side_session_id.empty()) return {};
+  std::scoped_lock lock(mutex_);
+  if (id_.empty()) {
+    id_ = server_side_session_id;
+    return {};
+  }
+  if (id_ == server_side_session_id) return {};
+  lost_ = true;
+  // Typed like the server's own refusal, so callers handle both alike.
+  return fail(Error(ErrorCode::io,
+                    std::format("spark: [INVALID_HANDLE.SESSION_CHANGED] the server answered for another server-side "
+                                "session ({}, not {}): it lost this session (restarted, or the session expired), and "
+                                "with it the session's temporary views and settings",
+                                server_side_session_id, id_),
+                    std::make_shared<SparkErrorDetail>(grpc::StatusCode::FAILED_PRECONDITION,
+                                                       "INVALID_HANDLE.SESSION_CHANGED", "", "", false)));
+}
+
+void ObservedServerSession::note_failure(const Error& error) {
+  if (session_lost(error)) lost_ = true;
+}
+
+std::optional<std::string> ObservedServerSession::id() const {
+  std::scoped_lock lock(mutex_);
+  if (id_.empty()) return std::nullopt;
+  return id_;
+}
 
 std::string random_uuid() {
   thread_local std::mt19937_64 random{std::random_device{}()};

@@ -18,7 +18,7 @@ struct SessionPool::Lease::Shared {
     std::unique_ptr<Session> dropped;
     {
       std::scoped_lock lock(mutex);
-      if (broken || closed) {
+      if (broken || closed || session->lost()) {
         dropped = std::move(session);
         --open;
       } else {

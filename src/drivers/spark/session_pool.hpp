@@ -3,8 +3,9 @@
 // A Session serves one caller at a time, so each query result and each
 // write holds one until it is done. The pool opens sessions on demand up
 // to its size, hands idle ones out again, and makes a caller wait while
-// all are in use; a session that broke (its server-side state may be gone)
-// is dropped rather than reused. Each new session is prepared once (the
+// all are in use; a session that broke (its server-side state may be gone,
+// or the server said it no longer has it: Session::lost) is dropped rather
+// than reused. Each new session is prepared once (the
 // driver sets its current database there).
 #pragma once
 

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <format>
 #include <map>
+#include <type_traits>
 
 #include "dialects/spark_sql.hpp"
 #include "drivers/delta_metadata.hpp"
@@ -224,19 +225,19 @@ class SparkDriver final : public Driver {
 
   Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
                                                           std::span<const SqlValue> params) override {
-    auto lease = acquire();
-    if (!lease) return std::unexpected(lease.error());
-    auto reader = (*lease)->query(sql, {.positional = params, .named = {}});
-    if (!reader) return std::unexpected(reader.error());
-    return PooledResultReader::open(std::move(*lease), std::move(*reader));
+    return on_session([&](SessionPool::Lease lease) -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+      auto reader = lease->query(sql, {.positional = params, .named = {}});
+      if (!reader) return std::unexpected(reader.error());
+      return PooledResultReader::open(std::move(lease), std::move(*reader));
+    });
   }
 
   Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) override {
-    auto lease = acquire();
-    if (!lease) return std::unexpected(lease.error());
-    auto output = (*lease)->execute(sql, {.positional = params, .named = {}});
-    if (!output) return std::unexpected(output.error());
-    return output_count(*output, "num_affected_rows");
+    return on_session([&](SessionPool::Lease lease) -> Result<std::int64_t> {
+      auto output = lease->execute(sql, {.positional = params, .named = {}});
+      if (!output) return std::unexpected(output.error());
+      return output_count(*output, "num_affected_rows");
+    });
   }
 
   Result<lake::Execution> execute(WritePlan plan) override {
@@ -823,8 +824,36 @@ class SparkDriver final : public Driver {
     return pool_->acquire();
   }
 
+  // Runs `work` on a pooled session, and once more on another when the
+  // server no longer had the first (it restarted, or the session expired
+  // while idle in the pool): the server refused the statement without
+  // running it, and the pool has dropped that session.
+  template <class Work>
+  auto on_session(Work&& work) -> std::invoke_result_t<Work&, SessionPool::Lease> {
+    for (int attempt = 1;; ++attempt) {
+      auto lease = acquire();
+      if (!lease) return std::unexpected(lease.error());
+      auto result = work(std::move(*lease));
+      if (result || attempt == 2 || !session_lost(result.error())) return result;
+    }
+  }
+
   // A new session: its current database is the client's default one.
   Status prepare(Session& session) {
+    if (iceberg_) {
+      // Iceberg's SparkCatalog caches the tables it loads, per Spark
+      // session, until an entry has been idle for a while (30 s by
+      // default). Pooled sessions would then read, and check idempotency
+      // keys against, a snapshot older than one another pooled session
+      // just committed. A session builds its catalog from its own settings
+      // on first use, so turning the cache off here, before anything
+      // touches the catalog, keeps every session on the latest snapshot.
+      // A server that refuses the setting (a catalog that is not Iceberg's,
+      // locked-down settings) keeps its own behaviour.
+      const std::pair<std::string, std::string> uncached[] = {
+          {std::format("spark.sql.catalog.{}.cache-enabled", context_.default_catalog), "false"}};
+      (void)session.set_config(uncached);
+    }
     if (namespace_.empty()) return {};
     {
       std::scoped_lock lock(namespace_mutex_);

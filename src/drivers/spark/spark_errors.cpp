@@ -11,8 +11,18 @@ namespace lake::spark {
 namespace {
 
 // Spark messages can carry a long tail (a plan, a stack trace when the
-// server is configured to send one); errors keep the head.
+// server is configured to send one); errors keep the head. The full
+// message from FetchErrorDetails may be longer than the status's (which
+// Spark cuts at ~2 KB) but is bounded too, as is each cause.
 constexpr std::size_t max_message_size = 4096;
+constexpr std::size_t max_reported_message_size = 16384;
+constexpr std::size_t max_cause_size = 1024;
+constexpr std::size_t max_causes = 8;
+
+std::string head(std::string text, std::size_t size) {
+  if (text.size() > size) text = text.substr(0, size) + " [...]";
+  return text;
+}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -101,11 +111,16 @@ bool is_cluster_not_ready(const grpc::Status& status) {
          contains(message, "state: pending");
 }
 
-Error from_grpc_status(const grpc::Status& status, std::string_view context) {
+Error from_grpc_status(const grpc::Status& status, std::string_view context, const ServerErrorReport* report) {
   SparkErrorInfo info = read_error_info(status);
   if (info.error_class.empty()) info.error_class = error_class_from_message(status.error_message());
-  std::string message = status.error_message();
-  if (message.size() > max_message_size) message = message.substr(0, max_message_size) + " [...]";
+  std::string message = report != nullptr && !report->message.empty()
+                            ? head(report->message, max_reported_message_size)
+                            : head(status.error_message(), max_message_size);
+  if (report != nullptr) {
+    for (std::size_t i = 0; i < report->causes.size() && i < max_causes; ++i)
+      message += std::format("{} {}", i == 0 ? " Caused by:" : ";", head(report->causes[i], max_cause_size));
+  }
   // The message names the error class even when Spark's text does not
   // start with it (so a log line alone tells what failed).
   if (!info.error_class.empty() && !contains(message, "[" + info.error_class + "]")) {
@@ -142,6 +157,11 @@ Error from_grpc_status(const grpc::Status& status, std::string_view context) {
   auto detail = std::make_shared<SparkErrorDetail>(status.error_code(), std::move(info.error_class),
                                                    std::move(info.sql_state), std::move(info.error_id), transient);
   return Error(code, std::format("{}: {}", context, message), std::move(detail));
+}
+
+bool session_lost(const Error& error) {
+  const auto* detail = error.detail<SparkErrorDetail>();
+  return detail != nullptr && detail->error_class().starts_with("INVALID_HANDLE.SESSION_");
 }
 
 bool worth_retrying(const Error& error) {

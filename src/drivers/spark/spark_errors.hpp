@@ -18,6 +18,7 @@
 #include <string>
 #include <utility>
 #include <string_view>
+#include <vector>
 
 #include <grpcpp/support/status.h>
 
@@ -56,13 +57,29 @@ class SparkErrorDetail final : public ErrorDetail {
   bool transient_;
 };
 
+// The server's full account of an error (FetchErrorDetails): Spark puts at
+// most ~2 KB of the message into the gRPC status, and keeps the whole error
+// for the session under the errorId of its ErrorInfo.
+struct ServerErrorReport {
+  std::string message;               // the whole message
+  std::vector<std::string> causes;   // "<exception class>: <message>", outermost first
+};
+
 // The lake::Error for a failed call; `context` names the call ("spark
-// ExecutePlan"). The status must not be OK.
-[[nodiscard]] Error from_grpc_status(const grpc::Status& status, std::string_view context);
+// ExecutePlan"). The status must not be OK. With a report, its message
+// and causes replace the status's (possibly cut) message.
+[[nodiscard]] Error from_grpc_status(const grpc::Status& status, std::string_view context,
+                                     const ServerErrorReport* report = nullptr);
 
 // True for the cluster-warming-up pattern: FAILED_PRECONDITION whose
 // message has a pending state ("state Pending", "[state=PENDING]", ...).
 [[nodiscard]] bool is_cluster_not_ready(const grpc::Status& status);
+
+// True when the server no longer has the session the call named
+// (INVALID_HANDLE.SESSION_CHANGED / _CLOSED / _NOT_FOUND): its temp views
+// and settings are gone, and the statement did not run. A new session can
+// run it again.
+[[nodiscard]] bool session_lost(const Error& error);
 
 // True when an error from this client is worth retrying as is: the cluster
 // is not ready yet, or the transport failed transiently.
