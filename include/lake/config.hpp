@@ -29,17 +29,26 @@
 // Secrets are never read from this file (config files get copied and
 // committed): S3 credentials come from the environment or the shared
 // credentials files (profile), GCS ones from a service-account key file
-// or GOOGLE_APPLICATION_CREDENTIALS. HMAC keys for GCS are set in
+// or GOOGLE_APPLICATION_CREDENTIALS, a Spark Connect token from
+// $SPARK_CONNECT_AUTHENTICATE_TOKEN (or $SPARK_REMOTE's own), Databricks
+// credentials from $DATABRICKS_TOKEN or $DATABRICKS_CLIENT_ID /
+// $DATABRICKS_CLIENT_SECRET (lake/drivers/spark.hpp). A `remote` with a
+// token in it is an error. HMAC keys for GCS are set in
 // GcsOptions by the program. A key of one store under the other's kind is
 // an error, as is a uri whose scheme does not match the kind.
 //
 //   [engine]
-//   kind = "duckdb"                # the embedded engine (the only one so far)
-//   threads = 0                    # 0: one per core
-//   memory_limit = "2GB"           # empty: DuckDB's default
+//   kind = "duckdb"                # duckdb (embedded, the default) | spark | databricks
+//   threads = 0                    # duckdb: 0 is one per core
+//   memory_limit = "2GB"           # duckdb: empty is DuckDB's default
+//   scan_batch_rows = 122880       # duckdb
+//   remote = "sc://spark.internal:15002/;use_ssl=true"  # spark: the Spark Connect
+//                                  # server; else $SPARK_REMOTE (as pyspark reads it)
+//   host = "https://adb-1.2.azuredatabricks.net"  # databricks; else $DATABRICKS_HOST
+//   cluster_id = "0123-456789-abcdef01"           # databricks; else $DATABRICKS_CLUSTER_ID
 //
 //   [table]
-//   format = "delta"
+//   format = "delta"               # delta | iceberg (on spark and databricks)
 //   catalog = ""                   # unqualified names live under catalog/database/
 //   database = ""
 //
@@ -72,7 +81,8 @@
 namespace lake {
 
 enum class StorageKind { file, memory, s3, gcs };
-enum class TableFormat { delta };
+enum class EngineKind { duckdb, spark, databricks };
+enum class TableFormat { delta, iceberg };
 enum class LogOutput { off, stderr_lines, stdout_lines };
 
 // A parsed configuration: what open_from_config() builds a Client from.
@@ -82,7 +92,11 @@ struct Config {
   std::string uri{};             // s3 ("s3://...") and gcs ("gs://...") storage
   S3Options s3{};
   GcsOptions gcs{};
-  duckdb::EngineOptions engine{};
+  EngineKind engine_kind = EngineKind::duckdb;
+  duckdb::EngineOptions engine{};  // duckdb
+  std::string spark_remote{};      // spark; empty: $SPARK_REMOTE when opened
+  std::string databricks_host{};   // databricks; empty: $DATABRICKS_HOST when opened
+  std::string databricks_cluster_id{};
   TableFormat format = TableFormat::delta;
   ClientOptions client{};
   LogOutput log_output = LogOutput::off;

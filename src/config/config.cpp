@@ -3,7 +3,9 @@
 #include <toml++/toml.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "lake/dialect.hpp"
+#include "lake/drivers/spark.hpp"
 #include "lake/local.hpp"
 
 namespace lake {
@@ -164,6 +167,18 @@ struct KindOnlyKey {
   Error error;
 };
 
+// The same for [engine] keys.
+struct EngineOnlyKey {
+  std::vector<EngineKind> kinds;
+  Error error;
+};
+
+bool has_token_parameter(std::string_view remote) {
+  std::string lowered(remote);
+  std::ranges::transform(lowered, lowered.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lowered.find(";token=") != std::string::npos;
+}
+
 // The [storage] kind, from `kind` or the uri's scheme, and the keys given
 // checked against it.
 Status settle_storage(Config& config, std::optional<StorageKind> kind, const std::optional<Where>& uri_where,
@@ -202,6 +217,16 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   std::optional<StorageKind> storage_kind;
   std::vector<KindOnlyKey> kind_only_keys;
   std::optional<Where> uri_where;
+  std::vector<EngineOnlyKey> engine_only_keys;
+  std::optional<Where> format_where;
+  auto engine_only = [&](std::initializer_list<EngineKind> kinds, std::string_view names, const Where& where,
+                         Status status) -> Status {
+    if (status) engine_only_keys.push_back({kinds, where.invalid(std::format("applies to kind = {} only", names))});
+    return status;
+  };
+  auto for_duckdb = [&](const Where& where, Status status) {
+    return engine_only({EngineKind::duckdb}, "\"duckdb\"", where, std::move(status));
+  };
   auto only_for = [&](std::initializer_list<StorageKind> kinds, std::string_view names, const Where& where,
                       Status status) -> Status {
     if (status) kind_only_keys.push_back({kinds, where.invalid(std::format("applies to kind = {} only", names))});
@@ -301,27 +326,54 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
            return for_gcs(where, store(byte_size(node, where), config.gcs.chunk_bytes));
          }}}},
       {"engine",
-       {{"kind", [&](const auto& node, const auto& where) -> Status {
-           auto kind = choice<int>(node, where, {{"duckdb", 0}});
-           if (!kind) return std::unexpected(kind.error());
-           return {};
+       {{"kind", [&](const auto& node, const auto& where) {
+           return store(choice<EngineKind>(node, where,
+                                           {{"duckdb", EngineKind::duckdb},
+                                            {"spark", EngineKind::spark},
+                                            {"databricks", EngineKind::databricks}}),
+                        config.engine_kind);
          }},
         {"threads", [&](const auto& node, const auto& where) -> Status {
            auto threads = as_integer(node, where);
            if (!threads) return std::unexpected(threads.error());
            if (*threads < 0 || *threads > 4096) return std::unexpected(where.invalid("must be between 0 and 4096"));
            config.engine.threads = static_cast<int>(*threads);
-           return {};
+           return for_duckdb(where, {});
          }},
         {"memory_limit",
-         [&](const auto& node, const auto& where) { return store(as_string(node, where), config.engine.memory_limit); }},
+         [&](const auto& node, const auto& where) {
+           return for_duckdb(where, store(as_string(node, where), config.engine.memory_limit));
+         }},
         {"scan_batch_rows",
          [&](const auto& node, const auto& where) {
-           return store(positive(as_integer(node, where), where), config.engine.scan_batch_rows);
+           return for_duckdb(where, store(positive(as_integer(node, where), where), config.engine.scan_batch_rows));
+         }},
+        {"remote", [&](const auto& node, const auto& where) -> Status {
+           auto remote = as_string(node, where);
+           if (!remote) return std::unexpected(remote.error());
+           if (!remote->starts_with("sc://"))
+             return std::unexpected(where.invalid(std::format("'{}' must start with sc://", *remote)));
+           // The message never repeats the value: it holds a secret.
+           if (has_token_parameter(*remote))
+             return std::unexpected(where.invalid(
+                 "holds a token; secrets are never read from this file (set SPARK_CONNECT_AUTHENTICATE_TOKEN)"));
+           config.spark_remote = *remote;
+           return engine_only({EngineKind::spark}, "\"spark\"", where, {});
+         }},
+        {"host", [&](const auto& node, const auto& where) {
+           return engine_only({EngineKind::databricks}, "\"databricks\"", where,
+                              store(as_string(node, where), config.databricks_host));
+         }},
+        {"cluster_id", [&](const auto& node, const auto& where) {
+           return engine_only({EngineKind::databricks}, "\"databricks\"", where,
+                              store(as_string(node, where), config.databricks_cluster_id));
          }}}},
       {"table",
-       {{"format", [&](const auto& node, const auto& where) {
-           return store(choice<TableFormat>(node, where, {{"delta", TableFormat::delta}}), config.format);
+       {{"format", [&](const auto& node, const auto& where) -> Status {
+           format_where = where;
+           return store(choice<TableFormat>(node, where,
+                                            {{"delta", TableFormat::delta}, {"iceberg", TableFormat::iceberg}}),
+                        config.format);
          }},
         {"catalog",
          [&](const auto& node, const auto& where) { return store(as_string(node, where), config.client.default_catalog); }},
@@ -395,6 +447,18 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   }
   if (auto checked = settle_storage(config, storage_kind, uri_where, kind_only_keys, source); !checked)
     return std::unexpected(checked.error());
+  for (const auto& key : engine_only_keys)
+    if (!std::ranges::contains(key.kinds, config.engine_kind)) return std::unexpected(key.error);
+  const bool on_spark = config.engine_kind != EngineKind::duckdb;
+  if (config.format == TableFormat::iceberg && !on_spark)
+    return std::unexpected(format_where->invalid(
+        "\"iceberg\" needs [engine] kind = \"spark\" or \"databricks\" (the embedded engine writes Delta)"));
+  if (on_spark && config.storage == StorageKind::memory)
+    return fail(ErrorCode::invalid_argument,
+                std::format("{}: [storage] kind = \"memory\": a Spark engine cannot reach this process's memory", source));
+  if (config.format == TableFormat::iceberg && config.client.default_catalog.empty())
+    return std::unexpected(format_where->invalid(
+        "\"iceberg\" needs [table] catalog (the Iceberg catalog the Spark server names, e.g. \"ice\")"));
   if (log_off) {
     config.log_output = LogOutput::off;
   } else if (log_output) {
@@ -426,7 +490,46 @@ Result<Config> load_config(const std::filesystem::path& file) {
                       file.string());
 }
 
+namespace {
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// The engine a configuration names. Secrets come from the environment.
+Result<std::shared_ptr<Driver>> driver_for(const Config& config) {
+  switch (config.engine_kind) {
+    case EngineKind::duckdb: return duckdb::driver(config.engine);
+    case EngineKind::spark: {
+      std::string remote = config.spark_remote.empty() ? environment("SPARK_REMOTE") : config.spark_remote;
+      if (remote.empty())
+        return fail(ErrorCode::invalid_argument,
+                    "[engine] kind = \"spark\" needs remote = \"sc://host:port\" (or SPARK_REMOTE set)");
+      if (const std::string token = environment("SPARK_CONNECT_AUTHENTICATE_TOKEN");
+          !token.empty() && !has_token_parameter(remote)) {
+        // sc://host:port[/;params...]: parameters follow the path's '/'.
+        if (remote.find('/', 5) == std::string::npos) remote += '/';
+        remote += ";token=" + token;
+      }
+      return spark::driver(remote);
+    }
+    case EngineKind::databricks: {
+      auto settings = spark::databricks_settings_from_environment(config.databricks_host, config.databricks_cluster_id);
+      if (!settings) return std::unexpected(settings.error());
+      return spark::databricks_driver(*settings);
+    }
+  }
+  return fail(ErrorCode::internal, "unknown engine kind");
+}
+
+}  // namespace
+
 Result<Client> open(const Config& config) {
+  // The engine first: what it misses from the environment is the likelier
+  // mistake, and nothing is contacted to find it.
+  auto driver = driver_for(config);
+  if (!driver) return std::unexpected(driver.error());
   ClientOptions options = config.client;
   switch (config.log_output) {
     case LogOutput::off: break;
@@ -450,7 +553,8 @@ Result<Client> open(const Config& config) {
     if (!opened) return std::unexpected(opened.error().with_context(std::format("opening '{}'", root.string())));
     backend = std::move(*opened);
   }
-  return Client::open(duckdb::driver(config.engine), delta_dialect(), std::move(backend), std::move(options));
+  return Client::open(std::move(*driver), config.format == TableFormat::iceberg ? iceberg_dialect() : delta_dialect(),
+                      std::move(backend), std::move(options));
 }
 
 Result<Client> open_from_config(const std::filesystem::path& file) {

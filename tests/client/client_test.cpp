@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <generator>
 #include <sstream>
 #include <thread>
@@ -32,6 +33,7 @@
 #include "support/forwarding_backend.hpp"
 #include "support/temp_dir.hpp"
 #ifdef LAKE_TEST_ON_SPARK
+#include <lake/config.hpp>
 #include <lake/drivers/spark.hpp>
 
 #include "support/loopback_http.hpp"
@@ -1015,5 +1017,38 @@ TEST_F(ClientTest, DatabricksOAuthMachineToMachineTokensAreFetchedAndRefreshed) 
   settings.token = "dapi-pat";
   EXPECT_FALSE(lake::spark::databricks_driver(settings)) << "a token and client credentials at once";
   EXPECT_FALSE(lake::spark::databricks_driver({.host = "h", .token = "t"})) << "no cluster id";
+}
+
+// lakeorm.toml picks the Spark engine: the server from `remote`, its token
+// from the environment (never from the file), the format and catalog from
+// [table]; the same Client results.
+TEST_F(ClientTest, AConfigFileOpensTheClientOnSpark) {
+  const auto& server = lake::testing::spark_connect_server();
+  const std::string remote = server.url.substr(0, server.url.find(";token="));  // sc://HOST:PORT/
+  {
+    std::ofstream out(dir.path / "lakeorm.toml");
+    out << std::format("[storage]\nroot = \"{}\"\n\n[engine]\nkind = \"spark\"\nremote = \"{};use_ssl=false\"\n\n"
+                       "[table]\nformat = \"{}\"\ncatalog = \"{}\"\ndatabase = \"{}\"\n",
+                       dir.path.string(), remote, on_iceberg() ? "iceberg" : "delta", on_iceberg() ? "ice" : "",
+                       database);
+  }
+  ::unsetenv("SPARK_CONNECT_AUTHENTICATE_TOKEN");
+  auto no_token = lake::open_from_config(dir.path / "lakeorm.toml");
+  ASSERT_TRUE(no_token) << no_token.error().to_string();  // nothing contacted yet
+  auto refused = no_token->ping();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), lake::ErrorCode::permission_denied) << refused.error().to_string();
+
+  ::setenv("SPARK_CONNECT_AUTHENTICATE_TOKEN", server.token.c_str(), 1);
+  auto db = lake::open_from_config(dir.path / "lakeorm.toml");
+  ::unsetenv("SPARK_CONNECT_AUTHENTICATE_TOKEN");
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->migrate<Event>());
+  std::vector<Event> rows{{.seq = 1, .name = "from-config", .value = 1}, {.seq = 2, .name = "from-config", .value = 2}};
+  auto written = db->insert(rows);
+  ASSERT_TRUE(written) << written.error().to_string();
+  EXPECT_EQ(written->rows_inserted, 2);
+  EXPECT_EQ(count(*db, "SELECT count(*) AS n FROM events WHERE name = 'from-config'"), 2);
+  EXPECT_TRUE(std::filesystem::exists(table_dir("events") / (on_iceberg() ? "metadata" : "_delta_log")));
 }
 #endif

@@ -179,7 +179,15 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
       {"[storage]\nuri = \"s3://b/x\"\npath_style = \"yes\"\n", "[storage] path_style: expected true or false"},
       {"[storage]\nuri = \"s3://b/x\"\nparts_in_flight = 0\n", "[storage] parts_in_flight: must be positive, got 0"},
       {"[storage]\nuri = \"s3://b/x\"\nsecret_access_key = \"x\"\n", "[storage] secret_access_key: unknown key"},
-      {"[engine]\nkind = \"spark\"\n", "[engine] kind: unknown value 'spark'"},
+      {"[engine]\nkind = \"flink\"\n", "[engine] kind: unknown value 'flink' (expected one of: duckdb, spark, databricks)"},
+      {"[engine]\nkind = \"spark\"\nthreads = 2\n", "lakeorm.toml:3: [engine] threads: applies to kind = \"duckdb\" only"},
+      {"[engine]\nremote = \"sc://h:1\"\n", "[engine] remote: applies to kind = \"spark\" only"},
+      {"[engine]\nkind = \"spark\"\nremote = \"http://h:1\"\n", "[engine] remote: 'http://h:1' must start with sc://"},
+      {"[engine]\nkind = \"spark\"\nremote = \"sc://h:1/;Token=abc123\"\n", "[engine] remote: holds a token"},
+      {"[engine]\nkind = \"spark\"\ncluster_id = \"c\"\n", "[engine] cluster_id: applies to kind = \"databricks\" only"},
+      {"[table]\nformat = \"iceberg\"\ncatalog = \"ice\"\n", "[table] format: \"iceberg\" needs [engine] kind = \"spark\""},
+      {"[engine]\nkind = \"spark\"\n[table]\nformat = \"iceberg\"\n", "[table] format: \"iceberg\" needs [table] catalog"},
+      {"[engine]\nkind = \"databricks\"\n[storage]\nkind = \"memory\"\n", "a Spark engine cannot reach this process's memory"},
       {"[engine]\nthreads = -1\n", "must be between 0 and 4096"},
       {"[table]\nformat = \"hudi\"\n", "[table] format: unknown value 'hudi'"},
       {"[clients]\nx = 1\n", "lakeorm.toml:1: unknown section [clients]"},
@@ -189,11 +197,57 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
   for (const auto& c : cases) {
     auto config = lake::parse_config(c.toml, ".", "lakeorm.toml");
     const auto message = error_of(config);
+    EXPECT_EQ(message.find("abc123"), std::string::npos) << "a secret in the message: " << message;
     EXPECT_NE(message.find(c.expected), std::string::npos) << c.toml << "\n  got: " << message;
     if (!config) {
       EXPECT_EQ(config.error().code(), lake::ErrorCode::invalid_argument) << c.toml;
     }
   }
+}
+
+TEST(ConfigTest, SparkEnginesTakeTheirKeys) {
+  auto spark = lake::parse_config(R"(
+[engine]
+kind = "spark"
+remote = "sc://spark.internal:15002/;use_ssl=true"
+[table]
+format = "iceberg"
+catalog = "ice"
+database = "sales"
+)",
+                                  ".", "lakeorm.toml");
+  ASSERT_TRUE(spark) << spark.error().to_string();
+  EXPECT_EQ(spark->engine_kind, lake::EngineKind::spark);
+  EXPECT_EQ(spark->spark_remote, "sc://spark.internal:15002/;use_ssl=true");
+  EXPECT_EQ(spark->format, lake::TableFormat::iceberg);
+  EXPECT_EQ(spark->client.default_catalog, "ice");
+
+  auto databricks = lake::parse_config(R"(
+[engine]
+kind = "databricks"
+host = "https://adb-1.2.azuredatabricks.net"
+cluster_id = "0123-456789-abcdef01"
+)",
+                                       ".", "lakeorm.toml");
+  ASSERT_TRUE(databricks) << databricks.error().to_string();
+  EXPECT_EQ(databricks->engine_kind, lake::EngineKind::databricks);
+  EXPECT_EQ(databricks->databricks_host, "https://adb-1.2.azuredatabricks.net");
+  EXPECT_EQ(databricks->databricks_cluster_id, "0123-456789-abcdef01");
+  EXPECT_EQ(databricks->format, lake::TableFormat::delta);
+
+  // What only the environment can give is asked for when opening, by name.
+  ::unsetenv("SPARK_REMOTE");
+  auto no_remote = lake::parse_config("[engine]\nkind = \"spark\"\n", ".", "lakeorm.toml");
+  ASSERT_TRUE(no_remote);
+  auto refused = lake::open(*no_remote);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), lake::ErrorCode::invalid_argument);
+  EXPECT_NE(refused.error().message().find("SPARK_REMOTE"), std::string::npos) << refused.error().message();
+  for (const char* name : {"DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET"}) ::unsetenv(name);
+  auto no_credentials = lake::open(*databricks);
+  ASSERT_FALSE(no_credentials);
+  EXPECT_NE(no_credentials.error().message().find("DATABRICKS_TOKEN"), std::string::npos)
+      << no_credentials.error().message();
 }
 
 TEST(ConfigTest, SizesAndDurationsParseOnTheirOwn) {

@@ -83,7 +83,10 @@ struct DatabricksSettings {
 // token endpoint). DATABRICKS_HOST is a host or a URL,
 // https://host[:port]; http:// (TLS off) is accepted for a loopback host
 // only, a local stand-in. invalid_argument names a missing or bad one.
-[[nodiscard]] Result<DatabricksSettings> databricks_settings_from_environment();
+// A non-empty `host` or `cluster_id` is taken instead of its variable
+// (a configuration file names them; credentials stay in the environment).
+[[nodiscard]] Result<DatabricksSettings> databricks_settings_from_environment(std::string_view host = {},
+                                                                              std::string_view cluster_id = {});
 
 // invalid_argument when the host or cluster id is missing, or when not
 // exactly one of a token and a client id + secret is given.

@@ -68,14 +68,16 @@ Status apply_workspace_url(std::string url, DatabricksSettings& settings) {
 
 }  // namespace
 
-Result<DatabricksSettings> databricks_settings_from_environment() {
+Result<DatabricksSettings> databricks_settings_from_environment(std::string_view given_host,
+                                                                std::string_view given_cluster_id) {
   DatabricksSettings settings{.host = {},
-                              .cluster_id = environment("DATABRICKS_CLUSTER_ID"),
+                              .cluster_id = given_cluster_id.empty() ? environment("DATABRICKS_CLUSTER_ID")
+                                                                     : std::string(given_cluster_id),
                               .token = environment("DATABRICKS_TOKEN"),
                               .client_id = environment("DATABRICKS_CLIENT_ID"),
                               .client_secret = environment("DATABRICKS_CLIENT_SECRET"),
                               .token_endpoint = environment("DATABRICKS_OAUTH_TOKEN_URL")};
-  const std::string host = environment("DATABRICKS_HOST");
+  const std::string host = given_host.empty() ? environment("DATABRICKS_HOST") : std::string(given_host);
   if (host.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_HOST is not set");
   if (auto applied = apply_workspace_url(host, settings); !applied) return std::unexpected(applied.error());
   if (settings.cluster_id.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_CLUSTER_ID is not set");
