@@ -1,0 +1,146 @@
+// The Spark driver's class and what its files share (internal, never
+// installed). The driver is split by concern: spark_driver.cpp (attaching,
+// SQL, sessions, table metadata), spark_writes.cpp (the two-phase write
+// path and its finalizer), spark_tables.cpp (creating tables, optimize and
+// vacuum). How the driver works is told in spark_driver.cpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <arrow/record_batch.h>
+#include <arrow/table.h>
+
+#include "drivers/spark/connection_settings.hpp"
+#include "drivers/spark/iceberg_tables.hpp"
+#include "drivers/spark/session.hpp"
+#include "drivers/spark/session_pool.hpp"
+#include "drivers/spark/write_statements.hpp"
+#include "lake/delta/table.hpp"
+#include "lake/driver.hpp"
+#include "lake/drivers/spark.hpp"
+
+namespace lake::spark {
+
+// A storage URI as Spark's Hadoop file systems name it.
+[[nodiscard]] std::string engine_uri(std::string uri);
+
+// A column of the one-row output of a command (MERGE's counts...), 0 when
+// the output has no such column.
+[[nodiscard]] std::int64_t output_count(const std::shared_ptr<arrow::Table>& output, std::string_view column);
+
+// One write between its phases: the session holding its temporary view
+// (if any), the statement its commit runs, and what to say afterwards.
+struct PendingWrite {
+  std::optional<SessionPool::Lease> lease;
+  std::string view;  // temporary view of direct rows; "" for staged rows
+  std::optional<Statement> statement;
+  std::optional<Statement> key_check;  // OnMatch::fail: a friendlier error first
+  std::vector<std::pair<std::string, std::string>> settings;
+  std::optional<Statement> merge_counts;  // Iceberg: MERGE reports no counts
+  PlanKind kind = PlanKind::append;
+  std::int64_t direct_rows = -1;  // rows sent as a view, when counted
+  // The idempotency key was applied already (at this table version):
+  // the commit runs nothing and says so.
+  std::optional<std::int64_t> duplicate_at{};
+};
+
+class SparkDriver;
+
+class SparkFinalizer final : public Finalizer {
+ public:
+  SparkFinalizer(SparkDriver& driver, WritePlan plan, PendingWrite pending)
+      : driver_(driver), plan_(std::move(plan)), pending_(std::move(pending)) {}
+  ~SparkFinalizer() override {
+    if (state_ == State::pending) (void)abort();
+  }
+  Result<WriteResult> commit() override;
+  Status abort() override;
+
+ private:
+  void release();
+  enum class State { pending, committed, aborted };
+  SparkDriver& driver_;
+  WritePlan plan_;
+  PendingWrite pending_;
+  State state_ = State::pending;
+  WriteResult result_;
+};
+
+class SparkDriver final : public Driver {
+ public:
+  SparkDriver(ConnectionSettings settings, DriverOptions options)
+      : settings_(std::move(settings)), options_(options) {}
+
+  std::string_view name() const noexcept override { return "spark"; }
+
+  // spark_driver.cpp
+  Status attach(DriverContext context) override;
+  Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
+                                                          std::span<const SqlValue> params) override;
+  Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) override;
+  Result<std::optional<TableInfo>> describe(const TableRef& table) override;
+  Result<TableStats> stats(const TableRef& table) override;
+  Result<std::vector<HistoryEntry>> history(const TableRef& table, std::optional<std::size_t> limit) override;
+  Status ping() override;
+  Status close() override;
+
+  // spark_writes.cpp
+  Result<lake::Execution> execute(WritePlan plan) override;
+  Result<WriteResult> land(const WritePlan& plan, PendingWrite& pending);
+  Result<WriteResult> landed_on_iceberg(Session& session, const WritePlan& plan, const PendingWrite& pending,
+                                        std::int64_t source_rows, std::int64_t matched_rows, WriteResult result);
+  std::optional<std::int64_t> current_version(Session& session, const TableRef& table);
+  void discard(PendingWrite& pending);
+  void remove_staging(const WritePlan& plan);
+  Result<std::shared_ptr<arrow::RecordBatchReader>> read_staging(const StagingRef& staging) override;
+  Result<lake::Execution> duplicate(WritePlan plan, std::int64_t version);
+
+  // spark_tables.cpp
+  Status create_table(const TableRef& table, const Schema& schema,
+                      const std::map<std::string, std::string>& properties) override;
+  Result<OptimizeReport> optimize(const TableRef& table, const OptimizeOptions& options) override;
+  Result<VacuumReport> vacuum(const TableRef& table, const VacuumOptions& options) override;
+
+ private:
+  // spark_tables.cpp
+  Result<OptimizeReport> optimize_iceberg(const TableRef& table, const OptimizeOptions& options);
+  Result<VacuumReport> vacuum_iceberg(const TableRef& table, const VacuumOptions& options);
+  Result<std::shared_ptr<arrow::Table>> run_with_settings(const Statement& statement,
+                                                          const std::vector<std::pair<std::string, std::string>>& settings);
+
+  // spark_driver.cpp
+  iceberg::TableName iceberg_name(const TableRef& table) const;
+  Error missing_error(const TableRef& table) const;
+  std::unexpected<Error> missing(const TableRef& table) const { return std::unexpected(missing_error(table)); }
+  Status check_open() const;
+  Result<SessionPool::Lease> acquire();
+  // Defined in spark_driver.cpp, where query and exec use it.
+  template <class Work>
+  auto on_session(Work&& work) -> std::invoke_result_t<Work&, SessionPool::Lease>;
+  Status prepare(Session& session);
+  Result<delta::Table> existing(const TableRef& table);
+
+  friend class SparkFinalizer;
+  ConnectionSettings settings_;
+  DriverOptions options_;
+  DriverContext context_;
+  std::string namespace_;  // `catalog`.`database`, or "" for the server's current one
+  std::mutex namespace_mutex_;
+  bool namespace_ready_ = false;
+  std::unique_ptr<SessionPool> pool_;
+  std::atomic<bool> closed_ = false;
+  bool iceberg_ = false;  // the dialect: Iceberg tables, else Delta
+};
+
+}  // namespace lake::spark
