@@ -1,5 +1,5 @@
 // Ingest through Spark Connect, the seed's two write paths side by side,
-// for 1M and 10M rows of the 8-column Event record (event_record.hpp):
+// for 1M and 10M rows of an append-only 8-column record:
 //   - direct: the rows travel to Spark as an Arrow LocalRelation (a cached
 //     artifact, uploaded in chunks, at these sizes), then one INSERT;
 //   - fast path: the client writes ZSTD Parquet parts under the table's
@@ -26,13 +26,26 @@
 #include <lake/lake.hpp>
 
 #include "bench_env.hpp"
-#include "event_record.hpp"
 #include "support/spark_connect_env.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using lake::bench::Event;
+
+// The 8 columns of lake::bench::Event (event_record.hpp) without its
+// primary key: an append-only table, so an insert is one INSERT, as
+// PySpark's is. (On a table with a primary key every insert checks the
+// keys and runs a MERGE, which PySpark's plain append does not.)
+struct [[=lake::table("events")]] Event {
+  std::int64_t id = 0;
+  std::string user;
+  std::string country;
+  double amount = 0;
+  std::int32_t quantity = 0;
+  bool flagged = false;
+  lake::timestamp at{};
+  std::optional<std::string> note;
+};
 
 std::vector<std::int64_t> row_counts() {
   const std::int64_t quick = lake::bench::count_from_env("LAKE_BENCH_SPARK_ROWS", 0);
@@ -87,11 +100,14 @@ std::optional<lake::Client> open_client(std::string& error) {
 }
 
 // A new, empty events table: the last one dropped from Spark's catalog
-// and from the disk.
+// and its directory from the disk (Spark's Delta leaves empty directories,
+// such as _delta_log/_staged_commits, that a CREATE TABLE at the same
+// location refuses).
 lake::Status fresh_table(lake::Client& db) {
   if (auto dropped = db.exec("DROP TABLE IF EXISTS events"); !dropped) return std::unexpected(dropped.error());
-  if (auto removed = db.backend().remove_prefix(db.table_ref("events").location); !removed)
-    return std::unexpected(removed.error());
+  std::error_code error;
+  fs::remove_all(lake::bench::data_dir() / "spark" / db.table_ref("events").location, error);
+  if (error) return lake::fail(lake::ErrorCode::io, "removing the last events table: " + error.message());
   return db.migrate<Event>();
 }
 

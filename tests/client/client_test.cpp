@@ -37,6 +37,7 @@
 #include <lake/drivers/spark.hpp>
 
 #include "support/loopback_http.hpp"
+#include "spark/connect/relations.pb.h"
 #include "support/spark_connect.hpp"
 #endif
 
@@ -1017,6 +1018,72 @@ TEST_F(ClientTest, DatabricksOAuthMachineToMachineTokensAreFetchedAndRefreshed) 
   settings.token = "dapi-pat";
   EXPECT_FALSE(lake::spark::databricks_driver(settings)) << "a token and client credentials at once";
   EXPECT_FALSE(lake::spark::databricks_driver({.host = "h", .token = "t"})) << "no cluster id";
+}
+
+// The driver's read-side sources (the seed's FromSQL / FromTable /
+// FromDataFrame): Arrow streams the typed *_as reads decode, from SQL with
+// bound values, from a table name, and from a raw Spark Connect relation
+// (a plan built with Spark's own protocol, here a filtered, sorted read).
+TEST_F(ClientTest, SparkSourcesFromSqlTablesAndRelations) {
+  auto db = open();
+  ASSERT_TRUE(db.migrate<Account>());
+  auto rows = accounts(0, 6);
+  ASSERT_TRUE(db.insert(rows));
+
+  auto table = lake::spark::from_table(db.driver(), "accounts");
+  ASSERT_TRUE(table) << table.error().to_string();
+  auto all = lake::collect_as<Account>(**table);
+  ASSERT_TRUE(all) << all.error().to_string();
+  EXPECT_EQ(all->size(), 6u);
+  auto qualified = lake::spark::from_table(
+      db.driver(), on_iceberg() ? std::format("ice.{}.accounts", database) : std::format("{}.accounts", database));
+  ASSERT_TRUE(qualified) << qualified.error().to_string();
+  EXPECT_EQ(lake::collect_as<Account>(**qualified)->size(), 6u);
+
+  const lake::SqlValue low[] = {std::int64_t{4}};
+  auto sql = lake::spark::from_sql(db.driver(), "SELECT * FROM accounts WHERE balance >= ? ORDER BY id", low);
+  ASSERT_TRUE(sql) << sql.error().to_string();
+  auto rich = lake::collect_as<Account>(**sql);
+  ASSERT_TRUE(rich);
+  ASSERT_EQ(rich->size(), 2u);
+  EXPECT_EQ((*rich)[0].id, "a0004");
+
+  // SELECT * FROM accounts WHERE country IS NOT NULL ORDER BY id LIMIT 2, as a plan.
+  spark::connect::Relation read;
+  read.mutable_read()->mutable_named_table()->set_unparsed_identifier("accounts");
+  spark::connect::Relation filtered;
+  *filtered.mutable_filter()->mutable_input() = read;
+  filtered.mutable_filter()->mutable_condition()->mutable_expression_string()->set_expression("country IS NOT NULL");
+  spark::connect::Relation sorted;
+  *sorted.mutable_sort()->mutable_input() = filtered;
+  sorted.mutable_sort()->set_is_global(true);  // ORDER BY, not a sort within each partition
+  auto* order = sorted.mutable_sort()->add_order();
+  order->mutable_child()->mutable_unresolved_attribute()->set_unparsed_identifier("id");
+  order->set_direction(spark::connect::Expression_SortOrder_SortDirection_SORT_DIRECTION_ASCENDING);
+  order->set_null_ordering(spark::connect::Expression_SortOrder_NullOrdering_SORT_NULLS_FIRST);
+  spark::connect::Relation limited;
+  *limited.mutable_limit()->mutable_input() = sorted;
+  limited.mutable_limit()->set_limit(2);
+  auto relation = lake::spark::from_relation(db.driver(), limited.SerializeAsString());
+  ASSERT_TRUE(relation) << relation.error().to_string();
+  auto first = lake::first_as<Account>(**relation);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(first->id, "a0001");  // the first with a country (odd ids)
+
+  // Mistakes are typed: not a relation, a bad name, another driver.
+  auto garbage = lake::spark::from_relation(db.driver(), "\xff\xff not a protobuf");
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().code(), lake::ErrorCode::invalid_argument) << garbage.error().to_string();
+  auto empty_part = lake::spark::from_table(db.driver(), "db..accounts");
+  ASSERT_FALSE(empty_part);
+  EXPECT_EQ(empty_part.error().code(), lake::ErrorCode::invalid_argument);
+  auto missing = lake::spark::from_table(db.driver(), "no_such_table");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), lake::ErrorCode::not_found) << missing.error().to_string();
+  auto embedded = open_embedded();
+  auto not_spark = lake::spark::from_table(embedded.driver(), "accounts");
+  ASSERT_FALSE(not_spark);
+  EXPECT_EQ(not_spark.error().code(), lake::ErrorCode::invalid_argument) << not_spark.error().to_string();
 }
 
 // lakeorm.toml picks the Spark engine: the server from `remote`, its token

@@ -37,11 +37,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include <arrow/record_batch.h>
+
 #include "lake/driver.hpp"
 #include "lake/error.hpp"
+#include "lake/sql.hpp"
 
 namespace lake::spark {
 
@@ -92,5 +96,28 @@ struct DatabricksSettings {
 // exactly one of a token and a client id + secret is given.
 [[nodiscard]] Result<std::shared_ptr<Driver>> databricks_driver(const DatabricksSettings& settings,
                                                                 DriverOptions options = {});
+
+// Read-side sources (the seed's FromSQL / FromTable / FromDataFrame): the
+// rows of something Spark produces, as an Arrow stream for
+// lake::collect_as<T> / stream_as<T> / first_as<T> (lake/query.hpp). Each
+// stream holds one of the driver's pooled sessions until it is destroyed,
+// and streams in constant memory. `driver` is a Client's (db.driver()); a
+// driver of another engine is invalid_argument.
+//
+//   auto top = lake::collect_as<UserSpend>(**lake::spark::from_table(db.driver(), "user_spend"));
+//
+// from_sql: a statement with `?` values bound by Spark.
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> from_sql(Driver& driver, std::string_view sql,
+                                                                          std::span<const SqlValue> params = {});
+// from_table: every row of a table, "name", "database.name" or
+// "catalog.database.name" (an unqualified name resolves in the client's
+// default database); each part is quoted, so any characters are safe.
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> from_table(Driver& driver, std::string_view table);
+// from_relation: a plan built with Spark Connect's own protocol, a
+// serialized `spark.connect.Relation` message (protobuf), for the DataFrame
+// operations this library does not model. Bytes that are not one are
+// invalid_argument.
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> from_relation(Driver& driver,
+                                                                               std::string_view serialized_relation);
 
 }  // namespace lake::spark

@@ -104,8 +104,12 @@ Result<std::unique_ptr<Execution>> Session::start(::spark::connect::Plan plan) {
 Result<ResultReader> Session::query(std::string_view sql, SqlArguments arguments) {
   auto relation = sql_relation(sql, arguments.positional, arguments.named);
   if (!relation) return std::unexpected(relation.error());
+  return query_relation(std::move(*relation));
+}
+
+Result<ResultReader> Session::query_relation(::spark::connect::Relation relation) {
   ::spark::connect::Plan plan;
-  *plan.mutable_root() = std::move(*relation);
+  *plan.mutable_root() = std::move(relation);
   auto execution = start(std::move(plan));
   if (!execution) return std::unexpected(execution.error());
   return ResultReader(std::move(*execution));

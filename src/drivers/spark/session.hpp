@@ -74,6 +74,9 @@ class Session {
   // Runs a query and streams its rows. The statement runs as a plan's root
   // relation, so a command (DDL, DML) works too and yields its output rows.
   [[nodiscard]] Result<ResultReader> query(std::string_view sql, SqlArguments arguments = {});
+  // Runs a plan given as a relation (built by the caller with Spark
+  // Connect's protocol) and streams its rows.
+  [[nodiscard]] Result<ResultReader> query_relation(::spark::connect::Relation relation);
   // Runs a statement eagerly as a SqlCommand, the way spark.sql() does, and
   // returns its output rows (MERGE's counts, or none) in one table; meant
   // for commands, whose output is small.

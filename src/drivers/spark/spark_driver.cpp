@@ -151,6 +151,15 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> SparkDriver::query(std::string
   });
 }
 
+Result<std::shared_ptr<arrow::RecordBatchReader>> SparkDriver::query_relation(
+    const ::spark::connect::Relation& relation) {
+  return on_session([&](SessionPool::Lease lease) -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+    auto reader = lease->query_relation(relation);
+    if (!reader) return std::unexpected(reader.error());
+    return PooledResultReader::open(std::move(lease), std::move(*reader));
+  });
+}
+
 Result<std::int64_t> SparkDriver::exec(std::string_view sql, std::span<const SqlValue> params) {
   return on_session([&](SessionPool::Lease lease) -> Result<std::int64_t> {
     auto output = lease->execute(sql, {.positional = params, .named = {}});

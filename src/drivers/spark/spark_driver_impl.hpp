@@ -2,7 +2,8 @@
 // installed). The driver is split by concern: spark_driver.cpp (attaching,
 // SQL, sessions, table metadata), spark_writes.cpp (the two-phase write
 // path and its finalizer), spark_tables.cpp (creating tables, optimize and
-// vacuum). How the driver works is told in spark_driver.cpp.
+// vacuum), spark_sources.cpp (the read-side sources from_sql / from_table /
+// from_relation). How the driver works is told in spark_driver.cpp.
 #pragma once
 
 #include <atomic>
@@ -89,6 +90,8 @@ class SparkDriver final : public Driver {
   Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
                                                           std::span<const SqlValue> params) override;
   Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) override;
+  // A plan given as a relation (spark_sources.cpp's from_relation).
+  Result<std::shared_ptr<arrow::RecordBatchReader>> query_relation(const ::spark::connect::Relation& relation);
   Result<std::optional<TableInfo>> describe(const TableRef& table) override;
   Result<TableStats> stats(const TableRef& table) override;
   Result<std::vector<HistoryEntry>> history(const TableRef& table, std::optional<std::size_t> limit) override;

@@ -1,0 +1,63 @@
+// The read-side sources of lake/drivers/spark.hpp (the seed's FromSQL /
+// FromTable / FromDataFrame): SQL, a table, or a caller's own Spark Connect
+// relation, each run on one of the driver's pooled sessions and streamed
+// back as Arrow for the typed *_as reads.
+#include <format>
+#include <string>
+#include <vector>
+
+#include "dialects/spark_sql.hpp"
+#include "drivers/spark/spark_driver_impl.hpp"
+#include "lake/drivers/spark.hpp"
+
+namespace lake::spark {
+namespace {
+
+Result<SparkDriver*> spark_driver_of(Driver& driver) {
+  auto* spark = dynamic_cast<SparkDriver*>(&driver);
+  if (spark == nullptr)
+    return fail(ErrorCode::invalid_argument,
+                std::format("a Spark source needs a client on the Spark driver, not on '{}'", driver.name()));
+  return spark;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<arrow::RecordBatchReader>> from_sql(Driver& driver, std::string_view sql,
+                                                          std::span<const SqlValue> params) {
+  auto spark = spark_driver_of(driver);
+  if (!spark) return std::unexpected(spark.error());
+  return (*spark)->query(sql, params);
+}
+
+Result<std::shared_ptr<arrow::RecordBatchReader>> from_table(Driver& driver, std::string_view table) {
+  auto spark = spark_driver_of(driver);
+  if (!spark) return std::unexpected(spark.error());
+  // Identifiers cannot be bound, so each part is quoted instead.
+  std::string name;
+  std::size_t parts = 0;
+  for (std::size_t start = 0;;) {
+    const auto dot = table.find('.', start);
+    const std::string_view part = table.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (part.empty() || ++parts > 3)
+      return fail(ErrorCode::invalid_argument,
+                  std::format("'{}' is not a table name (name, database.name or catalog.database.name)", table));
+    name += (name.empty() ? "" : ".") + spark_sql::quote_identifier(part);
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return (*spark)->query("SELECT * FROM " + name, {});
+}
+
+Result<std::shared_ptr<arrow::RecordBatchReader>> from_relation(Driver& driver, std::string_view serialized_relation) {
+  auto spark = spark_driver_of(driver);
+  if (!spark) return std::unexpected(spark.error());
+  ::spark::connect::Relation relation;
+  if (!relation.ParseFromArray(serialized_relation.data(), static_cast<int>(serialized_relation.size())) ||
+      relation.rel_type_case() == ::spark::connect::Relation::REL_TYPE_NOT_SET)
+    return fail(ErrorCode::invalid_argument,
+                std::format("{} bytes that are not a serialized spark.connect.Relation", serialized_relation.size()));
+  return (*spark)->query_relation(relation);
+}
+
+}  // namespace lake::spark
