@@ -39,6 +39,7 @@
 #include "support/loopback_http.hpp"
 #include "spark/connect/relations.pb.h"
 #include "support/spark_connect.hpp"
+#include "support/tls_proxy.hpp"
 #endif
 
 // GCC 16's <generator> trips a false -Wmismatched-new-delete (see
@@ -1018,6 +1019,48 @@ TEST_F(ClientTest, DatabricksOAuthMachineToMachineTokensAreFetchedAndRefreshed) 
   settings.token = "dapi-pat";
   EXPECT_FALSE(lake::spark::databricks_driver(settings)) << "a token and client credentials at once";
   EXPECT_FALSE(lake::spark::databricks_driver({.host = "h", .token = "t"})) << "no cluster id";
+}
+
+// Databricks Connect over TLS, as to a workspace: the local server behind a
+// TLS front (tests/support/tls_proxy: OpenSSL, ALPN h2, a certificate for
+// 127.0.0.1 from a throwaway authority), which the client trusts through
+// gRPC's root-certificates file and checks the name against. TLS to a port
+// that speaks plaintext fails the handshake, typed.
+TEST_F(ClientTest, DatabricksConnectSpeaksTlsToTheWorkspace) {
+  const auto& server = lake::testing::spark_connect_server();
+  const std::string host_port = server.url.substr(5, server.url.find('/', 5) - 5);  // sc://HOST:PORT/;...
+  const int spark_port = std::stoi(host_port.substr(host_port.rfind(':') + 1));
+  lake::testing::TlsProxy front(spark_port, dir.path);
+  ::setenv("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", front.ca_file().c_str(), 1);
+  auto driver = lake::spark::databricks_driver({.host = "127.0.0.1",
+                                                .cluster_id = "0123-456789-lakeorm",
+                                                .token = server.token,
+                                                .port = static_cast<std::uint16_t>(front.port()),
+                                                .use_tls = true});
+  ASSERT_TRUE(driver) << driver.error().to_string();
+  auto db = lake::Client::open(*driver, lake::delta_dialect(), std::move(*lake::file_backend(dir.path)),
+                               {.default_database = database});
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->migrate<Event>());
+  std::vector<Event> rows{{.seq = 1, .name = "over-tls", .value = 1}};
+  ASSERT_TRUE(db->insert(rows));
+  EXPECT_EQ(count(*db, "SELECT count(*) AS n FROM events WHERE name = 'over-tls'"), 1);
+  EXPECT_GE(front.handshakes(), 1);
+
+  auto plaintext = lake::spark::databricks_driver({.host = "127.0.0.1",
+                                                   .cluster_id = "0123-456789-lakeorm",
+                                                   .token = server.token,
+                                                   .port = static_cast<std::uint16_t>(spark_port),
+                                                   .use_tls = true},
+                                                  {.max_attempts = 1});
+  ASSERT_TRUE(plaintext);
+  auto refused = lake::Client::open(*plaintext, lake::delta_dialect(), std::move(*lake::file_backend(dir.path)),
+                                    {.default_database = database});
+  ASSERT_TRUE(refused);
+  auto ping = refused->ping();
+  ASSERT_FALSE(ping);
+  EXPECT_EQ(ping.error().code(), lake::ErrorCode::io) << ping.error().to_string();
+  EXPECT_EQ(ping.error().to_string().find(server.token), std::string::npos);
 }
 
 // The driver's read-side sources (the seed's FromSQL / FromTable /
