@@ -1,6 +1,25 @@
 #include "drivers/delta_metadata.hpp"
 
+#include <chrono>
+#include <format>
+
 namespace lake::detail {
+
+std::string delta_commit_metadata(const IngestId& ingest_id) {
+  return std::format("{{\"ingest_id\":\"{}\"}}", ingest_id.to_string());
+}
+
+DeltaIdempotency delta_idempotency(const delta::Snapshot& snapshot, const IdempotencyKey& key) {
+  DeltaIdempotency out{.app_id = "lake-orm:" + key.key};
+  const auto& txns = snapshot.transactions();
+  if (auto it = txns.find(out.app_id); it != txns.end()) {
+    const auto recorded = std::chrono::milliseconds(it->second.last_updated.value_or(0));
+    const auto age = std::chrono::system_clock::now().time_since_epoch() - recorded;
+    out.duplicate = age < key.ttl;
+    out.version = it->second.version + 1;
+  }
+  return out;
+}
 
 TableInfo delta_table_info(const TableRef& table, const delta::Snapshot& snapshot) {
   return TableInfo{.table = table,

@@ -256,18 +256,11 @@ class EmbeddedDriver final : public Driver {
     auto table = std::make_shared<delta::Table>(std::move(*found));
 
     delta::WriteOptions write;
-    write.user_metadata = commit_metadata(plan.ingest_id);
+    write.user_metadata = detail::delta_commit_metadata(plan.ingest_id);
     if (plan.idempotency) {
-      const std::string app_id = "lake-orm:" + plan.idempotency->key;
-      const auto& txns = table->snapshot().transactions();
-      std::int64_t next = 1;
-      if (auto it = txns.find(app_id); it != txns.end()) {
-        const auto recorded = std::chrono::milliseconds(it->second.last_updated.value_or(0));
-        const auto age = std::chrono::system_clock::now().time_since_epoch() - recorded;
-        if (age < plan.idempotency->ttl) return duplicate(*table, plan);
-        next = it->second.version + 1;
-      }
-      write.idempotency = delta::Idempotency{app_id, next};
+      auto txn = detail::delta_idempotency(table->snapshot(), *plan.idempotency);
+      if (txn.duplicate) return duplicate(*table, plan);
+      write.idempotency = delta::Idempotency{std::move(txn.app_id), txn.version};
     }
 
     std::optional<std::string> staging_prefix;
@@ -429,11 +422,6 @@ class EmbeddedDriver final : public Driver {
                   std::format("table '{}' does not exist at '{}' (migrate it first)", table.name,
                               context_.backend->uri_of(table.location)));
     return std::move(**found);
-  }
-
-  static std::optional<std::string> commit_metadata(const IngestId& ingest_id) {
-    // commitInfo.userMetadata ties the commit to the write's ingest id.
-    return std::format("{{\"ingest_id\":\"{}\"}}", ingest_id.to_string());
   }
 
   Result<Execution> duplicate(const delta::Table& table, const WritePlan& plan) {

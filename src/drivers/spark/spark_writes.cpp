@@ -34,10 +34,6 @@ constexpr std::string_view kTxnVersion = "spark.databricks.delta.write.txnVersio
 // How far back the commit of a write is looked for in the log.
 constexpr std::size_t kCommitSearchDepth = 64;
 
-std::string commit_metadata(const IngestId& ingest_id) {
-  return std::format("{{\"ingest_id\":\"{}\"}}", ingest_id.to_string());
-}
-
 }  // namespace
 
 Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
@@ -73,19 +69,12 @@ Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
     if (!table) return std::unexpected(table.error());
     for (const Field& column : table->snapshot().columns()) columns.push_back(column.column);
     properties = {table->snapshot().metadata().configuration.begin(), table->snapshot().metadata().configuration.end()};
-    pending.settings.emplace_back(kUserMetadata, commit_metadata(plan.ingest_id));
+    pending.settings.emplace_back(kUserMetadata, lake::detail::delta_commit_metadata(plan.ingest_id));
     if (plan.idempotency) {
-      const std::string app_id = "lake-orm:" + plan.idempotency->key;
-      const auto& txns = table->snapshot().transactions();
-      std::int64_t next = 1;
-      if (auto it = txns.find(app_id); it != txns.end()) {
-        const auto recorded = std::chrono::milliseconds(it->second.last_updated.value_or(0));
-        const auto age = std::chrono::system_clock::now().time_since_epoch() - recorded;
-        if (age < plan.idempotency->ttl) return duplicate(std::move(plan), table->version());
-        next = it->second.version + 1;
-      }
-      pending.settings.emplace_back(kTxnAppId, app_id);
-      pending.settings.emplace_back(kTxnVersion, std::to_string(next));
+      const auto txn = lake::detail::delta_idempotency(table->snapshot(), *plan.idempotency);
+      if (txn.duplicate) return duplicate(std::move(plan), table->version());
+      pending.settings.emplace_back(kTxnAppId, txn.app_id);
+      pending.settings.emplace_back(kTxnVersion, std::to_string(txn.version));
     }
   }
 
@@ -213,7 +202,7 @@ Result<WriteResult> SparkDriver::land(const WritePlan& plan, PendingWrite& pendi
   if (!table) return std::unexpected(table.error());
   auto commits = table->history(kCommitSearchDepth);
   if (!commits) return std::unexpected(commits.error());
-  const std::string tag = commit_metadata(plan.ingest_id);
+  const std::string tag = lake::detail::delta_commit_metadata(plan.ingest_id);
   const delta::CommitSummary* landed = nullptr;
   for (const auto& commit : *commits)
     if (commit.user_metadata == tag) {
