@@ -28,6 +28,13 @@
 // tables, and optimize / vacuum as its rewrite_data_files and
 // expire_snapshots procedures.
 //
+// On Spark the fast path is the quicker one from small writes on: Spark
+// turns a local relation into rows on its driver, on one thread, and reads
+// staged Parquet in parallel tasks (bench/spark_benchmark.cpp: 4.8x at 1M
+// rows, still ahead at 100k). Set ClientOptions::fast_path_threshold to a
+// few MiB, or ask for WritePath::object_storage; a direct write of ~10M
+// rows exhausts a 12 GB driver heap.
+//
 // The Spark server must reach the backend's storage under the same URIs
 // (file:// paths on a shared disk, s3a:// for s3:// buckets, gs://).
 // Unqualified table names resolve in the client's default database
