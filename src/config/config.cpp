@@ -160,16 +160,11 @@ Status store(Result<V> value, Target& target) {
   return {};
 }
 
-// A [storage] key that only some kinds have, and the error if the kind is
-// another.
+// A key that only some kinds of its section have ([storage] kinds,
+// [engine] kinds), and the error if the kind is another.
+template <class Kind>
 struct KindOnlyKey {
-  std::vector<StorageKind> kinds;
-  Error error;
-};
-
-// The same for [engine] keys.
-struct EngineOnlyKey {
-  std::vector<EngineKind> kinds;
+  std::vector<Kind> kinds;
   Error error;
 };
 
@@ -182,7 +177,7 @@ bool has_token_parameter(std::string_view remote) {
 // The [storage] kind, from `kind` or the uri's scheme, and the keys given
 // checked against it.
 Status settle_storage(Config& config, std::optional<StorageKind> kind, const std::optional<Where>& uri_where,
-                      const std::vector<KindOnlyKey>& kind_only_keys, std::string_view source) {
+                      const std::vector<KindOnlyKey<StorageKind>>& kind_only_keys, std::string_view source) {
   const bool has_uri = !config.uri.empty();
   const StorageKind from_uri = config.uri.starts_with("gs://") ? StorageKind::gcs : StorageKind::s3;
   if (!kind) kind = has_uri ? from_uri : StorageKind::file;
@@ -215,9 +210,9 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   // [storage]: which keys were given, and where, checked against the kind
   // once every key is read (the kind may follow them, or come from the uri).
   std::optional<StorageKind> storage_kind;
-  std::vector<KindOnlyKey> kind_only_keys;
+  std::vector<KindOnlyKey<StorageKind>> kind_only_keys;
   std::optional<Where> uri_where;
-  std::vector<EngineOnlyKey> engine_only_keys;
+  std::vector<KindOnlyKey<EngineKind>> engine_only_keys;
   std::optional<Where> format_where;
   auto engine_only = [&](std::initializer_list<EngineKind> kinds, std::string_view names, const Where& where,
                          Status status) -> Status {
