@@ -41,6 +41,7 @@
 #include "lake/detail/ingest_session.hpp"
 #include "lake/dialect.hpp"
 #include "lake/driver.hpp"
+#include "lake/duplicate_keys.hpp"
 #include "lake/error.hpp"
 #include "lake/ingest_id.hpp"
 #include "lake/log.hpp"
@@ -59,8 +60,22 @@ namespace lake {
 // What an insert does with a record whose primary key the table already
 // holds (seed: OnConflict). Tables without a primary key take blind
 // appends and never conflict.
+//
+// Keyed writes (inserts into a table with a primary key, upsert, update,
+// remove, raw merges) from any number of threads, processes and replicas
+// at once conflict only on keys they really share. A write that loses the
+// commit race checks the keys the winners wrote (by file statistics, then
+// by reading the key columns of the files those cannot rule out): when
+// none is its own it commits on top of them, and WriteResult::attempts
+// says how many tries that took; when one is, it runs again against the
+// newer table, so the strategy below sees the winner's rows, as if the
+// two writes had run one after the other. ClientOptions::write_retry
+// bounds the attempts.
 enum class ConflictStrategy {
-  error,   // the whole insert fails with ErrorCode::already_exists naming the key
+  // The whole insert fails with ErrorCode::already_exists and a
+  // lake::DuplicateKeys detail (the keys found, first few and a count);
+  // nothing is written.
+  error,
   skip,    // such records are skipped, the rest inserted (seed: IgnoreOnConflict)
   update,  // such records replace the stored rows (an upsert on the primary key)
 };
@@ -91,6 +106,10 @@ struct ClientOptions {
   // a part is closed and the next started.
   std::int64_t staging_batch_bytes = std::int64_t{8} << 20;
   std::int64_t staging_part_bytes = std::int64_t{128} << 20;
+  // Writes that lose commit races to other writers (other threads,
+  // processes, replicas) retry within this bound; keyed writes conflict
+  // only on keys both really write (see insert()).
+  WriteRetryPolicy write_retry{};
 };
 
 // seed: OnConflict, ViaGRPC / ViaObjectStorage, WithIdempotencyKey.

@@ -153,6 +153,13 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                      positive(options.staging_part_bytes, "staging_part_bytes"),
                      positive(options.default_idempotency_ttl.count(), "default_idempotency_ttl")})
     if (!check) return std::unexpected(check.error());
+  if (options.write_retry.max_attempts < 1)
+    return fail(ErrorCode::invalid_argument,
+                std::format("open: write_retry.max_attempts must be at least 1 (it is {})", options.write_retry.max_attempts));
+  if (options.write_retry.initial_backoff.count() < 0 || options.write_retry.max_backoff < options.write_retry.initial_backoff)
+    return fail(ErrorCode::invalid_argument,
+                std::format("open: write_retry needs 0 <= initial_backoff <= max_backoff (they are {} and {})",
+                            options.write_retry.initial_backoff, options.write_retry.max_backoff));
   for (const auto& [name, value] : {std::pair{"default_catalog", &options.default_catalog},
                                     std::pair{"default_database", &options.default_database}})
     if (!value->empty() && (!is_valid_identifier(*value) || value->find('/') != std::string::npos || *value == "." ||
@@ -172,7 +179,8 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                                          },
                                          .session_pool_size = state->options.session_pool_size,
                                          .default_catalog = state->options.default_catalog,
-                                         .default_database = state->options.default_database});
+                                         .default_database = state->options.default_database,
+                                         .write_retry = state->options.write_retry});
   if (!attached) return std::unexpected(attached.error());
   return Client(std::move(state));
 }

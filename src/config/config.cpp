@@ -120,6 +120,12 @@ Result<std::int64_t> duration_seconds(const toml::node& node, const Where& where
   return scaled(node, where, duration_units(), "duration");
 }
 
+// A short pause (a retry's backoff): an integer is milliseconds.
+Result<std::int64_t> pause_milliseconds(const toml::node& node, const Where& where) {
+  static const Units units{{"", 1}, {"ms", 1}, {"s", 1'000}, {"m", 60'000}};
+  return scaled(node, where, units, "pause");
+}
+
 // One of a fixed set of names.
 template <class E>
 Result<E> choice(const toml::node& node, const Where& where, std::initializer_list<std::pair<std::string_view, E>> names) {
@@ -405,6 +411,22 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
            auto seconds = duration_seconds(node, where);
            if (!seconds) return std::unexpected(seconds.error());
            config.client.default_idempotency_ttl = std::chrono::seconds(*seconds);
+           return {};
+         }},
+        {"write_attempts",
+         [&](const auto& node, const auto& where) {
+           return store(positive_int(node, where), config.client.write_retry.max_attempts);
+         }},
+        {"write_backoff", [&](const auto& node, const auto& where) -> Status {
+           auto ms = pause_milliseconds(node, where);
+           if (!ms) return std::unexpected(ms.error());
+           config.client.write_retry.initial_backoff = std::chrono::milliseconds(*ms);
+           return {};
+         }},
+        {"write_backoff_max", [&](const auto& node, const auto& where) -> Status {
+           auto ms = pause_milliseconds(node, where);
+           if (!ms) return std::unexpected(ms.error());
+           config.client.write_retry.max_backoff = std::chrono::milliseconds(*ms);
            return {};
          }}}},
       {"log",

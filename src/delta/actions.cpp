@@ -42,6 +42,15 @@ json action_json(const Metadata& m) {
   return {{"metaData", body}};
 }
 
+json deletion_vector_json(const DeletionVector& dv) {
+  json body{{"storageType", std::string(1, dv.storage_type)},
+            {"pathOrInlineDv", dv.path_or_inline_dv},
+            {"sizeInBytes", dv.size_in_bytes},
+            {"cardinality", dv.cardinality}};
+  put_optional(body, "offset", dv.offset);
+  return body;
+}
+
 json action_json(const Add& a) {
   json body{{"path", a.path},
             {"partitionValues", partition_values_json(a.partition_values)},
@@ -50,6 +59,7 @@ json action_json(const Add& a) {
             {"dataChange", a.data_change}};
   put_optional(body, "stats", a.stats);
   if (!a.tags.empty()) body["tags"] = a.tags;
+  if (a.deletion_vector) body["deletionVector"] = deletion_vector_json(*a.deletion_vector);
   return {{"add", body}};
 }
 
@@ -61,6 +71,7 @@ json action_json(const Remove& r) {
     body["partitionValues"] = partition_values_json(r.partition_values);
     put_optional(body, "size", r.size);
   }
+  if (r.deletion_vector) body["deletionVector"] = deletion_vector_json(*r.deletion_vector);
   return {{"remove", body}};
 }
 
@@ -144,6 +155,37 @@ struct Reader {
     }
     return out;
   }
+  // A file action's deletionVector: absent or null is none; present, it
+  // must be a whole descriptor, since it is part of the file's identity.
+  std::optional<DeletionVector> deletion_vector() {
+    auto it = body.find("deletionVector");
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_object()) {
+      missing("deletionVector");
+      return std::nullopt;
+    }
+    Reader inner{*it, where, "deletionVector", std::nullopt};
+    DeletionVector dv;
+    const std::string storage = inner.string("storageType");
+    dv.path_or_inline_dv = inner.string("pathOrInlineDv");
+    auto offset = inner.optional_integer("offset");
+    dv.size_in_bytes = static_cast<std::int32_t>(inner.integer("sizeInBytes"));
+    dv.cardinality = inner.integer("cardinality");
+    if (inner.error) {
+      error = inner.error;
+      return std::nullopt;
+    }
+    if (storage.size() != 1 || std::string_view("uip").find(storage[0]) == std::string_view::npos) {
+      error = Error(ErrorCode::invalid_argument,
+                    std::format("{}: '{}' action has a deletionVector with storageType '{}' (the protocol knows "
+                                "'u', 'i' and 'p')",
+                                where, action, storage));
+      return std::nullopt;
+    }
+    dv.storage_type = storage[0];
+    if (offset) dv.offset = static_cast<std::int32_t>(*offset);
+    return dv;
+  }
   PartitionValues partition_values(const char* key) {
     PartitionValues out;
     auto it = body.find(key);
@@ -162,6 +204,68 @@ struct Reader {
 };
 
 }  // namespace
+
+std::string DeletionVector::unique_id() const {
+  std::string id = std::string(1, storage_type) + path_or_inline_dv;
+  if (offset) id += std::format("@{}", *offset);
+  return id;
+}
+
+namespace {
+
+// Z85 (ZeroMQ RFC 32), the base-85 alphabet Delta encodes UUIDs and inline
+// vectors in: every 5 characters are 4 big-endian bytes.
+constexpr std::string_view kZ85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+std::optional<std::string> z85_decode(std::string_view text) {
+  if (text.size() % 5 != 0) return std::nullopt;
+  std::string bytes;
+  bytes.reserve(text.size() / 5 * 4);
+  for (std::size_t i = 0; i < text.size(); i += 5) {
+    std::uint64_t value = 0;
+    for (char c : text.substr(i, 5)) {
+      auto digit = kZ85.find(c);
+      if (digit == std::string_view::npos) return std::nullopt;
+      value = value * 85 + digit;
+    }
+    if (value > 0xFFFFFFFFu) return std::nullopt;
+    for (int shift = 24; shift >= 0; shift -= 8) bytes += static_cast<char>((value >> shift) & 0xFF);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Result<std::string> DeletionVector::file_path() const {
+  if (storage_type == 'p') return path_or_inline_dv;
+  if (storage_type != 'u')
+    return fail(ErrorCode::invalid_argument, "an inline deletion vector is stored in the log, not in a file");
+  // <random prefix><20 characters of Z85: the UUID's 16 bytes>.
+  constexpr std::size_t kEncodedUuid = 20;
+  auto bad = [&] {
+    return fail(ErrorCode::invalid_argument,
+                std::format("deletion vector '{}' does not end in a Z85-encoded UUID", path_or_inline_dv));
+  };
+  if (path_or_inline_dv.size() < kEncodedUuid) return bad();
+  const std::string_view prefix = std::string_view(path_or_inline_dv).substr(0, path_or_inline_dv.size() - kEncodedUuid);
+  auto uuid = z85_decode(std::string_view(path_or_inline_dv).substr(prefix.size()));
+  if (!uuid) return bad();
+  std::string name = "deletion_vector_";
+  for (std::size_t i = 0; i < uuid->size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) name += '-';
+    name += std::format("{:02x}", static_cast<unsigned char>((*uuid)[i]));
+  }
+  name += ".bin";
+  return prefix.empty() ? name : std::string(prefix) + "/" + name;
+}
+
+LogicalFileKey Add::key() const {
+  return {path, deletion_vector ? deletion_vector->unique_id() : std::string()};
+}
+
+LogicalFileKey Remove::key() const {
+  return {path, deletion_vector ? deletion_vector->unique_id() : std::string()};
+}
 
 std::string to_json_line(const Action& action) {
   json j = std::visit([](const auto& a) { return action_json(a); }, action);
@@ -218,8 +322,7 @@ Result<std::vector<Action>> parse_commit_text(std::string_view text, std::string
         a.data_change = r.boolean("dataChange", true);
         a.stats = r.optional_string("stats");
         a.tags = r.string_map("tags");
-        auto dv = body.find("deletionVector");
-        a.has_deletion_vector = dv != body.end() && !dv->is_null();
+        a.deletion_vector = r.deletion_vector();
         actions.emplace_back(std::move(a));
       } else if (kind == "remove") {
         Remove rm;
@@ -229,6 +332,7 @@ Result<std::vector<Action>> parse_commit_text(std::string_view text, std::string
         rm.extended_file_metadata = r.boolean("extendedFileMetadata", false);
         rm.partition_values = r.partition_values("partitionValues");
         rm.size = r.optional_integer("size");
+        rm.deletion_vector = r.deletion_vector();
         actions.emplace_back(std::move(rm));
       } else if (kind == "txn") {
         Txn t;

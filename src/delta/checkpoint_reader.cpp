@@ -72,6 +72,34 @@ std::vector<std::string> string_list_at(const ArrayPtr& a, std::int64_t i) {
   return out;
 }
 
+// A file action's deletionVector struct; absent or null is none, and a
+// present one must be whole (it is part of the file's identity).
+Result<std::optional<DeletionVector>> deletion_vector_at(const arrow::StructArray& action, std::int64_t i,
+                                                         std::string_view where) {
+  auto column = child(action, "deletionVector");
+  if (!column || column->IsNull(i)) return std::optional<DeletionVector>{};
+  if (column->type_id() != arrow::Type::STRUCT)
+    return fail(ErrorCode::invalid_argument, std::format("{}: row {} has a deletionVector that is not a struct", where, i));
+  const auto& dv = static_cast<const arrow::StructArray&>(*column);
+  auto storage = string_at(child(dv, "storageType"), i);
+  auto path = string_at(child(dv, "pathOrInlineDv"), i);
+  auto size = integer_at(child(dv, "sizeInBytes"), i);
+  auto cardinality = integer_at(child(dv, "cardinality"), i);
+  if (!storage || storage->size() != 1 || std::string_view("uip").find((*storage)[0]) == std::string_view::npos ||
+      !path || !size || !cardinality)
+    return fail(ErrorCode::invalid_argument,
+                std::format("{}: row {} has a deletionVector without a valid storageType, pathOrInlineDv, "
+                            "sizeInBytes and cardinality",
+                            where, i));
+  DeletionVector out{.storage_type = (*storage)[0],
+                     .path_or_inline_dv = std::move(*path),
+                     .offset = std::nullopt,
+                     .size_in_bytes = static_cast<std::int32_t>(*size),
+                     .cardinality = *cardinality};
+  if (auto offset = integer_at(child(dv, "offset"), i)) out.offset = static_cast<std::int32_t>(*offset);
+  return std::optional<DeletionVector>(std::move(out));
+}
+
 const arrow::StructArray* struct_column(const arrow::RecordBatch& batch, std::string_view name) {
   auto column = batch.GetColumnByName(std::string(name));
   if (!column || column->type_id() != arrow::Type::STRUCT) return nullptr;
@@ -125,8 +153,9 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
       a.data_change = bool_at(child(*add, "dataChange"), i).value_or(false);
       a.stats = string_at(child(*add, "stats"), i);
       a.tags = plain_map_at(child(*add, "tags"), i);
-      auto dv = child(*add, "deletionVector");
-      a.has_deletion_vector = dv && dv->IsValid(i);
+      auto dv = deletion_vector_at(*add, i, where);
+      if (!dv) return std::unexpected(dv.error());
+      a.deletion_vector = std::move(*dv);
       out.emplace_back(std::move(a));
     }
     if (remove && remove->IsValid(i)) {
@@ -139,6 +168,9 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
       r.extended_file_metadata = bool_at(child(*remove, "extendedFileMetadata"), i).value_or(false);
       r.partition_values = string_map_at(child(*remove, "partitionValues"), i);
       r.size = integer_at(child(*remove, "size"), i);
+      auto dv = deletion_vector_at(*remove, i, where);
+      if (!dv) return std::unexpected(dv.error());
+      r.deletion_vector = std::move(*dv);
       out.emplace_back(std::move(r));
     }
     if (txn && txn->IsValid(i)) {

@@ -6,9 +6,10 @@
 // per action kind, exactly one of them set in each row, in Spark's column
 // order (txn, add, remove, metaData, protocol). Fields delta-kernel-rs
 // requires are non-nullable here, as in the files it writes itself, so it
-// accepts ours. Optional fields this implementation never holds
-// (deletionVector, baseRowId, stats_parsed, ...) are left out, which every
-// reader treats as null.
+// accepts ours. File actions carry their deletionVector (part of a logical
+// file's key; a purged table keeps tombstones with vectors). Optional fields
+// this implementation never holds (baseRowId, stats_parsed, ...) are left
+// out, which every reader treats as null.
 #include "delta/checkpoint_writer.hpp"
 
 #include <arrow/builder.h>
@@ -44,6 +45,13 @@ std::shared_ptr<arrow::DataType> string_map(bool values_nullable) {
 
 std::shared_ptr<arrow::DataType> string_list() { return arrow::list(arrow::field("element", arrow::utf8(), false)); }
 
+std::shared_ptr<arrow::DataType> deletion_vector_type() {
+  using arrow::field;
+  return arrow::struct_({field("storageType", arrow::utf8(), false), field("pathOrInlineDv", arrow::utf8(), false),
+                         field("offset", arrow::int32()), field("sizeInBytes", arrow::int32(), false),
+                         field("cardinality", arrow::int64(), false)});
+}
+
 std::shared_ptr<arrow::Schema> checkpoint_schema() {
   using arrow::field;
   auto txn = arrow::struct_({field("appId", arrow::utf8(), false), field("version", arrow::int64(), false),
@@ -54,11 +62,13 @@ std::shared_ptr<arrow::Schema> checkpoint_schema() {
                              field("modificationTime", arrow::int64(), false),
                              field("dataChange", arrow::boolean(), false),
                              field("stats", arrow::utf8()),
-                             field("tags", string_map(true))});
+                             field("tags", string_map(true)),
+                             field("deletionVector", deletion_vector_type())});
   auto remove = arrow::struct_({field("path", arrow::utf8(), false), field("deletionTimestamp", arrow::int64()),
                                 field("dataChange", arrow::boolean(), false),
                                 field("extendedFileMetadata", arrow::boolean()),
-                                field("partitionValues", string_map(true)), field("size", arrow::int64())});
+                                field("partitionValues", string_map(true)), field("size", arrow::int64()),
+                                field("deletionVector", deletion_vector_type())});
   auto format = arrow::struct_({field("provider", arrow::utf8(), false), field("options", string_map(false), false)});
   auto metadata = arrow::struct_({field("id", arrow::utf8(), false), field("name", arrow::utf8()),
                                   field("description", arrow::utf8()), field("format", format, false),
@@ -125,6 +135,17 @@ arrow::Status append_optional(B& builder, const std::optional<T>& value) {
   return value ? builder.Append(*value) : builder.AppendNull();
 }
 
+arrow::Status append_deletion_vector(const StructSlot& s, const std::optional<DeletionVector>& dv) {
+  auto slot = s.nested("deletionVector");
+  if (!dv) return slot.builder.AppendNull();
+  ARROW_RETURN_NOT_OK(slot.builder.Append());
+  ARROW_RETURN_NOT_OK(slot.field<arrow::StringBuilder>("storageType").Append(std::string(1, dv->storage_type)));
+  ARROW_RETURN_NOT_OK(slot.field<arrow::StringBuilder>("pathOrInlineDv").Append(dv->path_or_inline_dv));
+  ARROW_RETURN_NOT_OK(append_optional(slot.field<arrow::Int32Builder>("offset"), dv->offset));
+  ARROW_RETURN_NOT_OK(slot.field<arrow::Int32Builder>("sizeInBytes").Append(dv->size_in_bytes));
+  return slot.field<arrow::Int64Builder>("cardinality").Append(dv->cardinality);
+}
+
 // Rows of the checkpoint, a batch at a time: each append fills one action
 // column and leaves the others null.
 class CheckpointRows {
@@ -154,7 +175,8 @@ class CheckpointRows {
     auto& stats = s.field<arrow::StringBuilder>("stats");
     ARROW_RETURN_NOT_OK(with_stats ? append_optional(stats, a.stats) : stats.AppendNull());
     auto& tags = s.field<arrow::MapBuilder>("tags");
-    return a.tags.empty() ? tags.AppendNull() : append_map(tags, a.tags);
+    ARROW_RETURN_NOT_OK(a.tags.empty() ? tags.AppendNull() : append_map(tags, a.tags));
+    return append_deletion_vector(s, a.deletion_vector);
   }
 
   // Tombstones too are restated with dataChange = false; they carry no
@@ -171,7 +193,8 @@ class CheckpointRows {
     ARROW_RETURN_NOT_OK(r.extended_file_metadata || !r.partition_values.empty()
                             ? append_partition_values(partition_values, r.partition_values)
                             : partition_values.AppendNull());
-    return append_optional(s.field<arrow::Int64Builder>("size"), r.size);
+    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::Int64Builder>("size"), r.size));
+    return append_deletion_vector(s, r.deletion_vector);
   }
 
   arrow::Status append(const Metadata& m) {
@@ -308,11 +331,11 @@ arrow::Result<WrittenCheckpoint> write_rows(std::shared_ptr<arrow::io::OutputStr
     if (policy.txn_cutoff && txn.last_updated.value_or(0) <= *policy.txn_cutoff) continue;
     ARROW_RETURN_NOT_OK(append(txn));
   }
-  for (const auto& [path, add] : snapshot.files()) {
+  for (const auto& [key, add] : snapshot.files()) {
     ARROW_RETURN_NOT_OK(append(add, policy.stats_as_json));
     ++written.add_files;
   }
-  for (const auto& [path, remove] : snapshot.tombstones()) {
+  for (const auto& [key, remove] : snapshot.tombstones()) {
     // As Spark does: a tombstone without a timestamp counts as infinitely
     // old, and one exactly at the cutoff has expired.
     if (remove.deletion_timestamp.value_or(0) <= policy.tombstone_cutoff) continue;

@@ -25,17 +25,18 @@ std::optional<std::int64_t> Snapshot::app_version(const std::string& app_id) con
 
 std::int64_t Snapshot::num_records() const noexcept {
   std::int64_t total = 0;
-  for (const auto& [path, add] : files_) {
+  for (const auto& [key, add] : files_) {
     auto n = records_in_stats(add.stats);
     if (!n) return -1;
-    total += *n;
+    // numRecords counts the data file's rows; its vector hides some.
+    total += *n - (add.deletion_vector ? add.deletion_vector->cardinality : 0);
   }
   return total;
 }
 
 std::int64_t Snapshot::total_bytes() const noexcept {
   std::int64_t total = 0;
-  for (const auto& [path, add] : files_) total += add.size;
+  for (const auto& [key, add] : files_) total += add.size;
   return total;
 }
 
@@ -69,12 +70,12 @@ Status Snapshot::check_readable() const {
   if (auto mode = metadata_.configuration.find("delta.columnMapping.mode");
       mode != metadata_.configuration.end() && mode->second != "none")
     return unsupported_feature("reader", "columnMapping (mode " + mode->second + ")");
-  for (const auto& [path, add] : files_)
-    if (add.has_deletion_vector)
+  for (const auto& [key, add] : files_)
+    if (add.deletion_vector)
       return fail(ErrorCode::unsupported,
-                  std::format("data file '{}' has a deletion vector; lake-orm does not implement the "
+                  std::format("data file '{}' has a deletion vector ({} deleted rows); lake-orm does not implement the "
                               "'deletionVectors' reader feature, and reading the file whole would return deleted rows",
-                              path));
+                              key.path, add.deletion_vector->cardinality));
   return {};
 }
 
@@ -99,18 +100,56 @@ Status Snapshot::check_writable(bool removes_data) const {
 
 std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& stats) {
   if (!stats) return std::nullopt;
-  // A cheap scan instead of a full JSON parse: stats are written by many
-  // engines but numRecords is always a plain integer member.
-  auto pos = stats->find("\"numRecords\"");
-  if (pos == std::string::npos) return std::nullopt;
-  pos = stats->find(':', pos);
-  if (pos == std::string::npos) return std::nullopt;
-  ++pos;
-  while (pos < stats->size() && (*stats)[pos] == ' ') ++pos;
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(stats->data() + pos, stats->data() + stats->size(), n);
-  if (ec != std::errc{}) return std::nullopt;
-  return n;
+  // A scan of the top-level object instead of a full JSON parse (this runs
+  // for every file of a table): only a numRecords member of the stats
+  // object itself counts, not one of minValues / maxValues / nullCount,
+  // where a column may have that name.
+  const std::string_view text = *stats;
+  int depth = 0;
+  bool expect_key = false;
+  bool at_records = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      std::size_t end = i + 1;
+      for (bool escaped = false; end < text.size(); ++end) {
+        if (escaped) escaped = false;
+        else if (text[end] == '\\') escaped = true;
+        else if (text[end] == '"') break;
+      }
+      if (end >= text.size()) return std::nullopt;
+      if (depth == 1 && expect_key) {
+        at_records = text.substr(i + 1, end - i - 1) == "numRecords";
+        expect_key = false;
+      }
+      i = end;
+      continue;
+    }
+    switch (c) {
+      case '{':
+      case '[':
+        if (++depth == 1) expect_key = c == '{';
+        break;
+      case '}':
+      case ']': --depth; break;
+      case ',':
+        if (depth == 1) expect_key = true;
+        break;
+      case ':': {
+        if (depth != 1 || !at_records) break;
+        std::size_t pos = i + 1;
+        while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
+          ++pos;
+        std::int64_t n = 0;
+        auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), n);
+        if (ec != std::errc{} || (end != text.data() + text.size() && (*end == '.' || *end == 'e' || *end == 'E')))
+          return std::nullopt;
+        return n;
+      }
+      default: break;
+    }
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -205,22 +244,42 @@ void LogReplay::apply(Snapshot& s, Action action) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::same_as<A, Protocol>) {
           s.protocol_ = std::move(a);
+          s.has_protocol_ = true;
         } else if constexpr (std::same_as<A, Metadata>) {
           s.metadata_ = std::move(a);
         } else if constexpr (std::same_as<A, Add>) {
-          s.tombstones_.erase(a.path);
-          std::string path = a.path;
-          s.files_.insert_or_assign(std::move(path), std::move(a));
+          // The newest reference to a logical file wins; a reference to the
+          // same data file with another deletion vector is another file.
+          LogicalFileKey key = a.key();
+          s.tombstones_.erase(key);
+          s.files_.insert_or_assign(std::move(key), std::move(a));
         } else if constexpr (std::same_as<A, Remove>) {
-          s.files_.erase(a.path);
-          std::string path = a.path;
-          s.tombstones_.insert_or_assign(std::move(path), std::move(a));
+          LogicalFileKey key = a.key();
+          s.files_.erase(key);
+          s.tombstones_.insert_or_assign(std::move(key), std::move(a));
         } else if constexpr (std::same_as<A, Txn>) {
           std::string app = a.app_id;
           s.txns_.insert_or_assign(std::move(app), std::move(a));
         }
       },
       std::move(action));
+}
+
+Status LogReplay::check_one_file_per_path(const Snapshot& s, const std::string& path, std::string_view where) {
+  // Keys sort by path first, so the logical files of one data file are
+  // adjacent.
+  auto it = s.files_.lower_bound(LogicalFileKey{path, {}});
+  if (it == s.files_.end() || it->first.path != path) return {};
+  auto next = std::next(it);
+  if (next == s.files_.end() || next->first.path != path) return {};
+  auto described = [](const LogicalFileKey& key) {
+    return key.deletion_vector_id.empty() ? std::string("none") : "'" + key.deletion_vector_id + "'";
+  };
+  return fail(ErrorCode::invalid_argument,
+              std::format("{}: data file '{}' is live twice, with deletion vectors {} and {}; a valid log removes the "
+                          "old logical file in the commit that adds the new one (PROTOCOL.md \"Add File and Remove "
+                          "File\"), so the table cannot be read correctly",
+                          where, path, described(it->first), described(next->first)));
 }
 
 Status LogReplay::apply_commit(Snapshot& s, Backend& backend, const CommitFile& commit) {
@@ -236,7 +295,12 @@ Status LogReplay::apply_commit(Snapshot& s, Backend& backend, const CommitFile& 
 
 Status LogReplay::apply_actions(Snapshot& s, const CommitFile& commit, std::vector<Action> actions) {
   const std::string schema_before = s.metadata_.schema_string;
+  std::vector<std::string> added;
+  for (const auto& action : actions)
+    if (const auto* add = std::get_if<Add>(&action)) added.push_back(add->path);
   for (auto& action : actions) apply(s, std::move(action));
+  for (const auto& path : added)
+    if (auto valid = check_one_file_per_path(s, path, commit.object.key); !valid) return valid;
   s.version_ = commit.version;
   s.committed_at_ = commit.object.modified;
   // A snapshot already built (version >= 0 before this commit) keeps its
@@ -288,8 +352,14 @@ Result<Snapshot> LogReplay::build(Backend& backend, const std::string& table, co
   }
   if (s.version_ != version)
     return fail(ErrorCode::not_found, std::format("table '{}': version {} cannot be rebuilt from the log", table, version));
+  if (!s.has_protocol_)
+    return fail(ErrorCode::invalid_argument, std::format("table '{}' has no protocol action in its log", table));
   if (s.metadata_.schema_string.empty())
     return fail(ErrorCode::invalid_argument, std::format("table '{}' has no metaData action in its log", table));
+  // A checkpoint is applied without the per-commit check.
+  for (auto it = s.files_.begin(); it != s.files_.end(); ++it)
+    if (auto after = std::next(it); after != s.files_.end() && after->first.path == it->first.path)
+      return std::unexpected(check_one_file_per_path(s, it->first.path, std::format("table '{}'", table)).error());
   auto columns = parse_schema_string(s.metadata_.schema_string);
   if (!columns) return std::unexpected(columns.error().with_context(std::format("table '{}'", table)));
   s.columns_ = std::move(*columns);

@@ -54,6 +54,9 @@ class LogReplay {
 
  private:
   void apply(Snapshot& snapshot, Action action);
+  // ErrorCode::invalid_argument when two logical files of `path` are live.
+  [[nodiscard]] static Status check_one_file_per_path(const Snapshot& snapshot, const std::string& path,
+                                                      std::string_view where);
   // Loads a checkpoint's actions into an empty snapshot (checkpoint.cpp).
   [[nodiscard]] Status load_checkpoint(Snapshot& snapshot, Backend& backend, const CheckpointFiles& checkpoint);
 };

@@ -19,23 +19,6 @@ Error arrow_error(const arrow::Status& status, std::string_view context) {
   return lake::detail::from_arrow_status(status, context);
 }
 
-void append_fixed(std::string& key, const arrow::Array& array, std::int64_t row, int byte_width) {
-  const auto* values = array.data()->GetValues<char>(1, 0);
-  key.append(values + (array.offset() + row) * byte_width, static_cast<std::size_t>(byte_width));
-}
-
-// Length-prefixed, so ("ab", "c") and ("a", "bc") stay distinct.
-void append_bytes(std::string& key, std::string_view bytes) {
-  const auto size = static_cast<std::uint64_t>(bytes.size());
-  key.append(reinterpret_cast<const char*>(&size), sizeof size);
-  key.append(bytes);
-}
-
-template <class BinaryArray>
-void append_binary(std::string& key, const arrow::Array& array, std::int64_t row) {
-  append_bytes(key, static_cast<const BinaryArray&>(array).GetView(row));
-}
-
 }  // namespace
 
 Result<cp::Expression> bind_value(const cp::Expression& expression, const arrow::Schema& schema) {
@@ -106,42 +89,6 @@ Result<std::shared_ptr<arrow::RecordBatch>> assign_columns(
     columns[static_cast<std::size_t>(index)] = std::move(array);
   }
   return arrow::RecordBatch::Make(rows->schema(), rows->num_rows(), std::move(columns));
-}
-
-Result<std::vector<std::optional<std::string>>> encode_keys(const arrow::RecordBatch& rows,
-                                                           const std::vector<int>& columns) {
-  const auto n = rows.num_rows();
-  std::vector<std::optional<std::string>> keys(static_cast<std::size_t>(n), std::string());
-  for (int c : columns) {
-    const arrow::Array& array = *rows.column(c);
-    const auto& type = *array.type();
-    for (std::int64_t row = 0; row < n; ++row) {
-      auto& key = keys[static_cast<std::size_t>(row)];
-      if (!key) continue;
-      if (array.IsNull(row)) {
-        key.reset();
-        continue;
-      }
-      switch (type.id()) {
-        case arrow::Type::BOOL:
-          key->push_back(static_cast<const arrow::BooleanArray&>(array).Value(row) ? '\1' : '\0');
-          break;
-        case arrow::Type::STRING: append_binary<arrow::StringArray>(*key, array, row); break;
-        case arrow::Type::LARGE_STRING: append_binary<arrow::LargeStringArray>(*key, array, row); break;
-        case arrow::Type::BINARY: append_binary<arrow::BinaryArray>(*key, array, row); break;
-        case arrow::Type::LARGE_BINARY: append_binary<arrow::LargeBinaryArray>(*key, array, row); break;
-        default:
-          if (arrow::is_fixed_width(type.id()) && type.bit_width() % 8 == 0 && type.bit_width() > 0) {
-            append_fixed(*key, array, row, type.bit_width() / 8);
-          } else {
-            auto scalar = array.GetScalar(row);
-            if (!scalar.ok()) return fail(arrow_error(scalar.status(), "encoding key values"));
-            append_bytes(*key, (*scalar)->ToString());
-          }
-      }
-    }
-  }
-  return keys;
 }
 
 }  // namespace lake::delta

@@ -1,7 +1,7 @@
 // Row-level operations the copy-on-write paths (delete, update, merge) and
 // optimize share: evaluating predicates and assignments on a batch,
-// bringing foreign batches into the table's schema, and encoding key
-// columns for matching. Internal to the Delta implementation.
+// bringing foreign batches into the table's schema. Internal to the Delta
+// implementation.
 #pragma once
 
 #include <arrow/compute/expression.h>
@@ -36,10 +36,5 @@ namespace lake::delta {
 [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> assign_columns(
     const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& mask,
     const std::vector<std::pair<int, arrow::compute::Expression>>& assignments);
-
-// A byte string per row identifying its values in `columns` (equal values
-// give equal strings), or nullopt when one of them is NULL.
-[[nodiscard]] Result<std::vector<std::optional<std::string>>> encode_keys(const arrow::RecordBatch& rows,
-                                                                         const std::vector<int>& columns);
 
 }  // namespace lake::delta

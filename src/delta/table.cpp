@@ -1,5 +1,5 @@
-// Table: creating and opening, time travel and history, scans, appends,
-// and the commit step shared by every write.
+// Table: creating and opening, time travel and history, scans and appends.
+// The commit step every write shares is in table_writer.cpp.
 #include "lake/delta/table.hpp"
 
 #include <arrow/table.h>
@@ -24,9 +24,6 @@ namespace lake::delta {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::int64_t kDefaultTargetFileBytes = std::int64_t{128} << 20;
-constexpr int kDefaultCheckpointInterval = 10;
 
 std::string json_array(const std::vector<std::string>& items) { return json(items).dump(); }
 
@@ -115,80 +112,6 @@ class MissingColumnFiller final : public arrow::RecordBatchReader {
 };
 
 }  // namespace
-
-// ---- TableWriter -----------------------------------------------------------
-
-std::optional<Txn> txn_of(const WriteOptions& options) {
-  if (!options.idempotency) return std::nullopt;
-  return Txn{options.idempotency->app_id, options.idempotency->version, now_ms()};
-}
-
-std::int64_t rows_in(const std::vector<Add>& files) {
-  std::int64_t rows = 0;
-  for (const auto& file : files) rows += records_in_stats(file.stats).value_or(0);
-  return rows;
-}
-
-DataFileOptions TableWriter::file_options(std::optional<std::int64_t> target_file_bytes) const {
-  DataFileOptions options;
-  options.zstd_level = table_.options_.zstd_level;
-  options.target_file_bytes = kDefaultTargetFileBytes;
-  const auto& config = table_.snapshot_.metadata().configuration;
-  if (auto it = config.find("delta.targetFileSize"); it != config.end()) {
-    std::int64_t bytes = 0;
-    if (std::from_chars(it->second.data(), it->second.data() + it->second.size(), bytes).ec == std::errc{} &&
-        bytes > 0)
-      options.target_file_bytes = bytes;
-  }
-  if (table_.options_.target_file_bytes) options.target_file_bytes = *table_.options_.target_file_bytes;
-  if (target_file_bytes) options.target_file_bytes = *target_file_bytes;
-  return options;
-}
-
-int TableWriter::checkpoint_interval() const {
-  if (table_.options_.checkpoint_interval) return *table_.options_.checkpoint_interval;
-  const auto& config = table_.snapshot_.metadata().configuration;
-  if (auto it = config.find("delta.checkpointInterval"); it != config.end()) {
-    int interval = 0;
-    if (std::from_chars(it->second.data(), it->second.data() + it->second.size(), interval).ec == std::errc{} &&
-        interval > 0)
-      return interval;
-  }
-  return kDefaultCheckpointInterval;
-}
-
-void TableWriter::discard(const std::vector<Add>& written) const {
-  for (const auto& file : written) {
-    auto key = layout_of(table_.root_, table_.snapshot_).and_then([&](const TableLayout& l) { return l.key_of(file.path); });
-    // Best effort: a file left behind is unreferenced and vacuum removes it.
-    if (key) (void)table_.backend_->remove(*key);
-  }
-}
-
-Result<CommitResult> TableWriter::commit(PendingCommit pending, const std::vector<Add>& written,
-                                         CommitResult result) {
-  auto outcome = delta::commit(*table_.backend_, table_.root_, table_.snapshot_, std::move(pending),
-                               CommitPolicy{table_.options_.max_commit_attempts});
-  if (!outcome) {
-    discard(written);
-    return std::unexpected(outcome.error());
-  }
-  result.attempts = outcome->attempts;
-  result.version = outcome->version;
-  table_.snapshot_ = std::move(outcome->snapshot);
-  if (!outcome->committed) {
-    discard(written);
-    return CommitResult{.skipped_as_duplicate = true, .version = result.version, .attempts = result.attempts};
-  }
-  result.committed = true;
-  const int interval = checkpoint_interval();
-  if (interval > 0 && result.version > 0 && result.version % interval == 0) {
-    if (auto written_checkpoint = write_checkpoint(*table_.backend_, table_.root_, table_.snapshot_, now());
-        !written_checkpoint)
-      result.checkpoint_error = written_checkpoint.error();
-  }
-  return result;
-}
 
 // ---- creating and opening --------------------------------------------------
 
@@ -368,7 +291,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(const Snapshot& at
   if (!layout) return std::unexpected(layout.error());
   std::vector<Add> files;
   files.reserve(at.files().size());
-  for (const auto& [path, add] : at.files()) files.push_back(add);
+  for (const auto& [key, add] : at.files()) files.push_back(add);
   return scan_files(backend_, *layout, std::move(files),
                     ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows});
 }
@@ -376,7 +299,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(const Snapshot& at
 Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(std::vector<Add> files, ReadOptions options) const {
   if (auto readable = snapshot_.check_readable(); !readable) return std::unexpected(readable.error());
   for (const auto& file : files)
-    if (!snapshot_.files().contains(file.path))
+    if (!snapshot_.files().contains(file.key()))
       return fail(ErrorCode::invalid_argument,
                   std::format("'{}' is not a live file of table '{}' at version {}", file.path, root_, version()));
   auto layout = layout_of(root_, snapshot_);
@@ -390,7 +313,7 @@ Result<std::vector<Add>> Table::files(const std::optional<Predicate>& filter) co
   if (!layout) return std::unexpected(layout.error());
   std::vector<Add> all;
   all.reserve(snapshot_.files().size());
-  for (const auto& [path, add] : snapshot_.files()) all.push_back(add);
+  for (const auto& [key, add] : snapshot_.files()) all.push_back(add);
   return prune_files(*layout, all, filter);
 }
 

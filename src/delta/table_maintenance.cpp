@@ -123,7 +123,7 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
                   std::format("optimize: the where-clause may only use partition columns: {}", bound.error().message()));
   }
   std::vector<Add> live;
-  for (const auto& [path, add] : snapshot_.files()) live.push_back(add);
+  for (const auto& [key, add] : snapshot_.files()) live.push_back(add);
   auto selected = prune_files(*layout, live, where);
   if (!selected) return std::unexpected(selected.error());
 
@@ -191,8 +191,8 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
       written.push_back(std::move(add));
     }
     for (const auto& file : inputs) {
-      pending.actions.emplace_back(Remove{file.path, now_ms(), false, true, file.partition_values, file.size});
-      pending.read_files.insert(file.path);
+      pending.actions.emplace_back(remove_of(file, false));
+      pending.read_files.insert(file.key());
       report.bytes_removed += file.size;
       ++report.files_removed;
     }
@@ -232,19 +232,29 @@ Result<VacuumReport> Table::vacuum(VacuumOptions options) {
   const timestamp cutoff = now() - std::chrono::duration_cast<std::chrono::microseconds>(retention);
   const std::int64_t cutoff_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch()).count();
+  // Every file a retained version reads: the live data files, those
+  // removed inside the window (time travel may open their versions), and
+  // the deletion-vector files of both.
   std::set<std::string> keep;
-  for (const auto& [path, add] : snapshot_.files()) {
+  auto keep_file = [&](const std::string& path, const std::optional<DeletionVector>& dv) -> Status {
     auto key = layout->key_of(path);
     if (!key) return std::unexpected(key.error());
     keep.insert(*key);
-  }
-  // Files removed inside the window are still referenced by the versions
-  // time travel may open.
-  for (const auto& [path, remove] : snapshot_.tombstones()) {
+    if (!dv || dv->storage_type == 'i') return {};
+    auto dv_path = dv->file_path();
+    if (!dv_path) return std::unexpected(dv_path.error());
+    // An absolute ('p') path is refused here as for data files: vacuum
+    // only decides about files it can place under the table root.
+    auto dv_key = dv->storage_type == 'u' ? layout->key_of(encode_path(*dv_path)) : layout->key_of(*dv_path);
+    if (!dv_key) return std::unexpected(dv_key.error().with_context(std::format("the deletion vector of '{}'", path)));
+    keep.insert(*dv_key);
+    return {};
+  };
+  for (const auto& [file, add] : snapshot_.files())
+    if (auto kept = keep_file(file.path, add.deletion_vector); !kept) return std::unexpected(kept.error());
+  for (const auto& [file, remove] : snapshot_.tombstones()) {
     if (remove.deletion_timestamp && *remove.deletion_timestamp < cutoff_ms) continue;
-    auto key = layout->key_of(path);
-    if (!key) return std::unexpected(key.error());
-    keep.insert(*key);
+    if (auto kept = keep_file(file.path, remove.deletion_vector); !kept) return std::unexpected(kept.error());
   }
 
   const std::string prefix = root_.empty() ? std::string() : root_ + "/";

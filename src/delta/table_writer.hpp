@@ -1,7 +1,8 @@
 // The parts of a write every Table operation shares: the table's layout
-// and file options, and the commit step that either lands the pending
-// commit (moving the handle, writing a due checkpoint) or removes the data
-// files the write produced. Internal to the Delta implementation.
+// and file options, the commit step that either lands the pending commit
+// (moving the handle, writing a due checkpoint) or removes the data files
+// the write produced, and the helpers of the row changes (delete, update,
+// merge). Internal to the Delta implementation.
 #pragma once
 
 #include <vector>
@@ -23,11 +24,13 @@ class TableWriter {
   [[nodiscard]] const Snapshot& snapshot() const { return table_.snapshot_; }
   [[nodiscard]] Backend& backend() const { return *table_.backend_; }
 
+  [[nodiscard]] CommitPolicy commit_policy() const;
   // Commits `pending`. `written` are the data files this write produced:
   // on failure (or when an idempotent write turns out to be a duplicate)
-  // they are removed, so nothing of the write remains.
+  // they are removed, so nothing of the write remains. `attempts`, when
+  // given, counts attempts across the redos of one write.
   [[nodiscard]] Result<CommitResult> commit(PendingCommit pending, const std::vector<Add>& written,
-                                            CommitResult result);
+                                            CommitResult result, CommitAttempts* attempts = nullptr);
   // Best-effort removal of files that were never committed.
   void discard(const std::vector<Add>& written) const;
 
@@ -38,7 +41,27 @@ class TableWriter {
 // The txn action recording a write's idempotency key, if it has one.
 [[nodiscard]] std::optional<Txn> txn_of(const WriteOptions& options);
 
+// The remove of a live logical file (its deletion vector included, so the
+// right logical file goes), stamped now. data_change is false for a
+// rewrite that keeps every row (optimize).
+[[nodiscard]] Remove remove_of(const Add& file, bool data_change = true);
+
 // Total numRecords of files (0 for files without stats).
 [[nodiscard]] std::int64_t rows_in(const std::vector<Add>& files);
+
+// A data file's rows, whole, in the table's schema.
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> read_whole(Backend& backend, const TableLayout& layout,
+                                                                     const Add& file);
+// Writes rows (already in the table's schema) as new data files.
+[[nodiscard]] Result<std::vector<Add>> write_rows(Backend& backend, const TableLayout& layout,
+                                                  const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches,
+                                                  const DataFileOptions& options);
+// The live files a row change must look at (those that may match `filter`).
+[[nodiscard]] Result<std::vector<Add>> candidates(const Snapshot& snapshot, const TableLayout& layout,
+                                                  const std::optional<Predicate>& filter);
+// Column indexes of named columns; ErrorCode::schema_mismatch names an
+// unknown one as a `what` column.
+[[nodiscard]] Result<std::vector<int>> column_indexes(const arrow::Schema& schema,
+                                                      const std::vector<std::string>& names, std::string_view what);
 
 }  // namespace lake::delta

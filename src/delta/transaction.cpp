@@ -4,10 +4,13 @@
 #include <algorithm>
 #include <chrono>
 #include <format>
+#include <random>
 #include <span>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "delta/add_file_set.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
 #include "delta/schema_json.hpp"
@@ -31,6 +34,7 @@ std::string_view kind_name(ConflictDetail::Kind kind) {
     case ConflictDetail::Kind::protocol_changed: return "a concurrent commit changed the table's protocol";
     case ConflictDetail::Kind::concurrent_transaction:
       return "a concurrent commit recorded a transaction for the same application id";
+    case ConflictDetail::Kind::key_collision: return "a concurrent commit wrote rows with keys this write writes";
     case ConflictDetail::Kind::too_many_attempts: return "gave up after losing the commit race repeatedly";
   }
   return "conflict";
@@ -95,11 +99,12 @@ bool only_adds_nullable_columns(const Snapshot& before, const Metadata& after) {
   return true;
 }
 
-// Checks one winning commit against the pending one. `current` is the
-// snapshot the winner applies to (for the table layout).
+// Checks one winning commit against the pending one, by its actions
+// alone (no I/O). `current` is the snapshot the winner applies to (for the
+// table layout).
 Status check_winner(const PendingCommit& pending, const Snapshot& read, const Snapshot& current,
                     std::int64_t winner_version, const std::vector<Action>& winner,
-                    const std::set<std::string>& our_removes) {
+                    const std::set<LogicalFileKey>& our_removes) {
   const bool winner_blind = winner_is_blind_append(winner);
   std::vector<std::string> read_removed, both_removed, appended;
   for (const auto& action : winner) {
@@ -116,8 +121,9 @@ Status check_winner(const PendingCommit& pending, const Snapshot& read, const Sn
       return conflict(ConflictDetail::Kind::concurrent_transaction, winner_version, {}, read.version());
     }
     if (const auto* remove = std::get_if<Remove>(&action)) {
-      if (pending.read_files.contains(remove->path)) read_removed.push_back(remove->path);
-      if (our_removes.contains(remove->path)) both_removed.push_back(remove->path);
+      const LogicalFileKey key = remove->key();
+      if (pending.read_files.contains(key)) read_removed.push_back(remove->path);
+      if (our_removes.contains(key)) both_removed.push_back(remove->path);
     }
   }
   if (!both_removed.empty())
@@ -128,8 +134,9 @@ Status check_winner(const PendingCommit& pending, const Snapshot& read, const Sn
                     read.version());
   // WriteSerializable: rows appended blindly by others may be ordered after
   // us; rows a non-blind winner produced (an update, a merge) must not be
-  // in what we read.
-  if (pending.read_predicate && !winner_blind) {
+  // in what we read. A keyed write judges the winner's rows by their keys
+  // instead (check_winner_keys).
+  if (pending.read_predicate && !pending.write_keys && !winner_blind) {
     auto layout = layout_of(std::string(), current);
     if (!layout) return std::unexpected(layout.error());
     for (const auto& action : winner) {
@@ -143,6 +150,28 @@ Status check_winner(const PendingCommit& pending, const Snapshot& read, const Sn
       return conflict(ConflictDetail::Kind::concurrent_append, winner_version, std::move(appended), read.version());
   }
   return {};
+}
+
+// A keyed write against one winner: do the rows the winner added hold any
+// of the write's keys? Files that only rearrange rows (dataChange false,
+// as optimize writes them) hold no row that was not in the files they
+// replace, which the write read or the check already covered.
+Status check_winner_keys(const PendingCommit& pending, Backend& backend, const std::string& root,
+                         const Snapshot& read, const Snapshot& current, std::int64_t winner_version,
+                         const std::vector<Action>& winner) {
+  std::vector<Add> added;
+  for (const auto& action : winner)
+    if (const auto* add = std::get_if<Add>(&action); add != nullptr && add->data_change) added.push_back(*add);
+  if (added.empty()) return {};
+  auto layout = layout_of(root, current);
+  if (!layout) return std::unexpected(layout.error());
+  AddFileSet files(backend, std::move(*layout), std::move(added));
+  auto collisions = pending.write_keys->find_in(files);
+  if (!collisions) return std::unexpected(collisions.error().with_context(std::format("checking commit {}", winner_version)));
+  if (collisions->empty()) return {};
+  auto error = conflict(ConflictDetail::Kind::key_collision, winner_version, std::move(collisions->files), read.version());
+  return fail(error.error().with_context(std::format("{} of this write's keys, e.g. ({})", collisions->count,
+                                                     collisions->sample.front())));
 }
 
 }  // namespace
@@ -175,19 +204,42 @@ Result<Snapshot> catch_up(Backend& backend, const std::string& root, const Snaps
   return current;
 }
 
+bool redo_resolves(const Error& error) {
+  const auto* detail = error.detail<ConflictDetail>();
+  if (error.code() != ErrorCode::conflict || detail == nullptr) return false;
+  switch (detail->kind()) {
+    case ConflictDetail::Kind::concurrent_delete_read:
+    case ConflictDetail::Kind::concurrent_delete_delete:
+    case ConflictDetail::Kind::concurrent_append:
+    case ConflictDetail::Kind::key_collision: return true;
+    default: return false;
+  }
+}
+
+void back_off(const CommitPolicy& policy, int losses) {
+  if (losses < 1 || policy.initial_backoff.count() <= 0) return;
+  // Per thread: writers in one process must not draw the same pauses.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const auto ceiling = std::min<std::int64_t>(policy.max_backoff.count(),
+                                              policy.initial_backoff.count() << std::min(losses - 1, 20));
+  const auto micros = std::uniform_int_distribution<std::int64_t>(0, ceiling * 1000)(random);
+  std::this_thread::sleep_for(std::chrono::microseconds(micros));
+}
+
 Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Snapshot& read, PendingCommit pending,
-                             const CommitPolicy& policy) {
-  std::set<std::string> our_removes;
+                             const CommitPolicy& policy, CommitAttempts& attempts) {
+  std::set<LogicalFileKey> our_removes;
   for (const auto& action : pending.actions)
-    if (const auto* remove = std::get_if<Remove>(&action)) our_removes.insert(remove->path);
+    if (const auto* remove = std::get_if<Remove>(&action)) our_removes.insert(remove->key());
 
   Snapshot current = read;
   LogReplay replay;
-  for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
+  for (int losses = 0; attempts.used < policy.max_attempts;) {
     if (pending.txn) {
       if (auto applied = current.app_version(pending.txn->app_id); applied && *applied >= pending.txn->version)
-        return CommitOutcome{false, current.version(), attempt, std::move(current)};
+        return CommitOutcome{false, current.version(), std::max(attempts.used, 1), std::move(current)};
     }
+    const int attempt = ++attempts.used;
     const std::int64_t version = current.version() + 1;
     std::vector<Action> actions;
     actions.reserve(pending.actions.size() + 2);
@@ -207,8 +259,10 @@ Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Sn
     if (put.error().code() != ErrorCode::already_exists)
       return std::unexpected(put.error().with_context(std::format("committing version {}", version)));
 
-    // Lost the race: check every winner since our last look, then retry
-    // on top of them.
+    // Lost the race: pause (writers that collided spread out), then check
+    // every winner since our last look and retry on top of them at once,
+    // so the next attempt is made on the freshest version there is.
+    back_off(policy, ++losses);
     auto listing = list_log_from(backend, root, current.version() + 1);
     if (!listing) return std::unexpected(listing.error());
     for (const auto& winner : listing->commits) {
@@ -222,6 +276,9 @@ Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Sn
       if (!winner_actions) return std::unexpected(winner_actions.error());
       if (auto ok = check_winner(pending, read, current, winner.version, *winner_actions, our_removes); !ok)
         return std::unexpected(ok.error());
+      if (pending.write_keys)
+        if (auto ok = check_winner_keys(pending, backend, root, read, current, winner.version, *winner_actions); !ok)
+          return std::unexpected(ok.error());
       if (auto applied = replay.apply_actions(current, winner, std::move(*winner_actions)); !applied)
         return std::unexpected(applied.error());
     }

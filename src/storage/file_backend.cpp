@@ -107,18 +107,29 @@ Status fsync_dir(const fs::path& dir, std::string_view key) {
 
 // Creates the directories of key below root, fsyncing each new directory's
 // parent so the new entry is as durable as the object published into it.
+// A concurrent remove() of another key may prune a parent that was just
+// made or found (it was empty for a moment: two staged writes starting and
+// ending under _staging/ at once): mkdir of the next level then fails with
+// ENOENT, and the walk starts again from the top.
 Status make_parents(const fs::path& root, std::string_view key) {
-  fs::path dir = root;
-  for (std::size_t start = 0, end; (end = key.find('/', start)) != std::string_view::npos; start = end + 1) {
-    fs::path parent = dir;
-    dir /= key.substr(start, end - start);
-    if (::mkdir(dir.c_str(), 0777) == 0) {
-      if (auto ok = fsync_dir(parent, key); !ok) return ok;
-    } else if (errno != EEXIST) {
-      return std::unexpected(io_error("create directory for", key, errno));
+  constexpr int kAttempts = 16;
+  for (int attempt = 1;; ++attempt) {
+    fs::path dir = root;
+    bool vanished = false;
+    for (std::size_t start = 0, end; (end = key.find('/', start)) != std::string_view::npos; start = end + 1) {
+      fs::path parent = dir;
+      dir /= key.substr(start, end - start);
+      if (::mkdir(dir.c_str(), 0777) == 0) {
+        if (auto ok = fsync_dir(parent, key); !ok) return ok;
+      } else if (errno == ENOENT && attempt < kAttempts) {
+        vanished = true;
+        break;
+      } else if (errno != EEXIST) {
+        return std::unexpected(io_error("create directory for", key, errno));
+      }
     }
+    if (!vanished) return {};
   }
-  return {};
 }
 
 struct TempFile {

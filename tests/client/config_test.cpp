@@ -53,6 +53,9 @@ staging_part_bytes = "2GB"
 max_inflight_ingests = 3
 session_pool_size = 5
 default_idempotency_ttl = "2h"
+write_attempts = 12
+write_backoff = "20ms"
+write_backoff_max = "3s"
 
 [log]
 level = "warn"
@@ -75,6 +78,9 @@ output = "stdout"
   EXPECT_EQ(config->client.max_inflight_ingests, 3);
   EXPECT_EQ(config->client.session_pool_size, 5);
   EXPECT_EQ(config->client.default_idempotency_ttl, std::chrono::hours(2));
+  EXPECT_EQ(config->client.write_retry.max_attempts, 12);
+  EXPECT_EQ(config->client.write_retry.initial_backoff, std::chrono::milliseconds(20));
+  EXPECT_EQ(config->client.write_retry.max_backoff, std::chrono::seconds(3));
   EXPECT_EQ(config->log_level, lake::LogLevel::warn);
   EXPECT_EQ(config->log_output, lake::LogOutput::stdout_lines);
 }
@@ -164,6 +170,8 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
       {"[client]\nfast_path_threshold = \"9999999999999GiB\"\n", "is too large"},
       {"[client]\ndefault_idempotency_ttl = \"3 weeks\"\n", "unknown unit 'weeks'"},
       {"[client]\ndefault_idempotency_ttl = \"0h\"\n", "default_idempotency_ttl: must be positive, got '0h'"},
+      {"[client]\nwrite_backoff = \"5 fortnights\"\n", "[client] write_backoff: unknown unit 'fortnights'"},
+      {"[client]\nwrite_attempts = 0\n", "[client] write_attempts: must be positive, got 0"},
       {"[client]\ncompression = \"lz4\"\n", "unknown value 'lz4' (expected one of: zstd, snappy, gzip, uncompressed)"},
       {"[storage]\nkind = \"hdfs\"\n", "[storage] kind: unknown value 'hdfs' (expected one of: file, memory, s3, gcs)"},
       {"[storage]\nroot = \"\"\n", "[storage] root: must not be empty"},

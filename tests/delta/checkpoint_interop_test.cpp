@@ -60,7 +60,7 @@ void expect_rows_as_spark_wrote(const fs::path& table_dir, const fs::path& expec
 // Decoded path -> numRecords of each live file.
 std::map<std::string, std::int64_t> records_per_file(const Snapshot& snapshot) {
   std::map<std::string, std::int64_t> out;
-  for (const auto& [path, add] : snapshot.files()) out[*decode_path(path)] = records_in_stats(add.stats).value_or(-1);
+  for (const auto& [file, add] : snapshot.files()) out[*decode_path(file.path)] = records_in_stats(add.stats).value_or(-1);
   return out;
 }
 
@@ -148,14 +148,14 @@ TEST(CheckpointInterop, WeReplaySparksTableAsSparkSeesIt) {
     EXPECT_EQ(static_cast<std::int64_t>(at->files().size()), crc["numFiles"].get<std::int64_t>()) << version;
     EXPECT_EQ(at->total_bytes(), crc["tableSizeBytes"].get<std::int64_t>()) << version;
     std::set<std::string> ours, sparks;
-    for (const auto& [path, add] : at->files()) ours.insert(path);
+    for (const auto& [file, add] : at->files()) ours.insert(file.path);
     for (const auto& add : crc["allFiles"]) sparks.insert(add["path"].get<std::string>());
     EXPECT_EQ(ours, sparks) << "version " << version;
   }
 
   // The Spark-written NULL partition value reads back as NULL.
   bool null_partition = false;
-  for (const auto& [path, add] : snapshot->files())
+  for (const auto& [file, add] : snapshot->files())
     null_partition |= add.partition_values.at("country") == std::nullopt;
   EXPECT_TRUE(null_partition);
 

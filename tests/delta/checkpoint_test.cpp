@@ -22,7 +22,7 @@
 
 namespace lake::delta {
 // Failure messages show actions as their log JSON.
-void PrintTo(const Add& a, std::ostream* os) { *os << to_json_line(a) << (a.has_deletion_vector ? " +DV" : ""); }
+void PrintTo(const Add& a, std::ostream* os) { *os << to_json_line(a) << (a.deletion_vector ? " +DV" : ""); }
 void PrintTo(const Remove& r, std::ostream* os) {
   *os << to_json_line(r) << " partitionValues=" << r.partition_values.size();
 }
@@ -71,8 +71,8 @@ Remove removal(const Add& file, std::optional<std::int64_t> deleted_at) {
 struct TableState {
   Protocol protocol;
   Metadata metadata;
-  std::map<std::string, Add> files;
-  std::map<std::string, Remove> tombstones;
+  std::map<LogicalFileKey, Add> files;
+  std::map<LogicalFileKey, Remove> tombstones;
   std::map<std::string, Txn> txns;
 };
 
@@ -186,7 +186,7 @@ TEST_P(CheckpointTest, RebuildsTheSnapshotFromTheCheckpointAloneAndWithLaterComm
   ASSERT_TRUE(reference_v3) << reference_v3.error().to_string();
   auto reference_v4 = snapshot(table, 4);
   ASSERT_TRUE(reference_v4) << reference_v4.error().to_string();
-  ASSERT_TRUE(reference_v3->tombstones().contains(old.path));
+  ASSERT_TRUE(reference_v3->tombstones().contains(old.key()));
 
   ASSERT_TRUE(write_checkpoint(backend(), table, *reference_v3, kNow));
   delete_commits_through(table, 3);
@@ -198,17 +198,17 @@ TEST_P(CheckpointTest, RebuildsTheSnapshotFromTheCheckpointAloneAndWithLaterComm
   ASSERT_EQ(listing->commits.size(), 1u);
 
   TableState expected_v3 = state_of(*reference_v3);
-  expected_v3.tombstones.erase(old.path);
+  expected_v3.tombstones.erase(old.key());
   auto from_checkpoint = snapshot(table, 3);
   ASSERT_TRUE(from_checkpoint) << from_checkpoint.error().to_string();
   EXPECT_EQ(from_checkpoint->version(), 3);
   expect_same_state(state_of(*from_checkpoint), expected_v3);
-  EXPECT_TRUE(from_checkpoint->tombstones().contains(us.path)) << "a fresh tombstone must be kept";
+  EXPECT_TRUE(from_checkpoint->tombstones().contains(us.key())) << "a fresh tombstone must be kept";
   EXPECT_EQ(from_checkpoint->columns().size(), 2u);
   EXPECT_EQ(from_checkpoint->num_records(), -1);  // `unknown` has no stats
 
   TableState expected_v4 = state_of(*reference_v4);
-  expected_v4.tombstones.erase(old.path);
+  expected_v4.tombstones.erase(old.key());
   auto with_later_commit = snapshot(table);
   ASSERT_TRUE(with_later_commit) << with_later_commit.error().to_string();
   EXPECT_EQ(with_later_commit->version(), 4);
@@ -280,6 +280,32 @@ TEST_P(CheckpointTest, TheLatestSnapshotListsTheLogFromTheHintedCheckpoint) {
   listing = list_log_for_latest(backend(), table);
   ASSERT_TRUE(listing);
   EXPECT_EQ(listing->commits.size(), 7u) << "no hint: the whole log";
+}
+
+// A tombstone keeps its deletion vector through a checkpoint: the vector is
+// part of the logical file's key, and vacuum must keep the vector's file
+// while the tombstone lasts.
+TEST_P(CheckpointTest, FileActionsKeepTheirDeletionVectors) {
+  const std::string table = "lake/events";
+  Add file = add("country=US/part-0.parquet", "US", 10);
+  Add with_vector = file;
+  with_vector.deletion_vector = DeletionVector{'u', "ab^-aqEH.-t@S}K{vb[*k^", 4, 40, 6};
+  Remove purged = removal(with_vector, ms_before_now(1h));
+  purged.deletion_vector = with_vector.deletion_vector;
+  Add inline_removed = add("country=GB/part-1.parquet", "GB", 2);
+  Remove gone = removal(inline_removed, ms_before_now(1h));
+  gone.deletion_vector = DeletionVector{'i', "wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L", std::nullopt, 40, 6};
+  commit(table, 0, {Protocol{1, 2, {}, {}}, table_metadata(), file});
+  commit(table, 1, {purged, gone});
+  auto reference = snapshot(table);
+  ASSERT_TRUE(reference) << reference.error().to_string();
+  auto rebuilt = rebuilt_from_checkpoint(table);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  expect_same_state(state_of(*rebuilt), state_of(*reference));
+  ASSERT_TRUE(rebuilt->tombstones().contains(purged.key()));
+  EXPECT_EQ(rebuilt->tombstones().at(purged.key()).deletion_vector, purged.deletion_vector);
+  EXPECT_EQ(rebuilt->tombstones().at(gone.key()).deletion_vector, gone.deletion_vector);
+  EXPECT_TRUE(rebuilt->files().contains(file.key())) << "the file without a vector is still live";
 }
 
 TEST_P(CheckpointTest, CheckpointRowsFollowTheProtocol) {
@@ -363,7 +389,7 @@ TEST_P(CheckpointTest, TombstonesExpireAfterTheTablesRetention) {
   auto rebuilt = rebuilt_from_checkpoint(table);
   ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
   std::vector<std::string> kept;
-  for (const auto& [path, remove] : rebuilt->tombstones()) kept.push_back(path);
+  for (const auto& [file, remove] : rebuilt->tombstones()) kept.push_back(file.path);
   EXPECT_EQ(kept, std::vector<std::string>{inside.path});
 }
 

@@ -178,7 +178,7 @@ TEST(DataFilesInterop, WeReadWhatDeltaRsWrites) {
 
   std::vector<Add> files;
   std::vector<std::shared_ptr<arrow::Table>> tables;
-  for (const auto& [path, add] : snapshot->files()) {
+  for (const auto& [file, add] : snapshot->files()) {
     files.push_back(add);
     auto table = read_data_file(**backend, *layout, add);
     ASSERT_TRUE(table) << table.error().to_string();

@@ -42,7 +42,7 @@ TEST(DeltaRsInterop, ReadsATableThroughItsCheckpoint) {
   ASSERT_TRUE(snapshot->check_readable());
   EXPECT_EQ(snapshot->version(), expected["version"].get<std::int64_t>());
   std::vector<std::string> files;
-  for (const auto& [path, add] : snapshot->files()) files.push_back(*lake::delta::decode_path(path));
+  for (const auto& [file, add] : snapshot->files()) files.push_back(*lake::delta::decode_path(file.path));
   std::ranges::sort(files);
   EXPECT_EQ(files, expected["files"].get<std::vector<std::string>>());
   EXPECT_EQ(snapshot->num_records(), expected["rows"].get<std::int64_t>());

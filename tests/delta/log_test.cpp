@@ -9,8 +9,16 @@
 #include <lake/delta/snapshot.hpp>
 #include <lake/schema/reflect.hpp>
 
+#include <arrow/json/from_string.h>
+#include <nlohmann/json.hpp>
+#include <arrow/record_batch.h>
+#include <arrow/table.h>
+#include <parquet/arrow/writer.h>
+
 #include "delta/log_replay.hpp"
 #include "delta/schema_json.hpp"
+#include "lake/delta/table.hpp"
+#include "lake/storage/arrow_io.hpp"
 
 namespace {
 
@@ -37,8 +45,8 @@ TEST(DeltaActions, RoundTripThroughJson) {
       Protocol{1, 2, {}, {}},
       Metadata{"5f1c8f6e-0000-4000-8000-000000000001", "t", std::nullopt, "{}", {"day"}, {{"k", "v"}}, 1700000000000},
       Add{"day=2026-11-21/part-0.parquet", {{"day", "2026-11-21"}}, 123, 1700000000001, true,
-          R"({"numRecords":3})", {}, false},
-      Add{"day=__HIVE_DEFAULT_PARTITION__/part-1.parquet", {{"day", std::nullopt}}, 1, 2, true, std::nullopt, {}, false},
+          R"({"numRecords":3})", {}, std::nullopt},
+      Add{"day=__HIVE_DEFAULT_PARTITION__/part-1.parquet", {{"day", std::nullopt}}, 1, 2, true, std::nullopt, {}, std::nullopt},
       Remove{"old.parquet", 1700000000002, true, true, {{"day", "2026-11-20"}}, 99},
       Txn{"app", 7, 1700000000003},
   };
@@ -59,7 +67,10 @@ TEST(DeltaActions, UnknownActionsAreSkippedAndDeletionVectorsNoted) {
   auto parsed = parse_commit_text(text, "test");
   ASSERT_TRUE(parsed) << parsed.error().to_string();
   ASSERT_EQ(parsed->size(), 1u);
-  EXPECT_TRUE(std::get<Add>((*parsed)[0]).has_deletion_vector);
+  const auto& dv = std::get<Add>((*parsed)[0]).deletion_vector;
+  ASSERT_TRUE(dv.has_value());
+  EXPECT_EQ(dv->unique_id(), "ux@1");
+  EXPECT_EQ(dv->cardinality, 1);
 }
 
 TEST(DeltaActions, MalformedLinesAreErrorsNamingTheFile) {
@@ -110,7 +121,7 @@ void commit(Backend& backend, std::int64_t version, const std::vector<Action>& a
 }
 
 Add add(std::string path, std::int64_t records) {
-  return Add{std::move(path), {}, 10, 0, true, std::format(R"({{"numRecords":{}}})", records), {}, false};
+  return Add{std::move(path), {}, 10, 0, true, std::format(R"({{"numRecords":{}}})", records), {}, std::nullopt};
 }
 
 TEST(DeltaReplay, AddsRemovesTxnsAndTimeTravel) {
@@ -124,8 +135,8 @@ TEST(DeltaReplay, AddsRemovesTxnsAndTimeTravel) {
   ASSERT_TRUE(latest) << latest.error().to_string();
   EXPECT_EQ(latest->version(), 2);
   EXPECT_EQ(latest->files().size(), 2u);
-  EXPECT_TRUE(latest->files().contains("b"));
-  EXPECT_TRUE(latest->tombstones().contains("a"));
+  EXPECT_TRUE(latest->files().contains(LogicalFileKey{"b"}));
+  EXPECT_TRUE(latest->tombstones().contains(LogicalFileKey{"a"}));
   EXPECT_EQ(latest->num_records(), 6);
   EXPECT_EQ(latest->app_version("app"), 3);
   EXPECT_EQ(latest->columns().back().column, "_ingest_id");
@@ -205,6 +216,223 @@ TEST(DeltaFeatures, AppendOnlyTablesRefuseRemovals) {
   ASSERT_TRUE(snapshot);
   EXPECT_TRUE(snapshot->check_writable(false));
   EXPECT_FALSE(snapshot->check_writable(true));
+}
+
+// ---- deletion vectors: a logical file is (path, deletion-vector id) ------
+
+// The protocol's examples ("Deletion Vector Descriptor Schema").
+DeletionVector on_disk(std::int64_t cardinality, std::int32_t offset = 4) {
+  return DeletionVector{'u', "ab^-aqEH.-t@S}K{vb[*k^", offset, 40, cardinality};
+}
+DeletionVector inline_vector(std::int64_t cardinality) {
+  return DeletionVector{'i', "wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L", std::nullopt, 40, cardinality};
+}
+Add with_vector(Add file, DeletionVector dv) {
+  file.deletion_vector = std::move(dv);
+  return file;
+}
+Remove removal(const Add& file) {
+  return Remove{file.path, 5, true, false, {}, std::nullopt, file.deletion_vector};
+}
+Protocol dv_protocol() { return Protocol{3, 7, {"deletionVectors"}, {"deletionVectors"}}; }
+
+Result<Snapshot> latest(Backend& backend) {
+  auto listing = list_log(backend, "t");
+  if (!listing) return std::unexpected(listing.error());
+  return LogReplay{}.build(backend, "t", *listing, std::nullopt);
+}
+
+TEST(DeltaDeletionVectors, DescriptorsRoundTripAndNameTheirFiles) {
+  const Add file = with_vector(add("a.parquet", 10), on_disk(6));
+  auto parsed = parse_commit_text(to_commit_text({file, removal(file)}), "test");
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  EXPECT_EQ(std::get<Add>((*parsed)[0]), file);
+  EXPECT_EQ(std::get<Remove>((*parsed)[1]).deletion_vector, file.deletion_vector);
+
+  EXPECT_EQ(on_disk(6).unique_id(), "uab^-aqEH.-t@S}K{vb[*k^@4");
+  EXPECT_EQ(file.key(), (LogicalFileKey{"a.parquet", "uab^-aqEH.-t@S}K{vb[*k^@4"}));
+  // The protocol's example: this vector lives at <table>/ab/deletion_vector_<uuid>.bin.
+  EXPECT_EQ(on_disk(6).file_path(), "ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin");
+  DeletionVector no_prefix = on_disk(6);
+  no_prefix.path_or_inline_dv = no_prefix.path_or_inline_dv.substr(2);
+  EXPECT_EQ(no_prefix.file_path(), "deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin");
+  EXPECT_EQ(inline_vector(6).unique_id(), "iwi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L");
+  EXPECT_FALSE(inline_vector(6).file_path());
+  EXPECT_EQ((DeletionVector{'p', "s3://t/dv.bin", 4, 40, 6}.file_path()), "s3://t/dv.bin");
+  DeletionVector bad = on_disk(6);
+  bad.path_or_inline_dv = "ab~~~~~~~~~~~~~~~~~~~~";
+  EXPECT_FALSE(bad.file_path());
+
+  auto wrong_type = parse_commit_text(
+      R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,)"
+      R"("deletionVector":{"storageType":"x","pathOrInlineDv":"y","sizeInBytes":1,"cardinality":1}}})",
+      "00000000000000000001.json");
+  ASSERT_FALSE(wrong_type);
+  EXPECT_NE(wrong_type.error().message().find("storageType 'x'"), std::string::npos) << wrong_type.error().message();
+  auto incomplete = parse_commit_text(
+      R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,)"
+      R"("deletionVector":{"storageType":"u","pathOrInlineDv":"y"}}})",
+      "00000000000000000001.json");
+  ASSERT_FALSE(incomplete);
+  EXPECT_NE(incomplete.error().message().find("sizeInBytes"), std::string::npos) << incomplete.error().message();
+}
+
+// What Spark's DELETE commits on a table with deletion vectors: the file
+// again with a vector (add) and the file without one (remove). Keyed by
+// path alone, the remove would cancel the add and the file's rows would
+// silently vanish (a table read as empty).
+TEST(DeltaDeletionVectors, ADeleteThatAddsAVectorKeepsTheFileAndIsRefused) {
+  for (bool remove_first : {false, true}) {
+    auto backend = memory_backend();
+    const Add a = add("a.parquet", 5), b = add("b.parquet", 5);
+    commit(*backend, 0, {dv_protocol(), table_metadata(), a, b});
+    const Add a_deleted = with_vector(a, on_disk(2));
+    // Actions of one commit apply in any order.
+    commit(*backend, 1, remove_first ? std::vector<Action>{removal(a), a_deleted}
+                                     : std::vector<Action>{a_deleted, removal(a)});
+    auto snapshot = latest(*backend);
+    ASSERT_TRUE(snapshot) << snapshot.error().to_string();
+    ASSERT_EQ(snapshot->files().size(), 2u) << "remove first: " << remove_first;
+    EXPECT_TRUE(snapshot->files().contains(a_deleted.key()));
+    EXPECT_TRUE(snapshot->files().contains(b.key()));
+    EXPECT_TRUE(snapshot->tombstones().contains(a.key()));
+    EXPECT_EQ(snapshot->num_records(), 8) << "the vector hides 2 of a's 5 rows";
+    auto readable = snapshot->check_readable();
+    ASSERT_FALSE(readable);
+    EXPECT_EQ(readable.error().code(), ErrorCode::unsupported);
+    EXPECT_NE(readable.error().message().find("a.parquet"), std::string::npos) << readable.error().message();
+    EXPECT_NE(readable.error().message().find("deletion vector"), std::string::npos) << readable.error().message();
+
+    // Opening the table is refused with that error: never zero rows.
+    auto table = Table::open(std::shared_ptr<Backend>(std::move(backend)), "t");
+    ASSERT_FALSE(table);
+    EXPECT_EQ(table.error().code(), ErrorCode::unsupported) << table.error().to_string();
+  }
+}
+
+TEST(DeltaDeletionVectors, AFileGivenANewVectorStaysOneFile) {
+  auto backend = memory_backend();
+  const Add a = add("a.parquet", 5);
+  const Add first = with_vector(a, on_disk(1)), second = with_vector(a, on_disk(3, 44));
+  commit(*backend, 0, {dv_protocol(), table_metadata(), a});
+  commit(*backend, 1, {first, removal(a)});
+  commit(*backend, 2, {second, removal(first)});
+  auto snapshot = latest(*backend);
+  ASSERT_TRUE(snapshot) << snapshot.error().to_string();
+  ASSERT_EQ(snapshot->files().size(), 1u);
+  EXPECT_EQ(snapshot->files().begin()->second, second);
+  EXPECT_EQ(snapshot->tombstones().size(), 2u) << "(a, none) and (a, first vector)";
+  EXPECT_EQ(snapshot->num_records(), 2);
+  EXPECT_FALSE(snapshot->check_readable());
+
+  // A remove naming a vector the live file does not have leaves it.
+  commit(*backend, 3, {removal(first)});
+  auto after = latest(*backend);
+  ASSERT_TRUE(after) << after.error().to_string();
+  EXPECT_TRUE(after->files().contains(second.key()));
+}
+
+TEST(DeltaDeletionVectors, TwoLiveVectorsForOneFileAreAnInvalidLog) {
+  auto backend = memory_backend();
+  const Add a = add("a.parquet", 5);
+  commit(*backend, 0, {dv_protocol(), table_metadata(), a});
+  commit(*backend, 1, {with_vector(a, inline_vector(1))});  // no remove of (a, none)
+  auto snapshot = latest(*backend);
+  ASSERT_FALSE(snapshot);
+  EXPECT_EQ(snapshot.error().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(snapshot.error().message().find("live twice"), std::string::npos) << snapshot.error().message();
+}
+
+// A classic checkpoint as Spark writes it for such a table: one action per
+// row, the add with its vector before the remove without one.
+void write_checkpoint_by_hand(Backend& backend, std::int64_t version, const std::string& metadata_schema) {
+  using arrow::field;
+  auto map = arrow::map(arrow::utf8(), arrow::utf8());
+  auto dv = arrow::struct_({field("storageType", arrow::utf8()), field("pathOrInlineDv", arrow::utf8()),
+                            field("offset", arrow::int32()), field("sizeInBytes", arrow::int32()),
+                            field("cardinality", arrow::int64())});
+  auto add_type = arrow::struct_({field("path", arrow::utf8()), field("partitionValues", map),
+                                  field("size", arrow::int64()), field("modificationTime", arrow::int64()),
+                                  field("dataChange", arrow::boolean()), field("stats", arrow::utf8()),
+                                  field("deletionVector", dv)});
+  auto remove_type = arrow::struct_({field("path", arrow::utf8()), field("deletionTimestamp", arrow::int64()),
+                                     field("dataChange", arrow::boolean()), field("deletionVector", dv)});
+  auto metadata_type = arrow::struct_({field("id", arrow::utf8()), field("schemaString", arrow::utf8()),
+                                       field("partitionColumns", arrow::list(arrow::utf8())),
+                                       field("configuration", map)});
+  auto protocol_type = arrow::struct_({field("minReaderVersion", arrow::int32()), field("minWriterVersion", arrow::int32()),
+                                       field("readerFeatures", arrow::list(arrow::utf8())),
+                                       field("writerFeatures", arrow::list(arrow::utf8()))});
+  nlohmann::json schema_text = metadata_schema;
+  const std::string rows[] = {
+      R"([null, null, null, null, {"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}])",
+      std::format(R"([null, null, null, {{"id":"5f1c8f6e-0000-4000-8000-000000000001","schemaString":{},"partitionColumns":[],"configuration":[]}}, null])",
+                  schema_text.dump()),
+      R"([{"path":"a.parquet","partitionValues":[],"size":10,"modificationTime":0,"dataChange":false,"stats":"{\"numRecords\":5}",)"
+      R"("deletionVector":{"storageType":"u","pathOrInlineDv":"ab^-aqEH.-t@S}K{vb[*k^","offset":4,"sizeInBytes":40,"cardinality":2}}, null, null, null, null])",
+      R"([{"path":"b.parquet","partitionValues":[],"size":10,"modificationTime":0,"dataChange":false,"stats":"{\"numRecords\":5}","deletionVector":null}, null, null, null, null])",
+      R"([null, {"path":"a.parquet","deletionTimestamp":5,"dataChange":false,"deletionVector":null}, null, null, null])",
+  };
+  auto schema = arrow::schema({field("add", add_type), field("remove", remove_type), field("txn", arrow::null()),
+                               field("metaData", metadata_type), field("protocol", protocol_type)});
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  for (int c = 0; c < schema->num_fields(); ++c) {
+    std::string column = "[";
+    for (std::size_t r = 0; r < std::size(rows); ++r) {
+      auto row = nlohmann::json::parse(rows[r]);
+      column += (r ? "," : "") + row[static_cast<std::size_t>(c)].dump();
+    }
+    auto array = arrow::json::ArrayFromJSONString(schema->field(c)->type(), column + "]");
+    ASSERT_TRUE(array.ok()) << array.status().ToString();
+    columns.push_back(*array);
+  }
+  auto batch = arrow::RecordBatch::Make(schema, static_cast<std::int64_t>(std::size(rows)), columns);
+  auto output = open_arrow_output(backend, std::format("t/_delta_log/{:020}.checkpoint.parquet", version), PutMode::create);
+  ASSERT_TRUE(output);
+  auto table = arrow::Table::FromRecordBatches({batch});
+  ASSERT_TRUE(table.ok());
+  ASSERT_TRUE(parquet::arrow::WriteTable(**table, arrow::default_memory_pool(), *output, 1024).ok());
+  ASSERT_TRUE((*output)->Close().ok());
+}
+
+TEST(DeltaDeletionVectors, ACheckpointHoldingVectorsReplaysTheSame) {
+  auto backend = memory_backend();
+  const Add a = add("a.parquet", 5), b = add("b.parquet", 5);
+  commit(*backend, 0, {dv_protocol(), table_metadata(), a, b});
+  commit(*backend, 1, {with_vector(a, on_disk(2)), removal(a)});
+  write_checkpoint_by_hand(*backend, 1, table_metadata().schema_string);
+  ASSERT_TRUE(backend->remove(commit_key("t", 0)));  // only the checkpoint tells v0 now
+  commit(*backend, 2, {add("c.parquet", 1)});
+  auto listing = list_log(*backend, "t");
+  ASSERT_TRUE(listing);
+  ASSERT_EQ(listing->checkpoints.size(), 1u);
+  auto snapshot = LogReplay{}.build(*backend, "t", *listing, std::nullopt);
+  ASSERT_TRUE(snapshot) << snapshot.error().to_string();
+  EXPECT_EQ(snapshot->files().size(), 3u);
+  EXPECT_TRUE(snapshot->files().contains(with_vector(a, on_disk(2)).key()));
+  EXPECT_EQ(snapshot->num_records(), 9);
+  auto readable = snapshot->check_readable();
+  ASSERT_FALSE(readable);
+  EXPECT_NE(readable.error().message().find("a.parquet"), std::string::npos);
+}
+
+TEST(DeltaStats, NumRecordsIsTheStatsObjectsOwn) {
+  EXPECT_EQ(records_in_stats(R"({"numRecords":3})"), 3);
+  EXPECT_EQ(records_in_stats(R"({ "numRecords" : 12 , "minValues":{}})"), 12);
+  // A column may be named numRecords; its bounds come first here.
+  EXPECT_EQ(records_in_stats(R"({"minValues":{"numRecords":7,"s":"\"numRecords\":9"},"numRecords":4})"), 4);
+  EXPECT_EQ(records_in_stats(R"({"minValues":{"numRecords":7}})"), std::nullopt);
+  EXPECT_EQ(records_in_stats(R"({"numRecords":1.5})"), std::nullopt);
+  EXPECT_EQ(records_in_stats(R"(["numRecords",3])"), std::nullopt);
+  EXPECT_EQ(records_in_stats(std::nullopt), std::nullopt);
+}
+
+TEST(DeltaReplay, ALogWithoutAProtocolIsInvalid) {
+  auto backend = memory_backend();
+  commit(*backend, 0, {table_metadata(), add("a", 1)});
+  auto snapshot = latest(*backend);
+  ASSERT_FALSE(snapshot);
+  EXPECT_NE(snapshot.error().message().find("no protocol action"), std::string::npos) << snapshot.error().message();
 }
 
 }  // namespace

@@ -171,7 +171,7 @@ TEST_F(DeltaConcurrency, WritersKilledAtAnyPointLeaveAConsistentTable) {
     EXPECT_EQ(static_cast<std::int64_t>(rows.size()), table->snapshot().num_records()) << "round " << round;
     std::set<std::int64_t> ids;
     for (const auto& e : rows) EXPECT_TRUE(ids.insert(e.id).second) << "duplicate row " << e.id;
-    for (const auto& [path, add] : table->snapshot().files()) {
+    for (const auto& [file, add] : table->snapshot().files()) {
       auto key = table->key_of(add);
       ASSERT_TRUE(key);
       EXPECT_TRUE(table->backend().head(*key)) << "round " << round << ": missing " << *key;

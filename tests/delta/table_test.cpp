@@ -7,11 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "delta/log_replay.hpp"
 #include "delta/table_properties.hpp"
+#include "delta/table_writer.hpp"
+#include "lake/duplicate_keys.hpp"
 #include "table_support.hpp"
 #include "support/remote_store.hpp"
 
@@ -298,9 +302,9 @@ TEST_P(DeltaTable, DeleteRewritesOnlyFilesWithMatches) {
   EXPECT_EQ(result->rows_deleted, 300 - static_cast<std::int64_t>(expected.size()));
   EXPECT_EQ(read_all<Event>(table), expected);
   // The DE and FR files are the same files as before.
-  for (const auto& [path, add] : table.snapshot().files()) {
+  for (const auto& [file, add] : table.snapshot().files()) {
     if (add.partition_values.at("country") != "NL") {
-      EXPECT_TRUE(before.contains(path)) << path;
+      EXPECT_TRUE(before.contains(file)) << file.path;
     }
   }
   // Deleting a whole partition removes its file without rewriting.
@@ -414,6 +418,109 @@ TEST_P(DeltaTable, MergeMatchesByEveryKeyShape) {
   EXPECT_EQ(read_all<Event>(table), expected);
 }
 
+// Two handles at one version, as two writers are: the second merge loses
+// the commit race to the first. With keys of its own it commits on top of
+// the winner (no redo: it wrote its files once); with a key the winner
+// wrote it runs again against the winner's rows, under its own rule.
+TEST_P(DeltaTable, AMergeThatLostTheRaceIsJudgedByTheWinnersKeys) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 30))));
+  auto merge_into = [&](Table& handle, std::vector<Event> rows, MergeOptions options) {
+    auto reader = arrow::RecordBatchReader::Make({batch_of(rows)});
+    return handle.merge(**reader, std::move(options));
+  };
+  auto stale = [&] {
+    auto handle = Table::open(backend_, "events");
+    EXPECT_TRUE(handle) << handle.error().to_string();
+    return std::move(*handle);
+  };
+
+  // Disjoint keys: the loser rebases onto the winner.
+  Table loser = stale();
+  ASSERT_TRUE(merge_into(table, make_events(100, 5), {.when_matched = WhenMatched::fail}));
+  const auto files_before = data_objects(*backend_).size();
+  auto rebased = merge_into(loser, make_events(200, 5), {.when_matched = WhenMatched::fail});
+  ASSERT_TRUE(rebased) << rebased.error().to_string();
+  EXPECT_EQ(rebased->attempts, 2);
+  EXPECT_EQ(rebased->rows_inserted, 5);
+  EXPECT_EQ(data_objects(*backend_).size(), files_before + rebased->files_added) << "it wrote its files once";
+
+  // The same key, insert-if-absent: refused, naming it, nothing written.
+  Table late = stale();
+  ASSERT_TRUE(merge_into(table, make_events(300, 3), {.when_matched = WhenMatched::fail}));
+  const auto version = table.version();
+  auto refused = merge_into(late, make_events(302, 3), {.when_matched = WhenMatched::fail});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::already_exists) << refused.error().to_string();
+  const auto* keys = refused.error().detail<DuplicateKeys>();
+  ASSERT_NE(keys, nullptr);
+  EXPECT_EQ(keys->count(), 1);
+  EXPECT_EQ(keys->sample(), std::vector<std::string>{"id=302"});
+  ASSERT_TRUE(late.refresh());
+  EXPECT_EQ(late.version(), version) << "nothing committed";
+
+  // The same key, skip: only the new keys land.
+  Table skipper = stale();
+  ASSERT_TRUE(merge_into(table, make_events(400, 3), {.when_matched = WhenMatched::fail}));
+  auto skipped = merge_into(skipper, make_events(402, 3), {.when_matched = WhenMatched::ignore});
+  ASSERT_TRUE(skipped) << skipped.error().to_string();
+  EXPECT_EQ(skipped->rows_inserted, 2);
+  EXPECT_GE(skipped->attempts, 2);
+
+  // The same key, update: the later merge's value wins, once.
+  Table updater = stale();
+  auto first = make_events(500, 2);
+  ASSERT_TRUE(merge_into(table, first, {}));
+  auto second = make_events(500, 2);
+  for (auto& e : second) e.amount = 77;
+  auto updated = merge_into(updater, second, {});
+  ASSERT_TRUE(updated) << updated.error().to_string();
+  EXPECT_EQ(updated->rows_updated, 2);
+  EXPECT_EQ(updated->rows_inserted, 0);
+
+  // A winner that rewrote a file the loser rewrites: the loser runs again.
+  Table rewriter = stale();
+  auto bump = make_events(0, 1);
+  bump[0].amount = 11;
+  ASSERT_TRUE(merge_into(table, bump, {}));
+  auto also = make_events(3, 1);  // same partition (NL) and file as id 0
+  also[0].amount = 33;
+  auto redone = merge_into(rewriter, also, {});
+  ASSERT_TRUE(redone) << redone.error().to_string();
+  EXPECT_EQ(redone->rows_updated, 1);
+
+  ASSERT_TRUE(table.refresh());
+  auto rows = read_all<Event>(table);
+  std::map<std::int64_t, std::int32_t> amounts;
+  for (const auto& e : rows) EXPECT_TRUE(amounts.emplace(e.id, e.amount).second) << "id " << e.id << " twice";
+  EXPECT_EQ(amounts.size(), 30u + 5 + 5 + 3 + 2 + 3 + 2);  // 302, 402 once each
+  EXPECT_EQ(amounts[0], 11) << "the first writer's change survives the second's";
+  EXPECT_EQ(amounts[3], 33);
+  EXPECT_EQ(amounts[500], 77);
+  EXPECT_EQ(amounts[501], 77);
+}
+
+// A merge that keeps losing to colliding writers gives up after its
+// attempts with too_many_attempts, having committed nothing.
+TEST_P(DeltaTable, AMergeOutOfAttemptsIsAConflictAndWritesNothing) {
+  auto table = create_events();
+  ASSERT_TRUE(table.append(batch_of(make_events(0, 3))));
+  auto loser = Table::open(backend_, "events", {.max_commit_attempts = 1});
+  ASSERT_TRUE(loser);
+  auto winner_rows = make_events(10, 1);
+  auto reader = arrow::RecordBatchReader::Make({batch_of(winner_rows)});
+  ASSERT_TRUE(table.merge(**reader, {}));
+  auto mine = arrow::RecordBatchReader::Make({batch_of(make_events(20, 1))});
+  auto result = loser->merge(**mine, {});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::conflict);
+  const auto* detail = result.error().detail<ConflictDetail>();
+  ASSERT_NE(detail, nullptr);
+  EXPECT_EQ(detail->kind(), ConflictDetail::Kind::too_many_attempts);
+  ASSERT_TRUE(table.refresh());
+  EXPECT_EQ(read_all<Event>(table).size(), 4u);
+}
+
 TEST_P(DeltaTable, BadRowsWriteNothing) {
   auto table = create_events();
   auto plain = batch_of(std::vector<Plain>{{1, "x", std::nullopt}});
@@ -509,7 +616,7 @@ TEST_P(DeltaTable, OptimizeCompactsAndClusters) {
   EXPECT_EQ(report->files_added, 3);
   EXPECT_EQ(report->partitions_optimized, 3);
   EXPECT_EQ(table.snapshot().files().size(), 3U);
-  for (const auto& [path, add] : table.snapshot().files()) EXPECT_FALSE(add.data_change);
+  for (const auto& [file, add] : table.snapshot().files()) EXPECT_FALSE(add.data_change);
   EXPECT_EQ(read_all<Event>(table), make_events(0, 180));
   auto nothing = table.optimize();
   ASSERT_TRUE(nothing);
@@ -518,7 +625,7 @@ TEST_P(DeltaTable, OptimizeCompactsAndClusters) {
   auto zorder = table.optimize({.zorder_by = {"amount", "id"}});
   ASSERT_TRUE(zorder) << zorder.error().to_string();
   EXPECT_EQ(zorder->partitions_optimized, 3);
-  for (const auto& [path, add] : table.snapshot().files())
+  for (const auto& [file, add] : table.snapshot().files())
     EXPECT_EQ(add.tags.at("lake.clusteredBy"), "zorder:amount,id");
   auto again = table.optimize({.zorder_by = {"amount", "id"}});
   ASSERT_TRUE(again);
@@ -587,3 +694,49 @@ TEST(DeltaTableProperties, RetentionReadsSparkIntervals) {
 }
 
 }  // namespace
+
+#ifndef LAKE_TEST_ON_OBJECT_STORE
+namespace {
+
+// Vacuum keeps what a retained version reads: here a deletion-vector file
+// that a tombstone inside the retention window still names (a table whose
+// vectors were purged, as Spark's REORG ... APPLY (PURGE) leaves it), and
+// deletes an old vector file no version names.
+TEST(DeltaVacuum, KeepsTheDeletionVectorFilesOfRetainedVersions) {
+  using namespace std::chrono_literals;
+  const auto dir = std::filesystem::temp_directory_path() / std::format("lake-vacuum-dv-{}", ::getpid());
+  std::filesystem::remove_all(dir);
+  std::shared_ptr<Backend> backend = std::move(*file_backend(dir));
+  auto table = Table::create(backend, "events", schema_of<Event>());
+  ASSERT_TRUE(table) << table.error().to_string();
+  ASSERT_TRUE(table->append(batch_of(make_events(0, 10))));
+  const Add file = table->snapshot().files().begin()->second;
+  Add with_vector = file;
+  with_vector.deletion_vector = DeletionVector{'u', "ab^-aqEH.-t@S}K{vb[*k^", 1, 40, 2};
+  Remove purge_old = remove_of(file);
+  Remove purge_vector = remove_of(with_vector);
+  const Protocol vectors{3, 7, {"deletionVectors"}, {"deletionVectors"}};
+  ASSERT_TRUE(backend->put_text(commit_key("events", 2), to_commit_text({vectors, with_vector, purge_old}),
+                                PutMode::create));
+  // The purge: the file is live again without its vector.
+  ASSERT_TRUE(backend->put_text(commit_key("events", 3), to_commit_text({file, purge_vector}), PutMode::create));
+  ASSERT_TRUE(table->refresh()) << "no live file has a vector now";
+
+  const auto kept = dir / "events" / *with_vector.deletion_vector->file_path();
+  const auto orphan = dir / "events" / "cd" / "deletion_vector_0c6cbaaf-5e04-4c9d-8959-1088814f58ef.bin";
+  for (const auto& path : {kept, orphan}) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << "vector";
+    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() - 48h);
+  }
+  auto report = table->vacuum({.retention = 24h, .allow_short_retention = true});
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_TRUE(std::filesystem::exists(kept)) << "a retained tombstone names it";
+  EXPECT_FALSE(std::filesystem::exists(orphan));
+  EXPECT_EQ(report->files, std::vector<std::string>{"events/cd/deletion_vector_0c6cbaaf-5e04-4c9d-8959-1088814f58ef.bin"});
+  EXPECT_EQ(read_all<Event>(*table), make_events(0, 10));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+#endif

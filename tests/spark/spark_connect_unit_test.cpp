@@ -114,9 +114,10 @@ TEST(SparkSqlParameters, NamedAndTheirMistakes) {
 }
 
 grpc::Status spark_status(grpc::StatusCode code, const std::string& message, const std::string& error_class,
-                          const std::string& sql_state) {
+                          const std::string& sql_state,
+                          const std::string& exception = "org.apache.spark.sql.AnalysisException") {
   google::rpc::ErrorInfo info;
-  info.set_reason("org.apache.spark.sql.AnalysisException");
+  info.set_reason(exception);
   info.set_domain("org.apache.spark");
   (*info.mutable_metadata())["errorClass"] = error_class;
   (*info.mutable_metadata())["sqlState"] = sql_state;
@@ -160,6 +161,40 @@ TEST(SparkErrors, SparkErrorClassesMapToLakeCodes) {
                                                   "spark");
   EXPECT_EQ(down.code(), ErrorCode::io);
   EXPECT_TRUE(lake::spark::worth_retrying(down));
+}
+
+// Concurrent writes Spark's formats refuse with nothing committed are
+// conflicts (the driver runs them again): Delta's by error class, Iceberg's
+// by exception class or text, since they carry no error class.
+TEST(SparkErrors, ConcurrentModificationsAreConflicts) {
+  const auto delta = lake::spark::from_grpc_status(
+      spark_status(grpc::StatusCode::INTERNAL, "[DELTA_CONCURRENT_APPEND] Files were added to the root of the table",
+                   "DELTA_CONCURRENT_APPEND", "2D521"),
+      "spark");
+  EXPECT_EQ(delta.code(), ErrorCode::conflict);
+  const auto validation = lake::spark::from_grpc_status(
+      spark_status(grpc::StatusCode::INTERNAL, "Found conflicting files that can contain records matching true: [f]", "",
+                   "", "org.apache.iceberg.exceptions.ValidationException"),
+      "spark");
+  EXPECT_EQ(validation.code(), ErrorCode::conflict) << validation.to_string();
+  const auto commit_failed = lake::spark::from_grpc_status(
+      spark_status(grpc::StatusCode::INTERNAL, "Cannot commit: stale metadata", "", "",
+                   "org.apache.iceberg.exceptions.CommitFailedException"),
+      "spark");
+  EXPECT_EQ(commit_failed.code(), ErrorCode::conflict);
+  const auto runtime_filter = lake::spark::from_grpc_status(
+      spark_status(grpc::StatusCode::INTERNAL,
+                   "Runtime file filtering is not possible: the table has been concurrently modified. Row-level "
+                   "operation scan snapshot ID: 1, current table snapshot ID: 2.",
+                   "", "", "java.lang.IllegalStateException"),
+      "spark");
+  EXPECT_EQ(runtime_filter.code(), ErrorCode::conflict);
+  // Other validation failures are not.
+  const auto schema = lake::spark::from_grpc_status(
+      spark_status(grpc::StatusCode::INTERNAL, "Cannot write incompatible dataset to table", "", "",
+                   "org.apache.iceberg.exceptions.ValidationException"),
+      "spark");
+  EXPECT_NE(schema.code(), ErrorCode::conflict);
 }
 
 TEST(SparkErrors, ClusterNotReadyIsTypedAndRetryable) {

@@ -102,6 +102,33 @@ TEST_F(FileBackendTest, RemovingTheLastObjectLeavesNoEmptyDirectories) {
   EXPECT_EQ((*backend)->get_text("_staging/id1/part-2.parquet").value_or(""), "y");
 }
 
+// Staged writes starting and ending at once under one parent: each put
+// makes _staging/<id>/ while other writers' removes prune _staging/ the
+// moment it is empty. A put must never fail because a parent it made or
+// found was pruned under it (seen as "create directory for ..." failures of
+// concurrent keyed inserts).
+TEST_F(FileBackendTest, PutsSurviveConcurrentPruningOfTheirParents) {
+  auto backend = lake::file_backend(dir_);
+  ASSERT_TRUE(backend);
+  constexpr int kThreads = 8, kRounds = 300;
+  std::atomic<int> failures = 0;
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        const std::string key = std::format("_staging/{}-{}/part-0.parquet", t, i);
+        if (auto put = (*backend)->put_text(key, "x", PutMode::create); !put) {
+          if (failures++ == 0) ADD_FAILURE() << put.error().to_string();
+          continue;
+        }
+        if (!(*backend)->remove(key)) ++failures;
+      }
+    });
+  threads.clear();
+  EXPECT_EQ(failures, 0);
+  EXPECT_FALSE(fs::exists(dir_ / "_staging"));
+}
+
 // Put-if-absent across processes: 4 children race for the same 100 keys.
 // Each key must end up written exactly once, whole, by one child, and the
 // wins the children report must account for every key.

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -174,6 +176,16 @@ void TlsProxy::accept_loop() {
 // closes. One thread owns the SSL object (OpenSSL's SSL is not safe for a
 // reader and a writer on two threads), polling both sockets.
 void TlsProxy::serve(int client) {
+  // OpenSSL writes to the socket with plain write() (the handshake,
+  // SSL_write, the close_notify of SSL_shutdown), which raises SIGPIPE when
+  // the peer has gone, or when the destructor has already shut the socket
+  // down: that killed the whole test process once on a loaded machine.
+  // With SIGPIPE blocked in this thread the write fails with EPIPE instead;
+  // the signal stays pending on the thread and ends with it.
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
   const int server = connect_to(target_port_);
   {
     std::scoped_lock lock(mutex_);
@@ -205,7 +217,7 @@ void TlsProxy::serve(int client) {
         if (got <= 0 || SSL_write(ssl, buffer, static_cast<int>(got)) <= 0) open = false;
       }
     }
-    SSL_shutdown(ssl);
+    if (!stopping_) SSL_shutdown(ssl);  // after the destructor's shutdown() there is no one to tell
   }
   SSL_free(ssl);
   std::scoped_lock lock(mutex_);

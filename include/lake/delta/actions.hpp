@@ -38,6 +38,41 @@ struct Metadata {
 // Serialization"); a NULL partition value is std::nullopt.
 using PartitionValues = std::map<std::string, std::optional<std::string>>;
 
+// Which rows of a data file are deleted (PROTOCOL.md "Deletion Vector
+// Descriptor Schema"). lake-orm does not read the vectors yet: a table
+// with a live one is refused (Snapshot::check_readable). The descriptor is
+// kept whole because it is part of a file's identity in the log.
+struct DeletionVector {
+  // 'u': a file under the table root named from a UUID; 'i': inline in
+  // the log; 'p': a file at an absolute path.
+  char storage_type = 'u';
+  std::string path_or_inline_dv;
+  std::optional<std::int32_t> offset{};  // absent for 'i'; 0 when absent otherwise
+  std::int32_t size_in_bytes = 0;
+  std::int64_t cardinality = 0;  // rows it deletes
+  friend bool operator==(const DeletionVector&, const DeletionVector&) = default;
+
+  // <storageType><pathOrInlineDv>[@<offset>]: what tells two vectors of
+  // one data file apart.
+  [[nodiscard]] std::string unique_id() const;
+  // Where an on-disk vector lives: for 'u' its path relative to the table
+  // root ("<prefix>/deletion_vector_<uuid>.bin"), for 'p' the absolute
+  // path as written. ErrorCode::invalid_argument for an inline vector or a
+  // 'u' descriptor whose UUID is not valid Z85.
+  [[nodiscard]] Result<std::string> file_path() const;
+};
+
+// The key of a logical file (PROTOCOL.md "Action Reconciliation"): a data
+// file together with the deletion vector applied to it. The same data file
+// with two different vectors is two logical files: a DELETE that adds a
+// vector to a file commits an add of (path, vector) and a remove of
+// (path, none), and the file stays in the table.
+struct LogicalFileKey {
+  std::string path;                  // as written in the log (URI-encoded)
+  std::string deletion_vector_id{};  // DeletionVector::unique_id(), "" without one
+  friend auto operator<=>(const LogicalFileKey&, const LogicalFileKey&) = default;
+};
+
 struct Add {
   std::string path;  // URI-encoded, relative to the table root
   PartitionValues partition_values;
@@ -46,10 +81,10 @@ struct Add {
   bool data_change = true;
   std::optional<std::string> stats;  // JSON text
   std::map<std::string, std::string> tags;
-  // Present when the file has a deletion vector; we refuse to read such
-  // files rather than return deleted rows (see Snapshot::check_readable).
-  bool has_deletion_vector = false;
+  std::optional<DeletionVector> deletion_vector{};
   friend bool operator==(const Add&, const Add&) = default;
+
+  [[nodiscard]] LogicalFileKey key() const;
 };
 
 struct Remove {
@@ -59,7 +94,12 @@ struct Remove {
   bool extended_file_metadata = false;
   PartitionValues partition_values;
   std::optional<std::int64_t> size;
+  // The vector of the logical file removed (the remove of a data file that
+  // had one names it, so that the right logical file goes).
+  std::optional<DeletionVector> deletion_vector{};
   friend bool operator==(const Remove&, const Remove&) = default;
+
+  [[nodiscard]] LogicalFileKey key() const;
 };
 
 struct Txn {

@@ -30,9 +30,12 @@ class Snapshot {
   [[nodiscard]] const std::vector<std::string>& partition_columns() const noexcept {
     return metadata_.partition_columns;
   }
-  // The live data files, by path (as written in the log).
-  [[nodiscard]] const std::map<std::string, Add>& files() const noexcept { return files_; }
-  [[nodiscard]] const std::map<std::string, Remove>& tombstones() const noexcept { return tombstones_; }
+  // The live logical files (a data file and its deletion vector, if any),
+  // by their key. Replay keeps at most one per data file: a log that leaves
+  // two live for one path is refused as invalid.
+  [[nodiscard]] const std::map<LogicalFileKey, Add>& files() const noexcept { return files_; }
+  // Logical files removed and not yet expired, for vacuum.
+  [[nodiscard]] const std::map<LogicalFileKey, Remove>& tombstones() const noexcept { return tombstones_; }
   // The last version an application committed with a txn action.
   [[nodiscard]] std::optional<std::int64_t> app_version(const std::string& app_id) const;
   // Every application's latest txn action, by application id.
@@ -56,8 +59,9 @@ class Snapshot {
   Protocol protocol_;
   Metadata metadata_;
   std::vector<Field> columns_;
-  std::map<std::string, Add> files_;
-  std::map<std::string, Remove> tombstones_;
+  bool has_protocol_ = false;
+  std::map<LogicalFileKey, Add> files_;
+  std::map<LogicalFileKey, Remove> tombstones_;
   std::map<std::string, Txn> txns_;
 };
 

@@ -63,6 +63,7 @@ class ConflictDetail final : public ErrorDetail {
     protocol_changed,          // a winner changed the protocol
     concurrent_transaction,    // a winner committed for the same application id
     too_many_attempts,         // still losing after TableOptions::max_commit_attempts
+    key_collision,             // a winner wrote rows with keys this (keyed) write writes
   };
   ConflictDetail(Kind kind, std::int64_t winning_version, std::vector<std::string> files)
       : kind_(kind), winning_version_(winning_version), files_(std::move(files)) {}
@@ -83,8 +84,13 @@ class ConflictDetail final : public ErrorDetail {
 struct TableOptions {
   std::optional<std::int64_t> target_file_bytes{};  // default: delta.targetFileSize or 128 MiB
   std::optional<int> checkpoint_interval{};         // default: delta.checkpointInterval or 10
-  int max_commit_attempts = 16;
+  // Commit attempts of one write in all (a merge redone after a collision
+  // counts each of its attempts), and the jittered pause after each lost
+  // race: uniform in [0, min(max, initial * 2^(losses-1))].
+  int max_commit_attempts = 64;
   int zstd_level = 3;
+  std::chrono::milliseconds commit_backoff{5};
+  std::chrono::milliseconds max_commit_backoff{500};
 };
 
 struct CreateOptions {
@@ -275,7 +281,13 @@ class Table {
                                                   WriteOptions options = {});
   // Upsert: source rows matched to table rows on the key columns. Source
   // keys must be unique (ErrorCode::invalid_argument names a duplicate);
-  // NULL keys never match.
+  // NULL keys never match. WhenMatched::fail refuses the whole merge with
+  // ErrorCode::already_exists and a lake::DuplicateKeys detail (the keys
+  // found, first few and a count). Concurrent merges conflict only on
+  // keys both write: one that loses the commit race to merges of other
+  // keys commits on top of them; one whose keys a winner wrote (or whose
+  // files a winner rewrote) runs again against the new version, within
+  // TableOptions::max_commit_attempts.
   [[nodiscard]] Result<CommitResult> merge(arrow::RecordBatchReader& source, MergeOptions options = {});
 
   // Schema evolution: adds nullable columns at the end. ErrorCode::

@@ -15,6 +15,7 @@
 #include <duckdb/planner/operator/logical_get.hpp>
 #include <duckdb/transaction/meta_transaction.hpp>
 
+#include "drivers/duckdb/errors.hpp"
 #include "drivers/duckdb/filter_translation.hpp"
 
 namespace lake::duckdb {
@@ -26,8 +27,8 @@ namespace cp = arrow::compute;
 constexpr const char* kScanFunction = "lake_delta_scan";
 
 // DuckDB's Arrow scan cannot report our errors any other way than by
-// throwing; the message is the lake error, whole.
-[[noreturn]] void throw_error(const Error& error) { throw ddb::IOException(error.to_string()); }
+// throwing; the message is the lake error, whole, and its code survives.
+[[noreturn]] void throw_error(const Error& error) { throw_in_duckdb(error); }
 
 // Reads the statement's filters without taking them: DuckDB evaluates them
 // itself, we only learn which files cannot match.

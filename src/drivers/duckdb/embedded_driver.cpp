@@ -27,7 +27,10 @@ namespace cp = arrow::compute;
 // thread-safe, so callers get their own copy.
 class TableCache {
  public:
-  explicit TableCache(std::shared_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  TableCache(std::shared_ptr<Backend> backend, delta::TableOptions options)
+      : backend_(std::move(backend)), options_(options) {}
+
+  [[nodiscard]] const delta::TableOptions& options() const noexcept { return options_; }
 
   // The table at its latest version; nullopt when there is none.
   Result<std::optional<delta::Table>> latest(const std::string& location) {
@@ -43,7 +46,7 @@ class TableCache {
         return std::optional<delta::Table>{};
       }
     } else {
-      auto opened = delta::Table::open(backend_, location);
+      auto opened = delta::Table::open(backend_, location, options_);
       if (!opened) {
         if (opened.error().code() == ErrorCode::not_found) return std::optional<delta::Table>{};
         return std::unexpected(opened.error());
@@ -67,6 +70,7 @@ class TableCache {
 
  private:
   std::shared_ptr<Backend> backend_;
+  delta::TableOptions options_;
   std::mutex mutex_;
   std::map<std::string, delta::Table> tables_;
 };
@@ -217,7 +221,10 @@ class EmbeddedDriver final : public Driver {
                   std::format("the embedded driver writes Delta tables natively; the '{}' dialect needs another driver",
                               context.dialect->name()));
     context_ = std::move(context);
-    cache_ = std::make_shared<TableCache>(context_.backend);
+    cache_ = std::make_shared<TableCache>(context_.backend,
+                                          delta::TableOptions{.max_commit_attempts = context_.write_retry.max_attempts,
+                                                              .commit_backoff = context_.write_retry.initial_backoff,
+                                                              .max_commit_backoff = context_.write_retry.max_backoff});
     EngineOptions options = engine_options_;
     options.max_connections = context_.session_pool_size;
     auto engine = Engine::open(
@@ -336,7 +343,8 @@ class EmbeddedDriver final : public Driver {
                       const std::map<std::string, std::string>& properties) override {
     if (auto open = check_open(); !open) return open;
     auto created = delta::Table::create(context_.backend, table.location, schema,
-                                        {.properties = properties, .description = std::nullopt, .if_not_exists = true});
+                                        {.properties = properties, .description = std::nullopt, .if_not_exists = true},
+                                        cache_->options());
     if (!created) return std::unexpected(created.error());
     cache_->remember(table.location, *created);
     return {};

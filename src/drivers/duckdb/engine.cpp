@@ -39,7 +39,7 @@ ddb::unique_ptr<ddb::TableRef> resolve_table(ddb::ClientContext&, ddb::Replaceme
   if (!data || !input.schema_name.empty() || !input.catalog_name.empty()) return nullptr;
   auto& resolution = data->Cast<Resolution>();
   auto table = resolution.resolver(input.table_name);
-  if (!table) throw ddb::IOException(table.error().with_context(std::format("opening table '{}'", input.table_name)).to_string());
+  if (!table) throw_in_duckdb(table.error().with_context(std::format("opening table '{}'", input.table_name)));
   if (!*table) return nullptr;
   return delta_scan_ref(std::move(**table), resolution.batch_rows, resolution.counters);
 }

@@ -2,6 +2,11 @@
 
 #include <format>
 
+#include <duckdb/common/exception.hpp>
+#include <duckdb/common/exception/catalog_exception.hpp>
+#include <duckdb/common/exception/conversion_exception.hpp>
+#include <duckdb/common/exception/transaction_exception.hpp>
+
 namespace lake::duckdb {
 
 Error from_duckdb_error(const ::duckdb::ErrorData& error, std::string_view context) {
@@ -29,6 +34,19 @@ Error from_duckdb_error(const ::duckdb::ErrorData& error, std::string_view conte
     default: break;
   }
   return Error(code, std::format("{}: {}", context, error.RawMessage()));
+}
+
+void throw_in_duckdb(const Error& error) {
+  const std::string message = error.to_string();
+  switch (error.code()) {
+    case ErrorCode::unsupported: throw ::duckdb::NotImplementedException(message);
+    case ErrorCode::not_found: throw ::duckdb::CatalogException(message);
+    case ErrorCode::invalid_argument: throw ::duckdb::InvalidInputException(message);
+    case ErrorCode::schema_mismatch: throw ::duckdb::ConversionException(message);
+    case ErrorCode::conflict: throw ::duckdb::TransactionException(message);
+    case ErrorCode::cancelled: throw ::duckdb::InterruptException();
+    default: throw ::duckdb::IOException(message);
+  }
 }
 
 }  // namespace lake::duckdb

@@ -36,6 +36,7 @@ class SessionPool {
     // The session may have lost its server-side state (temp views, SET
     // values): drop it instead of returning it.
     void discard() noexcept { broken_ = true; }
+    [[nodiscard]] bool broken() const noexcept { return broken_; }
 
    private:
     friend class SessionPool;

@@ -101,6 +101,7 @@ class SparkDriver final : public Driver {
   // spark_writes.cpp
   Result<lake::Execution> execute(WritePlan plan) override;
   Result<WriteResult> land(const WritePlan& plan, PendingWrite& pending);
+  Result<WriteResult> land_once(const WritePlan& plan, PendingWrite& pending);
   Result<WriteResult> landed_on_iceberg(Session& session, const WritePlan& plan, const PendingWrite& pending,
                                         std::int64_t source_rows, std::int64_t matched_rows, WriteResult result);
   std::optional<std::int64_t> current_version(Session& session, const TableRef& table);

@@ -9,12 +9,14 @@
 #include <format>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dialects/spark_sql.hpp"
 #include "drivers/delta_metadata.hpp"
 #include "drivers/spark/iceberg_tables.hpp"
 #include "drivers/spark/pooled_result_reader.hpp"
+#include "drivers/spark/retry_policy.hpp"
 #include "drivers/spark/session.hpp"
 #include "drivers/spark/spark_driver_impl.hpp"
 #include "drivers/spark/write_statements.hpp"
@@ -146,7 +148,36 @@ Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
 }
 
 // The commit phase: the statement, on the session that holds the rows.
+// Spark's table formats detect conflicts by files and predicates: two
+// MERGEs into one table conflict even on disjoint keys (Delta's
+// ConcurrentAppendException, Iceberg's ValidationException), and nothing
+// of the loser is committed. Such a statement runs again, with a jittered
+// pause, within the client's WriteRetryPolicy; the key check of an
+// insert-if-absent runs again with it, so keys stored in between are
+// found.
 Result<WriteResult> SparkDriver::land(const WritePlan& plan, PendingWrite& pending) {
+  const RetryPolicy policy{.max_attempts = context_.write_retry.max_attempts,
+                           .initial_backoff = context_.write_retry.initial_backoff,
+                           .max_backoff = context_.write_retry.max_backoff,
+                           .multiplier = 2.0};
+  for (int attempt = 1;; ++attempt) {
+    auto landed = land_once(plan, pending);
+    if (landed) {
+      landed->attempts = attempt;
+      return landed;
+    }
+    // A lease marked broken (settings that could not be reset) is not
+    // used again.
+    const bool retry = landed.error().code() == ErrorCode::conflict && !pending.lease->broken() &&
+                       attempt < policy.max_attempts;
+    if (!retry)
+      return attempt == 1 ? landed
+                          : std::unexpected(landed.error().with_context(std::format("after {} attempts", attempt)));
+    std::this_thread::sleep_for(policy.backoff(attempt));
+  }
+}
+
+Result<WriteResult> SparkDriver::land_once(const WritePlan& plan, PendingWrite& pending) {
   Session& session = **pending.lease;
   if (pending.key_check) {
     auto found = session.execute(pending.key_check->sql, {.positional = pending.key_check->params, .named = {}});

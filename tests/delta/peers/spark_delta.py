@@ -17,6 +17,14 @@ usage:
   spark_delta.py read <table-dir> <expected-rows.jsonl>
       Spark reads a Delta table someone else wrote and compares it with the
       expected rows; exits 1 with the differences on a mismatch.
+  spark_delta.py write-deletion-vectors <root-dir> <spark-view.json>
+      Spark writes, with its defaults for deletion vectors on, three tables
+      under <root-dir>: `deleted` (partitioned, 5,000 rows, then DELETE
+      WHERE n % 10 = 1: each file gets a vector), `redeleted` (the same,
+      then a second DELETE, so files get a new vector replacing the first)
+      and `checkpointed` (partitioned, 50 rows, 15 single-row DELETEs, a
+      checkpoint every 5 commits). Saves the row count Spark reads from
+      each, and how many of its adds carry a vector, as JSON.
 
 spark_session() and read_rows() are what other peer scripts import to use
 Spark; one session (one JVM) per script run keeps a run to seconds.
@@ -210,6 +218,75 @@ def write_sample(path, expected_path, view_path):
         sys.exit(f"expected a classic checkpoint at 2 and a multi-part one at 4, found {checkpoints(path)}")
 
 
+def vector_adds(path):
+    """How many add actions in the table's JSON commits carry a deletion
+    vector: proof that Spark used them (it writes one per file a DELETE
+    touches instead of rewriting the file)."""
+    count = 0
+    log = os.path.join(path, "_delta_log")
+    for name in os.listdir(log):
+        if name.endswith(".json") and name[:20].isdigit():
+            with open(os.path.join(log, name)) as commit:
+                for line in commit:
+                    add = json.loads(line).get("add") if line.strip() else None
+                    count += bool(add and add.get("deletionVector"))
+    return count
+
+
+def write_deletion_vectors(root, view_path):
+    spark = spark_session()
+    started = time.monotonic()
+    view = {}
+
+    def create(name, interval=None):
+        path = os.path.join(root, name)
+        properties = "'delta.enableDeletionVectors' = 'true'"
+        if interval:
+            properties += f", 'delta.checkpointInterval' = '{interval}'"
+        spark.sql(f"CREATE TABLE delta.`{path}` (n BIGINT, label STRING, part INT) USING delta "
+                  f"PARTITIONED BY (part) TBLPROPERTIES ({properties})")
+        return path, f"delta.`{path}`"
+
+    def fill(target, rows, partitions):
+        spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, "
+                  f"CAST(id % {partitions} AS INT) AS part FROM range({rows})")
+
+    def record(name, path, target):
+        view[name] = {
+            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
+            "vector_adds": vector_adds(path),
+            "checkpoints": sorted(checkpoints(path)),
+        }
+
+    path, target = create("deleted")
+    fill(target, 5000, 4)
+    spark.sql(f"DELETE FROM {target} WHERE n % 10 = 1")
+    record("deleted", path, target)
+
+    path, target = create("redeleted")
+    fill(target, 5000, 4)
+    spark.sql(f"DELETE FROM {target} WHERE n % 10 = 1")
+    spark.sql(f"DELETE FROM {target} WHERE n % 10 = 2")
+    record("redeleted", path, target)
+
+    path, target = create("checkpointed", interval=5)
+    fill(target, 50, 5)
+    for n in range(0, 45, 3):
+        spark.sql(f"DELETE FROM {target} WHERE n = {n}")
+    record("checkpointed", path, target)
+
+    with open(view_path, "w") as out:
+        json.dump(view, out, indent=1, sort_keys=True)
+    print(f"[spark] wrote the deletion-vector tables {view} in {time.monotonic() - started:.1f} s",
+          file=sys.stderr)
+    expected = {"deleted": 4500, "redeleted": 4000, "checkpointed": 35}
+    for name, rows in expected.items():
+        if view[name]["rows"] != rows or view[name]["vector_adds"] == 0:
+            sys.exit(f"expected Spark to read {rows} rows of {name} with deletion vectors in use: {view[name]}")
+    if not view["checkpointed"]["checkpoints"]:
+        sys.exit("expected a checkpoint in the checkpointed table")
+
+
 def read(path, expected_path):
     spark = spark_session()
     diff = table_rows.differences(read_rows(spark, path), table_rows.load(expected_path))
@@ -225,6 +302,8 @@ def main(argv):
         status = write_sample(argv[2], argv[3], argv[4])
     elif len(argv) == 4 and argv[1] == "read":
         status = read(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "write-deletion-vectors":
+        status = write_deletion_vectors(argv[2], argv[3])
     else:
         sys.exit(__doc__)
     print(f"[spark] {argv[1]} took {time.monotonic() - started:.1f} s", file=sys.stderr)

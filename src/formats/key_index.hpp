@@ -1,6 +1,7 @@
 // Finding rows by key for merge: the source is indexed once, then every
-// target file's rows are looked up in it. Internal to the Delta
-// implementation.
+// target file's rows are looked up in it. Format-neutral (Arrow only):
+// Delta's merge uses it today, and the key-collision check of keyed writes
+// (write_keys.hpp) for every format.
 //
 // A merge of 100k source rows into a 10M-row table does 10M lookups, so the
 // common key shapes avoid building a string per row: one fixed-width
@@ -13,6 +14,7 @@
 #include <arrow/record_batch.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,7 +22,12 @@
 
 #include "lake/error.hpp"
 
-namespace lake::delta {
+namespace lake::formats {
+
+// A byte string per row identifying its values in `columns` (equal values
+// give equal strings), or nullopt when one of them is NULL.
+[[nodiscard]] Result<std::vector<std::optional<std::string>>> encode_keys(const arrow::RecordBatch& rows,
+                                                                         const std::vector<int>& columns);
 
 class KeyIndex {
  public:
@@ -56,4 +63,4 @@ class KeyIndex {
   std::unordered_map<std::string, std::int64_t, BytesHash, std::equal_to<>> by_bytes_;
 };
 
-}  // namespace lake::delta
+}  // namespace lake::formats

@@ -1,13 +1,15 @@
-#include "delta/key_index.hpp"
+// KeyIndex and the key encoding it falls back to for composite keys.
+#include "formats/key_index.hpp"
 
 #include <arrow/array.h>
+#include <arrow/scalar.h>
 #include <arrow/type_traits.h>
 
 #include <cstring>
 
-#include "delta/row_ops.hpp"
+#include "lake/arrow/convert.hpp"
 
-namespace lake::delta {
+namespace lake::formats {
 namespace {
 
 // The key as an unsigned number: the value's bytes, zero-extended (one to
@@ -28,12 +30,54 @@ std::string_view binary_value(const arrow::Array& array, std::int64_t row) {
   }
 }
 
+void append_fixed(std::string& key, const arrow::Array& array, std::int64_t row, int byte_width) {
+  const auto* values = array.data()->GetValues<char>(1, 0);
+  key.append(values + (array.offset() + row) * byte_width, static_cast<std::size_t>(byte_width));
+}
+
+// Length-prefixed, so ("ab", "c") and ("a", "bc") stay distinct.
+void append_bytes(std::string& key, std::string_view bytes) {
+  const auto size = static_cast<std::uint64_t>(bytes.size());
+  key.append(reinterpret_cast<const char*>(&size), sizeof size);
+  key.append(bytes);
+}
+
 bool indexed_as_bytes(arrow::Type::type id) {
   return id == arrow::Type::STRING || id == arrow::Type::LARGE_STRING || id == arrow::Type::BINARY ||
          id == arrow::Type::LARGE_BINARY;
 }
 
 }  // namespace
+
+Result<std::vector<std::optional<std::string>>> encode_keys(const arrow::RecordBatch& rows,
+                                                           const std::vector<int>& columns) {
+  const auto n = rows.num_rows();
+  std::vector<std::optional<std::string>> keys(static_cast<std::size_t>(n), std::string());
+  for (int c : columns) {
+    const arrow::Array& array = *rows.column(c);
+    const auto& type = *array.type();
+    for (std::int64_t row = 0; row < n; ++row) {
+      auto& key = keys[static_cast<std::size_t>(row)];
+      if (!key) continue;
+      if (array.IsNull(row)) {
+        key.reset();
+        continue;
+      }
+      if (type.id() == arrow::Type::BOOL) {
+        key->push_back(static_cast<const arrow::BooleanArray&>(array).Value(row) ? '\1' : '\0');
+      } else if (indexed_as_bytes(type.id())) {
+        append_bytes(*key, binary_value(array, row));
+      } else if (arrow::is_fixed_width(type.id()) && type.bit_width() % 8 == 0 && type.bit_width() > 0) {
+        append_fixed(*key, array, row, type.bit_width() / 8);
+      } else {
+        auto scalar = array.GetScalar(row);
+        if (!scalar.ok()) return fail(lake::detail::from_arrow_status(scalar.status(), "encoding key values"));
+        append_bytes(*key, (*scalar)->ToString());
+      }
+    }
+  }
+  return keys;
+}
 
 Result<KeyIndex> KeyIndex::build(const arrow::RecordBatch& rows, std::vector<int> columns,
                                  std::int64_t& duplicate_row) {
@@ -123,4 +167,4 @@ Result<std::vector<std::int64_t>> KeyIndex::find_all(const arrow::RecordBatch& r
   return found;
 }
 
-}  // namespace lake::delta
+}  // namespace lake::formats
