@@ -32,10 +32,14 @@ SCHEMA = pa.schema([
 ])
 
 
-def writer(path, w, results):
+def writer(path, w, ready, go, results):
     committed = failed = 0
     errors = {}
     table = deltalake.DeltaTable(path)
+    # Interpreter start and imports are not the workload: wait until every
+    # writer is ready, as the C++ side's forked writers are at once.
+    ready.put(w)
+    go.wait()
     for i in range(INSERTS):
         rows = pa.Table.from_pylist([
             {"id": f"w{w}-i{i:04}-r{r:03}", "writer": w, "seq": i * ROWS + r, "amount": r * 0.25,
@@ -50,22 +54,29 @@ def writer(path, w, results):
             failed += 1
             kind = type(error).__name__
             errors[kind] = errors.get(kind, 0) + 1
-    results.put((committed, failed, errors))
+    results.put((committed, failed, errors, time.perf_counter()))
 
 
 def run(data, writers, iteration):
     path = os.path.join(data, "concurrent-delta-rs", f"n{writers}-{iteration}")
     shutil.rmtree(path, ignore_errors=True)
     deltalake.write_deltalake(path, SCHEMA.empty_table())
-    results = multiprocessing.Queue()
-    processes = [multiprocessing.Process(target=writer, args=(path, w, results)) for w in range(writers)]
-    started = time.perf_counter()
+    ready, results, go = multiprocessing.Queue(), multiprocessing.Queue(), multiprocessing.Event()
+    processes = [multiprocessing.Process(target=writer, args=(path, w, ready, go, results)) for w in range(writers)]
     for p in processes:
         p.start()
-    outcomes = [results.get() for _ in processes]
+    for _ in processes:
+        ready.get(timeout=120)
+    started = time.perf_counter()  # perf_counter is system-wide on Linux (CLOCK_MONOTONIC)
+    go.set()
     for p in processes:
         p.join()
-    seconds = time.perf_counter() - started
+    outcomes = []
+    for p in processes:
+        if p.exitcode != 0:
+            sys.exit(f"a delta-rs writer died (exit code {p.exitcode})")
+        outcomes.append(results.get())
+    seconds = max(o[3] for o in outcomes) - started
     committed = sum(o[0] for o in outcomes)
     failed = sum(o[1] for o in outcomes)
     errors = {}
@@ -100,5 +111,6 @@ def main(data):
 
 
 if __name__ == "__main__":
-    multiprocessing.set_start_method("fork")
+    # delta-rs runs a tokio runtime, which a forked child cannot use.
+    multiprocessing.set_start_method("spawn")
     main(sys.argv[1])

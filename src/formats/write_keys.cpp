@@ -14,22 +14,25 @@
 namespace lake::formats {
 namespace {
 
-// Narrows `possible` (one flag per write row) to the rows whose value of
-// one key column lies within [low, high]. Values are compared as the
-// column's own C++ type; a NULL key never matches.
+// Narrows `possible` (one flag per write row) to the rows whose key value
+// `in_range` accepts; a NULL key never matches.
+template <class InRange>
+void narrow_rows(const arrow::Array& column, std::vector<char>& possible, InRange in_range) {
+  for (std::int64_t row = 0; row < column.length(); ++row) {
+    auto& flag = possible[static_cast<std::size_t>(row)];
+    if (flag && (column.IsNull(row) || !in_range(row))) flag = 0;
+  }
+}
+
+// The same for [low, high] of one key column, its values compared as the
+// column's own C++ type.
 template <class ArrayType, class Value>
 void within(const arrow::Array& column, const Value& low, const Value& high, std::vector<char>& possible) {
   const auto& array = static_cast<const ArrayType&>(column);
-  for (std::int64_t row = 0; row < array.length(); ++row) {
-    auto& flag = possible[static_cast<std::size_t>(row)];
-    if (!flag) continue;
-    if (array.IsNull(row)) {
-      flag = 0;
-      continue;
-    }
+  narrow_rows(column, possible, [&](std::int64_t row) {
     const auto value = array.GetView(row);
-    if (value < low || high < value) flag = 0;
-  }
+    return !(value < low || high < value);
+  });
 }
 
 template <class ScalarType>
@@ -65,16 +68,10 @@ bool narrow(const arrow::Array& column, const arrow::Scalar& min, const arrow::S
       const auto& array = static_cast<const arrow::Decimal128Array&>(column);
       const auto low = value_of<arrow::Decimal128Scalar>(min);
       const auto high = value_of<arrow::Decimal128Scalar>(max);
-      for (std::int64_t row = 0; row < array.length(); ++row) {
-        auto& flag = possible[static_cast<std::size_t>(row)];
-        if (!flag) continue;
-        if (array.IsNull(row)) {
-          flag = 0;
-          continue;
-        }
+      narrow_rows(column, possible, [&](std::int64_t row) {
         const arrow::Decimal128 value(array.GetValue(row));
-        if (value < low || high < value) flag = 0;
-      }
+        return !(value < low || high < value);
+      });
       return true;
     }
     default: return false;

@@ -779,6 +779,13 @@ TEST_F(ClientTest, OptionsAreCheckedAndTheDatabaseNamesTheDirectory) {
   EXPECT_NE(bad.error().message().find("max_inflight_ingests"), std::string::npos);
   auto escape = lake::local::open(dir.path, {.default_database = ".."});
   ASSERT_FALSE(escape);
+  auto no_attempts = lake::local::open(dir.path, {.write_retry = {.max_attempts = 0}});
+  ASSERT_FALSE(no_attempts);
+  EXPECT_NE(no_attempts.error().message().find("write_retry.max_attempts"), std::string::npos);
+  auto backwards = lake::local::open(
+      dir.path, {.write_retry = {.initial_backoff = std::chrono::seconds(2), .max_backoff = std::chrono::seconds(1)}});
+  ASSERT_FALSE(backwards);
+  EXPECT_EQ(backwards.error().code(), lake::ErrorCode::invalid_argument);
   auto db = open({.default_catalog = "main", .default_database = "sales"});
   ASSERT_TRUE(db.migrate<Event>());
   EXPECT_TRUE(std::filesystem::exists(dir.path / "main" / "sales" / "events" / "_delta_log"));
