@@ -449,7 +449,7 @@ TEST_F(ClientTest, MaxInflightIngestsBoundsConcurrentWrites) {
 TEST_F(ClientTest, ConcurrentKeyedInsertsOfDisjointKeysAllLand) {
   auto db = open({.max_inflight_ingests = 3});
   ASSERT_TRUE(db.migrate<Account>());
-  constexpr int kThreads = 3, kInserts = 3, kRows = 20;
+  constexpr int kThreads = 2, kInserts = 3, kRows = 20;
   std::atomic<int> landed = 0;
   std::vector<std::thread> writers;
   for (int t = 0; t < kThreads; ++t)
