@@ -97,24 +97,6 @@ Result<std::vector<std::int64_t>> source_rows_of(const Source& source, const arr
   return source.keys->find_all(**keys);
 }
 
-// Per row of one file, in file order: the source row with its key. Only
-// the key columns are read.
-Result<std::vector<std::int64_t>> match_keys(const AddFileSet& files, std::size_t file, const Source& source) {
-  auto reader = files.read(file, source.keys->columns());
-  if (!reader) return std::unexpected(reader.error());
-  std::vector<std::int64_t> found;
-  while (true) {
-    std::shared_ptr<arrow::RecordBatch> batch;
-    if (auto st = (*reader)->ReadNext(&batch); !st.ok())
-      return fail(arrow_error(st, std::format("reading the keys of '{}'", files.name(file))));
-    if (!batch) break;
-    auto rows = source.keys->find_all(*batch);
-    if (!rows) return std::unexpected(rows.error());
-    found.insert(found.end(), rows->begin(), rows->end());
-  }
-  return found;
-}
-
 Result<std::shared_ptr<arrow::BooleanArray>> mask_of(const std::vector<bool>& values) {
   arrow::BooleanBuilder builder;
   if (auto st = builder.Reserve(static_cast<std::int64_t>(values.size())); !st.ok()) return fail(arrow_error(st, "merge"));
@@ -140,10 +122,10 @@ class MergePlanner {
         source_matched_(static_cast<std::size_t>(source.rows->num_rows()), false) {}
 
   // The attempt, or nullopt when the merge changes nothing.
-  Result<std::optional<MergeAttempt>> plan(std::vector<std::string> key_names) {
+  Result<std::optional<MergeAttempt>> plan() {
     attempt_.pending = PendingCommit{
         .operation = "MERGE",
-        .parameters = {{"predicate", nlohmann::json(key_names).dump()},
+        .parameters = {{"predicate", nlohmann::json(source_.keys->columns()).dump()},
                        {"matchedPredicates", options_.when_matched == WhenMatched::update   ? "update"
                                              : options_.when_matched == WhenMatched::remove ? "delete"
                                                                                             : "none"},
@@ -195,7 +177,7 @@ class MergePlanner {
     AddFileSet set(backend_, layout_, *files);
     for (std::size_t i = 0; i < set.size(); ++i) {
       if (!source_.keys->may_hold_any(set, i)) continue;
-      auto visited = target_filter_ ? visit_whole(set, (*files)[i]) : visit_keys(set, i, (*files)[i]);
+      auto visited = target_filter_ ? visit_whole((*files)[i]) : visit_keys(set, i, (*files)[i]);
       if (!visited) return visited;
     }
     return {};
@@ -204,7 +186,7 @@ class MergePlanner {
   // A file looked at through its key columns; read whole only when a
   // match must be rewritten.
   Status visit_keys(const AddFileSet& set, std::size_t i, const Add& file) {
-    auto found = match_keys(set, i, source_);
+    auto found = source_.keys->find_in_file(set, i);
     if (!found) return std::unexpected(found.error());
     auto matched = record_matches(*found, nullptr, file);
     if (!matched) return std::unexpected(matched.error());
@@ -217,7 +199,7 @@ class MergePlanner {
   }
 
   // A file read whole (the merge has a target filter to evaluate).
-  Status visit_whole(const AddFileSet&, const Add& file) {
+  Status visit_whole(const Add& file) {
     auto rows = read_whole(backend_, layout_, file);
     if (!rows) return std::unexpected(rows.error());
     auto found = source_rows_of(source_, **rows);
@@ -370,7 +352,7 @@ Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions
     if (!layout) return std::unexpected(layout.error());
     auto prepared = prepare_source(*batches, *layout, key_names);
     if (!prepared) return std::unexpected(prepared.error());
-    auto attempt = MergePlanner(*backend_, writer, *layout, *prepared, options).plan(key_names);
+    auto attempt = MergePlanner(*backend_, writer, *layout, *prepared, options).plan();
     if (!attempt) return std::unexpected(attempt.error());
     if (!*attempt) return CommitResult{.version = version(), .attempts = attempts.used};
     auto committed = writer.commit(std::move((*attempt)->pending), (*attempt)->written, (*attempt)->result, &attempts);

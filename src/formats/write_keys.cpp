@@ -141,26 +141,34 @@ bool WriteKeys::may_hold_any(const DataFileSet& files, std::size_t file) const {
   return std::ranges::find(possible, 1) != possible.end();
 }
 
+Result<std::vector<std::int64_t>> WriteKeys::find_in_file(const DataFileSet& files, std::size_t file) const {
+  const auto context = [&] { return std::format("reading the keys of '{}'", files.name(file)); };
+  auto reader = files.read(file, columns_);
+  if (!reader) return std::unexpected(reader.error().with_context(context()));
+  std::vector<std::int64_t> found;
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    if (auto st = (*reader)->ReadNext(&batch); !st.ok()) return fail(lake::detail::from_arrow_status(st, context()));
+    if (!batch) break;
+    auto rows = find_all(*batch);
+    if (!rows) return std::unexpected(rows.error());
+    found.insert(found.end(), rows->begin(), rows->end());
+  }
+  return found;
+}
+
 Result<KeyCollisions> WriteKeys::find_in(const DataFileSet& files) const {
   KeyCollisions found;
   for (std::size_t file = 0; file < files.size(); ++file) {
     if (!may_hold_any(files, file)) continue;
-    auto reader = files.read(file, columns_);
-    if (!reader) return std::unexpected(reader.error().with_context(std::format("reading the keys of '{}'", files.name(file))));
+    auto rows = find_in_file(files, file);
+    if (!rows) return std::unexpected(rows.error());
     bool holds = false;
-    while (true) {
-      std::shared_ptr<arrow::RecordBatch> batch;
-      if (auto st = (*reader)->ReadNext(&batch); !st.ok())
-        return fail(lake::detail::from_arrow_status(st, std::format("reading the keys of '{}'", files.name(file))));
-      if (!batch) break;
-      auto rows = find_all(*batch);
-      if (!rows) return std::unexpected(rows.error());
-      for (std::int64_t row : *rows) {
-        if (row == KeyIndex::kNoRow) continue;
-        holds = true;
-        if (found.sample.size() < DuplicateKeys::kSampleSize) found.sample.push_back(describe(row));
-        ++found.count;
-      }
+    for (std::int64_t row : *rows) {
+      if (row == KeyIndex::kNoRow) continue;
+      holds = true;
+      if (found.sample.size() < DuplicateKeys::kSampleSize) found.sample.push_back(describe(row));
+      ++found.count;
     }
     if (holds) found.files.push_back(files.name(file));
   }

@@ -81,6 +81,10 @@ class WriteKeys {
   // The key of the write's row `row`, as "col=value, col=value".
   [[nodiscard]] std::string describe(std::int64_t row) const;
 
+  // Per row of one file, in file order: the write's row with the same key,
+  // or KeyIndex::kNoRow. Only the key columns are read.
+  [[nodiscard]] Result<std::vector<std::int64_t>> find_in_file(const DataFileSet& files, std::size_t file) const;
+
   // False only when the file's statistics prove it holds none of the keys.
   [[nodiscard]] bool may_hold_any(const DataFileSet& files, std::size_t file) const;
   // The keys of this write that `files` hold: statistics first, then the
