@@ -214,17 +214,51 @@ std::optional<std::int64_t> last_checkpoint_hint(Backend& backend, const std::st
 
 }  // namespace
 
+namespace {
+
+// A listing taken while writers commit may miss a commit created during it
+// and still show a later one (a directory read in hash order, not in
+// creation order): a gap between two listed commits. Commits are never
+// removed from between two others, so each missing one is looked up by its
+// key; one that really is not there stays a gap for replay to report. A
+// listing asked to start at `from` is filled from there.
+Status fill_gaps(Backend& backend, const std::string& table, LogListing& listing,
+                 std::optional<std::int64_t> from = std::nullopt) {
+  std::vector<CommitFile> filled;
+  for (const auto& commit : listing.commits) {
+    const std::int64_t first = filled.empty() ? from.value_or(commit.version) : filled.back().version + 1;
+    for (std::int64_t missing = first; missing < commit.version; ++missing) {
+      auto found = backend.head(commit_key(table, missing));
+      if (!found) {
+        if (found.error().code() == ErrorCode::not_found) break;
+        return std::unexpected(found.error());
+      }
+      filled.push_back({missing, std::move(*found)});
+    }
+    filled.push_back(commit);
+  }
+  listing.commits = std::move(filled);
+  return {};
+}
+
+}  // namespace
+
 Result<LogListing> list_log(Backend& backend, const std::string& table) {
   auto objects = backend.list(log_prefix(table));
   if (!objects) return std::unexpected(objects.error());
-  return classify_log(table, std::move(*objects));
+  LogListing listing = classify_log(table, std::move(*objects));
+  if (auto filled = fill_gaps(backend, table, listing); !filled) return std::unexpected(filled.error());
+  return listing;
 }
 
 Result<LogListing> list_log_from(Backend& backend, const std::string& table, std::int64_t version) {
   // "<log>/<version>" sorts just before every entry of that version.
   auto objects = backend.list(log_prefix(table), std::format("{}{:020}", log_prefix(table), std::max<std::int64_t>(version, 0)));
   if (!objects) return std::unexpected(objects.error());
-  return classify_log(table, std::move(*objects));
+  LogListing listing = classify_log(table, std::move(*objects));
+  if (auto filled = fill_gaps(backend, table, listing, std::max<std::int64_t>(version, 0)); !filled)
+    return std::unexpected(filled.error());
+  return listing;
 }
 
 Result<LogListing> list_log_for_latest(Backend& backend, const std::string& table) {
