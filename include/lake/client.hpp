@@ -38,7 +38,6 @@
 #include <vector>
 
 #include "lake/arrow/convert.hpp"
-#include "lake/detail/ingest_session.hpp"
 #include "lake/dialect.hpp"
 #include "lake/driver.hpp"
 #include "lake/duplicate_keys.hpp"
@@ -52,7 +51,7 @@
 #include "lake/sql.hpp"
 #include "lake/stamp.hpp"
 #include "lake/storage/backend.hpp"
-#include "lake/storage/staged_parts.hpp"
+#include "lake/storage/compression.hpp"
 #include "lake/validate.hpp"
 
 namespace lake {
@@ -167,28 +166,16 @@ class RawInsertion {
   [[nodiscard]] Result<WriteResult> commit();
   [[nodiscard]] Status abort();
 
-  struct State;  // opaque
-
  private:
   friend class Client;
+  struct State;
   explicit RawInsertion(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  // Lands the staged rows with `plan` (then_merge, commit).
+  [[nodiscard]] Result<WriteResult> land(WritePlan plan, std::string_view operation);
   std::shared_ptr<State> state_;
 };
 
-// seed: Maintenance (Optimize / Vacuum / Stats), plus history.
-class Maintenance {
- public:
-  [[nodiscard]] Result<OptimizeReport> optimize(std::string_view table, const OptimizeOptions& options = {});
-  [[nodiscard]] Result<VacuumReport> vacuum(std::string_view table, const VacuumOptions& options = {});
-  [[nodiscard]] Result<TableStats> stats(std::string_view table);
-  [[nodiscard]] Result<std::vector<HistoryEntry>> history(std::string_view table,
-                                                          std::optional<std::size_t> limit = std::nullopt);
-
- private:
-  friend class Client;
-  explicit Maintenance(const Client& client) : client_(client) {}
-  const Client& client_;
-};
+class Maintenance;
 
 class Client {
  public:
@@ -312,7 +299,9 @@ class Client {
   // (left by crashed writers); names that are not ingest ids are skipped.
   [[nodiscard]] Result<CleanupReport> cleanup_staging(std::chrono::seconds older_than,
                                                       const ProgressFn& progress = {}) const;
-  [[nodiscard]] Maintenance maintain() const { return Maintenance(*this); }
+  // The table maintenance of this client's tables. It shares the client's
+  // state, so it stays usable after the Client it came from is gone.
+  [[nodiscard]] Maintenance maintain() const;
   [[nodiscard]] Status ping() const;
   // Waits for running writes, then releases the engine. Every later call
   // is ErrorCode::closed. Idempotent.
@@ -333,8 +322,12 @@ class Client {
   [[nodiscard]] Status check_open() const;
   [[nodiscard]] timestamp now() const;
   [[nodiscard]] Error rejected(const Schema& schema, Error error) const;
-  [[nodiscard]] Result<detail::IngestSession> begin_ingest(const Schema& schema, const IngestId& ingest_id,
-                                                           const InsertOptions& options) const;
+  // The non-template half of a write (src/client/ingest_session.cpp):
+  // record batches go in; it keeps them in memory (direct path) or streams
+  // them into staged parts, then plans, executes and commits the write.
+  class Ingest;
+  [[nodiscard]] Result<Ingest> begin_ingest(const Schema& schema, const IngestId& ingest_id,
+                                            const InsertOptions& options) const;
   // Upsert, update and remove: one in-memory batch merged on keys.
   [[nodiscard]] Result<WriteResult> merge_rows(const Schema& schema, const IngestId& ingest_id,
                                                std::shared_ptr<arrow::RecordBatch> rows,
@@ -342,33 +335,82 @@ class Client {
                                                OnNoMatch on_no_match, const std::string& idempotency_key,
                                                std::string_view operation) const;
   [[nodiscard]] Result<RawInsertion> raw_insertion(const Schema& schema, const IngestId& ingest_id,
-                                                   detail::IngestSession session) const;
+                                                   Ingest session) const;
   [[nodiscard]] Status migrate_schema(const Schema& schema) const;
   [[nodiscard]] Status assert_schema_of(const Schema& schema, const std::string& fingerprint) const;
 
   // Records -> batches handed to a session, chunk by chunk.
   template <class T>
-  [[nodiscard]] static Status feed(detail::IngestSession& session, RecordBatchBuilder<T>& builder,
+  [[nodiscard]] static Status feed(Ingest& session, RecordBatchBuilder<T>& builder,
                                    std::span<const T> records);
   // Hands the builder's remaining rows to the session.
   template <class T>
-  [[nodiscard]] static Status flush(detail::IngestSession& session, RecordBatchBuilder<T>& builder);
+  [[nodiscard]] static Status flush(Ingest& session, RecordBatchBuilder<T>& builder);
   // A session holding all of `records` (stamped and, where asked, validated
   // by the caller), ready to finish.
   template <class T>
-  [[nodiscard]] Result<detail::IngestSession> stage(std::span<const T> records, const IngestId& ingest_id,
+  [[nodiscard]] Result<Ingest> stage(std::span<const T> records, const IngestId& ingest_id,
                                                     const InsertOptions& options) const;
   template <class T>
   [[nodiscard]] static Result<std::shared_ptr<arrow::RecordBatch>> batch_of(std::span<const T> records,
                                                                             const IngestId& ingest_id);
+  // The first step of a keyed write (upsert, update, remove): the client
+  // is open and the schema declares `keys`, else invalid_argument saying
+  // "<operation>: <type> declares <missing>".
+  [[nodiscard]] Status check_keyed(const Schema& schema, const std::vector<std::size_t>& keys,
+                                   std::string_view operation, std::string_view missing) const;
+  // Records stamped (per mode) and validated, as one batch.
+  template <class T>
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> stamped_batch(std::span<T> records,
+                                                                          const IngestId& ingest_id,
+                                                                          StampMode mode) const;
 
   std::shared_ptr<State> state_;
+};
+
+class Client::Ingest {
+ public:
+  Ingest(Ingest&&) noexcept;
+  Ingest& operator=(Ingest&&) noexcept;
+  // Abandons an unfinished write: staging is removed, nothing commits.
+  ~Ingest();
+
+  // Adds rows (the table's columns, _ingest_id included).
+  [[nodiscard]] Status add(std::shared_ptr<arrow::RecordBatch> rows);
+  // How many bytes of records the caller should batch before add().
+  [[nodiscard]] std::int64_t batch_bytes() const noexcept;
+  // Plans, executes and commits the write (aborting it on failure).
+  [[nodiscard]] Result<WriteResult> finish();
+  // For insert_raw: closes the staged parts (forcing staging) and hands
+  // the staging over; the session then owns nothing.
+  [[nodiscard]] Result<StagingRef> finish_staging();
+
+ private:
+  friend class Client;
+  struct Impl;
+  explicit Ingest(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// seed: Maintenance (Optimize / Vacuum / Stats), plus history.
+class Maintenance {
+ public:
+  [[nodiscard]] Result<OptimizeReport> optimize(std::string_view table, const OptimizeOptions& options = {});
+  [[nodiscard]] Result<VacuumReport> vacuum(std::string_view table, const VacuumOptions& options = {});
+  [[nodiscard]] Result<TableStats> stats(std::string_view table);
+  [[nodiscard]] Result<std::vector<HistoryEntry>> history(std::string_view table,
+                                                          std::optional<std::size_t> limit = std::nullopt);
+
+ private:
+  friend class Client;
+  explicit Maintenance(Client client) : client_(std::move(client)) {}
+  Client client_;  // a handle: the client's state lives as long as this does
 };
 
 // ---- template definitions -------------------------------------------------
 
 template <class T>
-Status Client::feed(detail::IngestSession& session, RecordBatchBuilder<T>& builder, std::span<const T> records) {
+Status Client::feed(Ingest& session, RecordBatchBuilder<T>& builder, std::span<const T> records) {
   // Appending in slices lets the builder be flushed at the session's
   // batch size even for one huge span.
   constexpr std::size_t kSlice = 4096;
@@ -384,7 +426,7 @@ Status Client::feed(detail::IngestSession& session, RecordBatchBuilder<T>& build
 }
 
 template <class T>
-Status Client::flush(detail::IngestSession& session, RecordBatchBuilder<T>& builder) {
+Status Client::flush(Ingest& session, RecordBatchBuilder<T>& builder) {
   if (builder.rows() == 0) return {};
   auto batch = builder.finish();
   if (!batch) return std::unexpected(batch.error());
@@ -392,7 +434,7 @@ Status Client::flush(detail::IngestSession& session, RecordBatchBuilder<T>& buil
 }
 
 template <class T>
-Result<detail::IngestSession> Client::stage(std::span<const T> records, const IngestId& ingest_id,
+Result<Client::Ingest> Client::stage(std::span<const T> records, const IngestId& ingest_id,
                                             const InsertOptions& options) const {
   auto session = begin_ingest(schema_of<T>(), ingest_id, options);
   if (!session) return std::unexpected(session.error());
@@ -409,6 +451,15 @@ Result<std::shared_ptr<arrow::RecordBatch>> Client::batch_of(std::span<const T> 
   if (!builder) return std::unexpected(builder.error());
   if (auto ok = builder->append(records); !ok) return std::unexpected(ok.error());
   return builder->finish();
+}
+
+template <class T>
+Result<std::shared_ptr<arrow::RecordBatch>> Client::stamped_batch(std::span<T> records, const IngestId& ingest_id,
+                                                                  StampMode mode) const {
+  stamp_auto_fields(records, now(), ingest_id, mode);
+  if (auto valid = validate(std::span<const T>(records)); !valid)
+    return std::unexpected(rejected(schema_of<T>(), valid.error()));
+  return batch_of(std::span<const T>(records), ingest_id);
 }
 
 template <class T>
@@ -461,15 +512,12 @@ Result<WriteResult> Client::insert_range(R&& records, InsertOptions options) {
 template <class T>
   requires Record<T>
 Result<WriteResult> Client::upsert(std::span<T> records, UpsertOptions options) {
-  if (auto open = check_open(); !open) return std::unexpected(open.error());
   const Schema& schema = schema_of<T>();
-  if (schema.upsert_keys().empty())
-    return fail(ErrorCode::invalid_argument,
-                std::format("upsert: {} declares no merge key or primary key to match rows on", schema.type_name));
+  if (auto keyed = check_keyed(schema, schema.upsert_keys(), "upsert", "no merge key or primary key to match rows on");
+      !keyed)
+    return std::unexpected(keyed.error());
   const IngestId ingest_id = IngestId::generate();
-  stamp_auto_fields(records, now(), ingest_id, StampMode::insert);
-  if (auto valid = validate(std::span<const T>(records)); !valid) return std::unexpected(rejected(schema, valid.error()));
-  auto batch = batch_of(std::span<const T>(records), ingest_id);
+  auto batch = stamped_batch(records, ingest_id, StampMode::insert);
   if (!batch) return std::unexpected(batch.error());
   const OnMatch on_match = options.on_match == MergeAction::update   ? OnMatch::update
                            : options.on_match == MergeAction::skip ? OnMatch::skip
@@ -481,15 +529,11 @@ Result<WriteResult> Client::upsert(std::span<T> records, UpsertOptions options) 
 template <class T>
   requires Record<T>
 Result<WriteResult> Client::update(std::span<T> records, UpdateOptions options) {
-  if (auto open = check_open(); !open) return std::unexpected(open.error());
   const Schema& schema = schema_of<T>();
-  if (schema.primary_keys.empty())
-    return fail(ErrorCode::invalid_argument,
-                std::format("update: {} declares no primary key to find rows by", schema.type_name));
+  if (auto keyed = check_keyed(schema, schema.primary_keys, "update", "no primary key to find rows by"); !keyed)
+    return std::unexpected(keyed.error());
   const IngestId ingest_id = IngestId::generate();
-  stamp_auto_fields(records, now(), ingest_id, StampMode::update);
-  if (auto valid = validate(std::span<const T>(records)); !valid) return std::unexpected(rejected(schema, valid.error()));
-  auto batch = batch_of(std::span<const T>(records), ingest_id);
+  auto batch = stamped_batch(records, ingest_id, StampMode::update);
   if (!batch) return std::unexpected(batch.error());
   return merge_rows(schema, ingest_id, std::move(*batch), schema.primary_keys, OnMatch::update, OnNoMatch::skip,
                     options.idempotency_key, "update");
@@ -498,11 +542,9 @@ Result<WriteResult> Client::update(std::span<T> records, UpdateOptions options) 
 template <class T>
   requires Record<T>
 Result<WriteResult> Client::remove(std::span<const T> records, DeleteOptions options) {
-  if (auto open = check_open(); !open) return std::unexpected(open.error());
   const Schema& schema = schema_of<T>();
-  if (schema.primary_keys.empty())
-    return fail(ErrorCode::invalid_argument,
-                std::format("remove: {} declares no primary key to find rows by", schema.type_name));
+  if (auto keyed = check_keyed(schema, schema.primary_keys, "remove", "no primary key to find rows by"); !keyed)
+    return std::unexpected(keyed.error());
   const IngestId ingest_id = IngestId::generate();
   auto batch = batch_of(records, ingest_id);
   if (!batch) return std::unexpected(batch.error());

@@ -1,7 +1,9 @@
-// The data dialect: what a table format asks of writes and DDL. Drivers
-// consult it; the Client asks it where an insert goes and which table
-// properties a declared schema implies. The embedded driver writes Delta;
-// the Spark driver writes Delta and Iceberg.
+// The data dialect: a table format's public face. It owns the format's
+// native implementation (what the embedded engine reads and writes
+// through), answers what the format asks of writes and DDL, and the
+// Client asks it where an insert goes and which table properties a
+// declared schema implies. Drivers are engines: they never ask which
+// format they serve, only the dialect.
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,11 @@
 
 namespace lake {
 
+namespace formats {
+class TableFormat;  // the table-format contract (internal)
+class SqlFormat;    // the format as an engine that implements it drives it (internal)
+}
+
 class Dialect {
  public:
   virtual ~Dialect() = default;
@@ -26,7 +33,15 @@ class Dialect {
   // The path an insert of about `bytes` takes: `requested` unless it is
   // automatic, then direct below `fast_path_threshold` and staged above.
   [[nodiscard]] virtual WritePath route(WritePath requested, std::int64_t bytes,
-                                        std::int64_t fast_path_threshold) const noexcept = 0;
+                                        std::int64_t fast_path_threshold) const noexcept;
+
+  // The format's own implementation, which an embedded engine reads and
+  // writes tables through; null when this build has none (then only an
+  // engine with its own implementation of the format, Spark, serves it).
+  [[nodiscard]] virtual std::shared_ptr<const formats::TableFormat> native_format() const = 0;
+  // What an engine that implements the format itself (Spark) runs for its
+  // tables, and how it reads their metadata.
+  [[nodiscard]] virtual std::shared_ptr<const formats::SqlFormat> sql_format() const = 0;
 
   // Table properties a new table for `schema` gets, beyond what the table
   // format records from the schema itself (keys, clustering): e.g. how

@@ -28,6 +28,7 @@
 #include "lake/error.hpp"
 #include "lake/progress.hpp"
 #include "lake/ingest_id.hpp"
+#include "lake/maintenance.hpp"
 #include "lake/schema/schema.hpp"
 #include "lake/sql.hpp"
 #include "lake/storage/backend.hpp"
@@ -96,7 +97,8 @@ struct WritePlan {
   std::optional<IdempotencyKey> idempotency;
 };
 
-// What a write did.
+// What a Client write did, whichever engine and format (a native Delta
+// table's own commits report a delta::CommitResult).
 struct WriteResult {
   IngestId ingest_id;
   WritePath path = WritePath::direct;
@@ -133,50 +135,6 @@ struct TableInfo {
   std::vector<Field> columns;  // _ingest_id included; member names empty
   std::vector<std::string> partition_columns;
   std::map<std::string, std::string> properties;
-};
-
-struct TableStats {
-  std::int64_t version = -1;
-  std::int64_t rows = 0;  // -1 when a file has no stats
-  std::int64_t files = 0;
-  std::int64_t bytes = 0;
-  std::int64_t versions = 0;  // commits still in the log (seed: SnapshotCount)
-  timestamp last_commit{};
-  std::vector<std::string> partition_columns;
-};
-
-struct HistoryEntry {
-  std::int64_t version = 0;
-  timestamp committed_at{};
-  std::string operation;
-  std::string parameters;  // JSON
-};
-
-// seed: MaintenanceOptions{Filter, ZOrder}.
-struct OptimizeOptions {
-  std::optional<arrow::compute::Expression> where{};  // partition columns only
-  std::vector<std::string> zorder_by{};
-  std::optional<std::int64_t> target_file_bytes{};
-  ProgressFn progress{};
-};
-struct OptimizeReport {
-  std::int64_t version = -1;  // -1: nothing needed rewriting
-  std::int64_t files_removed = 0;
-  std::int64_t files_added = 0;
-  std::int64_t bytes_removed = 0;
-  std::int64_t bytes_added = 0;
-};
-// seed: VacuumOptions{RetentionHours}.
-struct VacuumOptions {
-  std::optional<std::chrono::hours> retention{};  // default: the table's own
-  bool allow_short_retention = false;
-  bool dry_run = false;
-  ProgressFn progress{};
-};
-struct VacuumReport {
-  std::vector<std::string> files;
-  std::int64_t bytes = 0;
-  bool dry_run = false;
 };
 
 // How a write that loses commit races to concurrent writers is retried:

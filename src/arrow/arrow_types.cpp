@@ -2,8 +2,10 @@
 #include <arrow/array/builder_binary.h>
 #include <arrow/builder.h>
 
+#include <cctype>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake {
@@ -48,7 +50,7 @@ std::shared_ptr<arrow::Schema> to_arrow_schema(const Schema& schema, bool with_i
 Result<DataType> from_arrow_type(const arrow::DataType& type) {
   auto child = [](const arrow::Field& f, std::string name) -> Result<Column> {
     auto t = from_arrow_type(*f.type());
-    if (!t) return std::unexpected(t.error());
+    LAKE_RETURN_IF_ERROR(t);
     return Column{std::move(name), std::move(*t), f.nullable()};
   };
   switch (type.id()) {
@@ -74,7 +76,7 @@ Result<DataType> from_arrow_type(const arrow::DataType& type) {
     case arrow::Type::LIST: case arrow::Type::LARGE_LIST: {
       const auto& list = static_cast<const arrow::BaseListType&>(type);
       auto element = child(*list.value_field(), "element");
-      if (!element) return std::unexpected(element.error());
+      LAKE_RETURN_IF_ERROR(element);
       DataType out(TypeId::list);
       out.children.push_back(std::move(*element));
       return out;
@@ -82,9 +84,9 @@ Result<DataType> from_arrow_type(const arrow::DataType& type) {
     case arrow::Type::MAP: {
       const auto& map = static_cast<const arrow::MapType&>(type);
       auto key = child(*map.key_field(), "key");
-      if (!key) return std::unexpected(key.error());
+      LAKE_RETURN_IF_ERROR(key);
       auto value = child(*map.item_field(), "value");
-      if (!value) return std::unexpected(value.error());
+      LAKE_RETURN_IF_ERROR(value);
       DataType out(TypeId::map);
       out.children.push_back(std::move(*key));
       out.children.push_back(std::move(*value));
@@ -94,7 +96,7 @@ Result<DataType> from_arrow_type(const arrow::DataType& type) {
       DataType out(TypeId::structure);
       for (const auto& f : type.fields()) {
         auto c = child(*f, f->name());
-        if (!c) return std::unexpected(c.error());
+        LAKE_RETURN_IF_ERROR(c);
         out.children.push_back(std::move(*c));
       }
       return out;
@@ -114,7 +116,11 @@ class LakeErrorDetail final : public arrow::StatusDetail {
  public:
   explicit LakeErrorDetail(Error error) : error_(std::move(error)) {}
   const char* type_id() const override { return "lake::Error"; }
-  std::string ToString() const override { return std::string(to_string(error_.code())); }
+  // Arrow prints a detail as ". Detail: <this>" after the message, and a
+  // status re-wrapped by Arrow or Parquet code keeps only that text: the
+  // marker lets from_arrow_status find the code again.
+  std::string ToString() const override { return std::string(kMarker) + std::string(to_string(error_.code())); }
+  static constexpr std::string_view kMarker = "lake:";
   const Error& error() const noexcept { return error_; }
 
  private:
@@ -134,6 +140,23 @@ arrow::StatusCode nearest_arrow_code(ErrorCode code) {
 
 }  // namespace
 
+std::optional<ErrorCode> code_named_in(std::string_view text) {
+  // The first marker is the innermost error: where it began.
+  for (auto at = text.find(LakeErrorDetail::kMarker); at != std::string_view::npos;
+       at = text.find(LakeErrorDetail::kMarker, at + 1)) {
+    const std::string_view rest = text.substr(at + LakeErrorDetail::kMarker.size());
+    for (int c = 0; c <= static_cast<int>(ErrorCode::internal); ++c) {
+      const auto candidate = static_cast<ErrorCode>(c);
+      const std::string_view name = to_string(candidate);
+      if (!rest.starts_with(name)) continue;
+      const bool whole = rest.size() == name.size() ||
+                         (!std::isalnum(static_cast<unsigned char>(rest[name.size()])) && rest[name.size()] != '_');
+      if (whole) return candidate;
+    }
+  }
+  return std::nullopt;
+}
+
 arrow::Status to_arrow_status(const Error& error) {
   return arrow::Status(nearest_arrow_code(error.code()), error.message(), std::make_shared<LakeErrorDetail>(error));
 }
@@ -141,6 +164,10 @@ arrow::Status to_arrow_status(const Error& error) {
 Error from_arrow_status(const arrow::Status& status, std::string_view context) {
   if (const auto* carried = dynamic_cast<const LakeErrorDetail*>(status.detail().get()))
     return carried->error().with_context(context);
+  // A lake error whose detail object was lost on the way (Parquet turns
+  // statuses into exceptions and back) still names its code in the text.
+  const std::string text = status.ToString();
+  if (auto carried_code = code_named_in(text)) return Error(*carried_code, std::format("{}: {}", context, text));
   ErrorCode code = ErrorCode::internal;
   if (status.IsIOError()) code = ErrorCode::io;
   else if (status.IsInvalid() || status.IsTypeError()) code = ErrorCode::invalid_argument;
@@ -148,7 +175,7 @@ Error from_arrow_status(const arrow::Status& status, std::string_view context) {
   else if (status.IsNotImplemented()) code = ErrorCode::unsupported;
   else if (status.IsCancelled()) code = ErrorCode::cancelled;
   else if (status.IsKeyError() || status.IsIndexError()) code = ErrorCode::not_found;
-  return Error(code, std::format("{}: {}", context, status.ToString()));
+  return Error(code, std::format("{}: {}", context, text));
 }
 
 Result<std::shared_ptr<arrow::Array>> constant_string_array(const std::string& value, std::int64_t rows,

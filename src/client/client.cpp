@@ -7,10 +7,11 @@
 #include <random>
 #include <set>
 
+#include "core/propagate.hpp"
 #include "client/client_core.hpp"
 #include "client/ingest_session_impl.hpp"
-#include "drivers/delta_metadata.hpp"
-#include "lake/storage/staged_parts.hpp"
+#include "formats/lake_properties.hpp"
+#include "storage/staging.hpp"
 
 namespace lake {
 
@@ -152,7 +153,7 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                      positive(options.staging_batch_bytes, "staging_batch_bytes"),
                      positive(options.staging_part_bytes, "staging_part_bytes"),
                      positive(options.default_idempotency_ttl.count(), "default_idempotency_ttl")})
-    if (!check) return std::unexpected(check.error());
+    LAKE_RETURN_IF_ERROR(check);
   if (options.write_retry.max_attempts < 1)
     return fail(ErrorCode::invalid_argument,
                 std::format("open: write_retry.max_attempts must be at least 1 (it is {})", options.write_retry.max_attempts));
@@ -181,7 +182,7 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                                          .default_catalog = state->options.default_catalog,
                                          .default_database = state->options.default_database,
                                          .write_retry = state->options.write_retry});
-  if (!attached) return std::unexpected(attached.error());
+  LAKE_RETURN_IF_ERROR(attached);
   return Client(std::move(state));
 }
 
@@ -209,11 +210,19 @@ const Dialect& Client::dialect() const { return *state_->dialect; }
 
 // ---- writes -------------------------------------------------------------------------
 
-Result<detail::IngestSession> Client::begin_ingest(const Schema& schema, const IngestId& ingest_id,
-                                                   const InsertOptions& options) const {
+Status Client::check_keyed(const Schema& schema, const std::vector<std::size_t>& keys, std::string_view operation,
+                           std::string_view missing) const {
+  LAKE_RETURN_IF_ERROR(check_open());
+  if (keys.empty())
+    return fail(ErrorCode::invalid_argument, std::format("{}: {} declares {}", operation, schema.type_name, missing));
+  return {};
+}
+
+Result<Client::Ingest> Client::begin_ingest(const Schema& schema, const IngestId& ingest_id,
+                                            const InsertOptions& options) const {
   auto slot = state_->acquire_slot();
-  if (!slot) return std::unexpected(slot.error());
-  return detail::IngestSession(std::make_unique<detail::IngestSession::Impl>(
+  LAKE_RETURN_IF_ERROR(slot);
+  return Ingest(std::make_unique<Ingest::Impl>(
       state_, schema, state_->table_ref(schema.table_name), ingest_id, options, std::move(*slot)));
 }
 
@@ -223,7 +232,7 @@ Result<WriteResult> Client::merge_rows(const Schema& schema, const IngestId& ing
                                        std::string_view operation) const {
   const auto started = std::chrono::steady_clock::now();
   auto slot = state_->acquire_slot();
-  if (!slot) return std::unexpected(slot.error());
+  LAKE_RETURN_IF_ERROR(slot);
   WritePlan plan;
   plan.kind = PlanKind::merge;
   plan.table = state_->table_ref(schema.table_name);
@@ -240,10 +249,10 @@ Result<WriteResult> Client::merge_rows(const Schema& schema, const IngestId& ing
 
 Result<WriteResult> Client::delete_where(std::string_view table, const arrow::compute::Expression& predicate,
                                          DeleteOptions options) const {
-  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(check_open());
   const auto started = std::chrono::steady_clock::now();
   auto slot = state_->acquire_slot();
-  if (!slot) return std::unexpected(slot.error());
+  LAKE_RETURN_IF_ERROR(slot);
   WritePlan plan;
   plan.kind = PlanKind::delete_where;
   plan.table = state_->table_ref(table);
@@ -265,9 +274,9 @@ struct RawInsertion::State {
 };
 
 Result<RawInsertion> Client::raw_insertion(const Schema& schema, const IngestId& ingest_id,
-                                           detail::IngestSession session) const {
+                                           Ingest session) const {
   auto staging = session.finish_staging();
-  if (!staging) return std::unexpected(staging.error());
+  LAKE_RETURN_IF_ERROR(staging);
   auto state = std::make_shared<RawInsertion::State>();
   state->core = state_;
   state->schema = &schema;
@@ -278,14 +287,13 @@ Result<RawInsertion> Client::raw_insertion(const Schema& schema, const IngestId&
   return RawInsertion(std::move(state));
 }
 
-namespace {
-
-Result<WriteResult> land_raw(RawInsertion::State& state, WritePlan plan, std::string_view operation) {
+Result<WriteResult> RawInsertion::land(WritePlan plan, std::string_view operation) {
+  State& state = *state_;
   const auto started = std::chrono::steady_clock::now();
   std::scoped_lock lock(state.mutex);
   if (state.done) return fail(ErrorCode::already_committed, "the raw insertion was already merged, committed or aborted");
   auto slot = state.core->acquire_slot();
-  if (!slot) return std::unexpected(slot.error());
+  LAKE_RETURN_IF_ERROR(slot);
   plan.ingest_id = state.ingest_id;
   plan.staging = state.staging;
   if (state.staging.parts.empty()) {
@@ -297,8 +305,6 @@ Result<WriteResult> land_raw(RawInsertion::State& state, WritePlan plan, std::st
   state.done = true;
   return state.core->run_write(std::move(plan), WritePath::object_storage, 0, operation, started);
 }
-
-}  // namespace
 
 RawInsertion::~RawInsertion() {
   if (state_) (void)abort();
@@ -317,7 +323,7 @@ Result<WriteResult> RawInsertion::then_merge(const RawMergeOptions& options) {
                                                             : OnMatch::fail;
   plan.on_no_match = OnNoMatch::insert;
   plan.source_filter = options.filter;
-  return land_raw(*state_, std::move(plan), "raw merge");
+  return land(std::move(plan), "raw merge");
 }
 
 std::future<Result<WriteResult>> RawInsertion::async_then_merge(RawMergeOptions options) {
@@ -333,7 +339,7 @@ Result<WriteResult> RawInsertion::commit() {
   WritePlan plan;
   plan.kind = PlanKind::append;
   plan.table = state_->core->table_ref(state_->schema->table_name);
-  return land_raw(*state_, std::move(plan), "raw commit");
+  return land(std::move(plan), "raw commit");
 }
 
 Status RawInsertion::abort() {
@@ -341,7 +347,7 @@ Status RawInsertion::abort() {
   if (state_->done) return {};
   state_->done = true;
   auto removed = state_->core->backend->remove_prefix(state_->staging.prefix);
-  if (!removed) return std::unexpected(removed.error());
+  LAKE_RETURN_IF_ERROR(removed);
   state_->core->log(LogLevel::info, "raw insertion aborted; staging removed",
                     {{"ingest_id", state_->ingest_id.to_string()}, {"table", state_->schema->table_name}});
   return {};
@@ -351,14 +357,14 @@ Status RawInsertion::abort() {
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> Client::query(std::string_view sql,
                                                                 std::span<const SqlValue> params) const {
-  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(check_open());
   auto reader = state_->driver->query(sql, params);
   state_->metrics.increment("lake_queries_total", {{"outcome", reader ? "ok" : "error"}});
   return reader;
 }
 
 Result<std::int64_t> Client::exec(std::string_view sql, std::span<const SqlValue> params) const {
-  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(check_open());
   auto changed = state_->driver->exec(sql, params);
   state_->metrics.increment("lake_queries_total", {{"outcome", changed ? "ok" : "error"}});
   return changed;
@@ -367,7 +373,7 @@ Result<std::int64_t> Client::exec(std::string_view sql, std::span<const SqlValue
 // ---- schema -----------------------------------------------------------------------------
 
 Status Client::migrate_schema(const Schema& schema) const {
-  if (auto open = check_open(); !open) return open;
+  LAKE_RETURN_IF_ERROR(check_open());
   const TableRef table = state_->table_ref(schema.table_name);
   auto created = state_->driver->create_table(
       table, schema, state_->dialect->table_properties(schema, state_->options.default_idempotency_ttl));
@@ -377,10 +383,10 @@ Status Client::migrate_schema(const Schema& schema) const {
 }
 
 Status Client::assert_schema_of(const Schema& schema, const std::string& fingerprint) const {
-  if (auto open = check_open(); !open) return open;
+  LAKE_RETURN_IF_ERROR(check_open());
   const TableRef table = state_->table_ref(schema.table_name);
   auto live = state_->driver->describe(table);
-  if (!live) return std::unexpected(live.error());
+  LAKE_RETURN_IF_ERROR(live);
   if (!*live)
     return fail(ErrorCode::not_found, std::format("table '{}' of {} does not exist (run migrate)", table.name,
                                                   schema.type_name));
@@ -424,9 +430,9 @@ Status Client::assert_schema_of(const Schema& schema, const std::string& fingerp
     return names;
   };
   for (const auto& [property, expected, what] :
-       {std::tuple{std::string("lake.primaryKeys"), keys_of(schema.primary_keys), "primary key"},
-        std::tuple{std::string("lake.mergeKeys"), keys_of(schema.merge_keys), "merge keys"}}) {
-    auto recorded = detail::list_property((*live)->properties, property);
+       {std::tuple{formats::kPrimaryKeysProperty, keys_of(schema.primary_keys), "primary key"},
+        std::tuple{formats::kMergeKeysProperty, keys_of(schema.merge_keys), "merge keys"}}) {
+    auto recorded = formats::list_property((*live)->properties, property);
     if (recorded != expected)
       differences.push_back(std::format("the table's {} is {} but the struct's is {}", what, list(recorded), list(expected)));
   }
@@ -440,12 +446,12 @@ Status Client::assert_schema_of(const Schema& schema, const std::string& fingerp
 // ---- operations ---------------------------------------------------------------------------
 
 Status Client::verify() const {
-  if (auto open = check_open(); !open) return open;
+  LAKE_RETURN_IF_ERROR(check_open());
   Backend& backend = *state_->backend;
   const IngestId probe_id = IngestId::generate();
   std::random_device random;
   const std::string token = std::format("{}-{:08x}{:08x}", probe_id.to_string(), random(), random());
-  StagingRef staging{.prefix = Backend::staging_prefix(probe_id), .parts = {}, .location = {}};
+  StagingRef staging{.prefix = staging::prefix_of(probe_id), .parts = {}, .location = {}};
   staging.location = backend.uri_of(staging.prefix);
   auto cleanup = [&] { (void)backend.remove_prefix(staging.prefix); };
 
@@ -500,27 +506,18 @@ Status Client::verify() const {
 }
 
 Result<CleanupReport> Client::cleanup_staging(std::chrono::seconds older_than, const ProgressFn& progress) const {
-  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(check_open());
   if (older_than.count() < 0)
     return fail(ErrorCode::invalid_argument, std::format("cleanup_staging: older_than is negative ({} s)", older_than.count()));
   Backend& backend = *state_->backend;
-  auto objects = backend.list("_staging/");
-  if (!objects) return std::unexpected(objects.error());
-  std::set<std::string> prefixes;
-  for (const auto& object : *objects) {
-    std::string_view rest = std::string_view(object.key).substr(std::string_view("_staging/").size());
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos) continue;  // a loose object, not a staging prefix
-    prefixes.emplace(rest.substr(0, slash));
-  }
+  auto prefixes = staging::list_prefixes(backend);
+  LAKE_RETURN_IF_ERROR(prefixes);
   const auto cutoff = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) - older_than;
   CleanupReport report;
-  const auto total = static_cast<std::int64_t>(prefixes.size());
-  for (const auto& name : prefixes) {
+  const auto total = static_cast<std::int64_t>(prefixes->size());
+  for (const auto& [prefix, ingest_id] : *prefixes) {
     ++report.scanned;
-    auto id = IngestId::parse(name);
-    if (id && id->time() < cutoff) {
-      const std::string prefix = std::format("_staging/{}/", name);
+    if (ingest_id && ingest_id->time() < cutoff) {
       if (auto removed = backend.remove_prefix(prefix); removed)
         report.deleted.push_back(backend.uri_of(prefix));
       else
@@ -536,7 +533,7 @@ Result<CleanupReport> Client::cleanup_staging(std::chrono::seconds older_than, c
 }
 
 Status Client::ping() const {
-  if (auto open = check_open(); !open) return open;
+  LAKE_RETURN_IF_ERROR(check_open());
   return state_->driver->ping();
 }
 
@@ -548,8 +545,10 @@ Status Client::close() {
 
 // ---- maintenance ----------------------------------------------------------------------------
 
+Maintenance Client::maintain() const { return Maintenance(*this); }
+
 Result<OptimizeReport> Maintenance::optimize(std::string_view table, const OptimizeOptions& options) {
-  if (auto open = client_.check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(client_.check_open());
   auto report = client_.state_->driver->optimize(client_.table_ref(table), options);
   if (report)
     client_.state_->log(LogLevel::info, "optimized",
@@ -559,7 +558,7 @@ Result<OptimizeReport> Maintenance::optimize(std::string_view table, const Optim
 }
 
 Result<VacuumReport> Maintenance::vacuum(std::string_view table, const VacuumOptions& options) {
-  if (auto open = client_.check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(client_.check_open());
   auto report = client_.state_->driver->vacuum(client_.table_ref(table), options);
   if (report)
     client_.state_->log(LogLevel::info, options.dry_run ? "vacuum dry run" : "vacuumed",
@@ -569,12 +568,12 @@ Result<VacuumReport> Maintenance::vacuum(std::string_view table, const VacuumOpt
 }
 
 Result<TableStats> Maintenance::stats(std::string_view table) {
-  if (auto open = client_.check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(client_.check_open());
   return client_.state_->driver->stats(client_.table_ref(table));
 }
 
 Result<std::vector<HistoryEntry>> Maintenance::history(std::string_view table, std::optional<std::size_t> limit) {
-  if (auto open = client_.check_open(); !open) return std::unexpected(open.error());
+  LAKE_RETURN_IF_ERROR(client_.check_open());
   return client_.state_->driver->history(client_.table_ref(table), limit);
 }
 

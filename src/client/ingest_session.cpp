@@ -8,28 +8,29 @@
 
 #include <format>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 
-namespace lake::detail {
+namespace lake {
 
-IngestSession::IngestSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-IngestSession::IngestSession(IngestSession&&) noexcept = default;
-IngestSession& IngestSession::operator=(IngestSession&&) noexcept = default;
-IngestSession::~IngestSession() {
+Client::Ingest::Ingest(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::Ingest::Ingest(Ingest&&) noexcept = default;
+Client::Ingest& Client::Ingest::operator=(Ingest&&) noexcept = default;
+Client::Ingest::~Ingest() {
   if (impl_) impl_->abandon();
 }
 
-std::int64_t IngestSession::batch_bytes() const noexcept { return impl_->core->options.staging_batch_bytes; }
+std::int64_t Client::Ingest::batch_bytes() const noexcept { return impl_->core->options.staging_batch_bytes; }
 
-Status IngestSession::add(std::shared_ptr<arrow::RecordBatch> rows) { return impl_->add(std::move(rows)); }
+Status Client::Ingest::add(std::shared_ptr<arrow::RecordBatch> rows) { return impl_->add(std::move(rows)); }
 
-Result<WriteResult> IngestSession::finish() { return impl_->finish(); }
+Result<WriteResult> Client::Ingest::finish() { return impl_->finish(); }
 
-Result<StagingRef> IngestSession::finish_staging() { return impl_->finish_staging(); }
+Result<StagingRef> Client::Ingest::finish_staging() { return impl_->finish_staging(); }
 
 // ---- Impl ---------------------------------------------------------------------
 
-IngestSession::Impl::Impl(std::shared_ptr<ClientCore> core_in, const Schema& schema_in, TableRef table_in,
+Client::Ingest::Impl::Impl(std::shared_ptr<ClientCore> core_in, const Schema& schema_in, TableRef table_in,
                           IngestId ingest_id_in, InsertOptions options_in, ClientCore::Slot slot_in)
     : core(std::move(core_in)),
       schema(schema_in),
@@ -40,7 +41,7 @@ IngestSession::Impl::Impl(std::shared_ptr<ClientCore> core_in, const Schema& sch
       arrow_schema(to_arrow_schema(schema_in, true)),
       started(std::chrono::steady_clock::now()) {}
 
-Status IngestSession::Impl::add(std::shared_ptr<arrow::RecordBatch> rows) {
+Status Client::Ingest::Impl::add(std::shared_ptr<arrow::RecordBatch> rows) {
   if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
   if (!rows || rows->num_rows() == 0) return {};
   if (staging) return write_staged(rows);
@@ -51,14 +52,14 @@ Status IngestSession::Impl::add(std::shared_ptr<arrow::RecordBatch> rows) {
   return {};
 }
 
-Status IngestSession::Impl::start_staging() {
+Status Client::Ingest::Impl::start_staging() {
   StagingRef ref;
-  ref.prefix = Backend::staging_prefix(ingest_id);
+  ref.prefix = staging::prefix_of(ingest_id);
   ref.location = core->backend->uri_of(ref.prefix);
   auto writer = StagedPartWriter::open(*core->backend, ref.prefix, arrow_schema,
                                        {.part_bytes = core->options.staging_part_bytes,
                                         .compression = core->options.compression});
-  if (!writer) return std::unexpected(writer.error());
+  LAKE_RETURN_IF_ERROR(writer);
   staging = std::move(ref);
   writer_ = std::move(*writer);
   core->log(LogLevel::debug, "staging write", {{"ingest_id", ingest_id.to_string()}, {"table", table.name},
@@ -66,11 +67,11 @@ Status IngestSession::Impl::start_staging() {
   auto pending = std::move(buffered);
   buffered.clear();
   for (auto& rows : pending)
-    if (auto written = write_staged(rows); !written) return written;
+    LAKE_RETURN_IF_ERROR(write_staged(rows));
   return {};
 }
 
-Status IngestSession::Impl::write_staged(const std::shared_ptr<arrow::RecordBatch>& rows) {
+Status Client::Ingest::Impl::write_staged(const std::shared_ptr<arrow::RecordBatch>& rows) {
   if (auto written = writer_->write(rows); !written)
     return fail(ErrorCode::client_staging,
                 std::format("writing staged rows of {} to '{}' ({} backend): {}", table.name, staging->location,
@@ -79,7 +80,7 @@ Status IngestSession::Impl::write_staged(const std::shared_ptr<arrow::RecordBatc
   return {};
 }
 
-Result<StagingRef> IngestSession::Impl::close_staging() {
+Result<StagingRef> Client::Ingest::Impl::close_staging() {
   auto parts = writer_->close();
   if (!parts)
     return fail(ErrorCode::client_staging,
@@ -91,7 +92,7 @@ Result<StagingRef> IngestSession::Impl::close_staging() {
   return *staging;
 }
 
-Result<WriteResult> IngestSession::Impl::finish() {
+Result<WriteResult> Client::Ingest::Impl::finish() {
   if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
   finished = true;
   if (options.path == WritePath::object_storage && !staging && !buffered.empty())
@@ -99,7 +100,7 @@ Result<WriteResult> IngestSession::Impl::finish() {
   WritePlan plan;
   plan.table = table;
   plan.ingest_id = ingest_id;
-  plan.idempotency = idempotency_of(options.idempotency_key, core->options.default_idempotency_ttl);
+  plan.idempotency = detail::idempotency_of(options.idempotency_key, core->options.default_idempotency_ttl);
   if (!schema.primary_keys.empty()) {
     plan.kind = PlanKind::merge;
     for (auto i : schema.primary_keys) plan.keys.push_back(schema.fields[i].column);
@@ -131,7 +132,7 @@ Result<WriteResult> IngestSession::Impl::finish() {
   return core->run_write(std::move(plan), path, bytes_staged, "insert", started);
 }
 
-Result<StagingRef> IngestSession::Impl::finish_staging() {
+Result<StagingRef> Client::Ingest::Impl::finish_staging() {
   if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
   finished = true;
   if (!staging)
@@ -142,7 +143,7 @@ Result<StagingRef> IngestSession::Impl::finish_staging() {
   return ref;
 }
 
-void IngestSession::Impl::abandon() {
+void Client::Ingest::Impl::abandon() {
   finished = true;
   buffered.clear();
   writer_.reset();  // an unclosed part is discarded by its writer
@@ -154,4 +155,4 @@ void IngestSession::Impl::abandon() {
   }
 }
 
-}  // namespace lake::detail
+}  // namespace lake

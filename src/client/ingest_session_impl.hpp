@@ -1,4 +1,4 @@
-// IngestSession's state. Internal to the Client.
+// Client::Ingest's state. Internal to the Client.
 #pragma once
 
 #include <chrono>
@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "client/client_core.hpp"
-#include "lake/detail/ingest_session.hpp"
-#include "lake/storage/staged_parts.hpp"
+#include "lake/client.hpp"
+#include "storage/staging.hpp"
 
-namespace lake::detail {
+namespace lake {
 
-struct IngestSession::Impl {
+using detail::ClientCore;
+
+struct Client::Ingest::Impl {
   Impl(std::shared_ptr<ClientCore> core, const Schema& schema, TableRef table, IngestId ingest_id,
        InsertOptions options, ClientCore::Slot slot);
 
@@ -44,4 +46,4 @@ struct IngestSession::Impl {
   [[nodiscard]] Result<StagingRef> close_staging();
 };
 
-}  // namespace lake::detail
+}  // namespace lake

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/propagate.hpp"
 #include "lake/dialect.hpp"
 #include "lake/drivers/spark.hpp"
 #include "lake/local.hpp"
@@ -55,7 +56,7 @@ Result<std::int64_t> positive(Result<std::int64_t> value, const Where& where) {
 
 Result<int> positive_int(const toml::node& node, const Where& where) {
   auto value = positive(as_integer(node, where), where);
-  if (!value) return std::unexpected(value.error());
+  LAKE_RETURN_IF_ERROR(value);
   if (*value > std::numeric_limits<int>::max()) return std::unexpected(where.invalid("too large"));
   return static_cast<int>(*value);
 }
@@ -130,7 +131,7 @@ Result<std::int64_t> pause_milliseconds(const toml::node& node, const Where& whe
 template <class E>
 Result<E> choice(const toml::node& node, const Where& where, std::initializer_list<std::pair<std::string_view, E>> names) {
   auto text = as_string(node, where);
-  if (!text) return std::unexpected(text.error());
+  LAKE_RETURN_IF_ERROR(text);
   std::string known;
   for (const auto& [name, value] : names) {
     if (*text == name) return value;
@@ -153,7 +154,7 @@ Status apply_section(const toml::table& section, std::string_view source, std::s
       for (const auto& [name, _] : handlers) known += std::format("{}{}", known.empty() ? "" : ", ", name);
       return std::unexpected(where.invalid(std::format("unknown key (known: {})", known)));
     }
-    if (auto status = handler->second(node, where); !status) return status;
+    LAKE_RETURN_IF_ERROR(handler->second(node, where));
   }
   return {};
 }
@@ -161,7 +162,7 @@ Status apply_section(const toml::table& section, std::string_view source, std::s
 // Turns a Result<V> into a Status that stores the value on success.
 template <class V, class Target>
 Status store(Result<V> value, Target& target) {
-  if (!value) return std::unexpected(value.error());
+  LAKE_RETURN_IF_ERROR(value);
   target = static_cast<Target>(*value);
   return {};
 }
@@ -245,7 +246,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   };
   auto path_of = [&](const toml::node& node, const Where& where) -> Result<std::string> {
     auto value = as_string(node, where);
-    if (!value) return std::unexpected(value.error());
+    LAKE_RETURN_IF_ERROR(value);
     if (value->empty()) return std::unexpected(where.invalid("must not be empty"));
     const std::filesystem::path path(*value);
     return (path.is_absolute() ? path : base_dir / path).string();
@@ -267,13 +268,13 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          }},
         {"root", [&](const auto& node, const auto& where) -> Status {
            auto root = path_of(node, where);
-           if (!root) return std::unexpected(root.error());
+           LAKE_RETURN_IF_ERROR(root);
            config.root = *root;
            return only_for({StorageKind::file}, "\"file\"", where, {});
          }},
         {"uri", [&](const auto& node, const auto& where) -> Status {
            auto uri = as_string(node, where);
-           if (!uri) return std::unexpected(uri.error());
+           LAKE_RETURN_IF_ERROR(uri);
            if (!uri->starts_with("s3://") && !uri->starts_with("gs://"))
              return std::unexpected(where.invalid(std::format("'{}' must start with s3:// or gs://", *uri)));
            config.uri = *uri;
@@ -282,25 +283,25 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          }},
         {"endpoint", [&](const auto& node, const auto& where) -> Status {
            auto endpoint = as_string(node, where);
-           if (!endpoint) return std::unexpected(endpoint.error());
+           LAKE_RETURN_IF_ERROR(endpoint);
            config.s3.endpoint = config.gcs.endpoint = *endpoint;
            return for_object_stores(where, {});
          }},
         {"verify_tls", [&](const auto& node, const auto& where) -> Status {
            auto verify = as_bool(node, where);
-           if (!verify) return std::unexpected(verify.error());
+           LAKE_RETURN_IF_ERROR(verify);
            config.s3.verify_tls = config.gcs.verify_tls = *verify;
            return for_object_stores(where, {});
          }},
         {"ca_file", [&](const auto& node, const auto& where) -> Status {
            auto file = path_of(node, where);
-           if (!file) return std::unexpected(file.error());
+           LAKE_RETURN_IF_ERROR(file);
            config.s3.ca_file = config.gcs.ca_file = *file;
            return for_object_stores(where, {});
          }},
         {"max_attempts", [&](const auto& node, const auto& where) -> Status {
            auto attempts = positive_int(node, where);
-           if (!attempts) return std::unexpected(attempts.error());
+           LAKE_RETURN_IF_ERROR(attempts);
            config.s3.max_attempts = config.gcs.max_attempts = *attempts;
            return for_object_stores(where, {});
          }},
@@ -336,7 +337,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          }},
         {"threads", [&](const auto& node, const auto& where) -> Status {
            auto threads = as_integer(node, where);
-           if (!threads) return std::unexpected(threads.error());
+           LAKE_RETURN_IF_ERROR(threads);
            if (*threads < 0 || *threads > 4096) return std::unexpected(where.invalid("must be between 0 and 4096"));
            config.engine.threads = static_cast<int>(*threads);
            return for_duckdb(where, {});
@@ -351,7 +352,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          }},
         {"remote", [&](const auto& node, const auto& where) -> Status {
            auto remote = as_string(node, where);
-           if (!remote) return std::unexpected(remote.error());
+           LAKE_RETURN_IF_ERROR(remote);
            if (!remote->starts_with("sc://"))
              return std::unexpected(where.invalid(std::format("'{}' must start with sc://", *remote)));
            // The message never repeats the value: it holds a secret.
@@ -401,7 +402,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
         {"session_pool_size",
          [&](const auto& node, const auto& where) -> Status {
            auto size = positive_int(node, where);
-           if (!size) return std::unexpected(size.error());
+           LAKE_RETURN_IF_ERROR(size);
            // One setting, two places: the Client's pool and the engine's connections.
            config.client.session_pool_size = *size;
            config.engine.max_connections = *size;
@@ -409,7 +410,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          }},
         {"default_idempotency_ttl", [&](const auto& node, const auto& where) -> Status {
            auto seconds = duration_seconds(node, where);
-           if (!seconds) return std::unexpected(seconds.error());
+           LAKE_RETURN_IF_ERROR(seconds);
            config.client.default_idempotency_ttl = std::chrono::seconds(*seconds);
            return {};
          }},
@@ -419,20 +420,20 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          }},
         {"write_backoff", [&](const auto& node, const auto& where) -> Status {
            auto ms = pause_milliseconds(node, where);
-           if (!ms) return std::unexpected(ms.error());
+           LAKE_RETURN_IF_ERROR(ms);
            config.client.write_retry.initial_backoff = std::chrono::milliseconds(*ms);
            return {};
          }},
         {"write_backoff_max", [&](const auto& node, const auto& where) -> Status {
            auto ms = pause_milliseconds(node, where);
-           if (!ms) return std::unexpected(ms.error());
+           LAKE_RETURN_IF_ERROR(ms);
            config.client.write_retry.max_backoff = std::chrono::milliseconds(*ms);
            return {};
          }}}},
       {"log",
        {{"level", [&](const auto& node, const auto& where) -> Status {
            auto level = choice<int>(node, where, {{"debug", 0}, {"info", 1}, {"warn", 2}, {"error", 3}, {"off", -1}});
-           if (!level) return std::unexpected(level.error());
+           LAKE_RETURN_IF_ERROR(level);
            log_level_given = true;
            log_off = *level < 0;
            if (!log_off) config.log_level = static_cast<LogLevel>(*level);
@@ -460,7 +461,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   for (const auto& [name, handlers] : sections) {
     const auto* section = document[name].as_table();
     if (section == nullptr) continue;
-    if (auto status = apply_section(*section, source, name, handlers); !status) return std::unexpected(status.error());
+    LAKE_RETURN_IF_ERROR(apply_section(*section, source, name, handlers));
   }
   if (auto checked = settle_storage(config, storage_kind, uri_where, kind_only_keys, source); !checked)
     return std::unexpected(checked.error());
@@ -490,7 +491,7 @@ Result<std::int64_t> parse_byte_size(std::string_view text) { return scaled_text
 
 Result<std::chrono::seconds> parse_duration(std::string_view text) {
   auto seconds = scaled_text(text, duration_units(), "duration");
-  if (!seconds) return std::unexpected(seconds.error());
+  LAKE_RETURN_IF_ERROR(seconds);
   return std::chrono::seconds(*seconds);
 }
 
@@ -533,7 +534,7 @@ Result<std::shared_ptr<Driver>> driver_for(const Config& config) {
     }
     case EngineKind::databricks: {
       auto settings = spark::databricks_settings_from_environment(config.databricks_host, config.databricks_cluster_id);
-      if (!settings) return std::unexpected(settings.error());
+      LAKE_RETURN_IF_ERROR(settings);
       return spark::databricks_driver(*settings);
     }
   }
@@ -546,7 +547,7 @@ Result<Client> open(const Config& config) {
   // The engine first: what it misses from the environment is the likelier
   // mistake, and nothing is contacted to find it.
   auto driver = driver_for(config);
-  if (!driver) return std::unexpected(driver.error());
+  LAKE_RETURN_IF_ERROR(driver);
   ClientOptions options = config.client;
   switch (config.log_output) {
     case LogOutput::off: break;
@@ -558,11 +559,11 @@ Result<Client> open(const Config& config) {
     backend = memory_backend();
   } else if (config.storage == StorageKind::s3) {
     auto opened = s3_backend(config.uri, config.s3);
-    if (!opened) return std::unexpected(opened.error());
+    LAKE_RETURN_IF_ERROR(opened);
     backend = std::move(*opened);
   } else if (config.storage == StorageKind::gcs) {
     auto opened = gcs_backend(config.uri, config.gcs);
-    if (!opened) return std::unexpected(opened.error());
+    LAKE_RETURN_IF_ERROR(opened);
     backend = std::move(*opened);
   } else {
     const auto root = config.root.empty() ? local::default_data_dir() : config.root;
@@ -576,7 +577,7 @@ Result<Client> open(const Config& config) {
 
 Result<Client> open_from_config(const std::filesystem::path& file) {
   auto config = load_config(file);
-  if (!config) return std::unexpected(config.error());
+  LAKE_RETURN_IF_ERROR(config);
   return open(*config);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "delta/data_file_reader.hpp"
 #include "delta/partition_values.hpp"
 #include "delta/stats_reader.hpp"
@@ -59,7 +60,7 @@ formats::ColumnBounds AddFileSet::bounds(std::size_t file, const std::string& co
 Result<std::shared_ptr<arrow::RecordBatchReader>> AddFileSet::read(std::size_t file,
                                                                     const std::vector<std::string>& columns) const {
   auto reader = DataFileReader::open(backend_, layout_, files_[file], columns, kKeyBatchRows);
-  if (!reader) return std::unexpected(reader.error());
+  LAKE_RETURN_IF_ERROR(reader);
   return std::make_shared<FileRows>(std::move(*reader));
 }
 

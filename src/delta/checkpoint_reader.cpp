@@ -10,6 +10,7 @@
 
 #include <format>
 
+#include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/storage/arrow_io.hpp"
@@ -154,7 +155,7 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
       a.stats = string_at(child(*add, "stats"), i);
       a.tags = plain_map_at(child(*add, "tags"), i);
       auto dv = deletion_vector_at(*add, i, where);
-      if (!dv) return std::unexpected(dv.error());
+      LAKE_RETURN_IF_ERROR(dv);
       a.deletion_vector = std::move(*dv);
       out.emplace_back(std::move(a));
     }
@@ -169,7 +170,7 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
       r.partition_values = string_map_at(child(*remove, "partitionValues"), i);
       r.size = integer_at(child(*remove, "size"), i);
       auto dv = deletion_vector_at(*remove, i, where);
-      if (!dv) return std::unexpected(dv.error());
+      LAKE_RETURN_IF_ERROR(dv);
       r.deletion_vector = std::move(*dv);
       out.emplace_back(std::move(r));
     }
@@ -200,7 +201,7 @@ Status LogReplay::load_checkpoint(Snapshot& snapshot, Backend& backend, const Ch
         return fail(detail::from_arrow_status(status, std::format("reading {}", file.key)));
       if (!batch) break;
       auto actions = actions_of(*batch, file.key);
-      if (!actions) return std::unexpected(actions.error());
+      LAKE_RETURN_IF_ERROR(actions);
       for (auto& action : *actions) apply(snapshot, std::move(action));
     }
   }

@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/table_properties.hpp"
 #include "lake/arrow/convert.hpp"
@@ -285,7 +286,7 @@ Result<CheckpointPolicy> policy_of(const Metadata& metadata, timestamp now) {
                                         "does not write stats_parsed / partitionValues_parsed");
   const std::int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
   auto tombstones = deleted_file_retention(metadata);
-  if (!tombstones) return std::unexpected(tombstones.error());
+  LAKE_RETURN_IF_ERROR(tombstones);
   CheckpointPolicy policy{.tombstone_cutoff = now_ms - tombstones->count(),
                           .txn_cutoff = std::nullopt,
                           .stats_as_json = !property_is(metadata, "delta.checkpoint.writeStatsAsJson", "false")};
@@ -374,7 +375,7 @@ Status write_checkpoint(Backend& backend, const std::string& table, const Snapsh
   if (!policy) return refuse(policy.error());
 
   auto output = open_arrow_output(backend, key, PutMode::overwrite);
-  if (!output) return std::unexpected(output.error());
+  LAKE_RETURN_IF_ERROR(output);
   auto written = write_rows(*output, snapshot, *policy);
   if (!written.ok()) return fail(detail::from_arrow_status(written.status(), std::format("writing {}", key)));
 

@@ -7,6 +7,7 @@
 
 #include <format>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -113,7 +114,7 @@ Result<std::optional<std::string>> forbidden_null(const std::shared_ptr<arrow::A
       const auto& s = static_cast<const arrow::StructArray&>(*array);
       for (int i = 0; i < s.num_fields(); ++i) {
         auto child = rows_under_valid_parent(s.field(i), s);
-        if (!child) return std::unexpected(child.error());
+        LAKE_RETURN_IF_ERROR(child);
         const auto& child_field = *s.struct_type()->field(i);
         auto found = forbidden_null(*child, child_field, name + "." + child_field.name());
         if (!found || *found) return found;
@@ -134,7 +135,7 @@ Result<std::optional<std::string>> forbidden_null(const std::shared_ptr<arrow::A
 
 Status check_nulls(const std::shared_ptr<arrow::Array>& array, const arrow::Field& field, std::string_view context) {
   auto found = forbidden_null(array, field, field.name());
-  if (!found) return std::unexpected(found.error());
+  LAKE_RETURN_IF_ERROR(found);
   if (*found)
     return fail(ErrorCode::schema_mismatch,
                 std::format("{}column '{}' is not nullable, but {} holds NULLs", context, **found,
@@ -177,7 +178,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> conform_input_batch(const arrow::Rec
                                 column->type()->ToString(), field->type()->ToString(), cast.status().message()));
       column = std::move(*cast);
     }
-    if (auto nulls = check_nulls(column, *field, ""); !nulls) return std::unexpected(nulls.error());
+    LAKE_RETURN_IF_ERROR(check_nulls(column, *field, ""));
     columns.push_back(std::move(column));
   }
   return arrow::RecordBatch::Make(table, input.num_rows(), std::move(columns));

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "delta/compute.hpp"
 #include "delta/conform.hpp"
 #include "delta/partition_values.hpp"
@@ -30,9 +31,9 @@ void collect_leaf_columns(const parquet::arrow::SchemaField& field, std::vector<
 Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, const TableLayout& layout,
                                                              const Add& file, const std::vector<std::string>& columns,
                                                              std::int64_t batch_rows) {
-  if (auto ready = ensure_compute_initialized(); !ready) return std::unexpected(ready.error());
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   auto key = layout.key_of(file.path);
-  if (!key) return std::unexpected(key.error());
+  LAKE_RETURN_IF_ERROR(key);
   auto input = open_arrow_input(backend, *key);
   if (!input) return std::unexpected(input.error().with_context(std::format("data file '{}'", file.path)));
 
@@ -124,7 +125,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::next() {
       return assemble(nullptr, rows);
     }
     if (next_row_group_ >= reader_->num_row_groups()) return nullptr;
-    if (auto started = start_row_group(); !started) return std::unexpected(started.error());
+    LAKE_RETURN_IF_ERROR(start_row_group());
   }
 }
 
@@ -146,7 +147,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::assemble(const arrow
     if (!column) return fail(ErrorCode::internal, std::format("data file '{}': column '{}' was not read", path_,
                                                               field.name()));
     auto conformed = conform_file_column(column, field, path_);
-    if (!conformed) return std::unexpected(conformed.error());
+    LAKE_RETURN_IF_ERROR(conformed);
     columns.push_back(std::move(*conformed));
   }
   return arrow::RecordBatch::Make(schema_, rows, std::move(columns));
@@ -156,11 +157,11 @@ Result<std::shared_ptr<arrow::Table>> read_data_file(Backend& backend, const Tab
   std::vector<std::string> columns;
   for (const auto& field : layout.arrow_schema->fields()) columns.push_back(field->name());
   auto reader = DataFileReader::open(backend, layout, file, columns, std::int64_t{64} * 1024);
-  if (!reader) return std::unexpected(reader.error());
+  LAKE_RETURN_IF_ERROR(reader);
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
   while (true) {
     auto batch = (*reader)->next();
-    if (!batch) return std::unexpected(batch.error());
+    LAKE_RETURN_IF_ERROR(batch);
     if (!*batch) break;
     batches.push_back(std::move(*batch));
   }

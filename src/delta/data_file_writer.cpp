@@ -6,6 +6,7 @@
 #include <chrono>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/storage/arrow_io.hpp"
 
@@ -50,7 +51,7 @@ Result<std::unique_ptr<DataFileWriter>> DataFileWriter::open(Backend& backend, c
 }
 
 Status DataFileWriter::append(std::shared_ptr<arrow::RecordBatch> rows, std::int64_t arrow_bytes) {
-  if (auto added = stats_.add(*rows); !added) return added;
+  LAKE_RETURN_IF_ERROR(stats_.add(*rows));
   pending_rows_ += rows->num_rows();
   pending_arrow_bytes_ += arrow_bytes;
   pending_.push_back(std::move(rows));
@@ -78,7 +79,7 @@ std::int64_t DataFileWriter::bytes_written() const {
 }
 
 Result<Add> DataFileWriter::close() {
-  if (auto flushed = flush_row_group(); !flushed) return std::unexpected(flushed.error());
+  LAKE_RETURN_IF_ERROR(flush_row_group());
   arrow::Status status = writer_->Close();
   const std::int64_t size = bytes_written();
   if (status.ok()) status = sink_->Close();

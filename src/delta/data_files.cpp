@@ -22,6 +22,7 @@
 #include <format>
 #include <map>
 
+#include "core/propagate.hpp"
 #include "delta/compute.hpp"
 #include "delta/conform.hpp"
 #include "delta/data_file_writer.hpp"
@@ -87,7 +88,7 @@ class PartitionedWriter {
   Status write(const arrow::RecordBatch& input) {
     if (input.num_rows() == 0) return {};
     auto rows = conform_input_batch(input, layout_.arrow_schema);
-    if (!rows) return std::unexpected(rows.error());
+    LAKE_RETURN_IF_ERROR(rows);
     auto data = (*rows)->SelectColumns(data_columns_);
     if (!data.ok()) return arrow_failure(data.status());
     if (!grouper_) return write_partition(0, *data);
@@ -97,7 +98,7 @@ class PartitionedWriter {
     cp::ExecBatch key_batch(std::move(keys), (*rows)->num_rows());
     auto ids = grouper_->Consume(cp::ExecSpan(key_batch));
     if (!ids.ok()) return arrow_failure(ids.status());
-    if (auto known = learn_partitions(); !known) return known;
+    LAKE_RETURN_IF_ERROR(learn_partitions());
     auto groupings = cp::Grouper::MakeGroupings(*ids->array_as<arrow::UInt32Array>(), grouper_->num_groups());
     if (!groupings.ok()) return arrow_failure(groupings.status());
     for (std::uint32_t group = 0; group < grouper_->num_groups(); ++group) {
@@ -105,14 +106,14 @@ class PartitionedWriter {
       if (indices->length() == 0) continue;
       auto taken = cp::Take(*data, indices);
       if (!taken.ok()) return arrow_failure(taken.status());
-      if (auto written = write_partition(group, taken->record_batch()); !written) return written;
+      LAKE_RETURN_IF_ERROR(write_partition(group, taken->record_batch()));
     }
     return {};
   }
 
   Result<std::vector<Add>> finish() {
     while (!open_.empty())
-      if (auto closed = close_file(open_.begin()->first); !closed) return std::unexpected(closed.error());
+      LAKE_RETURN_IF_ERROR(close_file(open_.begin()->first));
     finished_ = true;
     return std::move(done_);
   }
@@ -154,7 +155,7 @@ class PartitionedWriter {
     if (it == open_.end()) {
       if (open_.size() >= kMaxOpenFiles) {
         auto oldest = std::ranges::min_element(open_, {}, [](const auto& entry) { return entry.second.last_used; });
-        if (auto closed = close_file(oldest->first); !closed) return std::unexpected(closed.error());
+        LAKE_RETURN_IF_ERROR(close_file(oldest->first));
       }
       const Partition& partition = partitions_[group];
       // Named as delta-rs and Spark name theirs; the id keeps names unique
@@ -163,7 +164,7 @@ class PartitionedWriter {
           std::format("part-{:05}-{}-c000.zstd.parquet", files_started_++, IngestId::generate().to_string());
       std::string path = partition.directory.empty() ? name : partition.directory + "/" + name;
       auto writer = DataFileWriter::open(backend_, layout_, data_schema_, std::move(path), partition.values, options_);
-      if (!writer) return std::unexpected(writer.error());
+      LAKE_RETURN_IF_ERROR(writer);
       it = open_.emplace(group, OpenFile{std::move(*writer), 0}).first;
     }
     it->second.last_used = ++clock_;
@@ -173,9 +174,9 @@ class PartitionedWriter {
   Status close_file(std::uint32_t group) {
     auto it = open_.find(group);
     auto flushed = flush(*it->second.writer);
-    if (!flushed) return std::unexpected(flushed.error());
+    LAKE_RETURN_IF_ERROR(flushed);
     auto add = it->second.writer->close();
-    if (!add) return std::unexpected(add.error());
+    LAKE_RETURN_IF_ERROR(add);
     published_.push_back(it->second.writer->key());
     done_.push_back(std::move(*add));
     open_.erase(it);
@@ -185,7 +186,7 @@ class PartitionedWriter {
   Result<std::int64_t> flush(DataFileWriter& file) {
     const std::int64_t arrow_bytes = file.pending_arrow_bytes();
     auto written = file.flush_row_group();
-    if (!written) return std::unexpected(written.error());
+    LAKE_RETURN_IF_ERROR(written);
     compressed_bytes_ += *written;
     arrow_bytes_ += arrow_bytes;
     return *written;
@@ -204,7 +205,7 @@ class PartitionedWriter {
 
     for (std::int64_t offset = 0; offset < rows->num_rows();) {
       auto file = file_for(group);
-      if (!file) return std::unexpected(file.error());
+      LAKE_RETURN_IF_ERROR(file);
       DataFileWriter& writer = **file;
       const double ratio = compressed_per_arrow_byte();
       const double estimated = static_cast<double>(writer.bytes_written()) +
@@ -227,9 +228,9 @@ class PartitionedWriter {
       if (!full && writer.pending_rows() < options_.row_group_rows &&
           writer.pending_arrow_bytes() < options_.row_group_arrow_bytes)
         continue;
-      if (auto flushed = flush(writer); !flushed) return std::unexpected(flushed.error());
+      LAKE_RETURN_IF_ERROR(flush(writer));
       if (static_cast<double>(writer.bytes_written()) >= kCloseEnough * target)
-        if (auto closed = close_file(group); !closed) return closed;
+        LAKE_RETURN_IF_ERROR(close_file(group));
     }
     return {};
   }
@@ -272,8 +273,8 @@ Status check_options(const DataFileOptions& options) {
 
 Result<std::vector<Add>> write_data_files(Backend& backend, const TableLayout& layout, arrow::RecordBatchReader& input,
                                           const DataFileOptions& options) {
-  if (auto ready = ensure_compute_initialized(); !ready) return std::unexpected(ready.error());
-  if (auto valid = check_options(options); !valid) return std::unexpected(valid.error());
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
+  LAKE_RETURN_IF_ERROR(check_options(options));
   // The input's columns are checked up front, so one with the wrong
   // columns is refused even when it turns out to hold no rows.
   auto no_rows = arrow::RecordBatch::MakeEmpty(input.schema());
@@ -281,19 +282,19 @@ Result<std::vector<Add>> write_data_files(Backend& backend, const TableLayout& l
   if (auto checked = conform_input_batch(**no_rows, layout.arrow_schema); !checked)
     return std::unexpected(checked.error());
   PartitionedWriter writer(backend, layout, options);
-  if (auto started = writer.start(); !started) return std::unexpected(started.error());
+  LAKE_RETURN_IF_ERROR(writer.start());
   while (true) {
     std::shared_ptr<arrow::RecordBatch> batch;
     if (auto status = input.ReadNext(&batch); !status.ok())
       return fail(lake::detail::from_arrow_status(status, "reading the rows to write"));
     if (!batch) break;
-    if (auto written = writer.write(*batch); !written) return std::unexpected(written.error());
+    LAKE_RETURN_IF_ERROR(writer.write(*batch));
   }
   return writer.finish();
 }
 
 Result<std::string> compute_stats(const TableLayout& layout, const arrow::RecordBatch& rows) {
-  if (auto ready = ensure_compute_initialized(); !ready) return std::unexpected(ready.error());
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   FileStatsCollector stats(layout);
   // Whole table rows are conformed first (so int32 input counts for an
   // int64 column); rows without the partition columns must already have
@@ -303,8 +304,8 @@ Result<std::string> compute_stats(const TableLayout& layout, const arrow::Record
   });
   if (whole_rows) {
     auto conformed = conform_input_batch(rows, layout.arrow_schema);
-    if (!conformed) return std::unexpected(conformed.error());
-    if (auto added = stats.add(**conformed); !added) return std::unexpected(added.error());
+    LAKE_RETURN_IF_ERROR(conformed);
+    LAKE_RETURN_IF_ERROR(stats.add(**conformed));
   } else if (auto added = stats.add(rows); !added) {
     return std::unexpected(added.error());
   }

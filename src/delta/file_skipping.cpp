@@ -26,6 +26,7 @@
 #include <cmath>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "delta/filter.hpp"
 #include "delta/partition_values.hpp"
 #include "delta/scan.hpp"
@@ -175,7 +176,7 @@ Result<bool> may_match_bound(const TableLayout& layout, const Add& file, const c
 
 Result<bool> may_match(const TableLayout& layout, const Add& file, const cp::Expression& filter) {
   auto bound = bind_filter(filter, *layout.arrow_schema);
-  if (!bound) return std::unexpected(bound.error());
+  LAKE_RETURN_IF_ERROR(bound);
   return may_match_bound(layout, file, *bound);
 }
 
@@ -183,11 +184,11 @@ Result<std::vector<Add>> prune_files(const TableLayout& layout, const std::vecto
                                      const std::optional<cp::Expression>& filter) {
   if (!filter) return files;
   auto bound = bind_filter(*filter, *layout.arrow_schema);
-  if (!bound) return std::unexpected(bound.error());
+  LAKE_RETURN_IF_ERROR(bound);
   std::vector<Add> kept;
   for (const auto& file : files) {
     auto keep = may_match_bound(layout, file, *bound);
-    if (!keep) return std::unexpected(keep.error());
+    LAKE_RETURN_IF_ERROR(keep);
     if (*keep) kept.push_back(file);
   }
   return kept;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/types.hpp"
 
@@ -211,7 +212,7 @@ Status FileStatsCollector::add(const arrow::RecordBatch& rows) {
                               values->type()->ToString(), leaf.type->ToString()));
     leaf.null_count += values->null_count();
     if (leaf.has_bounds && values->null_count() < values->length())
-      if (auto added = add_bounds(leaf, *values); !added) return added;
+      LAKE_RETURN_IF_ERROR(add_bounds(leaf, *values));
   }
   records_ += rows.num_rows();
   return {};
@@ -242,10 +243,10 @@ Status FileStatsCollector::add_bounds(Leaf& leaf, const arrow::Array& values) {
     return {};
   }
   auto lower = less_than(min, leaf.min);
-  if (!lower) return std::unexpected(lower.error());
+  LAKE_RETURN_IF_ERROR(lower);
   if (*lower) leaf.min = std::move(min);
   auto higher = less_than(leaf.max, max);
-  if (!higher) return std::unexpected(higher.error());
+  LAKE_RETURN_IF_ERROR(higher);
   if (*higher) leaf.max = std::move(max);
   return {};
 }

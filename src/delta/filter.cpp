@@ -4,6 +4,7 @@
 #include <format>
 #include <optional>
 
+#include "core/propagate.hpp"
 #include "delta/compute.hpp"
 #include "lake/arrow/convert.hpp"
 
@@ -32,7 +33,7 @@ std::optional<std::string> innermost_unbindable(const cp::Expression& filter, co
 }  // namespace
 
 Result<cp::Expression> bind_filter(const cp::Expression& filter, const arrow::Schema& schema) {
-  if (auto ready = ensure_compute_initialized(); !ready) return std::unexpected(ready.error());
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   for (const auto& ref : cp::FieldsInExpression(filter)) {
     auto found = ref.FindAll(schema);
     if (found.size() != 1)

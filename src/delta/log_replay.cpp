@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/schema_json.hpp"
 
 namespace lake::delta {
@@ -80,7 +81,7 @@ Status Snapshot::check_readable() const {
 }
 
 Status Snapshot::check_writable(bool removes_data) const {
-  if (auto readable = check_readable(); !readable) return readable;
+  LAKE_RETURN_IF_ERROR(check_readable());
   if (protocol_.min_writer_version > 7 || (protocol_.min_writer_version > 2 && protocol_.min_writer_version < 7))
     return fail(ErrorCode::unsupported, std::format("the table needs Delta writer version {} (lake-orm writes 1, 2 "
                                                     "and 7 with supported features)",
@@ -245,16 +246,16 @@ Status fill_gaps(Backend& backend, const std::string& table, LogListing& listing
 
 Result<LogListing> list_log(Backend& backend, const std::string& table) {
   auto objects = backend.list(log_prefix(table));
-  if (!objects) return std::unexpected(objects.error());
+  LAKE_RETURN_IF_ERROR(objects);
   LogListing listing = classify_log(table, std::move(*objects));
-  if (auto filled = fill_gaps(backend, table, listing); !filled) return std::unexpected(filled.error());
+  LAKE_RETURN_IF_ERROR(fill_gaps(backend, table, listing));
   return listing;
 }
 
 Result<LogListing> list_log_from(Backend& backend, const std::string& table, std::int64_t version) {
   // "<log>/<version>" sorts just before every entry of that version.
   auto objects = backend.list(log_prefix(table), std::format("{}{:020}", log_prefix(table), std::max<std::int64_t>(version, 0)));
-  if (!objects) return std::unexpected(objects.error());
+  LAKE_RETURN_IF_ERROR(objects);
   LogListing listing = classify_log(table, std::move(*objects));
   if (auto filled = fill_gaps(backend, table, listing, std::max<std::int64_t>(version, 0)); !filled)
     return std::unexpected(filled.error());
@@ -323,7 +324,7 @@ Status LogReplay::apply_commit(Snapshot& s, Backend& backend, const CommitFile& 
     return fail(text.error().with_context(std::format("reading commit {}", commit.version)));
   }
   auto actions = parse_commit_text(*text, commit.object.key);
-  if (!actions) return std::unexpected(actions.error());
+  LAKE_RETURN_IF_ERROR(actions);
   return apply_actions(s, commit, std::move(*actions));
 }
 
@@ -334,7 +335,7 @@ Status LogReplay::apply_actions(Snapshot& s, const CommitFile& commit, std::vect
     if (const auto* add = std::get_if<Add>(&action)) added.push_back(add->path);
   for (auto& action : actions) apply(s, std::move(action));
   for (const auto& path : added)
-    if (auto valid = check_one_file_per_path(s, path, commit.object.key); !valid) return valid;
+    LAKE_RETURN_IF_ERROR(check_one_file_per_path(s, path, commit.object.key));
   s.version_ = commit.version;
   s.committed_at_ = commit.object.modified;
   // A snapshot already built (version >= 0 before this commit) keeps its
@@ -364,7 +365,7 @@ Result<Snapshot> LogReplay::build(Backend& backend, const std::string& table, co
   for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
     if (it->version > version) continue;
     auto loaded = load_checkpoint(s, backend, *it);
-    if (!loaded) return std::unexpected(loaded.error());
+    LAKE_RETURN_IF_ERROR(loaded);
     s.version_ = it->version;
     // The commit's own time when it is still listed; the checkpoint was
     // written after it.
@@ -376,16 +377,20 @@ Result<Snapshot> LogReplay::build(Backend& backend, const std::string& table, co
   for (const auto& commit : listing.commits) {
     if (commit.version < next) continue;
     if (commit.version > version) break;
+    // Reading an old version the log no longer reaches: that version is
+    // gone (not_found). Reading the latest: the table is broken, which is
+    // not the same as there being no table.
     if (commit.version != next)
-      return fail(ErrorCode::not_found,
+      return fail(target ? ErrorCode::not_found : ErrorCode::invalid_argument,
                   std::format("table '{}': log entry {} is missing (found {} next); the log was cleaned up past the "
                               "oldest checkpoint, so version {} cannot be rebuilt",
                               table, next, commit.version, version));
-    if (auto applied = apply_commit(s, backend, commit); !applied) return std::unexpected(applied.error());
+    LAKE_RETURN_IF_ERROR(apply_commit(s, backend, commit));
     ++next;
   }
   if (s.version_ != version)
-    return fail(ErrorCode::not_found, std::format("table '{}': version {} cannot be rebuilt from the log", table, version));
+    return fail(target ? ErrorCode::not_found : ErrorCode::invalid_argument,
+                std::format("table '{}': version {} cannot be rebuilt from the log", table, version));
   if (!s.has_protocol_)
     return fail(ErrorCode::invalid_argument, std::format("table '{}' has no protocol action in its log", table));
   if (s.metadata_.schema_string.empty())

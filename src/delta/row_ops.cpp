@@ -7,6 +7,7 @@
 #include <cstring>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "delta/compute.hpp"
 #include "lake/arrow/convert.hpp"
 
@@ -22,7 +23,7 @@ Error arrow_error(const arrow::Status& status, std::string_view context) {
 }  // namespace
 
 Result<cp::Expression> bind_value(const cp::Expression& expression, const arrow::Schema& schema) {
-  if (auto ready = ensure_compute_initialized(); !ready) return std::unexpected(ready.error());
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   auto bound = expression.Bind(schema);
   if (!bound.ok())
     return fail(ErrorCode::schema_mismatch,

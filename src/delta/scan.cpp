@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "delta/compute.hpp"
 #include "delta/data_file_reader.hpp"
 #include "delta/filter.hpp"
@@ -46,17 +47,17 @@ class ScanReader final : public arrow::RecordBatchReader {
       if (!current_) {
         if (next_file_ == files_.size()) return nullptr;
         auto reader = DataFileReader::open(*backend_, layout_, files_[next_file_++], read_columns_, batch_rows_);
-        if (!reader) return std::unexpected(reader.error());
+        LAKE_RETURN_IF_ERROR(reader);
         current_ = std::move(*reader);
       }
       auto batch = current_->next();
-      if (!batch) return std::unexpected(batch.error());
+      LAKE_RETURN_IF_ERROR(batch);
       if (!*batch) {
         current_.reset();
         continue;
       }
       auto kept = apply_filter(std::move(*batch));
-      if (!kept) return std::unexpected(kept.error());
+      LAKE_RETURN_IF_ERROR(kept);
       if ((*kept)->num_rows() == 0) continue;
       return project(**kept);
     }
@@ -99,7 +100,7 @@ class ScanReader final : public arrow::RecordBatchReader {
 Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Backend> backend,
                                                              const TableLayout& layout, std::vector<Add> files,
                                                              const ScanOptions& options) {
-  if (auto ready = ensure_compute_initialized(); !ready) return std::unexpected(ready.error());
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   const arrow::Schema& table = *layout.arrow_schema;
 
   std::vector<std::string> requested = options.columns;
@@ -118,7 +119,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Bac
   std::vector<std::string> filtered_on;
   if (options.filter) {
     auto bound = bind_filter(*options.filter, table);
-    if (!bound) return std::unexpected(bound.error());
+    LAKE_RETURN_IF_ERROR(bound);
     filtered_on = columns_read_by(*bound, table);
   }
   std::vector<std::string> read_columns;
@@ -131,12 +132,12 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Bac
     arrow::FieldVector read_fields;
     for (const auto& name : read_columns) read_fields.push_back(table.GetFieldByName(name));
     auto bound = bind_filter(*options.filter, arrow::Schema(std::move(read_fields)));
-    if (!bound) return std::unexpected(bound.error());
+    LAKE_RETURN_IF_ERROR(bound);
     filter = std::move(*bound);
   }
 
   auto kept = prune_files(layout, files, options.filter);
-  if (!kept) return std::unexpected(kept.error());
+  LAKE_RETURN_IF_ERROR(kept);
   return std::make_shared<ScanReader>(std::move(backend), layout, std::move(*kept), std::move(read_columns),
                                       arrow::schema(std::move(output_fields)), std::move(filter),
                                       std::max<std::int64_t>(1, options.batch_rows));

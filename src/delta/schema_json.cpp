@@ -1,4 +1,5 @@
 #include "delta/schema_json.hpp"
+#include "core/propagate.hpp"
 
 #include <charconv>
 #include <format>
@@ -40,7 +41,7 @@ Result<DataType> parse_type(const json& j, std::string_view where);
 
 Result<Column> parse_child(const json& type, bool nullable, std::string name, std::string_view where) {
   auto t = parse_type(type, where);
-  if (!t) return std::unexpected(t.error());
+  LAKE_RETURN_IF_ERROR(t);
   return Column{std::move(name), std::move(*t), nullable};
 }
 
@@ -83,16 +84,16 @@ Result<DataType> parse_type(const json& j, std::string_view where) {
   std::string kind = j["type"];
   if (kind == "array") {
     auto element = parse_child(j.value("elementType", json()), j.value("containsNull", true), "element", where);
-    if (!element) return std::unexpected(element.error());
+    LAKE_RETURN_IF_ERROR(element);
     DataType t(TypeId::list);
     t.children.push_back(std::move(*element));
     return t;
   }
   if (kind == "map") {
     auto key = parse_child(j.value("keyType", json()), false, "key", where);
-    if (!key) return std::unexpected(key.error());
+    LAKE_RETURN_IF_ERROR(key);
     auto value = parse_child(j.value("valueType", json()), j.value("valueContainsNull", true), "value", where);
-    if (!value) return std::unexpected(value.error());
+    LAKE_RETURN_IF_ERROR(value);
     DataType t(TypeId::map);
     t.children.push_back(std::move(*key));
     t.children.push_back(std::move(*value));
@@ -104,7 +105,7 @@ Result<DataType> parse_type(const json& j, std::string_view where) {
       if (!f.is_object() || !f.contains("name") || !f["name"].is_string())
         return fail(ErrorCode::invalid_argument, std::format("{}: malformed struct field {}", where, f.dump()));
       auto child = parse_child(f.value("type", json()), f.value("nullable", true), f["name"].get<std::string>(), where);
-      if (!child) return std::unexpected(child.error());
+      LAKE_RETURN_IF_ERROR(child);
       t.children.push_back(std::move(*child));
     }
     return t;
@@ -154,7 +155,7 @@ Result<std::vector<Field>> parse_schema_string(std::string_view text) {
   if (doc.is_discarded())
     return fail(ErrorCode::invalid_argument, "the table's schemaString is not valid JSON");
   auto type = parse_type(doc, "schemaString");
-  if (!type) return std::unexpected(type.error());
+  LAKE_RETURN_IF_ERROR(type);
   if (type->id != TypeId::structure)
     return fail(ErrorCode::invalid_argument, "the table's schemaString is not a struct");
   std::vector<Field> fields;

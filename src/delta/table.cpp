@@ -11,12 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/checkpoint_writer.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
 #include "delta/schema_json.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
+#include "formats/lake_properties.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/ingest_id.hpp"
 
@@ -43,11 +45,11 @@ std::vector<std::pair<std::int64_t, timestamp>> commit_times(const LogListing& l
 
 Result<Snapshot> build_snapshot(Backend& backend, const std::string& root, std::optional<std::int64_t> version) {
   auto listing = version ? list_log(backend, root) : list_log_for_latest(backend, root);
-  if (!listing) return std::unexpected(listing.error());
+  LAKE_RETURN_IF_ERROR(listing);
   LogReplay replay;
   auto snapshot = replay.build(backend, root, *listing, version);
-  if (!snapshot) return std::unexpected(snapshot.error());
-  if (auto readable = snapshot->check_readable(); !readable) return std::unexpected(readable.error());
+  LAKE_RETURN_IF_ERROR(snapshot);
+  LAKE_RETURN_IF_ERROR(snapshot->check_readable());
   return snapshot;
 }
 
@@ -139,7 +141,7 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
                             schema.type_name));
 
   auto existing = list_log_for_latest(*backend, root);
-  if (!existing) return std::unexpected(existing.error());
+  LAKE_RETURN_IF_ERROR(existing);
   auto open_existing = [&]() -> Result<Table> {
     auto table = open(backend, root, table_options);
     if (!table) return table;
@@ -159,14 +161,8 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
   metadata.schema_string = to_schema_string(columns);
   metadata.partition_columns = partitions;
   metadata.configuration = options.properties;
-  auto key_names = [&](const std::vector<std::size_t>& indexes) {
-    std::vector<std::string> names;
-    for (auto i : indexes) names.push_back(schema.fields[i].column);
-    return format_list_property(names);
-  };
-  if (!schema.primary_keys.empty()) metadata.configuration["lake.primaryKeys"] = key_names(schema.primary_keys);
-  if (!schema.merge_keys.empty()) metadata.configuration["lake.mergeKeys"] = key_names(schema.merge_keys);
-  if (!cluster_by.empty()) metadata.configuration["lake.clusterBy"] = format_list_property(cluster_by);
+  for (auto& [key, value] : formats::key_properties(schema, cluster_by))
+    metadata.configuration.insert_or_assign(key, value);
   metadata.created_time = now_ms();
 
   json info = {{"timestamp", now_ms()},
@@ -193,7 +189,7 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
 Result<Table> Table::open(std::shared_ptr<Backend> backend, std::string root, TableOptions table_options) {
   if (!backend) return fail(ErrorCode::invalid_argument, "Table::open needs a backend");
   auto snapshot = build_snapshot(*backend, root, std::nullopt);
-  if (!snapshot) return std::unexpected(snapshot.error());
+  LAKE_RETURN_IF_ERROR(snapshot);
   return Table(std::move(backend), std::move(root), table_options, std::move(*snapshot));
 }
 
@@ -209,9 +205,9 @@ Status Table::refresh() {
     // The commits after our version were cleaned up (log retention):
     // rebuild from the newest checkpoint instead.
     next = build_snapshot(*backend_, root_, std::nullopt);
-    if (!next) return std::unexpected(next.error());
+    LAKE_RETURN_IF_ERROR(next);
   }
-  if (auto readable = next->check_readable(); !readable) return readable;
+  LAKE_RETURN_IF_ERROR(next->check_readable());
   snapshot_ = std::move(*next);
   return {};
 }
@@ -222,19 +218,19 @@ Result<Snapshot> Table::snapshot_at(std::int64_t version) const { return build_s
 
 Result<Table> Table::as_of(std::int64_t version) const {
   auto snapshot = snapshot_at(version);
-  if (!snapshot) return std::unexpected(snapshot.error());
+  LAKE_RETURN_IF_ERROR(snapshot);
   return Table(backend_, root_, options_, std::move(*snapshot));
 }
 
 Result<Table> Table::as_of(timestamp moment) const {
   auto snapshot = snapshot_as_of(moment);
-  if (!snapshot) return std::unexpected(snapshot.error());
+  LAKE_RETURN_IF_ERROR(snapshot);
   return Table(backend_, root_, options_, std::move(*snapshot));
 }
 
 Result<Snapshot> Table::snapshot_as_of(timestamp moment) const {
   auto listing = list_log(*backend_, root_);
-  if (!listing) return std::unexpected(listing.error());
+  LAKE_RETURN_IF_ERROR(listing);
   std::optional<std::int64_t> version;
   for (const auto& [v, t] : commit_times(*listing)) {
     if (t > moment) break;
@@ -253,16 +249,16 @@ Result<Snapshot> Table::snapshot_as_of(timestamp moment) const {
 
 Result<std::vector<CommitSummary>> Table::history(std::optional<std::size_t> limit) const {
   auto listing = list_log(*backend_, root_);
-  if (!listing) return std::unexpected(listing.error());
+  LAKE_RETURN_IF_ERROR(listing);
   auto times = commit_times(*listing);
   std::vector<CommitSummary> history;
   for (std::size_t i = listing->commits.size(); i-- > 0;) {
     if (limit && history.size() >= *limit) break;
     const auto& commit = listing->commits[i];
     auto text = backend_->get_text(commit.object.key);
-    if (!text) return std::unexpected(text.error());
+    LAKE_RETURN_IF_ERROR(text);
     auto actions = parse_commit_text(*text, commit.object.key);
-    if (!actions) return std::unexpected(actions.error());
+    LAKE_RETURN_IF_ERROR(actions);
     CommitSummary summary{commit.version, times[i].second, "", "{}", "", "{}"};
     for (const auto& action : *actions) {
       const auto* info = std::get_if<CommitInfo>(&action);
@@ -286,9 +282,9 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(ReadOptions option
 }
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(const Snapshot& at, ReadOptions options) const {
-  if (auto readable = at.check_readable(); !readable) return std::unexpected(readable.error());
+  LAKE_RETURN_IF_ERROR(at.check_readable());
   auto layout = layout_of(root_, at);
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   std::vector<Add> files;
   files.reserve(at.files().size());
   for (const auto& [key, add] : at.files()) files.push_back(add);
@@ -297,20 +293,20 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(const Snapshot& at
 }
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(std::vector<Add> files, ReadOptions options) const {
-  if (auto readable = snapshot_.check_readable(); !readable) return std::unexpected(readable.error());
+  LAKE_RETURN_IF_ERROR(snapshot_.check_readable());
   for (const auto& file : files)
     if (!snapshot_.files().contains(file.key()))
       return fail(ErrorCode::invalid_argument,
                   std::format("'{}' is not a live file of table '{}' at version {}", file.path, root_, version()));
   auto layout = layout_of(root_, snapshot_);
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   return scan_files(backend_, *layout, std::move(files),
                     ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows});
 }
 
 Result<std::vector<Add>> Table::files(const std::optional<Predicate>& filter) const {
   auto layout = layout_of(root_, snapshot_);
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   std::vector<Add> all;
   all.reserve(snapshot_.files().size());
   for (const auto& [key, add] : snapshot_.files()) all.push_back(add);
@@ -319,17 +315,17 @@ Result<std::vector<Add>> Table::files(const std::optional<Predicate>& filter) co
 
 Result<std::string> Table::key_of(const Add& file) const {
   auto layout = layout_of(root_, snapshot_);
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   return layout->key_of(file.path);
 }
 
 // ---- appending ---------------------------------------------------------------
 
 Result<std::vector<Add>> Table::write_files(arrow::RecordBatchReader& rows) {
-  if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
   TableWriter writer(*this);
   auto layout = writer.layout();
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
 
   arrow::FieldVector missing;
   for (const auto& field : layout->arrow_schema->fields())
@@ -355,7 +351,7 @@ Result<CommitResult> Table::append(arrow::RecordBatchReader& rows, WriteOptions 
       return CommitResult{.skipped_as_duplicate = true, .version = version()};
   }
   auto written = write_files(rows);
-  if (!written) return std::unexpected(written.error());
+  LAKE_RETURN_IF_ERROR(written);
   CommitResult result;
   if (written->empty()) {
     result.version = version();
@@ -385,7 +381,7 @@ Result<CommitResult> Table::append(const std::shared_ptr<arrow::RecordBatch>& ro
 }
 
 Result<CommitResult> Table::append_files(std::vector<Add> files, WriteOptions options) {
-  if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
   if (options.idempotency) {
     if (auto applied = snapshot_.app_version(options.idempotency->app_id);
         applied && *applied >= options.idempotency->version)

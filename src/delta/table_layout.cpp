@@ -6,6 +6,7 @@
 #include <charconv>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -47,7 +48,7 @@ Result<std::string> TableLayout::key_of(const std::string& add_path) const {
                             "(relative paths)",
                             add_path));
   auto path = decode_path(add_path);
-  if (!path) return std::unexpected(path.error());
+  LAKE_RETURN_IF_ERROR(path);
   if (auto valid = check_key(*path); !valid)
     return fail(valid.error().with_context(std::format("data file '{}'", add_path)));
   return root.empty() ? *path : root + "/" + *path;
@@ -78,7 +79,7 @@ Result<TableLayout> layout_of(const std::string& root, const Snapshot& snapshot)
   columns.fields = layout.columns;
   layout.arrow_schema = to_arrow_schema(columns, false);
   auto stats_columns = stats_columns_of(snapshot.metadata());
-  if (!stats_columns) return std::unexpected(stats_columns.error());
+  LAKE_RETURN_IF_ERROR(stats_columns);
   layout.stats_columns = *stats_columns;
   return layout;
 }

@@ -13,12 +13,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/filter.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
+#include "formats/lake_properties.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -86,15 +88,15 @@ Result<std::shared_ptr<arrow::Array>> sort_indices(const std::shared_ptr<arrow::
 }  // namespace
 
 Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
-  if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
   TableWriter writer(*this);
   auto layout = writer.layout();
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   const arrow::Schema& schema = *layout->arrow_schema;
   if (!options.zorder_by.empty() && !options.sort_by.empty())
     return fail(ErrorCode::invalid_argument, "optimize: give zorder_by or sort_by, not both");
   std::vector<std::string> zorder = options.zorder_by;
-  if (zorder.empty() && options.sort_by.empty()) zorder = list_property(snapshot_.metadata(), "lake.clusterBy");
+  if (zorder.empty() && options.sort_by.empty()) zorder = formats::list_property(snapshot_.metadata().configuration, formats::kClusterByProperty);
   const auto& cluster_columns = zorder.empty() ? options.sort_by : zorder;
   std::vector<int> cluster_indexes;
   for (const auto& column : cluster_columns) {
@@ -111,7 +113,7 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
     cluster_indexes.push_back(i);
   }
   const std::string cluster_tag =
-      cluster_columns.empty() ? std::string() : (zorder.empty() ? "sort:" : "zorder:") + format_list_property(cluster_columns);
+      cluster_columns.empty() ? std::string() : (zorder.empty() ? "sort:" : "zorder:") + formats::list_value(cluster_columns);
 
   // The where-clause selects partitions: it may name partition columns only.
   std::optional<Predicate> where = options.where;
@@ -125,13 +127,14 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
   std::vector<Add> live;
   for (const auto& [key, add] : snapshot_.files()) live.push_back(add);
   auto selected = prune_files(*layout, live, where);
-  if (!selected) return std::unexpected(selected.error());
+  LAKE_RETURN_IF_ERROR(selected);
 
   const auto file_options = writer.file_options(options.target_file_bytes);
   std::map<PartitionValues, std::vector<Add>> partitions;
   for (auto& file : *selected) partitions[file.partition_values].push_back(std::move(file));
 
   OptimizeReport report;
+  report.partitions_optimized = 0;
   PendingCommit pending{.operation = "OPTIMIZE",
                         .parameters = {{"predicate", nlohmann::json::array({where ? where->ToString() : ""}).dump()},
                                        {"zOrderBy", nlohmann::json(zorder).dump()},
@@ -207,14 +210,14 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
                      {"numRemovedBytes", report.bytes_removed},
                      {"numAddedBytes", report.bytes_added}};
   auto committed = writer.commit(std::move(pending), written, CommitResult{});
-  if (!committed) return std::unexpected(committed.error());
+  LAKE_RETURN_IF_ERROR(committed);
   report.version = committed->version;
   return report;
 }
 
 Result<VacuumReport> Table::vacuum(VacuumOptions options) {
   auto table_retention = deleted_file_retention(snapshot_.metadata());
-  if (!table_retention) return std::unexpected(table_retention.error());
+  LAKE_RETURN_IF_ERROR(table_retention);
   const auto retention = options.retention.value_or(*table_retention);
   if (retention < *table_retention && !options.allow_short_retention)
     return fail(ErrorCode::invalid_argument,
@@ -225,9 +228,9 @@ Result<VacuumReport> Table::vacuum(VacuumOptions options) {
   if (retention.count() < 0) return fail(ErrorCode::invalid_argument, "vacuum: the retention is negative");
   // Work on the latest version: a stale handle must not delete files a
   // newer version references.
-  if (auto refreshed = refresh(); !refreshed) return std::unexpected(refreshed.error());
+  LAKE_RETURN_IF_ERROR(refresh());
   auto layout = layout_of(root_, snapshot_);
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
 
   const timestamp cutoff = now() - std::chrono::duration_cast<std::chrono::microseconds>(retention);
   const std::int64_t cutoff_ms =
@@ -238,11 +241,11 @@ Result<VacuumReport> Table::vacuum(VacuumOptions options) {
   std::set<std::string> keep;
   auto keep_file = [&](const std::string& path, const std::optional<DeletionVector>& dv) -> Status {
     auto key = layout->key_of(path);
-    if (!key) return std::unexpected(key.error());
+    LAKE_RETURN_IF_ERROR(key);
     keep.insert(*key);
     if (!dv || dv->storage_type == 'i') return {};
     auto dv_path = dv->file_path();
-    if (!dv_path) return std::unexpected(dv_path.error());
+    LAKE_RETURN_IF_ERROR(dv_path);
     // An absolute ('p') path is refused here as for data files: vacuum
     // only decides about files it can place under the table root.
     auto dv_key = dv->storage_type == 'u' ? layout->key_of(encode_path(*dv_path)) : layout->key_of(*dv_path);
@@ -251,15 +254,15 @@ Result<VacuumReport> Table::vacuum(VacuumOptions options) {
     return {};
   };
   for (const auto& [file, add] : snapshot_.files())
-    if (auto kept = keep_file(file.path, add.deletion_vector); !kept) return std::unexpected(kept.error());
+    LAKE_RETURN_IF_ERROR(keep_file(file.path, add.deletion_vector));
   for (const auto& [file, remove] : snapshot_.tombstones()) {
     if (remove.deletion_timestamp && *remove.deletion_timestamp < cutoff_ms) continue;
-    if (auto kept = keep_file(file.path, remove.deletion_vector); !kept) return std::unexpected(kept.error());
+    LAKE_RETURN_IF_ERROR(keep_file(file.path, remove.deletion_vector));
   }
 
   const std::string prefix = root_.empty() ? std::string() : root_ + "/";
   auto objects = backend_->list(prefix);
-  if (!objects) return std::unexpected(objects.error());
+  LAKE_RETURN_IF_ERROR(objects);
   VacuumReport report;
   report.dry_run = options.dry_run;
   for (const auto& object : *objects) {
@@ -295,7 +298,7 @@ Result<VacuumReport> Table::vacuum(VacuumOptions options) {
 
 Result<TableStats> Table::stats() const {
   auto listing = list_log(*backend_, root_);
-  if (!listing) return std::unexpected(listing.error());
+  LAKE_RETURN_IF_ERROR(listing);
   TableStats stats;
   stats.version = snapshot_.version();
   stats.rows = snapshot_.num_records();

@@ -22,12 +22,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/conform.hpp"
 #include "delta/add_file_set.hpp"
 #include "delta/filter.hpp"
+#include "delta/prepared_write.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
+#include "formats/lake_properties.hpp"
 #include "formats/write_keys.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/duplicate_keys.hpp"
@@ -55,7 +58,7 @@ Result<Source> prepare_source(const std::vector<std::shared_ptr<arrow::RecordBat
                               const TableLayout& layout, const std::vector<std::string>& key_names) {
   const auto& schema = layout.arrow_schema;
   auto key_indexes = column_indexes(*schema, key_names, "merge key");
-  if (!key_indexes) return std::unexpected(key_indexes.error());
+  LAKE_RETURN_IF_ERROR(key_indexes);
   std::vector<std::shared_ptr<arrow::RecordBatch>> conformed;
   conformed.reserve(batches.size());
   for (const auto& batch : batches) {
@@ -106,14 +109,6 @@ Result<std::shared_ptr<arrow::BooleanArray>> mask_of(const std::vector<bool>& va
   return mask;
 }
 
-// What one attempt prepared against one snapshot: the commit, and the data
-// files it already wrote (removed again if the commit does not happen).
-struct MergeAttempt {
-  PendingCommit pending;
-  std::vector<Add> written;
-  CommitResult result;
-};
-
 class MergePlanner {
  public:
   MergePlanner(Backend& backend, const TableWriter& writer, const TableLayout& layout, const Source& source,
@@ -122,7 +117,7 @@ class MergePlanner {
         source_matched_(static_cast<std::size_t>(source.rows->num_rows()), false) {}
 
   // The attempt, or nullopt when the merge changes nothing.
-  Result<std::optional<MergeAttempt>> plan() {
+  Result<std::optional<PlannedCommit>> plan() {
     attempt_.pending = PendingCommit{
         .operation = "MERGE",
         .parameters = {{"predicate", nlohmann::json(source_.keys->columns()).dump()},
@@ -140,7 +135,7 @@ class MergePlanner {
                                       duplicates_.count, duplicates_.sample.front()),
                           std::make_shared<DuplicateKeys>(source_.keys->columns(), duplicates_.sample, duplicates_.count)));
     if (auto written = write_source_rows(); !written) return failed(written.error());
-    if (attempt_.written.empty() && attempt_.result.files_removed == 0) return std::optional<MergeAttempt>{};
+    if (attempt_.written.empty() && attempt_.result.files_removed == 0) return std::optional<PlannedCommit>{};
     for (const auto& add : attempt_.written) attempt_.pending.actions.emplace_back(add);
     auto& result = attempt_.result;
     result.files_added = static_cast<std::int64_t>(attempt_.written.size());
@@ -151,7 +146,7 @@ class MergePlanner {
                                 {"numTargetRowsInserted", result.rows_inserted},
                                 {"numTargetRowsCopied", result.rows_copied},
                                 {"numSourceRows", source_.rows->num_rows()}};
-    return std::optional<MergeAttempt>(std::move(attempt_));
+    return std::optional<PlannedCommit>(std::move(attempt_));
   }
 
  private:
@@ -168,10 +163,10 @@ class MergePlanner {
     if (auto range = key_range(*source_.rows, source_.key_indexes))
       read_predicate = read_predicate ? cp::and_(*read_predicate, *range) : *range;
     auto files = candidates(writer_.snapshot(), layout_, read_predicate);
-    if (!files) return std::unexpected(files.error());
+    LAKE_RETURN_IF_ERROR(files);
     if (options_.target_filter) {
       auto bound = bind_filter(*options_.target_filter, *layout_.arrow_schema);
-      if (!bound) return std::unexpected(bound.error());
+      LAKE_RETURN_IF_ERROR(bound);
       target_filter_ = std::move(*bound);
     }
     AddFileSet set(backend_, layout_, *files);
@@ -187,27 +182,27 @@ class MergePlanner {
   // match must be rewritten.
   Status visit_keys(const AddFileSet& set, std::size_t i, const Add& file) {
     auto found = source_.keys->find_in_file(set, i);
-    if (!found) return std::unexpected(found.error());
+    LAKE_RETURN_IF_ERROR(found);
     auto matched = record_matches(*found, nullptr, file);
-    if (!matched) return std::unexpected(matched.error());
+    LAKE_RETURN_IF_ERROR(matched);
     if (*matched == 0 || !rewrites()) return {};
     auto rows = read_whole(backend_, layout_, file);
-    if (!rows) return std::unexpected(rows.error());
+    LAKE_RETURN_IF_ERROR(rows);
     auto again = source_rows_of(source_, **rows);
-    if (!again) return std::unexpected(again.error());
+    LAKE_RETURN_IF_ERROR(again);
     return rewrite(file, *rows, *again, nullptr);
   }
 
   // A file read whole (the merge has a target filter to evaluate).
   Status visit_whole(const Add& file) {
     auto rows = read_whole(backend_, layout_, file);
-    if (!rows) return std::unexpected(rows.error());
+    LAKE_RETURN_IF_ERROR(rows);
     auto found = source_rows_of(source_, **rows);
-    if (!found) return std::unexpected(found.error());
+    LAKE_RETURN_IF_ERROR(found);
     auto in_scope = evaluate_mask(**rows, *target_filter_);
-    if (!in_scope) return std::unexpected(in_scope.error());
+    LAKE_RETURN_IF_ERROR(in_scope);
     auto matched = record_matches(*found, in_scope->get(), file);
-    if (!matched) return std::unexpected(matched.error());
+    LAKE_RETURN_IF_ERROR(matched);
     if (*matched == 0 || !rewrites()) return {};
     return rewrite(file, *rows, *found, in_scope->get());
   }
@@ -253,11 +248,11 @@ class MergePlanner {
       matched += hit[row];
     }
     auto mask = mask_of(hit);
-    if (!mask) return std::unexpected(mask.error());
+    LAKE_RETURN_IF_ERROR(mask);
     auto kept = select_rows(rows, **mask, false);
-    if (!kept) return std::unexpected(kept.error());
+    LAKE_RETURN_IF_ERROR(kept);
     auto added = write_rows(backend_, layout_, {*kept}, writer_.file_options());
-    if (!added) return std::unexpected(added.error());
+    LAKE_RETURN_IF_ERROR(added);
     auto& result = attempt_.result;
     attempt_.pending.actions.emplace_back(remove_of(file));
     ++result.files_removed;
@@ -282,11 +277,11 @@ class MergePlanner {
     }
     if (taken == 0) return {};
     auto mask = mask_of(take);
-    if (!mask) return std::unexpected(mask.error());
+    LAKE_RETURN_IF_ERROR(mask);
     auto chosen = select_rows(src, **mask, true);
-    if (!chosen) return std::unexpected(chosen.error());
+    LAKE_RETURN_IF_ERROR(chosen);
     auto added = write_rows(backend_, layout_, {*chosen}, writer_.file_options());
-    if (!added) return std::unexpected(added.error());
+    LAKE_RETURN_IF_ERROR(added);
     attempt_.written.insert(attempt_.written.end(), added->begin(), added->end());
     return {};
   }
@@ -299,7 +294,7 @@ class MergePlanner {
   std::optional<cp::Expression> target_filter_;
   std::vector<bool> source_matched_;
   formats::KeyCollisions duplicates_;
-  MergeAttempt attempt_;
+  PlannedCommit attempt_;
 };
 
 // The source whole, a missing _ingest_id filled with one fresh id for the
@@ -315,7 +310,7 @@ Result<std::vector<std::shared_ptr<arrow::RecordBatch>>> read_source(arrow::Reco
     if (batch == nullptr) break;
     if (has_ingest_id && batch->schema()->GetFieldIndex(std::string(kIngestIdColumn)) < 0) {
       auto ids = lake::detail::constant_string_array(ingest_id, batch->num_rows(), arrow::default_memory_pool());
-      if (!ids) return std::unexpected(ids.error());
+      LAKE_RETURN_IF_ERROR(ids);
       auto with_id = batch->AddColumn(batch->num_columns(), std::string(kIngestIdColumn), *ids);
       if (!with_id.ok()) return fail(arrow_error(with_id.status(), "merge source"));
       batch = *with_id;
@@ -327,43 +322,49 @@ Result<std::vector<std::shared_ptr<arrow::RecordBatch>>> read_source(arrow::Reco
 
 }  // namespace
 
-Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions options) {
+Result<PreparedWrite> Table::prepare_merge(arrow::RecordBatchReader& source, MergeOptions options) {
   const bool removes = options.when_matched == WhenMatched::update || options.when_matched == WhenMatched::remove;
-  if (auto writable = snapshot_.check_writable(removes); !writable) return std::unexpected(writable.error());
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(removes));
   std::vector<std::string> key_names = options.keys;
-  if (key_names.empty()) key_names = list_property(snapshot_.metadata(), "lake.mergeKeys");
-  if (key_names.empty()) key_names = list_property(snapshot_.metadata(), "lake.primaryKeys");
+  const auto& properties = snapshot_.metadata().configuration;
+  if (key_names.empty()) key_names = formats::list_property(properties, formats::kMergeKeysProperty);
+  if (key_names.empty()) key_names = formats::list_property(properties, formats::kPrimaryKeysProperty);
   if (key_names.empty())
     return fail(ErrorCode::invalid_argument, "merge: no key columns given and the table declares no merge or primary keys");
-  auto batches = read_source(source, *arrow_schema());
-  if (!batches) return std::unexpected(batches.error());
+  auto read = read_source(source, *arrow_schema());
+  LAKE_RETURN_IF_ERROR(read);
+  auto batches = std::make_shared<const std::vector<std::shared_ptr<arrow::RecordBatch>>>(std::move(*read));
 
-  TableWriter writer(*this);
-  const CommitPolicy policy = writer.commit_policy();
-  CommitAttempts attempts;
-  const std::int64_t first_read = version();
-  for (int redo = 0;; ++redo) {
-    if (redo > 0) {
-      back_off(policy, redo);
-      if (auto refreshed = refresh(); !refreshed) return std::unexpected(refreshed.error());
-      if (auto writable = snapshot_.check_writable(removes); !writable) return std::unexpected(writable.error());
-    }
+  // One planning against the handle's version: match, rewrite, write.
+  auto plan = [this, batches, key_names, options]() -> Result<std::optional<PlannedCommit>> {
+    TableWriter writer(*this);
     auto layout = writer.layout();
-    if (!layout) return std::unexpected(layout.error());
+    LAKE_RETURN_IF_ERROR(layout);
     auto prepared = prepare_source(*batches, *layout, key_names);
-    if (!prepared) return std::unexpected(prepared.error());
-    auto attempt = MergePlanner(*backend_, writer, *layout, *prepared, options).plan();
-    if (!attempt) return std::unexpected(attempt.error());
-    if (!*attempt) return CommitResult{.version = version(), .attempts = attempts.used};
-    auto committed = writer.commit(std::move((*attempt)->pending), (*attempt)->written, (*attempt)->result, &attempts);
-    if (committed || !redo_resolves(committed.error())) return committed;
-    if (attempts.used >= policy.max_attempts)
-      return fail(ErrorCode::conflict,
-                  std::format("merge gave up after {} commit attempts (read version {}); the last conflict: {}",
-                              attempts.used, first_read, committed.error().message()),
-                  std::make_shared<ConflictDetail>(ConflictDetail::Kind::too_many_attempts, version(),
-                                                   std::vector<std::string>{}));
-  }
+    LAKE_RETURN_IF_ERROR(prepared);
+    return MergePlanner(*backend_, writer, *layout, *prepared, options).plan();
+  };
+  auto first = plan();
+  LAKE_RETURN_IF_ERROR(first);
+  auto state = std::make_unique<PreparedWriteState>();
+  state->table = this;
+  state->operation = "merge";
+  state->planned = std::move(*first);
+  state->read_version = version();
+  // A collision with a winner's keys: plan again on the newer version, so
+  // the merge's rules see the winner's rows.
+  state->replan = [this, plan, removes]() -> Result<std::optional<PlannedCommit>> {
+    LAKE_RETURN_IF_ERROR(refresh());
+    LAKE_RETURN_IF_ERROR(snapshot_.check_writable(removes));
+    return plan();
+  };
+  return PreparedWrite(std::move(state));
+}
+
+Result<CommitResult> Table::merge(arrow::RecordBatchReader& source, MergeOptions options) {
+  auto prepared = prepare_merge(source, std::move(options));
+  LAKE_RETURN_IF_ERROR(prepared);
+  return prepared->commit();
 }
 
 }  // namespace lake::delta

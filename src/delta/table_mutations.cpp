@@ -14,8 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/conform.hpp"
 #include "delta/filter.hpp"
+#include "delta/prepared_write.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_properties.hpp"
@@ -74,34 +76,51 @@ Result<std::vector<Add>> rewrite_matching_files(Backend& backend, const TableWri
   return written;
 }
 
-// Commits a delete or update: nothing when no file had a match.
-Result<CommitResult> commit_rewrite(TableWriter& writer, PendingCommit pending, const std::vector<Add>& written,
-                                    CommitResult result, std::string_view changed_metric,
-                                    std::int64_t rows_changed) {
-  if (result.files_removed == 0) {
-    result.version = writer.snapshot().version();
-    return result;
+// The prepared delete or update: nothing to commit when no file had a match.
+PreparedWrite prepared_rewrite(Table& table, std::string operation, PendingCommit pending,
+                               const std::vector<Add>& written, CommitResult result, std::string_view changed_metric,
+                               std::int64_t rows_changed) {
+  auto state = std::make_unique<PreparedWriteState>();
+  state->table = &table;
+  state->operation = std::move(operation);
+  state->read_version = table.version();
+  if (result.files_removed > 0) {
+    for (const auto& add : written) pending.actions.emplace_back(add);
+    result.files_added = static_cast<std::int64_t>(written.size());
+    pending.metrics = {{"numRemovedFiles", result.files_removed},
+                       {"numAddedFiles", result.files_added},
+                       {std::string(changed_metric), rows_changed},
+                       {"numCopiedRows", result.rows_copied}};
+    state->planned = PlannedCommit{std::move(pending), written, result};
   }
-  for (const auto& add : written) pending.actions.emplace_back(add);
-  result.files_added = static_cast<std::int64_t>(written.size());
-  pending.metrics = {{"numRemovedFiles", result.files_removed},
-                     {"numAddedFiles", result.files_added},
-                     {std::string(changed_metric), rows_changed},
-                     {"numCopiedRows", result.rows_copied}};
-  return writer.commit(std::move(pending), written, result);
+  return PreparedWrite(std::move(state));
 }
 
 }  // namespace
 
 Result<CommitResult> Table::delete_where(const Predicate& predicate, WriteOptions options) {
-  if (auto writable = snapshot_.check_writable(true); !writable) return std::unexpected(writable.error());
+  auto prepared = prepare_delete_where(predicate, std::move(options));
+  LAKE_RETURN_IF_ERROR(prepared);
+  return prepared->commit();
+}
+
+Result<CommitResult> Table::update_where(const Predicate& predicate,
+                                         const std::map<std::string, cp::Expression>& assignments,
+                                         WriteOptions options) {
+  auto prepared = prepare_update_where(predicate, assignments, std::move(options));
+  LAKE_RETURN_IF_ERROR(prepared);
+  return prepared->commit();
+}
+
+Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, WriteOptions options) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(true));
   TableWriter writer(*this);
   auto layout = writer.layout();
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   auto bound = bind_filter(predicate, *layout->arrow_schema);
-  if (!bound) return std::unexpected(bound.error());
+  LAKE_RETURN_IF_ERROR(bound);
   auto files = candidates(snapshot_, *layout, predicate);
-  if (!files) return std::unexpected(files.error());
+  LAKE_RETURN_IF_ERROR(files);
 
   CommitResult result;
   PendingCommit pending{.operation = "DELETE",
@@ -116,20 +135,20 @@ Result<CommitResult> Table::delete_where(const Predicate& predicate, WriteOption
         return select_rows(rows, matches, false);
       },
       pending, result, result.rows_deleted);
-  if (!written) return std::unexpected(written.error());
-  return commit_rewrite(writer, std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
+  LAKE_RETURN_IF_ERROR(written);
+  return prepared_rewrite(*this, "delete", std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
 }
 
-Result<CommitResult> Table::update_where(const Predicate& predicate,
-                                         const std::map<std::string, cp::Expression>& assignments,
-                                         WriteOptions options) {
-  if (auto writable = snapshot_.check_writable(true); !writable) return std::unexpected(writable.error());
+Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
+                                                 const std::map<std::string, cp::Expression>& assignments,
+                                                 WriteOptions options) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(true));
   if (assignments.empty()) return fail(ErrorCode::invalid_argument, "update_where: no columns to set");
   TableWriter writer(*this);
   auto layout = writer.layout();
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   auto bound = bind_filter(predicate, *layout->arrow_schema);
-  if (!bound) return std::unexpected(bound.error());
+  LAKE_RETURN_IF_ERROR(bound);
   std::vector<std::pair<int, cp::Expression>> bound_assignments;
   nlohmann::json set = nlohmann::json::object();
   for (const auto& [column, expression] : assignments) {
@@ -143,12 +162,12 @@ Result<CommitResult> Table::update_where(const Predicate& predicate,
     if (column == kIngestIdColumn)
       return fail(ErrorCode::invalid_argument, "update_where: the _ingest_id system column cannot be set");
     auto bound_value = bind_value(expression, *layout->arrow_schema);
-    if (!bound_value) return std::unexpected(bound_value.error());
+    LAKE_RETURN_IF_ERROR(bound_value);
     bound_assignments.emplace_back(index, std::move(*bound_value));
     set[column] = expression.ToString();
   }
   auto files = candidates(snapshot_, *layout, predicate);
-  if (!files) return std::unexpected(files.error());
+  LAKE_RETURN_IF_ERROR(files);
 
   CommitResult result;
   PendingCommit pending{.operation = "UPDATE",
@@ -163,8 +182,8 @@ Result<CommitResult> Table::update_where(const Predicate& predicate,
         return assign_columns(rows, matches, bound_assignments);
       },
       pending, result, result.rows_updated);
-  if (!written) return std::unexpected(written.error());
-  return commit_rewrite(writer, std::move(pending), *written, result, "numUpdatedRows", result.rows_updated);
+  LAKE_RETURN_IF_ERROR(written);
+  return prepared_rewrite(*this, "update", std::move(pending), *written, result, "numUpdatedRows", result.rows_updated);
 }
 
 }  // namespace lake::delta

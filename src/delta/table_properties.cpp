@@ -67,23 +67,6 @@ Result<std::chrono::milliseconds> parse_interval(std::string_view text) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds(total));
 }
 
-std::vector<std::string> list_property(const Metadata& metadata, std::string_view key) {
-  std::vector<std::string> items;
-  auto it = metadata.configuration.find(std::string(key));
-  if (it == metadata.configuration.end()) return items;
-  const std::string& text = it->second;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
-std::string format_list_property(const std::vector<std::string>& items) { return join(items, ","); }
-
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;
   for (const auto& item : items) {

@@ -20,11 +20,6 @@ namespace lake::delta {
 // files stay for time travel and readers still on older versions.
 [[nodiscard]] Result<std::chrono::milliseconds> deleted_file_retention(const Metadata& metadata);
 
-// lake-orm's list-valued properties (lake.primaryKeys, lake.mergeKeys,
-// lake.clusterBy): column names separated by commas.
-[[nodiscard]] std::vector<std::string> list_property(const Metadata& metadata, std::string_view key);
-[[nodiscard]] std::string format_list_property(const std::vector<std::string>& items);
-
 // The items with `separator` between them (for messages and properties).
 [[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view separator);
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/schema_json.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
@@ -34,7 +35,7 @@ Result<CommitResult> commit_columns(TableWriter& writer, std::vector<Field> colu
 }  // namespace
 
 Result<CommitResult> Table::add_columns(const std::vector<Field>& columns) {
-  if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
   if (columns.empty()) return fail(ErrorCode::invalid_argument, "add_columns: no columns given");
   std::vector<Field> next = snapshot_.columns();
   nlohmann::json added = nlohmann::json::array();
@@ -61,7 +62,7 @@ Result<CommitResult> Table::add_columns(const std::vector<Field>& columns) {
 }
 
 Result<CommitResult> Table::evolve_to(const Schema& schema) {
-  if (auto writable = snapshot_.check_writable(false); !writable) return std::unexpected(writable.error());
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
   const std::vector<Field> declared = table_columns(schema);
   const std::vector<Field>& current = snapshot_.columns();
   std::vector<std::string> problems;

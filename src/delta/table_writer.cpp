@@ -8,6 +8,7 @@
 #include <charconv>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "delta/checkpoint_writer.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
@@ -113,7 +114,7 @@ Result<CommitResult> TableWriter::commit(PendingCommit pending, const std::vecto
 
 Result<std::shared_ptr<arrow::RecordBatch>> read_whole(Backend& backend, const TableLayout& layout, const Add& file) {
   auto table = read_data_file(backend, layout, file);
-  if (!table) return std::unexpected(table.error());
+  LAKE_RETURN_IF_ERROR(table);
   auto batch = (*table)->CombineChunksToBatch();
   if (!batch.ok()) return fail(lake::detail::from_arrow_status(batch.status(), std::format("reading '{}'", file.path)));
   return *batch;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/propagate.hpp"
 #include "delta/add_file_set.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
@@ -138,12 +139,12 @@ Status check_winner(const PendingCommit& pending, const Snapshot& read, const Sn
   // instead (check_winner_keys).
   if (pending.read_predicate && !pending.write_keys && !winner_blind) {
     auto layout = layout_of(std::string(), current);
-    if (!layout) return std::unexpected(layout.error());
+    LAKE_RETURN_IF_ERROR(layout);
     for (const auto& action : winner) {
       const auto* add = std::get_if<Add>(&action);
       if (add == nullptr || !add->data_change) continue;
       auto match = may_match(*layout, *add, *pending.read_predicate);
-      if (!match) return std::unexpected(match.error());
+      LAKE_RETURN_IF_ERROR(match);
       if (*match) appended.push_back(add->path);
     }
     if (!appended.empty())
@@ -164,7 +165,7 @@ Status check_winner_keys(const PendingCommit& pending, Backend& backend, const s
     if (const auto* add = std::get_if<Add>(&action); add != nullptr && add->data_change) added.push_back(*add);
   if (added.empty()) return {};
   auto layout = layout_of(root, current);
-  if (!layout) return std::unexpected(layout.error());
+  LAKE_RETURN_IF_ERROR(layout);
   AddFileSet files(backend, std::move(*layout), std::move(added));
   auto collisions = pending.write_keys->find_in(files);
   if (!collisions) return std::unexpected(collisions.error().with_context(std::format("checking commit {}", winner_version)));
@@ -190,7 +191,7 @@ std::string ConflictDetail::describe() const {
 
 Result<Snapshot> catch_up(Backend& backend, const std::string& root, const Snapshot& from) {
   auto listing = list_log_from(backend, root, from.version() + 1);
-  if (!listing) return std::unexpected(listing.error());
+  LAKE_RETURN_IF_ERROR(listing);
   Snapshot current = from;
   LogReplay replay;
   for (const auto& commit : listing->commits) {
@@ -226,7 +227,7 @@ void back_off(const CommitPolicy& policy, int losses) {
   std::this_thread::sleep_for(std::chrono::microseconds(micros));
 }
 
-Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Snapshot& read, PendingCommit pending,
+Result<LogCommit> commit(Backend& backend, const std::string& root, const Snapshot& read, PendingCommit pending,
                              const CommitPolicy& policy, CommitAttempts& attempts) {
   std::set<LogicalFileKey> our_removes;
   for (const auto& action : pending.actions)
@@ -237,7 +238,7 @@ Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Sn
   for (int losses = 0; attempts.used < policy.max_attempts;) {
     if (pending.txn) {
       if (auto applied = current.app_version(pending.txn->app_id); applied && *applied >= pending.txn->version)
-        return CommitOutcome{false, current.version(), std::max(attempts.used, 1), std::move(current)};
+        return LogCommit{false, current.version(), std::max(attempts.used, 1), std::move(current)};
     }
     const int attempt = ++attempts.used;
     const std::int64_t version = current.version() + 1;
@@ -254,7 +255,7 @@ Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Sn
       if (!info) return std::unexpected(info.error().with_context("reading back the commit just written"));
       if (auto applied = replay.apply_actions(current, CommitFile{version, *info}, std::move(actions)); !applied)
         return std::unexpected(applied.error());
-      return CommitOutcome{true, version, attempt, std::move(current)};
+      return LogCommit{true, version, attempt, std::move(current)};
     }
     if (put.error().code() != ErrorCode::already_exists)
       return std::unexpected(put.error().with_context(std::format("committing version {}", version)));
@@ -264,16 +265,16 @@ Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Sn
     // so the next attempt is made on the freshest version there is.
     back_off(policy, ++losses);
     auto listing = list_log_from(backend, root, current.version() + 1);
-    if (!listing) return std::unexpected(listing.error());
+    LAKE_RETURN_IF_ERROR(listing);
     for (const auto& winner : listing->commits) {
       if (winner.version <= current.version()) continue;
       if (winner.version != current.version() + 1)
         return fail(ErrorCode::not_found, std::format("table '{}': log entry {} is missing (found {} next)", root,
                                                       current.version() + 1, winner.version));
       auto winner_text = backend.get_text(winner.object.key);
-      if (!winner_text) return std::unexpected(winner_text.error());
+      LAKE_RETURN_IF_ERROR(winner_text);
       auto winner_actions = parse_commit_text(*winner_text, winner.object.key);
-      if (!winner_actions) return std::unexpected(winner_actions.error());
+      LAKE_RETURN_IF_ERROR(winner_actions);
       if (auto ok = check_winner(pending, read, current, winner.version, *winner_actions, our_removes); !ok)
         return std::unexpected(ok.error());
       if (pending.write_keys)

@@ -53,7 +53,9 @@ struct PendingCommit {
 // Now, in milliseconds since the epoch: the unit of every timestamp in the log.
 [[nodiscard]] std::int64_t now_ms();
 
-struct CommitOutcome {
+// What writing one entry of the log did (inside the Delta implementation;
+// a Table write reports a CommitResult, and a Client write a WriteResult).
+struct LogCommit {
   bool committed = false;  // false: the txn version was already applied by a winner
   std::int64_t version = -1;
   int attempts = 0;
@@ -80,7 +82,7 @@ struct CommitAttempts {
 // ConflictDetail when a winner conflicts or attempts run out; anything the
 // backend reports. `attempts` counts this write's attempts (shared by its
 // redos; policy.max_attempts bounds the total).
-[[nodiscard]] Result<CommitOutcome> commit(Backend& backend, const std::string& root, const Snapshot& read,
+[[nodiscard]] Result<LogCommit> commit(Backend& backend, const std::string& root, const Snapshot& read,
                                            PendingCommit pending, const CommitPolicy& policy,
                                            CommitAttempts& attempts);
 

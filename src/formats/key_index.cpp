@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::formats {
@@ -120,7 +121,7 @@ Result<KeyIndex> KeyIndex::build(const arrow::RecordBatch& rows, std::vector<int
     }
     case Shape::composite: {
       auto keys = encode_keys(rows, index.columns_);
-      if (!keys) return std::unexpected(keys.error());
+      LAKE_RETURN_IF_ERROR(keys);
       index.by_bytes_.reserve(static_cast<std::size_t>(n));
       for (std::int64_t row = 0; row < n; ++row) {
         auto& key = (*keys)[static_cast<std::size_t>(row)];
@@ -157,7 +158,7 @@ Result<std::vector<std::int64_t>> KeyIndex::find_all(const arrow::RecordBatch& r
     }
     case Shape::composite: {
       auto keys = encode_keys(rows, columns_);
-      if (!keys) return std::unexpected(keys.error());
+      LAKE_RETURN_IF_ERROR(keys);
       for (std::int64_t row = 0; row < n; ++row)
         if (const auto& key = (*keys)[static_cast<std::size_t>(row)])
           found[static_cast<std::size_t>(row)] = look_up(by_bytes_, *key);

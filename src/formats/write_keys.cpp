@@ -8,6 +8,7 @@
 #include <format>
 #include <numeric>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/duplicate_keys.hpp"
 
@@ -97,7 +98,7 @@ Result<WriteKeys> WriteKeys::make(const arrow::RecordBatch& rows, std::vector<st
   std::iota(positions.begin(), positions.end(), 0);
   std::int64_t duplicate = KeyIndex::kNoRow;
   auto index = KeyIndex::build(**selected, positions, duplicate);
-  if (!index) return std::unexpected(index.error());
+  LAKE_RETURN_IF_ERROR(index);
   WriteKeys keys(std::move(columns), std::move(*selected), std::move(*index));
   if (duplicate != KeyIndex::kNoRow)
     return fail(ErrorCode::invalid_argument,
@@ -151,7 +152,7 @@ Result<std::vector<std::int64_t>> WriteKeys::find_in_file(const DataFileSet& fil
     if (auto st = (*reader)->ReadNext(&batch); !st.ok()) return fail(lake::detail::from_arrow_status(st, context()));
     if (!batch) break;
     auto rows = find_all(*batch);
-    if (!rows) return std::unexpected(rows.error());
+    LAKE_RETURN_IF_ERROR(rows);
     found.insert(found.end(), rows->begin(), rows->end());
   }
   return found;
@@ -162,7 +163,7 @@ Result<KeyCollisions> WriteKeys::find_in(const DataFileSet& files) const {
   for (std::size_t file = 0; file < files.size(); ++file) {
     if (!may_hold_any(files, file)) continue;
     auto rows = find_in_file(files, file);
-    if (!rows) return std::unexpected(rows.error());
+    LAKE_RETURN_IF_ERROR(rows);
     bool holds = false;
     for (std::int64_t row : *rows) {
       if (row == KeyIndex::kNoRow) continue;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <format>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/detail/status.hpp"
 
 namespace lake {
@@ -107,14 +108,14 @@ class BackendOutputStream final : public arrow::io::OutputStream {
 
 Result<std::shared_ptr<arrow::io::RandomAccessFile>> open_arrow_input(Backend& backend, std::string_view key) {
   auto info = backend.head(key);
-  if (!info) return std::unexpected(info.error());
+  LAKE_RETURN_IF_ERROR(info);
   return std::make_shared<BackendInputFile>(backend, std::string(key), info->size);
 }
 
 Result<std::shared_ptr<arrow::io::OutputStream>> open_arrow_output(Backend& backend, std::string_view key,
                                                                    PutMode mode) {
   auto writer = backend.open_writer(key, mode);
-  if (!writer) return std::unexpected(writer.error());
+  LAKE_RETURN_IF_ERROR(writer);
   return std::make_shared<BackendOutputStream>(std::move(*writer));
 }
 

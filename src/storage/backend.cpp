@@ -1,6 +1,7 @@
 // The parts of the storage contract every backend shares: key validation
 // and the conveniences built on the virtual operations.
 #include "lake/storage/backend.hpp"
+#include "core/propagate.hpp"
 
 #include <format>
 
@@ -42,7 +43,7 @@ Status check_prefix(std::string_view prefix) {
 
 Status Backend::remove_all(std::span<const std::string> keys) {
   for (const auto& key : keys)
-    if (auto ok = remove(key); !ok) return ok;
+    LAKE_RETURN_IF_ERROR(remove(key));
   return {};
 }
 
@@ -66,10 +67,6 @@ Result<std::size_t> Backend::remove_prefix(std::string_view prefix) {
   for (ObjectInfo& object : *objects) keys.push_back(std::move(object.key));
   if (auto ok = remove_all(keys); !ok) return std::unexpected(std::move(ok).error());
   return keys.size();
-}
-
-std::string Backend::staging_prefix(const IngestId& ingest_id) {
-  return std::format("_staging/{}/", ingest_id.to_string());
 }
 
 std::string Backend::uri_of(std::string_view key) const {

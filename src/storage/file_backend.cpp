@@ -19,6 +19,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/propagate.hpp"
 #include "lake/storage/backend.hpp"
 
 namespace lake {
@@ -41,7 +42,7 @@ bool is_temp_name(std::string_view name) {
 }
 
 Status check_file_key(std::string_view key) {
-  if (auto ok = check_key(key); !ok) return ok;
+  LAKE_RETURN_IF_ERROR(check_key(key));
   for (std::size_t start = 0; start <= key.size();) {
     const std::size_t end = std::min(key.find('/', start), key.size());
     if (is_temp_name(key.substr(start, end - start)))
@@ -120,7 +121,7 @@ Status make_parents(const fs::path& root, std::string_view key) {
       fs::path parent = dir;
       dir /= key.substr(start, end - start);
       if (::mkdir(dir.c_str(), 0777) == 0) {
-        if (auto ok = fsync_dir(parent, key); !ok) return ok;
+        LAKE_RETURN_IF_ERROR(fsync_dir(parent, key));
       } else if (errno == ENOENT && attempt < kAttempts) {
         vanished = true;
         break;
@@ -332,7 +333,7 @@ class FileBackend final : public Backend {
   }
 
   Status remove(std::string_view key) override {
-    if (auto ok = check_file_key(key); !ok) return ok;
+    LAKE_RETURN_IF_ERROR(check_file_key(key));
     if (::unlink(path_of(key).c_str()) == 0) {
       prune_empty_parents(key);
       return {};
@@ -404,7 +405,7 @@ class FileBackend final : public Backend {
           // before start_after when sub_key does and is not its prefix).
           const bool all_before = sub_key < start_after && !start_after.starts_with(sub_key);
           if ((sub_key.starts_with(prefix) || prefix.starts_with(sub_key)) && !all_before)
-            if (auto ok = walk(entry.path(), sub_key, prefix, start_after, out); !ok) return ok;
+            LAKE_RETURN_IF_ERROR(walk(entry.path(), sub_key, prefix, start_after, out));
         } else if (!ec && key.starts_with(prefix) && std::string_view(key) > start_after) {
           struct stat st {};
           if (::stat(entry.path().c_str(), &st) == 0 && S_ISREG(st.st_mode))

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/propagate.hpp"
 #include "lake/storage/backend.hpp"
 
 namespace lake {
@@ -81,7 +82,7 @@ class MemoryBackend final : public Backend {
   std::string root_uri() const override { return uri_; }
 
   Status put(std::string_view key, std::span<const std::byte> data, PutMode mode) override {
-    if (auto ok = check_key(key); !ok) return ok;
+    LAKE_RETURN_IF_ERROR(check_key(key));
     return store_->publish(key, std::vector<std::byte>(data.begin(), data.end()), mode);
   }
 
@@ -132,7 +133,7 @@ class MemoryBackend final : public Backend {
   }
 
   Status remove(std::string_view key) override {
-    if (auto ok = check_key(key); !ok) return ok;
+    LAKE_RETURN_IF_ERROR(check_key(key));
     std::scoped_lock lock(store_->mutex);
     if (auto it = store_->objects.find(key); it != store_->objects.end()) store_->objects.erase(it);
     return {};

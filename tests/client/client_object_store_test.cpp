@@ -14,6 +14,7 @@
 #include <lake/drivers/duckdb.hpp>
 #include <lake/query.hpp>
 
+#include "storage/staging.hpp"
 #include "support/forwarding_backend.hpp"
 #include "support/remote_store.hpp"
 
@@ -145,9 +146,9 @@ TEST_F(ClientOnObjectStore, VerifyAndCleanupStagingWorkOnTheStore) {
   const auto old_id = lake::IngestId::generate_at(std::chrono::time_point_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now() - std::chrono::hours(48)));
   const auto new_id = lake::IngestId::generate();
-  for (const auto& key : {lake::Backend::staging_prefix(old_id) + "part-00000.parquet",
-                          lake::Backend::staging_prefix(old_id) + "part-00001.parquet",
-                          lake::Backend::staging_prefix(new_id) + "part-00000.parquet",
+  for (const auto& key : {lake::staging::prefix_of(old_id) + "part-00000.parquet",
+                          lake::staging::prefix_of(old_id) + "part-00001.parquet",
+                          lake::staging::prefix_of(new_id) + "part-00000.parquet",
                           std::string("_staging/not-an-ingest-id/keep")})
     ASSERT_TRUE(counting_->put_text(key, "x", lake::PutMode::create));
   auto report = client_->cleanup_staging(std::chrono::hours(24));
@@ -155,7 +156,7 @@ TEST_F(ClientOnObjectStore, VerifyAndCleanupStagingWorkOnTheStore) {
   EXPECT_EQ(report->scanned, 3);
   ASSERT_EQ(report->deleted.size(), 1U);
   EXPECT_TRUE(report->failed.empty());
-  EXPECT_EQ(report->deleted[0], counting_->uri_of(lake::Backend::staging_prefix(old_id)));
+  EXPECT_EQ(report->deleted[0], counting_->uri_of(lake::staging::prefix_of(old_id)));
   EXPECT_TRUE(report->deleted[0].starts_with(
       lake::testing::object_store() == lake::testing::ObjectStore::s3 ? "s3://" : "gs://"))
       << report->deleted[0];

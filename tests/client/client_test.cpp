@@ -30,6 +30,7 @@
 #include <lake/local.hpp>
 #include <lake/query.hpp>
 
+#include "storage/staging.hpp"
 #include "support/forwarding_backend.hpp"
 #include "support/temp_dir.hpp"
 #ifdef LAKE_TEST_ON_SPARK
@@ -192,6 +193,90 @@ TEST_F(ClientTest, AValidationFailureWritesNothing) {
   EXPECT_EQ(stats->files, 0);
   EXPECT_TRUE(staging_keys(dir.path).empty());
   EXPECT_EQ(db.metrics().value("lake_validation_failures_total", {{"table", "accounts"}}), 1);
+}
+
+// The driver's two phases, for every kind of write: after execute()
+// nothing is visible, and abort() leaves the table exactly as it was
+// (same version, same rows, no staging left); commit() then lands it.
+TEST_F(ClientTest, EveryWriteAbortedAfterItsFirstPhaseLeavesTheTableAsItWas) {
+  auto db = open();
+  ASSERT_TRUE(db.migrate<Account>());
+  auto initial = accounts(0, 6);
+  ASSERT_TRUE(db.insert(initial));
+  auto before = db.maintain().stats("accounts");
+  ASSERT_TRUE(before) << before.error().to_string();
+  const std::string contents_sql = "SELECT count(*) AS n FROM accounts WHERE balance = 77";
+  auto snapshot = [&] {
+    return std::pair{count(db, "SELECT count(*) AS n FROM accounts"), count(db, contents_sql)};
+  };
+  const auto rows_before = snapshot();
+  ASSERT_EQ(rows_before, (std::pair<std::int64_t, std::int64_t>{6, 0}));
+
+#ifdef LAKE_TEST_ON_SPARK
+  const lake::TableRef table{"accounts", (on_iceberg() ? "ice/" : "") + database + "/accounts"};
+#else
+  const lake::TableRef table{"accounts", "accounts"};
+#endif
+  auto rows_of = [&](int from, int n) {
+    auto records = accounts(from, n);
+    for (auto& record : records) record.balance = 77;
+    const auto id = lake::IngestId::generate();
+    auto batch = lake::to_record_batch(std::span<const Account>(records), {.ingest_id = id});
+    EXPECT_TRUE(batch) << batch.error().to_string();
+    return std::pair{id, *arrow::RecordBatchReader::Make({*batch})};
+  };
+  auto plan_of = [&](lake::PlanKind kind, int from, int n, lake::OnMatch on_match, lake::OnNoMatch on_no_match) {
+    auto [id, reader] = rows_of(from, n);
+    lake::WritePlan plan;
+    plan.kind = kind;
+    plan.table = table;
+    plan.ingest_id = id;
+    plan.rows = std::move(reader);
+    plan.keys = {"id"};
+    plan.on_match = on_match;
+    plan.on_no_match = on_no_match;
+    return plan;
+  };
+  struct Case {
+    std::string name;
+    lake::WritePlan plan;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"append", plan_of(lake::PlanKind::append, 10, 3, {}, {})});
+  cases.push_back({"upsert", plan_of(lake::PlanKind::merge, 4, 4, lake::OnMatch::update, lake::OnNoMatch::insert)});
+  cases.push_back({"update", plan_of(lake::PlanKind::merge, 0, 2, lake::OnMatch::update, lake::OnNoMatch::skip)});
+  cases.push_back({"remove", plan_of(lake::PlanKind::merge, 0, 2, lake::OnMatch::remove, lake::OnNoMatch::skip)});
+  lake::WritePlan removal;
+  removal.kind = lake::PlanKind::delete_where;
+  removal.table = table;
+  removal.ingest_id = lake::IngestId::generate();
+  removal.predicate = cp::less(cp::field_ref("balance"), cp::literal(std::int64_t{3}));
+  cases.push_back({"delete", std::move(removal)});
+
+  for (auto& [name, plan] : cases) {
+    SCOPED_TRACE(name);
+    auto execution = db.driver().execute(plan);
+    ASSERT_TRUE(execution) << execution.error().to_string();
+    EXPECT_EQ(snapshot(), rows_before) << "nothing is visible before commit()";
+    ASSERT_TRUE(execution->finalizer->abort());
+    EXPECT_EQ(snapshot(), rows_before);
+    auto after = db.maintain().stats("accounts");
+    ASSERT_TRUE(after) << after.error().to_string();
+    EXPECT_EQ(after->version, before->version);
+    EXPECT_EQ(after->files, before->files);
+    EXPECT_TRUE(staging_keys(dir.path).empty());
+    auto committed = execution->finalizer->commit();
+    ASSERT_FALSE(committed) << "an aborted write cannot commit";
+  }
+
+  // The same plan, committed this time, lands.
+  auto landed = db.driver().execute(plan_of(lake::PlanKind::merge, 4, 4, lake::OnMatch::update, lake::OnNoMatch::insert));
+  ASSERT_TRUE(landed) << landed.error().to_string();
+  EXPECT_EQ(snapshot(), rows_before);
+  auto result = landed->finalizer->commit();
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_TRUE(result->committed);
+  EXPECT_EQ(snapshot(), (std::pair<std::int64_t, std::int64_t>{8, 4}));
 }
 
 TEST_F(ClientTest, PrimaryKeyConflictsFollowTheStrategy) {
@@ -678,11 +763,63 @@ TEST_F(ClientTest, VerifyHasSparkReadTheClientsProbe) {
 }
 #endif
 
+// maintain() shares the client's state: it stays usable when the Client it
+// came from was a temporary (under ASan, a dangling one would be caught).
+TEST_F(ClientTest, MaintenanceOutlivesTheClientItCameFrom) {
+  {
+    auto db = open();
+    ASSERT_TRUE(db.migrate<Account>());
+    auto rows = accounts(0, 3);
+    ASSERT_TRUE(db.insert(rows));
+  }
+  auto maintenance = open().maintain();
+  auto stats = maintenance.stats("accounts");
+  ASSERT_TRUE(stats) << stats.error().to_string();
+  EXPECT_EQ(stats->rows, 3);
+  auto history = maintenance.history("accounts", 1);
+  ASSERT_TRUE(history) << history.error().to_string();
+  EXPECT_EQ(history->size(), 1u);
+}
+
+#ifndef LAKE_TEST_ON_SPARK
+// Errors that pass through Parquet and DuckDB keep the code they began
+// with, and a table whose log is broken is an error, not a missing table.
+TEST_F(ClientTest, ABrokenTableIsReportedWithTheCodeOfWhatBroke) {
+  {
+    auto db = open();
+    ASSERT_TRUE(db.migrate<Account>());
+    for (int i = 0; i < 2; ++i) {
+      auto rows = accounts(i * 3, 3);
+      ASSERT_TRUE(db.insert(rows));
+    }
+  }
+  std::vector<std::filesystem::path> data_files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(table_dir("accounts")))
+    if (entry.path().extension() == ".parquet") data_files.push_back(entry.path());
+  ASSERT_EQ(data_files.size(), 2u);
+  std::filesystem::remove(data_files.front());
+  auto db = open();
+  auto rows = lake::query<Account>(db, "SELECT * FROM accounts");
+  ASSERT_FALSE(rows);
+  EXPECT_EQ(rows.error().code(), lake::ErrorCode::not_found) << rows.error().to_string();
+  EXPECT_NE(rows.error().message().find(data_files.front().filename().string()), std::string::npos)
+      << rows.error().to_string();
+
+  std::filesystem::remove(table_dir("accounts") / "_delta_log" / "00000000000000000000.json");
+  auto fresh = open();
+  auto counted = lake::query_first<CountRow>(fresh, "SELECT count(*) AS n FROM accounts");
+  ASSERT_FALSE(counted);
+  EXPECT_EQ(counted.error().code(), lake::ErrorCode::invalid_argument) << counted.error().to_string();
+  EXPECT_NE(counted.error().message().find("log entry 0 is missing"), std::string::npos) << counted.error().to_string();
+}
+#endif
+
 TEST_F(ClientTest, CleanupStagingRemovesOnlyOldIngestPrefixes) {
   auto db = open();
   auto old_id = lake::IngestId::generate_at(std::chrono::time_point_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now() - std::chrono::hours(48)));
   auto new_id = lake::IngestId::generate();
+  EXPECT_EQ(lake::staging::prefix_of(new_id), "_staging/" + new_id.to_string() + "/");
   for (const auto& key : {std::format("_staging/{}/part-00000.parquet", old_id.to_string()),
                           std::format("_staging/{}/part-00001.parquet", old_id.to_string()),
                           std::format("_staging/{}/part-00000.parquet", new_id.to_string()),

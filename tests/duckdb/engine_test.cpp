@@ -1,5 +1,6 @@
 // The embedded engine over native Delta tables, end to end: real DuckDB,
-// real Delta tables (memory backend), typed reads through lake/query.hpp.
+// real Delta tables (memory backend) resolved through the table-format
+// contract, typed reads through lake/query.hpp.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,10 +9,12 @@
 #include <mutex>
 #include <set>
 
-#include <lake/drivers/duckdb.hpp>
+#include <lake/delta/table.hpp>
 #include <lake/lake.hpp>
 #include <lake/query.hpp>
 
+#include "delta/delta_format.hpp"
+#include "drivers/duckdb/engine.hpp"
 #include "support/forwarding_backend.hpp"
 
 namespace {
@@ -110,12 +113,10 @@ class EngineTest : public ::testing::Test {
     for (std::int64_t i = 0; i < 60; ++i) rows.push_back({i, i % 10, 1.5 * static_cast<double>(i)});
     append(*payments, rows);
 
-    auto opened = duckdb::Engine::open([this](std::string_view name) -> Result<std::optional<delta::Table>> {
+    auto opened = duckdb::Engine::open([this](std::string_view name) -> Result<std::unique_ptr<formats::FormatTable>> {
       resolved += 1;
-      if (name != "accounts" && name != "payments") return std::optional<delta::Table>();
-      auto table = delta::Table::open(backend, std::string(name));
-      if (!table) return std::unexpected(table.error());
-      return std::optional<delta::Table>(std::move(*table));
+      if (name != "accounts" && name != "payments") return std::unique_ptr<formats::FormatTable>();
+      return delta::table_format()->open(backend, TableRef{std::string(name), std::string(name)}, {});
     });
     ASSERT_TRUE(opened) << opened.error().to_string();
     engine = std::move(*opened);

@@ -11,9 +11,10 @@
 
 #include <lake/drivers/spark.hpp>
 
-#include "drivers/spark/expression_sql.hpp"
-#include "drivers/spark/iceberg_tables.hpp"
+#include "dialects/delta_sql_format.hpp"
+#include "dialects/iceberg_metadata.hpp"
 #include "drivers/spark/write_statements.hpp"
+#include "sql/expression_sql.hpp"
 
 namespace {
 
@@ -23,19 +24,19 @@ using lake::SqlValue;
 TEST(SparkExpressionSql, ValuesAreBoundAndColumnsQuoted) {
   auto expr = cp::and_(cp::greater(cp::field_ref("age"), cp::literal(std::int64_t{18})),
                        cp::equal(cp::field_ref("na`me"), cp::literal("x' OR '1'='1")));
-  auto sql = lake::spark::to_spark_sql(expr);
+  auto sql = lake::spark_sql::to_spark_sql(expr);
   ASSERT_TRUE(sql) << sql.error().to_string();
   EXPECT_EQ(sql->text, "((`age` > ?) AND (`na``me` = ?))");
   ASSERT_EQ(sql->params.size(), 2u);
   EXPECT_EQ(sql->params[0], SqlValue(std::int64_t{18}));
   EXPECT_EQ(sql->params[1], SqlValue(std::string("x' OR '1'='1")));
 
-  auto qualified = lake::spark::to_spark_sql(cp::is_null(cp::field_ref("country")), "source");
+  auto qualified = lake::spark_sql::to_spark_sql(cp::is_null(cp::field_ref("country")), "source");
   ASSERT_TRUE(qualified);
   EXPECT_EQ(qualified->text, "(`source`.`country` IS NULL)");
   EXPECT_TRUE(qualified->params.empty());
 
-  auto negated = lake::spark::to_spark_sql(cp::not_(cp::is_valid(cp::field_ref("x"))));
+  auto negated = lake::spark_sql::to_spark_sql(cp::not_(cp::is_valid(cp::field_ref("x"))));
   ASSERT_TRUE(negated);
   EXPECT_EQ(negated->text, "(NOT (`x` IS NOT NULL))");
 }
@@ -44,17 +45,17 @@ TEST(SparkExpressionSql, IsInBindsEveryValueAndUnknownFunctionsAreNamed) {
   arrow::StringBuilder builder;
   ASSERT_TRUE(builder.AppendValues({"NL", "UK"}).ok());
   auto values = builder.Finish().ValueOrDie();
-  auto in = lake::spark::to_spark_sql(cp::call("is_in", {cp::field_ref("country")}, cp::SetLookupOptions(values)));
+  auto in = lake::spark_sql::to_spark_sql(cp::call("is_in", {cp::field_ref("country")}, cp::SetLookupOptions(values)));
   ASSERT_TRUE(in) << in.error().to_string();
   EXPECT_EQ(in->text, "(`country` IN (?, ?))");
   EXPECT_EQ(in->params, (std::vector<SqlValue>{std::string("NL"), std::string("UK")}));
 
-  auto odd = lake::spark::to_spark_sql(cp::call("utf8_length", {cp::field_ref("name")}));
+  auto odd = lake::spark_sql::to_spark_sql(cp::call("utf8_length", {cp::field_ref("name")}));
   ASSERT_FALSE(odd);
   EXPECT_EQ(odd.error().code(), lake::ErrorCode::unsupported);
   EXPECT_NE(odd.error().message().find("utf8_length"), std::string::npos);
 
-  auto typed = lake::spark::to_spark_sql(
+  auto typed = lake::spark_sql::to_spark_sql(
       cp::less(cp::field_ref("at"), cp::literal(std::make_shared<arrow::TimestampScalar>(1'500, arrow::timestamp(arrow::TimeUnit::MILLI)))));
   ASSERT_TRUE(typed);
   EXPECT_EQ(typed->params.at(0), SqlValue(lake::timestamp(std::chrono::microseconds(1'500'000))));
@@ -108,13 +109,13 @@ TEST(SparkWriteStatements, MergeIsBoundedByTheIngestIdAndFollowsItsOptions) {
 }
 
 TEST(SparkWriteStatements, MaintenanceStatements) {
-  auto optimize = lake::spark::optimize_statement("events", cp::equal(cp::field_ref("day"), cp::literal("2026-11-22")),
+  auto optimize = lake::dialects::delta::optimize_statement("events", cp::equal(cp::field_ref("day"), cp::literal("2026-11-22")),
                                                   {"seq", "name"});
   ASSERT_TRUE(optimize);
   EXPECT_EQ(optimize->sql, "OPTIMIZE `events` WHERE (`day` = '2026-11-22') ZORDER BY (`seq`, `name`)");
   EXPECT_TRUE(optimize->params.empty());
-  EXPECT_EQ(lake::spark::vacuum_statement("events", 0, true).sql, "VACUUM `events` RETAIN 0 HOURS DRY RUN");
-  EXPECT_EQ(lake::spark::vacuum_statement("events", std::nullopt, false).sql, "VACUUM `events`");
+  EXPECT_EQ(lake::dialects::delta::vacuum_statement("events", 0, true).sql, "VACUUM `events` RETAIN 0 HOURS DRY RUN");
+  EXPECT_EQ(lake::dialects::delta::vacuum_statement("events", std::nullopt, false).sql, "VACUUM `events`");
   auto deleted = lake::spark::delete_statement("events", cp::less(cp::field_ref("seq"), cp::literal(std::int64_t{5})));
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->sql, "DELETE FROM `events` WHERE (`seq` < ?)");
@@ -124,11 +125,11 @@ TEST(SparkWriteStatements, MaintenanceStatements) {
 // written in as literals: quotes escaped, text never able to end the
 // literal it is in.
 TEST(SparkIcebergStatements, RewriteDataFilesWritesThePredicateAsLiterals) {
-  const lake::spark::iceberg::TableName name{
+  const lake::dialects::iceberg::TableName name{
       .catalog = "`ice`", .sql = "`ice`.`db`.`events`", .procedure_argument = "'`db`.`events`'"};
   auto where = cp::and_(cp::equal(cp::field_ref("day"), cp::literal("it's 2026\\")),
                         cp::greater(cp::field_ref("seq?"), cp::literal(std::int64_t{5})));
-  auto statement = lake::spark::iceberg::rewrite_data_files_statement(name, where, {"seq", "name"}, 1 << 20);
+  auto statement = lake::dialects::iceberg::rewrite_data_files_statement(name, where, {"seq", "name"}, 1 << 20);
   ASSERT_TRUE(statement) << statement.error().to_string();
   EXPECT_EQ(statement->sql,
             "CALL `ice`.system.rewrite_data_files(table => '`db`.`events`', strategy => 'sort', sort_order => "
@@ -136,7 +137,7 @@ TEST(SparkIcebergStatements, RewriteDataFilesWritesThePredicateAsLiterals) {
             R"('((`day` = \'it\\\'s 2026\\\\\') AND (`seq?` > 5))', )"
             "options => map('min-input-files', '2', 'target-file-size-bytes', '1048576'))");
   EXPECT_TRUE(statement->params.empty());
-  auto plain = lake::spark::iceberg::rewrite_data_files_statement(name, std::nullopt, {}, std::nullopt);
+  auto plain = lake::dialects::iceberg::rewrite_data_files_statement(name, std::nullopt, {}, std::nullopt);
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->sql, "CALL `ice`.system.rewrite_data_files(table => '`db`.`events`', options => "
                         "map('min-input-files', '2'))");

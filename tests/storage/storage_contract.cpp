@@ -188,9 +188,7 @@ TEST_P(StorageTest, RemovePrefixCountsRemovedObjects) {
   EXPECT_EQ(list(""), std::vector<std::string>{"s1"});
 }
 
-TEST_P(StorageTest, StagingPrefixAndUris) {
-  const auto id = lake::IngestId::generate();
-  EXPECT_EQ(Backend::staging_prefix(id), "_staging/" + id.to_string() + "/");
+TEST_P(StorageTest, UrisOfKeys) {
   const std::string root = backend().root_uri();
   // The URI scheme is the backend's name, except GCS's: gs://.
   const std::string scheme = GetParam() == "gcs" ? "gs" : GetParam();

@@ -103,7 +103,7 @@ lake::Status vacuum(const lake::Client& db, const VacuumArgs& args) {
                               .allow_short_retention = args.force,
                               .dry_run = args.dry_run,
                               .progress = progress.callback()};
-  if (args.retention) options.retention = std::chrono::duration_cast<std::chrono::hours>(*args.retention);
+  if (args.retention) options.retention = std::chrono::duration_cast<std::chrono::milliseconds>(*args.retention);
   auto report = db.maintain().vacuum(args.table, options);
   progress.finish();
   if (!report) return std::unexpected(report.error());

@@ -43,6 +43,7 @@
 
 #include "lake/delta/snapshot.hpp"
 #include "lake/error.hpp"
+#include "lake/maintenance.hpp"
 #include "lake/progress.hpp"
 #include "lake/schema/schema.hpp"
 #include "lake/storage/backend.hpp"
@@ -115,9 +116,11 @@ struct WriteOptions {
   std::optional<std::string> user_metadata{};  // commitInfo.userMetadata
 };
 
-// What a write did. committed is false when there was nothing to commit
-// (no matching rows) or the idempotency key was already applied; version
-// is then the handle's current version.
+// What a write to a Delta table did, in the table's terms (files added
+// and removed, rows copied, a checkpoint that failed); a Client write's
+// report is lake::WriteResult. committed is false when there was nothing
+// to commit (no matching rows) or the idempotency key was already applied;
+// version is then the handle's current version.
 struct CommitResult {
   bool committed = false;
   bool skipped_as_duplicate = false;
@@ -157,51 +160,33 @@ struct MergeOptions {
   WriteOptions write{};
 };
 
-struct OptimizeOptions {
-  std::optional<Predicate> where{};  // only partitions matching it (partition columns only)
-  std::optional<std::int64_t> target_file_bytes{};
-  // Cluster rows on these columns (Z-order curve) or sort them; at most one
-  // of the two. Z-order defaults to the lake.clusterBy property.
-  std::vector<std::string> zorder_by{};
-  std::vector<std::string> sort_by{};
-  ProgressFn progress{};  // "partitions processed", one call per partition looked at
-};
+// optimize(), vacuum() and stats() take and report lake::OptimizeOptions,
+// OptimizeReport, VacuumOptions, VacuumReport and TableStats
+// (lake/maintenance.hpp), as every engine does.
 
-struct OptimizeReport {
-  std::int64_t version = -1;  // -1 when nothing needed rewriting
-  std::int64_t files_removed = 0;
-  std::int64_t files_added = 0;
-  std::int64_t bytes_removed = 0;
-  std::int64_t bytes_added = 0;
-  std::int64_t partitions_optimized = 0;
-};
+struct PreparedWriteState;
 
-struct VacuumOptions {
-  // Files unreferenced for longer than this are deleted. Default: the
-  // table's delta.deletedFileRetentionDuration (7 days).
-  std::optional<std::chrono::milliseconds> retention{};
-  // A retention shorter than the table's is refused (time travel and
-  // concurrent readers depend on it) unless this is set.
-  bool allow_short_retention = false;
-  bool dry_run = false;
-  ProgressFn progress{};  // "files deleted", one call per file (not on a dry run)
-};
+// A row change whose first phase is done: its data files are written, its
+// commit is ready, nothing is visible yet (two-phase writes). commit()
+// makes it, on top of the latest version after the conflict checks; a
+// merge that loses the race to a writer of one of its keys runs again
+// against the newer version inside commit(), within the table's
+// max_commit_attempts. abort(), or destroying it uncommitted, removes the
+// files it wrote and leaves the table as it was. A failed commit() leaves
+// nothing behind either. The Table it came from must outlive it and not be
+// moved meanwhile; the commit moves that handle to the new version.
+class PreparedWrite {
+ public:
+  explicit PreparedWrite(std::unique_ptr<PreparedWriteState> state);
+  PreparedWrite(PreparedWrite&&) noexcept;
+  PreparedWrite& operator=(PreparedWrite&&) noexcept;
+  ~PreparedWrite();
 
-struct VacuumReport {
-  std::vector<std::string> files{};  // keys deleted (or that would be, on a dry run)
-  std::int64_t bytes = 0;
-  bool dry_run = false;
-};
+  [[nodiscard]] Result<CommitResult> commit();
+  void abort();
 
-struct TableStats {
-  std::int64_t version = -1;
-  std::int64_t rows = 0;  // -1 when a file has no stats
-  std::int64_t files = 0;
-  std::int64_t bytes = 0;
-  std::int64_t versions = 0;  // commits still in the log
-  std::int64_t oldest_version = 0;
-  timestamp last_commit{};
-  std::vector<std::string> partition_columns{};
+ private:
+  std::unique_ptr<PreparedWriteState> state_;
 };
 
 class Table {
@@ -289,6 +274,16 @@ class Table {
   // files a winner rewrote) runs again against the new version, within
   // TableOptions::max_commit_attempts.
   [[nodiscard]] Result<CommitResult> merge(arrow::RecordBatchReader& source, MergeOptions options = {});
+
+  // The first phases of delete_where, update_where and merge (those are
+  // these, committed at once). A duplicate idempotency key or a change
+  // that matches nothing prepares an empty write whose commit() reports
+  // committed = false.
+  [[nodiscard]] Result<PreparedWrite> prepare_delete_where(const Predicate& predicate, WriteOptions options = {});
+  [[nodiscard]] Result<PreparedWrite> prepare_update_where(
+      const Predicate& predicate, const std::map<std::string, arrow::compute::Expression>& assignments,
+      WriteOptions options = {});
+  [[nodiscard]] Result<PreparedWrite> prepare_merge(arrow::RecordBatchReader& source, MergeOptions options = {});
 
   // Schema evolution: adds nullable columns at the end. ErrorCode::
   // schema_mismatch for a non-nullable or existing column.

@@ -91,8 +91,6 @@ class Backend {
   [[nodiscard]] Result<std::string> get_text(std::string_view key);
   // Removes every object under prefix; returns how many were removed.
   [[nodiscard]] Result<std::size_t> remove_prefix(std::string_view prefix);
-  // The seed's staging layout: "_staging/<ingest id>/".
-  [[nodiscard]] static std::string staging_prefix(const IngestId& ingest_id);
   // root_uri() joined with a key.
   [[nodiscard]] std::string uri_of(std::string_view key) const;
 };

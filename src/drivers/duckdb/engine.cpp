@@ -1,7 +1,7 @@
 // The embedded engine: one DuckDB database per Engine, a small pool of
 // connections (a DuckDB connection runs one statement at a time), and a
-// replacement scan that resolves table names to Delta tables at bind time.
-#include "lake/drivers/duckdb.hpp"
+// replacement scan that resolves table names to table snapshots at bind time.
+#include "drivers/duckdb/engine.hpp"
 
 #include <condition_variable>
 #include <format>
@@ -16,7 +16,8 @@
 #include <duckdb/main/database.hpp>
 #include <duckdb/main/prepared_statement.hpp>
 
-#include "drivers/duckdb/delta_scan.hpp"
+#include "core/propagate.hpp"
+#include "drivers/duckdb/table_scan.hpp"
 #include "drivers/duckdb/errors.hpp"
 #include "drivers/duckdb/parameters.hpp"
 #include "drivers/duckdb/result_reader.hpp"
@@ -41,7 +42,8 @@ ddb::unique_ptr<ddb::TableRef> resolve_table(ddb::ClientContext&, ddb::Replaceme
   auto table = resolution.resolver(input.table_name);
   if (!table) throw_in_duckdb(table.error().with_context(std::format("opening table '{}'", input.table_name)));
   if (!*table) return nullptr;
-  return delta_scan_ref(std::move(**table), resolution.batch_rows, resolution.counters);
+  return table_scan_ref(input.table_name, std::shared_ptr<const formats::FormatTable>(std::move(*table)),
+                        resolution.batch_rows, resolution.counters);
 }
 
 }  // namespace
@@ -103,7 +105,7 @@ Result<std::unique_ptr<Engine>> Engine::open(TableResolver resolver, EngineOptio
     resolution->counters = state->counters;
     config.replacement_scans.emplace_back(resolve_table, std::move(resolution));
     state->database = std::make_unique<ddb::DuckDB>(nullptr, &config);
-    register_delta_scan(*state->database->instance);
+    register_table_scan(*state->database->instance);
   } catch (const std::exception& e) {
     return fail(from_duckdb_error(ddb::ErrorData(e), "starting the embedded DuckDB engine"));
   }
@@ -142,7 +144,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Engine::query(std::string_view
 
 Result<std::int64_t> Engine::exec(std::string_view sql, std::span<const SqlValue> params) {
   auto reader = query(sql, params);
-  if (!reader) return std::unexpected(reader.error());
+  LAKE_RETURN_IF_ERROR(reader);
   // DuckDB reports changed rows as a one-row "Count" result.
   std::int64_t changed = 0;
   std::shared_ptr<arrow::RecordBatch> batch;
@@ -163,7 +165,7 @@ Result<std::int64_t> Engine::exec(std::string_view sql, std::span<const SqlValue
 
 Status Engine::ping() {
   auto changed = exec("SELECT 1");
-  if (!changed) return std::unexpected(changed.error());
+  LAKE_RETURN_IF_ERROR(changed);
   return {};
 }
 

@@ -7,6 +7,8 @@
 #include <duckdb/common/exception/conversion_exception.hpp>
 #include <duckdb/common/exception/transaction_exception.hpp>
 
+#include "lake/arrow/detail/status.hpp"
+
 namespace lake::duckdb {
 
 Error from_duckdb_error(const ::duckdb::ErrorData& error, std::string_view context) {
@@ -33,6 +35,9 @@ Error from_duckdb_error(const ::duckdb::ErrorData& error, std::string_view conte
     case ExceptionType::TRANSACTION: code = ErrorCode::conflict; break;
     default: break;
   }
+  // A lake error that reached DuckDB as text (a scan's Arrow stream
+  // failing) keeps the code it began with.
+  if (auto carried = lake::detail::code_named_in(error.RawMessage())) code = *carried;
   return Error(code, std::format("{}: {}", context, error.RawMessage()));
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "lake/error.hpp"
+#include "storage/object_store/oauth_token.hpp"
 
 namespace lake::spark {
 
@@ -54,16 +55,10 @@ class ClientCredentialsTokens final : public BearerTokenSource {
 
  private:
   explicit ClientCredentialsTokens(ClientCredentials credentials) : credentials_(std::move(credentials)) {}
-  struct Token {
-    std::string value;
-    std::chrono::steady_clock::time_point refresh_at;
-  };
-  [[nodiscard]] Result<Token> fetch();
+  [[nodiscard]] Result<object_store::OAuthToken> fetch();
 
   ClientCredentials credentials_;
-  mutable std::mutex mutex_;
-  std::optional<Token> token_;
-  int fetches_ = 0;
+  object_store::TokenCache cache_;
 };
 
 }  // namespace lake::spark

@@ -1,5 +1,6 @@
 #include "drivers/spark/channel.hpp"
 
+#include "core/propagate.hpp"
 #include "drivers/spark/bearer_tokens.hpp"
 
 #include <grpcpp/create_channel.h>
@@ -36,7 +37,7 @@ Result<std::unique_ptr<grpc::ClientContext>> SparkConnectChannel::context(std::c
   auto context = std::make_unique<grpc::ClientContext>();
   if (settings_.token_source) {
     auto token = settings_.token_source->token();
-    if (!token) return std::unexpected(token.error());
+    LAKE_RETURN_IF_ERROR(token);
     context->AddMetadata("authorization", "Bearer " + *token);
   } else if (!settings_.bearer_token.empty()) {
     context->AddMetadata("authorization", "Bearer " + settings_.bearer_token);

@@ -1,5 +1,6 @@
 #include "drivers/spark/connection_settings.hpp"
 
+#include "core/propagate.hpp"
 #include "drivers/spark/bearer_tokens.hpp"
 
 #include <algorithm>
@@ -106,7 +107,7 @@ Result<ConnectionSettings> parse_connection_string(std::string_view text) {
       settings.bearer_token = std::string(value);
     } else if (key == "use_ssl") {
       auto flag = parse_bool(key, value);
-      if (!flag) return std::unexpected(flag.error());
+      LAKE_RETURN_IF_ERROR(flag);
       settings.use_tls = *flag;
       tls_explicit = true;
     } else if (key == "user_id") {

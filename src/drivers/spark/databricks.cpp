@@ -6,6 +6,7 @@
 #include <format>
 #include <string_view>
 
+#include "core/propagate.hpp"
 #include "drivers/spark/bearer_tokens.hpp"
 #include "drivers/spark/spark_driver.hpp"
 #include "lake/drivers/spark.hpp"
@@ -79,7 +80,7 @@ Result<DatabricksSettings> databricks_settings_from_environment(std::string_view
                               .token_endpoint = environment("DATABRICKS_OAUTH_TOKEN_URL")};
   const std::string host = given_host.empty() ? environment("DATABRICKS_HOST") : std::string(given_host);
   if (host.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_HOST is not set");
-  if (auto applied = apply_workspace_url(host, settings); !applied) return std::unexpected(applied.error());
+  LAKE_RETURN_IF_ERROR(apply_workspace_url(host, settings));
   if (settings.cluster_id.empty()) return fail(ErrorCode::invalid_argument, "DATABRICKS_CLUSTER_ID is not set");
   if (settings.token.empty() && settings.client_id.empty())
     return fail(ErrorCode::invalid_argument,

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/propagate.hpp"
 #include "drivers/spark/call_errors.hpp"
 #include "drivers/spark/spark_errors.hpp"
 
@@ -26,7 +27,7 @@ Result<std::unique_ptr<Execution>> Execution::start(std::shared_ptr<const SparkC
                                                     ::spark::connect::Plan plan) {
   std::unique_ptr<Execution> execution(
       new Execution(std::move(channel), std::move(identity), retry, random_uuid(), std::move(plan)));
-  if (auto opened = execution->open_stream(); !opened) return std::unexpected(opened.error());
+  LAKE_RETURN_IF_ERROR(execution->open_stream());
   return execution;
 }
 
@@ -43,7 +44,7 @@ Execution::~Execution() {
 
 Status Execution::open_stream() {
   auto context = channel_->context(no_deadline);
-  if (!context) return std::unexpected(context.error());
+  LAKE_RETURN_IF_ERROR(context);
   context_ = std::move(*context);
   if (!server_has_operation_) {
     ::spark::connect::ExecutePlanRequest request;
@@ -81,7 +82,7 @@ void Execution::break_stream() {
 Result<std::optional<::spark::connect::ExecutePlanResponse>> Execution::next() {
   while (!done_) {
     if (!stream_) {
-      if (auto opened = open_stream(); !opened) return std::unexpected(opened.error());
+      LAKE_RETURN_IF_ERROR(open_stream());
     }
     ::spark::connect::ExecutePlanResponse response;
     if (stream_->Read(&response)) {

@@ -1,5 +1,6 @@
 // The Spark driver's record batch readers (see the header).
 #include "drivers/spark/pooled_result_reader.hpp"
+#include "core/propagate.hpp"
 
 #include <utility>
 
@@ -8,7 +9,7 @@ namespace lake::spark {
 Result<std::shared_ptr<arrow::RecordBatchReader>> PooledResultReader::open(SessionPool::Lease lease,
                                                                            ResultReader reader) {
   auto first = reader.next();
-  if (!first) return std::unexpected(first.error());
+  LAKE_RETURN_IF_ERROR(first);
   auto out = std::shared_ptr<PooledResultReader>(new PooledResultReader(std::move(lease), std::move(reader)));
   if (*first) out->pending_ = std::move(*first);
   out->schema_ = out->reader_.schema() ? out->reader_.schema() : arrow::schema({});

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "core/propagate.hpp"
 #include "drivers/spark/arrow_batches.hpp"
 #include "drivers/spark/spark_types.hpp"
 
@@ -10,7 +11,7 @@ namespace lake::spark {
 Result<std::shared_ptr<arrow::RecordBatch>> ResultReader::next() {
   while (pending_.empty()) {
     auto response = execution_->next();
-    if (!response) return std::unexpected(response.error());
+    LAKE_RETURN_IF_ERROR(response);
     if (!*response) return std::shared_ptr<arrow::RecordBatch>{};
     auto& message = **response;
     if (message.has_schema() && !schema_) {
@@ -19,7 +20,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> ResultReader::next() {
     }
     if (message.has_arrow_batch()) {
       auto decoded = decode_arrow_ipc_stream(std::move(*message.mutable_arrow_batch()->mutable_data()));
-      if (!decoded) return std::unexpected(decoded.error());
+      LAKE_RETURN_IF_ERROR(decoded);
       schema_ = decoded->schema;
       for (auto& batch : decoded->batches) {
         if (batch->num_rows() > 0) pending_.push_back(std::move(batch));
@@ -35,7 +36,7 @@ Result<std::shared_ptr<arrow::Table>> ResultReader::read_all() {
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
   for (;;) {
     auto batch = next();
-    if (!batch) return std::unexpected(batch.error());
+    LAKE_RETURN_IF_ERROR(batch);
     if (!*batch) break;
     batches.push_back(std::move(*batch));
   }

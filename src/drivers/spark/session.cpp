@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <zlib.h>
 
+#include "core/propagate.hpp"
 #include "drivers/spark/arrow_batches.hpp"
 #include "drivers/spark/call_errors.hpp"
 #include "drivers/spark/spark_errors.hpp"
@@ -53,13 +54,13 @@ Result<std::unique_ptr<Session>> Session::open(ConnectionSettings settings, Sess
   // os/<os> python/<version>", and this says the same of us.
   identity.client_type = std::format("{} lake-orm-cpp", settings.user_agent.empty() ? "lake-orm" : settings.user_agent);
   auto channel = SparkConnectChannel::open(std::move(settings));
-  if (!channel) return std::unexpected(channel.error());
+  LAKE_RETURN_IF_ERROR(channel);
   return std::unique_ptr<Session>(new Session(std::move(*channel), std::move(identity), options));
 }
 
 Result<std::unique_ptr<Session>> Session::open(std::string_view connection_string, SessionOptions options) {
   auto settings = parse_connection_string(connection_string);
-  if (!settings) return std::unexpected(settings.error());
+  LAKE_RETURN_IF_ERROR(settings);
   return open(std::move(*settings), options);
 }
 
@@ -77,12 +78,12 @@ Result<Response> Session::call(std::string_view name, Method method, const Reque
   return with_retry(options_.retry, [&]() -> Result<Response> {
     Response response;
     auto context = channel_->context(options_.call_timeout);
-    if (!context) return std::unexpected(context.error());
+    LAKE_RETURN_IF_ERROR(context);
     const grpc::Status status = (channel_->stub().*method)(context->get(), request, &response);
     if (!status.ok())
       return fail(error_of_call(status, std::format("spark {} ({})", name, channel_->settings().describe()), *channel_,
                                 identity_));
-    if (auto same = identity_.observe(response); !same) return std::unexpected(same.error());
+    LAKE_RETURN_IF_ERROR(identity_.observe(response));
     return response;
   });
 }
@@ -93,7 +94,7 @@ Result<std::string> Session::spark_version() {
   request.mutable_spark_version();
   auto response = call<::spark::connect::AnalyzePlanRequest, ::spark::connect::AnalyzePlanResponse>(
       "AnalyzePlan", &::spark::connect::SparkConnectService::Stub::AnalyzePlan, request);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   return response->spark_version().version();
 }
 
@@ -103,7 +104,7 @@ Result<std::unique_ptr<Execution>> Session::start(::spark::connect::Plan plan) {
 
 Result<ResultReader> Session::query(std::string_view sql, SqlArguments arguments) {
   auto relation = sql_relation(sql, arguments.positional, arguments.named);
-  if (!relation) return std::unexpected(relation.error());
+  LAKE_RETURN_IF_ERROR(relation);
   return query_relation(std::move(*relation));
 }
 
@@ -111,24 +112,24 @@ Result<ResultReader> Session::query_relation(::spark::connect::Relation relation
   ::spark::connect::Plan plan;
   *plan.mutable_root() = std::move(relation);
   auto execution = start(std::move(plan));
-  if (!execution) return std::unexpected(execution.error());
+  LAKE_RETURN_IF_ERROR(execution);
   return ResultReader(std::move(*execution));
 }
 
 Result<std::shared_ptr<arrow::Table>> Session::execute(std::string_view sql, SqlArguments arguments) {
   auto relation = sql_relation(sql, arguments.positional, arguments.named);
-  if (!relation) return std::unexpected(relation.error());
+  LAKE_RETURN_IF_ERROR(relation);
   ::spark::connect::Plan plan;
   *plan.mutable_command()->mutable_sql_command()->mutable_input() = std::move(*relation);
   auto execution = start(std::move(plan));
-  if (!execution) return std::unexpected(execution.error());
+  LAKE_RETURN_IF_ERROR(execution);
 
   // A command runs eagerly and answers with its output as a local
   // relation; a query is only analysed and comes back as a relation to run.
   std::optional<::spark::connect::Relation> returned;
   for (;;) {
     auto response = (*execution)->next();
-    if (!response) return std::unexpected(response.error());
+    LAKE_RETURN_IF_ERROR(response);
     if (!*response) break;
     if ((*response)->has_sql_command_result()) {
       returned = std::move(*(*response)->mutable_sql_command_result()->mutable_relation());
@@ -138,7 +139,7 @@ Result<std::shared_ptr<arrow::Table>> Session::execute(std::string_view sql, Sql
   if (returned->has_local_relation()) {
     if (!returned->local_relation().has_data()) return arrow::Table::MakeEmpty(arrow::schema({})).ValueOr(nullptr);
     auto decoded = decode_arrow_ipc_stream(std::move(*returned->mutable_local_relation()->mutable_data()));
-    if (!decoded) return std::unexpected(decoded.error());
+    LAKE_RETURN_IF_ERROR(decoded);
     auto table = arrow::Table::FromRecordBatches(decoded->schema, decoded->batches);
     if (!table.ok()) return fail(ErrorCode::internal, "spark: cannot assemble the result: " + table.status().ToString());
     return *table;
@@ -146,19 +147,19 @@ Result<std::shared_ptr<arrow::Table>> Session::execute(std::string_view sql, Sql
   ::spark::connect::Plan query_plan;
   *query_plan.mutable_root() = std::move(*returned);
   auto query_execution = start(std::move(query_plan));
-  if (!query_execution) return std::unexpected(query_execution.error());
+  LAKE_RETURN_IF_ERROR(query_execution);
   return ResultReader(std::move(*query_execution)).read_all();
 }
 
 Result<std::shared_ptr<arrow::Schema>> Session::analyze_schema(std::string_view sql, SqlArguments arguments) {
   auto relation = sql_relation(sql, arguments.positional, arguments.named);
-  if (!relation) return std::unexpected(relation.error());
+  LAKE_RETURN_IF_ERROR(relation);
   ::spark::connect::AnalyzePlanRequest request;
   identity_.stamp(request);
   *request.mutable_schema()->mutable_plan()->mutable_root() = std::move(*relation);
   auto response = call<::spark::connect::AnalyzePlanRequest, ::spark::connect::AnalyzePlanResponse>(
       "AnalyzePlan", &::spark::connect::SparkConnectService::Stub::AnalyzePlan, request);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   return to_arrow_schema(response->schema().schema());
 }
 
@@ -172,7 +173,7 @@ Status Session::add_artifact(const std::string& name, const std::string& bytes) 
   auto uploaded = with_retry(options_.retry, [&]() -> Result<::spark::connect::AddArtifactsResponse> {
     ::spark::connect::AddArtifactsResponse response;
     auto context = channel_->context(options_.call_timeout);
-    if (!context) return std::unexpected(context.error());
+    LAKE_RETURN_IF_ERROR(context);
     auto writer = channel_->stub().AddArtifacts(context->get(), &response);
     for (std::size_t i = 0; i < chunks; ++i) {
       ::spark::connect::AddArtifactsRequest request;
@@ -196,10 +197,10 @@ Status Session::add_artifact(const std::string& name, const std::string& bytes) 
     if (!status.ok())
       return fail(error_of_call(status, std::format("spark AddArtifacts ({})", channel_->settings().describe()),
                                 *channel_, identity_));
-    if (auto same = identity_.observe(response); !same) return std::unexpected(same.error());
+    LAKE_RETURN_IF_ERROR(identity_.observe(response));
     return response;
   });
-  if (!uploaded) return std::unexpected(uploaded.error());
+  LAKE_RETURN_IF_ERROR(uploaded);
   for (const auto& summary : uploaded->artifacts())
     if (summary.name() == name && !summary.is_crc_successful())
       return fail(ErrorCode::io, std::format("spark AddArtifacts: the server found artifact '{}' corrupted in transit", name));
@@ -208,7 +209,7 @@ Status Session::add_artifact(const std::string& name, const std::string& bytes) 
 
 Status Session::create_temp_view(std::string_view name, arrow::RecordBatchReader& rows) {
   auto data = encode_arrow_ipc_stream(rows);
-  if (!data) return std::unexpected(data.error());
+  LAKE_RETURN_IF_ERROR(data);
   ::spark::connect::Plan plan;
   auto* command = plan.mutable_command()->mutable_create_dataframe_view();
   command->set_name(std::string(name));
@@ -222,14 +223,14 @@ Status Session::create_temp_view(std::string_view name, arrow::RecordBatchReader
     std::string blob = relation.SerializeAsString();
     relation.Clear();
     const std::string hash = sha256_hex(blob);
-    if (auto added = add_artifact("cache/" + hash, blob); !added) return added;
+    LAKE_RETURN_IF_ERROR(add_artifact("cache/" + hash, blob));
     command->mutable_input()->mutable_cached_local_relation()->set_hash(hash);
   }
   auto execution = start(std::move(plan));
-  if (!execution) return std::unexpected(execution.error());
+  LAKE_RETURN_IF_ERROR(execution);
   for (;;) {
     auto response = (*execution)->next();
-    if (!response) return std::unexpected(response.error());
+    LAKE_RETURN_IF_ERROR(response);
     if (!*response) return {};
   }
 }
@@ -241,7 +242,7 @@ Status Session::unset_config(std::span<const std::string> keys) {
   for (const auto& key : keys) unset->add_keys(key);
   auto response = call<::spark::connect::ConfigRequest, ::spark::connect::ConfigResponse>(
       "Config", &::spark::connect::SparkConnectService::Stub::Config, request);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   return {};
 }
 
@@ -256,7 +257,7 @@ Status Session::set_config(std::span<const std::pair<std::string, std::string>> 
   }
   auto response = call<::spark::connect::ConfigRequest, ::spark::connect::ConfigResponse>(
       "Config", &::spark::connect::SparkConnectService::Stub::Config, request);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   return {};
 }
 
@@ -267,7 +268,7 @@ Result<std::vector<std::optional<std::string>>> Session::get_config(std::span<co
   for (const auto& key : keys) get->add_keys(key);
   auto response = call<::spark::connect::ConfigRequest, ::spark::connect::ConfigResponse>(
       "Config", &::spark::connect::SparkConnectService::Stub::Config, request);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   std::vector<std::optional<std::string>> values;
   for (const auto& pair : response->pairs()) {
     values.push_back(pair.has_value() ? std::optional<std::string>(pair.value()) : std::nullopt);
@@ -285,7 +286,7 @@ Result<bool> Session::interrupt_operation(std::string_view operation_id) {
   request.set_operation_id(std::string(operation_id));
   auto response = call<::spark::connect::InterruptRequest, ::spark::connect::InterruptResponse>(
       "Interrupt", &::spark::connect::SparkConnectService::Stub::Interrupt, request);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   return response->interrupted_ids_size() > 0;
 }
 
@@ -295,7 +296,7 @@ Result<std::size_t> Session::interrupt_all() {
   request.set_interrupt_type(::spark::connect::InterruptRequest_InterruptType_INTERRUPT_TYPE_ALL);
   auto response = call<::spark::connect::InterruptRequest, ::spark::connect::InterruptResponse>(
       "Interrupt", &::spark::connect::SparkConnectService::Stub::Interrupt, request);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   return static_cast<std::size_t>(response->interrupted_ids_size());
 }
 

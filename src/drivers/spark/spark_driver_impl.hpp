@@ -22,23 +22,18 @@
 #include <arrow/record_batch.h>
 #include <arrow/table.h>
 
+#include "core/propagate.hpp"
 #include "drivers/spark/connection_settings.hpp"
-#include "drivers/spark/iceberg_tables.hpp"
+#include "drivers/spark/format_session.hpp"
 #include "drivers/spark/session.hpp"
 #include "drivers/spark/session_pool.hpp"
+#include "drivers/spark/spark_errors.hpp"
 #include "drivers/spark/write_statements.hpp"
-#include "lake/delta/table.hpp"
+#include "formats/sql_format.hpp"
 #include "lake/driver.hpp"
 #include "lake/drivers/spark.hpp"
 
 namespace lake::spark {
-
-// A storage URI as Spark's Hadoop file systems name it.
-[[nodiscard]] std::string engine_uri(std::string uri);
-
-// A column of the one-row output of a command (MERGE's counts...), 0 when
-// the output has no such column.
-[[nodiscard]] std::int64_t output_count(const std::shared_ptr<arrow::Table>& output, std::string_view column);
 
 // One write between its phases: the session holding its temporary view
 // (if any), the statement its commit runs, and what to say afterwards.
@@ -48,7 +43,7 @@ struct PendingWrite {
   std::optional<Statement> statement;
   std::optional<Statement> key_check;  // OnMatch::fail: a friendlier error first
   std::vector<std::pair<std::string, std::string>> settings;
-  std::optional<Statement> merge_counts;  // Iceberg: MERGE reports no counts
+  std::optional<Statement> merge_counts;  // when the format's MERGE reports no counts
   PlanKind kind = PlanKind::append;
   std::int64_t direct_rows = -1;  // rows sent as a view, when counted
   // The idempotency key was applied already (at this table version):
@@ -102,9 +97,6 @@ class SparkDriver final : public Driver {
   Result<lake::Execution> execute(WritePlan plan) override;
   Result<WriteResult> land(const WritePlan& plan, PendingWrite& pending);
   Result<WriteResult> land_once(const WritePlan& plan, PendingWrite& pending);
-  Result<WriteResult> landed_on_iceberg(Session& session, const WritePlan& plan, const PendingWrite& pending,
-                                        std::int64_t source_rows, std::int64_t matched_rows, WriteResult result);
-  std::optional<std::int64_t> current_version(Session& session, const TableRef& table);
   void discard(PendingWrite& pending);
   void remove_staging(const WritePlan& plan);
   Result<std::shared_ptr<arrow::RecordBatchReader>> read_staging(const StagingRef& staging) override;
@@ -117,23 +109,17 @@ class SparkDriver final : public Driver {
   Result<VacuumReport> vacuum(const TableRef& table, const VacuumOptions& options) override;
 
  private:
-  // spark_tables.cpp
-  Result<OptimizeReport> optimize_iceberg(const TableRef& table, const OptimizeOptions& options);
-  Result<VacuumReport> vacuum_iceberg(const TableRef& table, const VacuumOptions& options);
-  Result<std::shared_ptr<arrow::Table>> run_with_settings(const Statement& statement,
-                                                          const std::vector<std::pair<std::string, std::string>>& settings);
-
   // spark_driver.cpp
-  iceberg::TableName iceberg_name(const TableRef& table) const;
-  Error missing_error(const TableRef& table) const;
-  std::unexpected<Error> missing(const TableRef& table) const { return std::unexpected(missing_error(table)); }
+  // The table as its format sees it on this engine.
+  formats::SqlTable sql_table(const TableRef& table) const;
+  // Runs `work(format, session)` on a pooled session lent to the format.
+  template <class Work>
+  auto with_format(Work&& work) -> std::invoke_result_t<Work&, const formats::SqlFormat&, formats::SqlSession&>;
   Status check_open() const;
   Result<SessionPool::Lease> acquire();
-  // Defined in spark_driver.cpp, where query and exec use it.
   template <class Work>
   auto on_session(Work&& work) -> std::invoke_result_t<Work&, SessionPool::Lease>;
   Status prepare(Session& session);
-  Result<delta::Table> existing(const TableRef& table);
 
   friend class SparkFinalizer;
   ConnectionSettings settings_;
@@ -144,7 +130,30 @@ class SparkDriver final : public Driver {
   bool namespace_ready_ = false;
   std::unique_ptr<SessionPool> pool_;
   std::atomic<bool> closed_ = false;
-  bool iceberg_ = false;  // the dialect: Iceberg tables, else Delta
+  std::shared_ptr<const formats::SqlFormat> format_;  // the dialect's, as Spark drives it
 };
+
+// Runs `work` on a pooled session, and once more on another when the
+// server no longer had the first (it restarted, or the session expired
+// while idle in the pool): the server refused the statement without
+// running it, and the pool has dropped that session.
+template <class Work>
+auto SparkDriver::on_session(Work&& work) -> std::invoke_result_t<Work&, SessionPool::Lease> {
+  for (int attempt = 1;; ++attempt) {
+    auto lease = acquire();
+    LAKE_RETURN_IF_ERROR(lease);
+    auto result = work(std::move(*lease));
+    if (result || attempt == 2 || !session_lost(result.error())) return result;
+  }
+}
+
+template <class Work>
+auto SparkDriver::with_format(Work&& work)
+    -> std::invoke_result_t<Work&, const formats::SqlFormat&, formats::SqlSession&> {
+  return on_session([&](SessionPool::Lease lease) {
+    FormatSession session(lease);
+    return work(*format_, static_cast<formats::SqlSession&>(session));
+  });
+}
 
 }  // namespace lake::spark

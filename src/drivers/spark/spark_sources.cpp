@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "dialects/spark_sql.hpp"
+#include "core/propagate.hpp"
+#include "sql/spark_sql.hpp"
 #include "drivers/spark/spark_driver_impl.hpp"
 #include "lake/drivers/spark.hpp"
 
@@ -26,13 +27,13 @@ Result<SparkDriver*> spark_driver_of(Driver& driver) {
 Result<std::shared_ptr<arrow::RecordBatchReader>> from_sql(Driver& driver, std::string_view sql,
                                                           std::span<const SqlValue> params) {
   auto spark = spark_driver_of(driver);
-  if (!spark) return std::unexpected(spark.error());
+  LAKE_RETURN_IF_ERROR(spark);
   return (*spark)->query(sql, params);
 }
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> from_table(Driver& driver, std::string_view table) {
   auto spark = spark_driver_of(driver);
-  if (!spark) return std::unexpected(spark.error());
+  LAKE_RETURN_IF_ERROR(spark);
   // Identifiers cannot be bound, so each part is quoted instead.
   std::string name;
   std::size_t parts = 0;
@@ -51,7 +52,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> from_table(Driver& driver, std
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> from_relation(Driver& driver, std::string_view serialized_relation) {
   auto spark = spark_driver_of(driver);
-  if (!spark) return std::unexpected(spark.error());
+  LAKE_RETURN_IF_ERROR(spark);
   ::spark::connect::Relation relation;
   if (!relation.ParseFromArray(serialized_relation.data(), static_cast<int>(serialized_relation.size())) ||
       relation.rel_type_case() == ::spark::connect::Relation::REL_TYPE_NOT_SET)

@@ -1,4 +1,5 @@
 #include "drivers/spark/spark_types.hpp"
+#include "core/propagate.hpp"
 
 #include <format>
 
@@ -11,7 +12,7 @@ Result<arrow::FieldVector> struct_fields(const ::spark::connect::DataType::Struc
   arrow::FieldVector fields;
   for (const auto& field : type.fields()) {
     auto field_type = to_arrow_type(field.data_type());
-    if (!field_type) return std::unexpected(field_type.error());
+    LAKE_RETURN_IF_ERROR(field_type);
     fields.push_back(arrow::field(field.name(), std::move(*field_type), field.nullable()));
   }
   return fields;
@@ -49,7 +50,7 @@ Result<std::shared_ptr<arrow::DataType>> to_arrow_type(const ::spark::connect::D
     }
     case Kind::kStruct: {
       auto fields = struct_fields(type.struct_());
-      if (!fields) return std::unexpected(fields.error());
+      LAKE_RETURN_IF_ERROR(fields);
       return arrow::struct_(std::move(*fields));
     }
     case Kind::kMap: {
@@ -70,7 +71,7 @@ Result<std::shared_ptr<arrow::DataType>> to_arrow_type(const ::spark::connect::D
 Result<std::shared_ptr<arrow::Schema>> to_arrow_schema(const ::spark::connect::DataType& type) {
   if (type.kind_case() != Kind::kStruct) return fail(ErrorCode::unsupported, "spark: a schema must be a struct type");
   auto fields = struct_fields(type.struct_());
-  if (!fields) return std::unexpected(fields.error());
+  LAKE_RETURN_IF_ERROR(fields);
   return arrow::schema(std::move(*fields));
 }
 

@@ -1,8 +1,9 @@
-// The Spark driver's write path. Phase one (execute) reads what the table
-// says (columns, properties, idempotency), sends direct rows to a session
-// as a temporary view and builds the statement; the commit (land, through
-// SparkFinalizer) runs it on that session with the write's settings and
-// reports what landed, from the Delta log or Iceberg's snapshots.
+// The Spark driver's write path. Phase one (execute) asks the table format
+// what the table says (columns, properties, whether the idempotency key
+// was applied) and which settings tag the write, sends direct rows to a
+// session as a temporary view and builds the statement; the commit (land,
+// through SparkFinalizer) runs it on that session with those settings and
+// asks the format what landed.
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -12,77 +13,41 @@
 #include <thread>
 #include <vector>
 
-#include "dialects/spark_sql.hpp"
-#include "drivers/delta_metadata.hpp"
-#include "drivers/spark/iceberg_tables.hpp"
+#include "core/propagate.hpp"
+#include "drivers/spark/format_session.hpp"
 #include "drivers/spark/pooled_result_reader.hpp"
 #include "drivers/spark/retry_policy.hpp"
 #include "drivers/spark/session.hpp"
 #include "drivers/spark/spark_driver_impl.hpp"
 #include "drivers/spark/write_statements.hpp"
-#include "lake/delta/table.hpp"
+#include "formats/lake_properties.hpp"
+#include "sql/command_output.hpp"
+#include "sql/spark_sql.hpp"
 
 namespace lake::spark {
 namespace {
 
+using spark_sql::output_count;
 using spark_sql::quote_identifier;
-
-// Delta's session settings for one write (DeltaSQLConf): the commit's
-// userMetadata, and the idempotent-write pair Delta checks against the
-// table's txn actions.
-constexpr std::string_view kUserMetadata = "spark.databricks.delta.commitInfo.userMetadata";
-constexpr std::string_view kTxnAppId = "spark.databricks.delta.write.txnAppId";
-constexpr std::string_view kTxnVersion = "spark.databricks.delta.write.txnVersion";
-// How far back the commit of a write is looked for in the log.
-constexpr std::size_t kCommitSearchDepth = 64;
 
 }  // namespace
 
 Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
   auto lease = acquire();
-  if (!lease) return std::unexpected(lease.error());
+  LAKE_RETURN_IF_ERROR(lease);
   PendingWrite pending;
   pending.kind = plan.kind;
-  std::vector<std::string> columns;
-  std::map<std::string, std::string> properties;
-  if (iceberg_) {
-    auto described = iceberg::describe(**lease, plan.table, iceberg_name(plan.table));
-    if (!described) return std::unexpected(described.error());
-    if (!*described) return missing(plan.table);
-    for (const Field& column : (*described)->info.columns) columns.push_back(column.column);
-    properties = std::move((*described)->info.properties);
-    pending.settings.emplace_back(iceberg::snapshot_property_setting(iceberg::kIngestIdProperty),
-                                  plan.ingest_id.to_string());
-    if (plan.idempotency) {
-      // The newest snapshot tagged with the key, if still within its TTL.
-      auto tagged = iceberg::snapshots(**lease, iceberg_name(plan.table), 1,
-                                       std::pair{iceberg::kIdempotencyKeyProperty, std::string_view(plan.idempotency->key)});
-      if (!tagged) return std::unexpected(tagged.error());
-      if (!tagged->empty() && now() - tagged->front().committed_at < plan.idempotency->ttl) {
-        auto current = iceberg::stats(**lease, iceberg_name(plan.table));
-        if (!current) return std::unexpected(current.error());
-        return duplicate(std::move(plan), current->version);
-      }
-      pending.settings.emplace_back(iceberg::snapshot_property_setting(iceberg::kIdempotencyKeyProperty),
-                                    plan.idempotency->key);
-    }
-  } else {
-    auto table = existing(plan.table);
-    if (!table) return std::unexpected(table.error());
-    for (const Field& column : table->snapshot().columns()) columns.push_back(column.column);
-    properties = {table->snapshot().metadata().configuration.begin(), table->snapshot().metadata().configuration.end()};
-    pending.settings.emplace_back(kUserMetadata, lake::detail::delta_commit_metadata(plan.ingest_id));
-    if (plan.idempotency) {
-      const auto txn = lake::detail::delta_idempotency(table->snapshot(), *plan.idempotency);
-      if (txn.duplicate) return duplicate(std::move(plan), table->version());
-      pending.settings.emplace_back(kTxnAppId, txn.app_id);
-      pending.settings.emplace_back(kTxnVersion, std::to_string(txn.version));
-    }
-  }
+  FormatSession format_session(*lease);
+  auto records = format_->prepare_write(format_session, sql_table(plan.table), plan.ingest_id, plan.idempotency);
+  LAKE_RETURN_IF_ERROR(records);
+  if (records->duplicate_at) return duplicate(std::move(plan), *records->duplicate_at);
+  const std::vector<std::string>& columns = records->columns;
+  const std::map<std::string, std::string>& properties = records->properties;
+  pending.settings = std::move(records->settings);
 
   std::string source;
   if (plan.staging) {
-    source = parquet_source(engine_uri(plan.staging->location));
+    source = parquet_source(spark_sql::engine_uri(plan.staging->location));
   } else if (plan.rows) {
     // Phase one sends the rows; they wait in the session as a temporary
     // view until the commit's statement reads them (or abort drops them).
@@ -114,23 +79,23 @@ Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
                       .on_no_match = plan.on_no_match,
                       .source_filter = plan.source_filter};
       if (merge.keys.empty()) {
-        merge.keys = lake::detail::list_property(properties, "lake.mergeKeys");
-        if (merge.keys.empty()) merge.keys = lake::detail::list_property(properties, "lake.primaryKeys");
+        merge.keys = formats::list_property(properties, formats::kMergeKeysProperty);
+        if (merge.keys.empty()) merge.keys = formats::list_property(properties, formats::kPrimaryKeysProperty);
         if (merge.keys.empty())
           return fail(ErrorCode::invalid_argument,
                       std::format("table '{}' has no merge keys or primary key to merge on; name the keys", name));
       }
       auto statement = merge_statement(merge);
-      if (!statement) return std::unexpected(statement.error());
+      LAKE_RETURN_IF_ERROR(statement);
       pending.statement = std::move(*statement);
-      if (iceberg_ && pending.statement) {
+      if (!format_->statements_report_counts() && pending.statement) {
         auto counts = merge_count_query(merge);
-        if (!counts) return std::unexpected(counts.error());
+        LAKE_RETURN_IF_ERROR(counts);
         pending.merge_counts = std::move(*counts);
       }
       if (plan.on_match == OnMatch::fail) {
         auto check = conflicting_key_query(merge);
-        if (!check) return std::unexpected(check.error());
+        LAKE_RETURN_IF_ERROR(check);
         pending.key_check = std::move(*check);
       }
       break;
@@ -138,7 +103,7 @@ Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
     case PlanKind::delete_where: {
       if (!plan.predicate) return fail(ErrorCode::invalid_argument, "a delete plan needs a predicate");
       auto statement = delete_statement(name, *plan.predicate);
-      if (!statement) return std::unexpected(statement.error());
+      LAKE_RETURN_IF_ERROR(statement);
       pending.statement = std::move(*statement);
       break;
     }
@@ -181,7 +146,7 @@ Result<WriteResult> SparkDriver::land_once(const WritePlan& plan, PendingWrite& 
   Session& session = **pending.lease;
   if (pending.key_check) {
     auto found = session.execute(pending.key_check->sql, {.positional = pending.key_check->params, .named = {}});
-    if (!found) return std::unexpected(found.error());
+    LAKE_RETURN_IF_ERROR(found);
     if ((*found)->num_rows() > 0) {
       std::string key;
       for (int i = 0; i < (*found)->num_columns(); ++i) {
@@ -194,17 +159,18 @@ Result<WriteResult> SparkDriver::land_once(const WritePlan& plan, PendingWrite& 
     }
   }
   WriteResult result{.ingest_id = plan.ingest_id, .path = WritePath::direct, .attempts = 1};
+  FormatSession format_session(*pending.lease);
   if (!pending.statement) {  // a merge that asks for nothing
-    if (auto version = current_version(session, plan.table)) result.version = *version;
+    if (auto stats = format_->stats(format_session, sql_table(plan.table))) result.version = stats->version;
     return result;
   }
-  // Iceberg's MERGE returns no counts: the source rows and those with a
-  // key in the table are counted just before it, on the same session.
+  // A format whose MERGE returns no counts: the source rows and those with
+  // a key in the table are counted just before it, on the same session.
   std::int64_t source_rows = 0;
   std::int64_t matched_rows = 0;
   if (pending.merge_counts) {
     auto counted = session.execute(pending.merge_counts->sql, {.positional = pending.merge_counts->params, .named = {}});
-    if (!counted) return std::unexpected(counted.error());
+    LAKE_RETURN_IF_ERROR(counted);
     source_rows = output_count(*counted, "source_rows");
     matched_rows = output_count(*counted, "matched_rows");
   }
@@ -226,91 +192,34 @@ Result<WriteResult> SparkDriver::land_once(const WritePlan& plan, PendingWrite& 
     return std::unexpected(std::move(error).with_context(std::format("writing {} through Spark", plan.table.name)));
   }
 
-  if (iceberg_) return landed_on_iceberg(session, plan, pending, source_rows, matched_rows, std::move(result));
-
-  // What landed: the commit tagged with this ingest id.
-  auto table = existing(plan.table);
-  if (!table) return std::unexpected(table.error());
-  auto commits = table->history(kCommitSearchDepth);
-  if (!commits) return std::unexpected(commits.error());
-  const std::string tag = lake::detail::delta_commit_metadata(plan.ingest_id);
-  const delta::CommitSummary* landed = nullptr;
-  for (const auto& commit : *commits)
-    if (commit.user_metadata == tag) {
-      landed = &commit;
-      break;
-    }
-  result.version = landed ? landed->version : table->version();
-  result.committed = landed != nullptr;
-  if (!landed) {
-    // Delta skips a write whose txnVersion it has already recorded: a
-    // retry with the same key that raced this one got there first.
-    if (plan.idempotency) result.skipped_as_duplicate = true;
-    return result;
-  }
-  const auto metrics = nlohmann::json::parse(landed->metrics, nullptr, false);
-  auto metric = [&](const char* key) -> std::int64_t {
-    if (!metrics.is_object() || !metrics.contains(key)) return 0;
-    const auto& value = metrics[key];
-    if (value.is_number_integer()) return value.get<std::int64_t>();
-    if (value.is_string()) return std::stoll(value.get<std::string>());
-    return 0;
-  };
+  // What landed: the commit (snapshot) tagged with this ingest id.
+  auto landed = format_->landed(format_session, sql_table(plan.table), plan.ingest_id, plan.idempotency);
+  LAKE_RETURN_IF_ERROR(landed);
+  result.version = landed->version;
+  result.committed = landed->committed;
+  result.skipped_as_duplicate = landed->skipped_as_duplicate;
+  if (!landed->committed) return result;
+  const bool counted = format_->statements_report_counts();
   switch (plan.kind) {
     case PlanKind::append:
-      result.rows_inserted = pending.direct_rows >= 0 ? pending.direct_rows : metric("numOutputRows");
+      result.rows_inserted = pending.direct_rows >= 0 ? pending.direct_rows : std::max<std::int64_t>(landed->rows_appended, 0);
       break;
     case PlanKind::merge:
-      result.rows_inserted = output_count(*output, "num_inserted_rows");
-      result.rows_updated = output_count(*output, "num_updated_rows");
-      result.rows_deleted = output_count(*output, "num_deleted_rows");
-      break;
-    case PlanKind::delete_where: result.rows_deleted = output_count(*output, "num_affected_rows"); break;
-  }
-  return result;
-}
-
-// What landed on an Iceberg table: the snapshot tagged with this ingest
-// id (none when the statement changed nothing).
-Result<WriteResult> SparkDriver::landed_on_iceberg(Session& session, const WritePlan& plan, const PendingWrite& pending,
-                                                   std::int64_t source_rows, std::int64_t matched_rows,
-                                                   WriteResult result) {
-  auto tagged = iceberg::snapshots(session, iceberg_name(plan.table), 1,
-                                   std::pair{iceberg::kIngestIdProperty, std::string_view(plan.ingest_id.to_string())});
-  if (!tagged) return std::unexpected(tagged.error());
-  if (tagged->empty()) {
-    if (auto version = current_version(session, plan.table)) result.version = *version;
-    return result;
-  }
-  const iceberg::Snapshot& landed = tagged->front();
-  result.version = landed.id;
-  result.committed = true;
-  switch (plan.kind) {
-    case PlanKind::append:
-      result.rows_inserted = pending.direct_rows >= 0 ? pending.direct_rows : landed.summary_count("added-records");
-      break;
-    case PlanKind::merge:
-      if (plan.on_match == OnMatch::update) result.rows_updated = matched_rows;
-      if (plan.on_match == OnMatch::remove) result.rows_deleted = matched_rows;
-      if (plan.on_no_match == OnNoMatch::insert) result.rows_inserted = source_rows - matched_rows;
+      if (counted) {
+        result.rows_inserted = output_count(*output, "num_inserted_rows");
+        result.rows_updated = output_count(*output, "num_updated_rows");
+        result.rows_deleted = output_count(*output, "num_deleted_rows");
+      } else {
+        if (plan.on_match == OnMatch::update) result.rows_updated = matched_rows;
+        if (plan.on_match == OnMatch::remove) result.rows_deleted = matched_rows;
+        if (plan.on_no_match == OnNoMatch::insert) result.rows_inserted = source_rows - matched_rows;
+      }
       break;
     case PlanKind::delete_where:
-      // Copy-on-write: the files that held deleted rows were rewritten
-      // without them.
-      result.rows_deleted = landed.summary_count("deleted-records") - landed.summary_count("added-records");
+      result.rows_deleted = counted ? output_count(*output, "num_affected_rows") : std::max<std::int64_t>(landed->rows_deleted, 0);
       break;
   }
   return result;
-}
-
-// The table's current version (Iceberg: its current snapshot id).
-std::optional<std::int64_t> SparkDriver::current_version(Session& session, const TableRef& table) {
-  if (iceberg_) {
-    auto stats = iceberg::stats(session, iceberg_name(table));
-    return stats ? std::optional(stats->version) : std::nullopt;
-  }
-  auto found = existing(table);
-  return found ? std::optional(found->version()) : std::nullopt;
 }
 
 // Drops what phase one left in the session.
@@ -327,8 +236,8 @@ void SparkDriver::remove_staging(const WritePlan& plan) {
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> SparkDriver::read_staging(const StagingRef& staging) {
   auto lease = acquire();
-  if (!lease) return std::unexpected(lease.error());
-  auto reader = (*lease)->query(std::format("SELECT * FROM {}", parquet_source(engine_uri(staging.location))));
+  LAKE_RETURN_IF_ERROR(lease);
+  auto reader = (*lease)->query(std::format("SELECT * FROM {}", parquet_source(spark_sql::engine_uri(staging.location))));
   if (!reader) {
     return fail(ErrorCode::driver_read, std::format("Spark could not read staging '{}': {}", staging.location,
                                                     reader.error().message()));
@@ -354,7 +263,7 @@ Result<WriteResult> SparkFinalizer::commit() {
     result_ = WriteResult{.ingest_id = plan_.ingest_id, .version = *pending_.duplicate_at, .skipped_as_duplicate = true};
   } else {
     auto landed = driver_.land(plan_, pending_);
-    if (!landed) return std::unexpected(landed.error());
+    LAKE_RETURN_IF_ERROR(landed);
     result_ = *landed;
   }
   state_ = State::committed;

@@ -1,4 +1,5 @@
 #include "drivers/spark/sql_parameters.hpp"
+#include "core/propagate.hpp"
 
 #include <format>
 #include <limits>
@@ -41,7 +42,7 @@ Result<::spark::connect::Expression> to_literal_expression(const SqlValue& value
         }
       },
       value);
-  if (!status) return std::unexpected(status.error());
+  LAKE_RETURN_IF_ERROR(status);
   return expression;
 }
 
@@ -55,13 +56,13 @@ Result<::spark::connect::Relation> sql_relation(std::string_view sql, std::span<
   query->set_query(std::string(sql));
   for (const SqlValue& value : positional) {
     auto literal = to_literal_expression(value);
-    if (!literal) return std::unexpected(literal.error());
+    LAKE_RETURN_IF_ERROR(literal);
     *query->add_pos_arguments() = std::move(*literal);
   }
   for (const NamedSqlValue& parameter : named) {
     if (parameter.name.empty()) return fail(ErrorCode::invalid_argument, "spark: a named parameter has no name");
     auto literal = to_literal_expression(parameter.value);
-    if (!literal) return std::unexpected(literal.error());
+    LAKE_RETURN_IF_ERROR(literal);
     auto& arguments = *query->mutable_named_arguments();
     if (arguments.count(parameter.name) != 0) {
       return fail(ErrorCode::invalid_argument, std::format("spark: parameter :{} given twice", parameter.name));

@@ -2,23 +2,19 @@
 
 #include <format>
 
-#include "dialects/spark_sql.hpp"
-#include "drivers/spark/expression_sql.hpp"
+#include "core/propagate.hpp"
+#include "sql/spark_sql.hpp"
+#include "sql/expression_sql.hpp"
 #include "lake/schema/schema.hpp"
 
 namespace lake::spark {
 namespace {
 
 using spark_sql::quote_identifier;
+using spark_sql::to_spark_sql;
 
 std::string column_list(const std::vector<std::string>& columns, std::string_view qualifier = {}) {
-  std::string out;
-  for (const auto& column : columns) {
-    if (!out.empty()) out += ", ";
-    if (!qualifier.empty()) out += std::string(qualifier) + ".";
-    out += quote_identifier(column);
-  }
-  return out;
+  return spark_sql::identifier_list(columns, qualifier);
 }
 
 // SELECT * FROM source WHERE _ingest_id = ? [AND (filter)]
@@ -70,7 +66,7 @@ Result<std::optional<Statement>> merge_statement(const MergeSpec& merge) {
   if (merge.on_no_match == OnNoMatch::insert) clauses += " WHEN NOT MATCHED THEN INSERT *";
   if (clauses.empty()) return std::optional<Statement>{};
   auto source = bounded_source(merge);
-  if (!source) return std::unexpected(source.error());
+  LAKE_RETURN_IF_ERROR(source);
   Statement out{std::format("MERGE INTO {} AS target USING ({}) AS source ON {}{}", quote_identifier(merge.table),
                             source->sql, key_condition(merge.keys), clauses),
                 std::move(source->params)};
@@ -79,7 +75,7 @@ Result<std::optional<Statement>> merge_statement(const MergeSpec& merge) {
 
 Result<Statement> merge_count_query(const MergeSpec& merge) {
   auto source = bounded_source(merge);
-  if (!source) return std::unexpected(source.error());
+  LAKE_RETURN_IF_ERROR(source);
   return Statement{std::format("SELECT count(*) AS source_rows, count(target.`__lake_matched`) AS matched_rows FROM ({}) "
                                "AS source LEFT JOIN (SELECT DISTINCT {}, true AS `__lake_matched` FROM {}) AS target ON {}",
                                source->sql, column_list(merge.keys), quote_identifier(merge.table),
@@ -89,17 +85,11 @@ Result<Statement> merge_count_query(const MergeSpec& merge) {
 
 Result<Statement> conflicting_key_query(const MergeSpec& merge) {
   auto source = bounded_source(merge);
-  if (!source) return std::unexpected(source.error());
+  LAKE_RETURN_IF_ERROR(source);
   return Statement{std::format("SELECT {} FROM ({}) AS source JOIN {} AS target ON {} LIMIT 1",
                                column_list(merge.keys, "source"), source->sql, quote_identifier(merge.table),
                                key_condition(merge.keys)),
                    std::move(source->params)};
-}
-
-Statement register_statement(std::string_view table, std::string_view uri) {
-  return {std::format("CREATE TABLE IF NOT EXISTS {} USING DELTA LOCATION {}", quote_identifier(table),
-                      spark_sql::quote_string(uri)),
-          {}};
 }
 
 Result<Statement> delete_statement(std::string_view table, const arrow::compute::Expression& predicate) {
@@ -107,27 +97,6 @@ Result<Statement> delete_statement(std::string_view table, const arrow::compute:
   if (!where) return std::unexpected(where.error().with_context("the delete predicate"));
   return Statement{std::format("DELETE FROM {} WHERE {}", quote_identifier(table), where->text),
                    std::move(where->params)};
-}
-
-Result<Statement> optimize_statement(std::string_view table, const std::optional<arrow::compute::Expression>& where,
-                                     const std::vector<std::string>& zorder_by) {
-  Statement out{std::format("OPTIMIZE {}", quote_identifier(table)), {}};
-  if (where) {
-    // Delta's parser keeps OPTIMIZE's predicate as text and never binds
-    // it, so its values are written in as literals.
-    auto predicate = to_spark_sql(*where);
-    if (!predicate) return std::unexpected(predicate.error().with_context("the optimize filter"));
-    out.sql += " WHERE " + inline_parameters(*predicate);
-  }
-  if (!zorder_by.empty()) out.sql += std::format(" ZORDER BY ({})", column_list(zorder_by));
-  return out;
-}
-
-Statement vacuum_statement(std::string_view table, std::optional<std::int64_t> retention_hours, bool dry_run) {
-  Statement out{std::format("VACUUM {}", quote_identifier(table)), {}};
-  if (retention_hours) out.sql += std::format(" RETAIN {} HOURS", *retention_hours);
-  if (dry_run) out.sql += " DRY RUN";
-  return out;
 }
 
 }  // namespace lake::spark

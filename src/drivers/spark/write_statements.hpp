@@ -1,6 +1,7 @@
-// The Spark SQL the Spark driver runs for a write plan and for table
-// maintenance. Identifiers are quoted, values are `?` markers with the
-// values alongside (bound by Spark), and the rows come from a source: the
+// The Spark SQL the Spark driver runs for a write plan (a format's own
+// statements, DDL and maintenance, are its dialect's). Identifiers are
+// quoted, values are `?` markers with the values alongside (bound by
+// Spark), and the rows come from a source: the
 // temporary view holding a direct write's rows, or the staged Parquet
 // parts read in place (`parquet.`<uri>``), so staged bytes go from
 // storage to the executors without passing through the client.
@@ -16,16 +17,14 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/sql_format.hpp"
 #include "lake/driver.hpp"
 #include "lake/error.hpp"
 #include "lake/sql.hpp"
 
 namespace lake::spark {
 
-struct Statement {
-  std::string sql;
-  std::vector<SqlValue> params;
-};
+using Statement = formats::SqlStatement;
 
 // A FROM-able source: a temporary view, or Parquet files under a URI.
 [[nodiscard]] std::string view_source(std::string_view view);
@@ -58,17 +57,8 @@ struct MergeSpec {
 
 [[nodiscard]] Result<Statement> conflicting_key_query(const MergeSpec& merge);
 
-// Registers the Delta table already at `uri` under `table` (its schema and
-// properties are the log's).
-[[nodiscard]] Statement register_statement(std::string_view table, std::string_view uri);
-
 [[nodiscard]] Result<Statement> delete_statement(std::string_view table, const arrow::compute::Expression& predicate);
 
-[[nodiscard]] Result<Statement> optimize_statement(std::string_view table,
-                                                   const std::optional<arrow::compute::Expression>& where,
-                                                   const std::vector<std::string>& zorder_by);
-[[nodiscard]] Statement vacuum_statement(std::string_view table, std::optional<std::int64_t> retention_hours,
-                                         bool dry_run);
 
 // The marker the raising clause's message starts with.
 inline constexpr std::string_view kKeyExistsMarker = "lake-orm: a source key is already in the table";

@@ -14,9 +14,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/propagate.hpp"
 #include "lake/storage/gcs.hpp"
 #include "storage/gcs/gcs_client.hpp"
 #include "storage/gcs/service_account.hpp"
+#include "storage/object_store/bucket_uri.hpp"
 #include "storage/object_store/parted_writer.hpp"
 #include "storage/object_store/rooted_backend.hpp"
 #include "storage/s3/s3_backend.hpp"
@@ -74,7 +76,7 @@ class GcsWriter final : public object_store::PartedWriter {
     md5_.update(rest);
     const std::int64_t total = sent_ + static_cast<std::int64_t>(rest.size());
     auto done = client_->upload_chunk(key_, session_, rest, sent_, total, md5_.base64());
-    if (!done) return std::unexpected(done.error());
+    LAKE_RETURN_IF_ERROR(done);
     return {};
   }
 
@@ -82,11 +84,11 @@ class GcsWriter final : public object_store::PartedWriter {
   Status send_part(std::vector<std::byte> chunk) override {
     if (session_.empty()) {
       auto session = client_->start_resumable(key_, create_);
-      if (!session) return std::unexpected(session.error());
+      LAKE_RETURN_IF_ERROR(session);
       session_ = std::move(*session);
     }
     auto done = client_->upload_chunk(key_, session_, chunk, sent_, std::nullopt, {});
-    if (!done) return std::unexpected(done.error());
+    LAKE_RETURN_IF_ERROR(done);
     md5_.update(chunk);
     sent_ += static_cast<std::int64_t>(chunk.size());
     return {};
@@ -130,7 +132,7 @@ class GcsBackend final : public object_store::RootedBackend {
 
   Result<ObjectInfo> stat_object(const std::string& full_key) override {
     auto metadata = client_->get_metadata(full_key);
-    if (!metadata) return std::unexpected(metadata.error());
+    LAKE_RETURN_IF_ERROR(metadata);
     return std::move(metadata->info);
   }
 
@@ -138,7 +140,7 @@ class GcsBackend final : public object_store::RootedBackend {
   Result<ListPage> list_page(const std::string& full_prefix, const std::string& after,
                              const std::string& token) override {
     auto page = client_->list_objects(full_prefix, after, token);
-    if (!page) return std::unexpected(page.error());
+    LAKE_RETURN_IF_ERROR(page);
     return ListPage{std::move(page->objects), std::move(page->next_page_token)};
   }
 
@@ -220,22 +222,11 @@ Result<std::unique_ptr<Backend>> hmac_backend(const std::string& bucket, const s
 }  // namespace
 
 Result<std::unique_ptr<Backend>> gcs_backend(std::string_view uri, GcsOptions options) {
-  constexpr std::string_view kScheme = "gs://";
-  if (!uri.starts_with(kScheme))
-    return fail(ErrorCode::invalid_argument, std::format("GCS URI '{}' must start with gs://", uri));
-  std::string_view rest = uri.substr(kScheme.size());
-  const auto slash = rest.find('/');
-  const std::string bucket(rest.substr(0, slash));
-  std::string root(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
-  while (root.ends_with('/')) root.pop_back();
-  if (!valid_bucket(bucket))
-    return fail(ErrorCode::invalid_argument,
-                std::format("GCS URI '{}': bucket '{}' is not a valid bucket name (3-63 of a-z, 0-9, '-', '_', '.')",
-                            uri, bucket));
-  if (!root.empty()) {
-    if (auto ok = check_key(root); !ok) return std::unexpected(ok.error().with_context(std::format("GCS URI '{}'", uri)));
-    root += '/';
-  }
+  auto parsed = object_store::parse_bucket_uri(
+      uri, {.scheme = "gs://", .store = "GCS", .valid = valid_bucket, .allowed = "3-63 of a-z, 0-9, '-', '_', '.'"});
+  if (!parsed) return std::unexpected(parsed.error());
+  const std::string bucket = std::move(parsed->bucket);
+  std::string root = std::move(parsed->root);
 
   // The endpoint: options, then the emulator variable, then Google.
   std::string endpoint = options.endpoint;
@@ -278,7 +269,7 @@ Result<std::unique_ptr<Backend>> gcs_backend(std::string_view uri, GcsOptions op
   JsonAuth auth{.tokens = nullptr, .source = "anonymous"};
   if (!options.service_account_key_json.empty()) {
     auto made = service_account_auth(options.service_account_key_json, "key from options", options);
-    if (!made) return std::unexpected(made.error());
+    LAKE_RETURN_IF_ERROR(made);
     auth = std::move(*made);
   } else if (!options.service_account_key_file.empty() || (!options.anonymous && !from_emulator_variable &&
                                                            !env("GOOGLE_APPLICATION_CREDENTIALS").empty())) {
@@ -286,9 +277,9 @@ Result<std::unique_ptr<Backend>> gcs_backend(std::string_view uri, GcsOptions op
     const std::string path = from_options ? options.service_account_key_file : env("GOOGLE_APPLICATION_CREDENTIALS");
     const std::string source = from_options ? "key file from options" : "GOOGLE_APPLICATION_CREDENTIALS";
     auto text = read_key_file(path, source);
-    if (!text) return std::unexpected(text.error());
+    LAKE_RETURN_IF_ERROR(text);
     auto made = service_account_auth(*text, std::format("{} '{}'", source, path), options);
-    if (!made) return std::unexpected(made.error());
+    LAKE_RETURN_IF_ERROR(made);
     auth = std::move(*made);
   } else if (!options.anonymous && !from_emulator_variable) {
     return fail(ErrorCode::invalid_argument,

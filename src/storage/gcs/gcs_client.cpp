@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/propagate.hpp"
 #include "storage/s3/s3_client.hpp"  // md5_base64 (GCS's md5Hash is the same encoding)
 #include "storage/s3/sigv4.hpp"      // uri_encode (RFC 3986, as GCS wants names in paths)
 
@@ -125,7 +126,7 @@ Status GcsClient::check_bucket() {
             .url = std::format("{}/storage/v1/b/{}?fields=name", config_.endpoint, encode(config_.bucket)),
             .what = "GET " + describe("")};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status == 404)
     return fail(ErrorCode::not_found, std::format("GCS: bucket '{}' does not exist", config_.bucket));
   if (response->status != 200) return std::unexpected(map_error(call, *response));
@@ -140,7 +141,7 @@ Status GcsClient::create_bucket(std::string_view project) {
             .body = std::as_bytes(std::span(body)),
             .what = "create bucket " + describe("")};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status == 200 || response->status == 409) return {};
   return std::unexpected(map_error(call, *response));
 }
@@ -159,7 +160,7 @@ Status GcsClient::insert_object(std::string_view key, std::span<const std::byte>
             .what = "upload " + describe(key),
             .exclusive = if_absent};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status == 412 && call.attempts > 1 && landed_already(key, s3::md5_base64(body))) return {};
   if (response->status != 200) return std::unexpected(map_error(call, *response));
   return {};
@@ -170,7 +171,7 @@ Result<std::vector<std::byte>> GcsClient::get_object(std::string_view key,
   Call call{.method = "GET", .url = object_url(key) + "?alt=media", .what = "GET " + describe(key)};
   if (range) call.headers.push_back(object_store::range_header(*range));
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (auto body = object_store::take_read_body(*response)) return std::move(*body);
   return std::unexpected(map_error(call, *response));
 }
@@ -180,7 +181,7 @@ Result<ObjectMetadata> GcsClient::get_metadata(std::string_view key) {
             .url = object_url(key) + "?fields=name,size,updated,md5Hash,generation",
             .what = "metadata of " + describe(key)};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 200) return std::unexpected(map_error(call, *response));
   const Json document = Json::parse(response->body_text(), nullptr, false);
   if (!document.is_object()) return fail(ErrorCode::io, std::format("GCS {}: the response is not JSON", call.what));
@@ -196,7 +197,7 @@ Result<ObjectListing> GcsClient::list_objects(std::string_view prefix, std::stri
   if (!page_token.empty()) url += "&pageToken=" + encode(page_token);
   Call call{.method = "GET", .url = std::move(url), .what = "list " + describe(prefix)};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status == 404)
     return fail(ErrorCode::not_found, std::format("GCS: bucket '{}' does not exist", config_.bucket));
   if (response->status != 200) return std::unexpected(map_error(call, *response));
@@ -212,7 +213,7 @@ Result<ObjectListing> GcsClient::list_objects(std::string_view prefix, std::stri
 Status GcsClient::delete_object(std::string_view key) {
   Call call{.method = "DELETE", .url = object_url(key), .what = "DELETE " + describe(key)};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 204 && response->status != 200 && response->status != 404)
     return std::unexpected(map_error(call, *response));
   return {};
@@ -243,7 +244,7 @@ Status GcsClient::delete_objects(std::span<const std::string> keys) {
                 .body = std::as_bytes(std::span(body)),
                 .what = std::format("batch delete of {} objects in gs://{}", batch.size(), config_.bucket)};
       auto response = send(call);
-      if (!response) return std::unexpected(response.error());
+      LAKE_RETURN_IF_ERROR(response);
       if (response->status != 200) return std::unexpected(map_error(call, *response));
       // Each response part holds "Content-ID: <response-itemN>" and a
       // status line "HTTP/1.1 204 No Content".
@@ -290,7 +291,7 @@ Result<std::string> GcsClient::start_resumable(std::string_view key, bool if_abs
             .body = std::as_bytes(std::span(metadata)),
             .what = "start resumable upload of " + describe(key)};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 200 && response->status != 201) return std::unexpected(map_error(call, *response));
   std::string session(response->header("location"));
   if (session.empty()) return fail(ErrorCode::io, std::format("GCS {}: no session URL in the response", call.what));
@@ -316,7 +317,7 @@ Result<bool> GcsClient::upload_chunk(std::string_view key, const std::string& se
               // session was started so).
               .exclusive = total.has_value()};
     auto response = send(call);
-    if (!response) return std::unexpected(response.error());
+    LAKE_RETURN_IF_ERROR(response);
     if (response->status != 308) {
       if (response->status == 412 && call.attempts > 1 && total && landed_already(key, expected_md5_base64))
         return true;
@@ -345,7 +346,7 @@ Result<bool> GcsClient::upload_chunk(std::string_view key, const std::string& se
 Status GcsClient::cancel_resumable(std::string_view key, const std::string& session) {
   Call call{.method = "DELETE", .url = session, .what = "cancel upload of " + describe(key)};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   // GCS answers 499 to a cancelled session; fake-gcs-server too.
   if (response->status != 499 && response->status != 204 && response->status != 200 && response->status != 404)
     return std::unexpected(map_error(call, *response));

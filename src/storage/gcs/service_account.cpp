@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/propagate.hpp"
 #include "storage/s3/sigv4.hpp"  // uri_encode: RFC 3986, as form bodies want it too
 
 namespace lake::gcs {
@@ -126,72 +127,38 @@ Result<std::unique_ptr<ServiceAccountTokens>> ServiceAccountTokens::make(Service
       new ServiceAccountTokens(std::move(key), std::move(scope), std::move(options)));
 }
 
-int ServiceAccountTokens::fetches() const {
-  std::scoped_lock lock(mutex_);
-  return fetches_;
-}
+int ServiceAccountTokens::fetches() const { return cache_.fetches(); }
 
 Result<std::string> ServiceAccountTokens::authorization() {
-  std::scoped_lock lock(mutex_);
-  if (!token_ || std::chrono::steady_clock::now() >= token_->refresh_at) {
-    auto fresh = fetch();
-    if (!fresh) return std::unexpected(fresh.error());
-    token_ = std::move(*fresh);
-  }
-  return "Bearer " + token_->value;
+  auto token = cache_.get([this] { return fetch(); });
+  LAKE_RETURN_IF_ERROR(token);
+  return "Bearer " + *token;
 }
 
-Result<ServiceAccountTokens::Token> ServiceAccountTokens::fetch() {
-  const std::string what = std::format("OAuth token for {} from {}", key_.client_email, key_.token_uri);
-  // OAuth's error body: {"error": "invalid_grant", "error_description": "..."}.
-  auto failure = [&](const HttpResponse& response) {
-    std::string reason;
-    const Json document = Json::parse(response.body_text(), nullptr, false);
-    if (document.is_object()) {
-      if (auto code = document.find("error"); code != document.end() && code->is_string())
-        reason = code->get<std::string>();
-      if (auto text = document.find("error_description"); text != document.end() && text->is_string())
-        reason += (reason.empty() ? "" : ": ") + text->get<std::string>();
-    }
-    const std::string message = std::format("{}: HTTP {}{}", what, response.status, reason.empty() ? "" : " " + reason);
-    const bool refused = response.status == 400 || response.status == 401 || response.status == 403;
-    return Error(refused ? ErrorCode::permission_denied : ErrorCode::io, message);
-  };
+Result<object_store::OAuthToken> ServiceAccountTokens::fetch() {
   std::string body;  // the request's, alive while it is sent
-  auto started = std::chrono::steady_clock::now();
-  auto prepare = [&](int) -> Result<HttpRequest> {
-    // A fresh assertion per attempt: its iat/exp window is short.
-    auto jwt = make_signed_jwt(key_, scope_, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
-    if (!jwt) return std::unexpected(jwt.error());
-    body = "grant_type=" + s3::uri_encode("urn:ietf:params:oauth:grant-type:jwt-bearer", true) + "&assertion=" + *jwt;
-    started = std::chrono::steady_clock::now();
-    return HttpRequest{.method = "POST",
-                       .url = key_.token_uri,
-                       .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-                       .body = std::as_bytes(std::span(body)),
-                       .verify_tls = options_.verify_tls,
-                       .ca_file = options_.ca_file,
-                       .connect_timeout = options_.connect_timeout,
-                       .stall_timeout = options_.stall_timeout,
-                       .description = "POST " + key_.token_uri};
-  };
-  auto transient = [&](const HttpResponse& response) -> std::optional<Error> {
-    if (!object_store::transient_status(response.status)) return std::nullopt;
-    return failure(response);
-  };
-  auto response = object_store::send_with_retries(options_.retry, "GCS", prepare, transient);
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return fail(failure(*response));
-  ++fetches_;
-  const Json document = Json::parse(response->body_text(), nullptr, false);
-  if (!document.is_object() || !document.contains("access_token") || !document["access_token"].is_string())
-    return fail(ErrorCode::io, std::format("{}: the response has no access_token", what));
-  std::int64_t expires_in = 3600;
-  if (auto found = document.find("expires_in"); found != document.end() && found->is_number_integer())
-    expires_in = found->get<std::int64_t>();
-  const auto lifetime = std::chrono::seconds(std::max<std::int64_t>(expires_in, 0));
-  const auto margin = std::min<std::chrono::seconds>(options_.refresh_margin, lifetime / 2);
-  return Token{document["access_token"].get<std::string>(), started + lifetime - margin};
+  return object_store::exchange_token(object_store::OAuthExchange{
+      .what = std::format("OAuth token for {} from {}", key_.client_email, key_.token_uri),
+      .service = "GCS",
+      .retry = options_.retry,
+      .refresh_margin = options_.refresh_margin,
+      .prepare = [&](int) -> Result<HttpRequest> {
+        // A fresh assertion per attempt: its iat/exp window is short.
+        auto jwt =
+            make_signed_jwt(key_, scope_, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+        LAKE_RETURN_IF_ERROR(jwt);
+        body = "grant_type=" + s3::uri_encode("urn:ietf:params:oauth:grant-type:jwt-bearer", true) +
+               "&assertion=" + *jwt;
+        return HttpRequest{.method = "POST",
+                           .url = key_.token_uri,
+                           .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                           .body = std::as_bytes(std::span(body)),
+                           .verify_tls = options_.verify_tls,
+                           .ca_file = options_.ca_file,
+                           .connect_timeout = options_.connect_timeout,
+                           .stall_timeout = options_.stall_timeout,
+                           .description = "POST " + key_.token_uri};
+      }});
 }
 
 }  // namespace lake::gcs

@@ -22,6 +22,7 @@
 
 #include "lake/error.hpp"
 #include "storage/object_store/http.hpp"
+#include "storage/object_store/oauth_token.hpp"
 #include "storage/object_store/retry.hpp"
 
 namespace lake::gcs {
@@ -86,18 +87,12 @@ class ServiceAccountTokens final : public TokenSource {
  private:
   ServiceAccountTokens(ServiceAccountKey key, std::string scope, TokenExchangeOptions options)
       : key_(std::move(key)), scope_(std::move(scope)), options_(std::move(options)) {}
-  struct Token {
-    std::string value;
-    std::chrono::steady_clock::time_point refresh_at;
-  };
-  [[nodiscard]] Result<Token> fetch();
+  [[nodiscard]] Result<object_store::OAuthToken> fetch();
 
   ServiceAccountKey key_;
   std::string scope_;
   TokenExchangeOptions options_;
-  mutable std::mutex mutex_;
-  std::optional<Token> token_;
-  int fetches_ = 0;
+  object_store::TokenCache cache_;
 };
 
 }  // namespace lake::gcs

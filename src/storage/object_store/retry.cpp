@@ -1,4 +1,5 @@
 #include "storage/object_store/retry.hpp"
+#include "core/propagate.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -28,7 +29,7 @@ Result<HttpResponse> send_with_retries(
     const std::function<std::optional<Error>(const HttpResponse&)>& transient) {
   for (int attempt = 1;; ++attempt) {
     auto request = prepare(attempt);
-    if (!request) return std::unexpected(request.error());
+    LAKE_RETURN_IF_ERROR(request);
     auto response = send(*request);
     std::optional<Error> failure;
     bool again = false;

@@ -6,13 +6,16 @@
 #include "storage/s3/s3_backend.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <format>
 #include <future>
 #include <system_error>
 
+#include "core/propagate.hpp"
 #include "lake/ingest_id.hpp"
 #include "lake/storage/s3.hpp"
+#include "storage/object_store/bucket_uri.hpp"
 #include "storage/object_store/parted_writer.hpp"
 #include "storage/object_store/rooted_backend.hpp"
 #include "storage/s3/credentials.hpp"
@@ -77,29 +80,29 @@ class S3Writer final : public object_store::PartedWriter {
     if (upload_id_.empty()) {
       // Small enough for one PUT.
       if (create_ && !conditional_.on_put)
-        if (auto ok = refuse_if_present(*client_, key_); !ok) return ok;
+        LAKE_RETURN_IF_ERROR(refuse_if_present(*client_, key_));
       auto put = client_->put_object(key_, rest, create_ && conditional_.on_put);
-      if (!put) return std::unexpected(put.error());
+      LAKE_RETURN_IF_ERROR(put);
       return {};
     }
     if (!rest.empty())
-      if (auto ok = send_part(std::move(rest)); !ok) return ok;
-    if (auto ok = settle(0); !ok) return ok;
+      LAKE_RETURN_IF_ERROR(send_part(std::move(rest)));
+    LAKE_RETURN_IF_ERROR(settle(0));
     if (create_ && !conditional_.on_complete)
-      if (auto ok = refuse_if_present(*client_, key_); !ok) return ok;
+      LAKE_RETURN_IF_ERROR(refuse_if_present(*client_, key_));
     auto done = client_->complete_multipart_upload(key_, upload_id_, parts_, create_ && conditional_.on_complete,
                                                    s3::multipart_etag(part_md5s_));
-    if (!done) return std::unexpected(done.error());
+    LAKE_RETURN_IF_ERROR(done);
     return {};
   }
 
   Status send_part(std::vector<std::byte> part) override {
     if (upload_id_.empty()) {
       auto id = client_->create_multipart_upload(key_);
-      if (!id) return std::unexpected(id.error());
+      LAKE_RETURN_IF_ERROR(id);
       upload_id_ = std::move(*id);
     }
-    if (auto ok = settle(parts_in_flight_ - 1); !ok) return ok;
+    LAKE_RETURN_IF_ERROR(settle(parts_in_flight_ - 1));
     const int number = next_number_++;
     // The task owns its part and a reference to the client; the writer
     // waits for every task before it goes (settle, abandon).
@@ -121,7 +124,7 @@ class S3Writer final : public object_store::PartedWriter {
     while (in_flight_.size() > keep) {
       auto etag = in_flight_.front().get();
       in_flight_.pop_front();
-      if (!etag) return std::unexpected(etag.error());
+      LAKE_RETURN_IF_ERROR(etag);
       // A part's ETag is its MD5 (quoted), which S3 computed anyway.
       std::string md5_hex = *etag;
       std::erase(md5_hex, '"');
@@ -166,9 +169,9 @@ class S3Backend final : public object_store::RootedBackend {
  private:
   Status put_object(const std::string& full_key, std::span<const std::byte> data, bool create) override {
     if (create && !conditional_.on_put)
-      if (auto ok = refuse_if_present(*client_, full_key); !ok) return ok;
+      LAKE_RETURN_IF_ERROR(refuse_if_present(*client_, full_key));
     auto put = client_->put_object(full_key, data, create && conditional_.on_put);
-    if (!put) return std::unexpected(put.error());
+    LAKE_RETURN_IF_ERROR(put);
     return {};
   }
 
@@ -187,7 +190,7 @@ class S3Backend final : public object_store::RootedBackend {
   Result<ListPage> list_page(const std::string& full_prefix, const std::string& after,
                              const std::string& token) override {
     auto page = client_->list_objects(full_prefix, after, token);
-    if (!page) return std::unexpected(page.error());
+    LAKE_RETURN_IF_ERROR(page);
     return ListPage{std::move(page->objects), std::move(page->next_continuation_token)};
   }
 
@@ -251,22 +254,20 @@ Result<ConditionalWrites> probe_conditional_writes(S3Client& client, const std::
 }  // namespace
 
 Result<std::unique_ptr<Backend>> s3_backend(std::string_view uri, S3Options options) {
-  constexpr std::string_view kScheme = "s3://";
-  if (!uri.starts_with(kScheme))
-    return fail(ErrorCode::invalid_argument, std::format("S3 URI '{}' must start with s3://", uri));
-  std::string_view rest = uri.substr(kScheme.size());
-  const auto slash = rest.find('/');
-  const std::string bucket(rest.substr(0, slash));
-  std::string root(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
-  while (root.ends_with('/')) root.pop_back();
-  if (bucket.size() < 3 || bucket.size() > 63 ||
-      !std::ranges::all_of(bucket, [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.'; }))
-    return fail(ErrorCode::invalid_argument,
-                std::format("S3 URI '{}': bucket '{}' is not a valid bucket name (3-63 of a-z, 0-9, '-', '.')", uri, bucket));
-  if (!root.empty()) {
-    if (auto ok = check_key(root); !ok) return std::unexpected(ok.error().with_context(std::format("S3 URI '{}'", uri)));
-    root += '/';
-  }
+  auto parsed = object_store::parse_bucket_uri(
+      uri, {.scheme = "s3://",
+            .store = "S3",
+            .valid =
+                [](std::string_view bucket) {
+                  return bucket.size() >= 3 && bucket.size() <= 63 && std::ranges::all_of(bucket, [](char c) {
+                           return std::islower(static_cast<unsigned char>(c)) ||
+                                  std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+                         });
+                },
+            .allowed = "3-63 of a-z, 0-9, '-', '.'"});
+  if (!parsed) return std::unexpected(parsed.error());
+  const std::string bucket = std::move(parsed->bucket);
+  std::string root = std::move(parsed->root);
   if (!options.endpoint.empty() && !options.endpoint.starts_with("http://") && !options.endpoint.starts_with("https://"))
     return fail(ErrorCode::invalid_argument,
                 std::format("S3Options::endpoint '{}' must start with http:// or https://", options.endpoint));
@@ -280,7 +281,7 @@ Result<std::unique_ptr<Backend>> s3_backend(std::string_view uri, S3Options opti
     return fail(ErrorCode::invalid_argument, std::format("S3Options::max_attempts {} must be at least 1", options.max_attempts));
 
   auto auth = s3::resolve_auth(options, s3::process_environment());
-  if (!auth) return std::unexpected(auth.error());
+  LAKE_RETURN_IF_ERROR(auth);
   options.region = std::move(auth->region);
   return s3::open_backend(bucket, std::move(root), options, std::move(auth->credentials), s3::Flavour::s3,
                           auth->source);
@@ -297,7 +298,7 @@ Result<std::unique_ptr<Backend>> open_backend(const std::string& bucket, std::st
     return std::unexpected(
         reachable.error().with_context(std::format("opening {} (credentials from {})", uri, credential_source)));
   auto conditional = probe_conditional_writes(*client, root);
-  if (!conditional) return std::unexpected(conditional.error());
+  LAKE_RETURN_IF_ERROR(conditional);
   if (!options.single_writer && !conditional->on_put) return fail(no_conditional(*client, "PutObject"));
   if (!options.single_writer && !conditional->on_complete) return fail(no_conditional(*client, "CompleteMultipartUpload"));
   return std::make_unique<S3Backend>(std::move(client), std::move(root), *conditional, options.part_bytes,

@@ -9,6 +9,7 @@
 #include <format>
 #include <sstream>
 
+#include "core/propagate.hpp"
 #include "storage/object_store/retry.hpp"
 #include "storage/s3/xml.hpp"
 
@@ -186,7 +187,7 @@ Error S3Client::map_error(const Call& call, const HttpResponse& response) const 
 Status S3Client::check_bucket() {
   Call call{.method = "HEAD", .key = ""};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status == 404)
     return fail(ErrorCode::not_found, std::format("S3: bucket '{}' does not exist", bucket_));
   if (response->status != 200) return std::unexpected(map_error(call, *response));
@@ -200,7 +201,7 @@ Status S3Client::create_bucket() {
            "</LocationConstraint></CreateBucketConfiguration>";
   Call call{.method = "PUT", .key = "", .body = std::as_bytes(std::span(body))};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status == 200 || error_code_of(*response) == "BucketAlreadyOwnedByYou") return {};
   return std::unexpected(map_error(call, *response));
 }
@@ -221,7 +222,7 @@ Result<std::string> S3Client::put_object(std::string_view key, std::span<const s
     call.exclusive = true;
   }
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status == 412 && call.attempts > 1) {
     // A single PUT's ETag is its body's MD5.
     const std::string expected_etag = "\"" + md5_hex(body) + "\"";
@@ -236,7 +237,7 @@ Result<std::vector<std::byte>> S3Client::get_object(std::string_view key,
   Call call{.method = "GET", .key = std::string(key)};
   if (range) call.headers.push_back(object_store::range_header(*range));
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (auto body = object_store::take_read_body(*response)) return std::move(*body);
   return std::unexpected(map_error(call, *response));
 }
@@ -244,7 +245,7 @@ Result<std::vector<std::byte>> S3Client::get_object(std::string_view key,
 Result<ObjectInfo> S3Client::head_object(std::string_view key) {
   Call call{.method = "HEAD", .key = std::string(key)};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 200) return std::unexpected(map_error(call, *response));
   ObjectInfo info{.key = std::string(key)};
   const std::string_view length = response->header("content-length");
@@ -259,7 +260,7 @@ Result<ObjectListing> S3Client::list_objects(std::string_view prefix, std::strin
   if (!start_after.empty()) call.query.emplace_back("start-after", std::string(start_after));
   if (!continuation_token.empty()) call.query.emplace_back("continuation-token", std::string(continuation_token));
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 200) return std::unexpected(map_error(call, *response));
   auto document = parse_xml(response->body_text());
   if (!document) return std::unexpected(document.error().with_context(std::format("listing {}", describe(prefix))));
@@ -282,7 +283,7 @@ Result<ObjectListing> S3Client::list_objects(std::string_view prefix, std::strin
 Status S3Client::delete_object(std::string_view key) {
   Call call{.method = "DELETE", .key = std::string(key)};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   // S3 answers 204 whether or not the key existed.
   if (response->status != 204 && response->status != 200) return std::unexpected(map_error(call, *response));
   return {};
@@ -298,7 +299,7 @@ Status S3Client::delete_objects(std::span<const std::string> keys) {
     Call call{.method = "POST", .key = "", .query = {{"delete", ""}}, .headers = {{"content-md5", md5_base64(bytes)}},
               .body = bytes};
     auto response = send(call);
-    if (!response) return std::unexpected(response.error());
+    LAKE_RETURN_IF_ERROR(response);
     if (response->status != 200) return std::unexpected(map_error(call, *response));
     // Quiet mode lists only the keys that failed.
     auto document = parse_xml(response->body_text());
@@ -315,7 +316,7 @@ Status S3Client::delete_objects(std::span<const std::string> keys) {
 Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
   Call call{.method = "POST", .key = std::string(key), .query = {{"uploads", ""}}};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 200) return std::unexpected(map_error(call, *response));
   auto document = parse_xml(response->body_text());
   if (!document) return std::unexpected(document.error().with_context("S3 multipart upload"));
@@ -336,7 +337,7 @@ Result<std::string> S3Client::upload_part(std::string_view key, std::string_view
   // gets Content-MD5 as well.
   if (flavour_ == Flavour::gcs_xml) call.headers.emplace_back("content-md5", md5_base64(body));
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 200) return std::unexpected(map_error(call, *response));
   return std::string(response->header("etag"));
 }
@@ -359,7 +360,7 @@ Result<std::string> S3Client::complete_multipart_upload(std::string_view key, st
     call.exclusive = true;
   }
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   // A retry after a lost response finds the upload gone (404) or the key
   // taken (412); either way the object may be ours.
   if ((response->status == 412 || response->status == 404) && call.attempts > 1 && landed_already(key, expected_etag))
@@ -379,7 +380,7 @@ Result<std::string> S3Client::complete_multipart_upload(std::string_view key, st
 Status S3Client::abort_multipart_upload(std::string_view key, std::string_view upload_id) {
   Call call{.method = "DELETE", .key = std::string(key), .query = {{"uploadId", std::string(upload_id)}}};
   auto response = send(call);
-  if (!response) return std::unexpected(response.error());
+  LAKE_RETURN_IF_ERROR(response);
   if (response->status != 204 && response->status != 200 && response->status != 404)
     return std::unexpected(map_error(call, *response));
   return {};

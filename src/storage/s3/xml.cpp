@@ -1,4 +1,5 @@
 #include "storage/s3/xml.hpp"
+#include "core/propagate.hpp"
 
 #include <charconv>
 #include <format>
@@ -137,7 +138,7 @@ class Parser {
       auto next = doc_.find('<', pos_);
       if (next == std::string_view::npos)
         return std::unexpected(malformed(std::format("element <{}> is not closed", out.name), open_at));
-      if (auto ok = decode_into(out.text, doc_.substr(pos_, next - pos_), text_at); !ok) return std::unexpected(ok.error());
+      LAKE_RETURN_IF_ERROR(decode_into(out.text, doc_.substr(pos_, next - pos_), text_at));
       pos_ = next;
       if (starts_with("</")) {
         pos_ += 2;

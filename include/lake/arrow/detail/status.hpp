@@ -3,6 +3,7 @@
 
 #include <arrow/status.h>
 
+#include <optional>
 #include <string_view>
 
 #include "lake/error.hpp"
@@ -16,5 +17,10 @@ namespace lake::detail {
 // gets the closest code.
 [[nodiscard]] Error from_arrow_status(const arrow::Status& status, std::string_view context);
 [[nodiscard]] arrow::Status to_arrow_status(const Error& error);
+
+// The code of a lake error named in an error text that passed through
+// Arrow, Parquet or DuckDB as text only (to_arrow_status marks it), the
+// innermost one when there are several; nullopt when none is.
+[[nodiscard]] std::optional<ErrorCode> code_named_in(std::string_view text);
 
 }  // namespace lake::detail

@@ -1,4 +1,4 @@
-#include "drivers/spark/expression_sql.hpp"
+#include "sql/expression_sql.hpp"
 
 #include <arrow/array.h>
 #include <arrow/compute/api_scalar.h>
@@ -10,9 +10,10 @@
 #include <limits>
 #include <map>
 
-#include "dialects/spark_sql.hpp"
+#include "core/propagate.hpp"
+#include "sql/spark_sql.hpp"
 
-namespace lake::spark {
+namespace lake::spark_sql {
 namespace {
 
 namespace cp = arrow::compute;
@@ -75,15 +76,15 @@ class Renderer {
       if (name == nullptr)
         return fail(ErrorCode::unsupported,
                     std::format("'{}': only columns named at the top level can be sent to Spark", ref->ToString()));
-      if (!qualifier_.empty()) out_.text += spark_sql::quote_identifier(qualifier_) + ".";
-      out_.text += spark_sql::quote_identifier(*name);
+      if (!qualifier_.empty()) out_.text += quote_identifier(qualifier_) + ".";
+      out_.text += quote_identifier(*name);
       return {};
     }
     if (const auto* datum = expression.literal()) {
       if (!datum->is_scalar())
         return fail(ErrorCode::unsupported, "an array literal cannot be sent to Spark outside is_in");
       auto value = sql_value_of(*datum->scalar());
-      if (!value) return std::unexpected(value.error());
+      LAKE_RETURN_IF_ERROR(value);
       out_.text += "?";
       out_.params.push_back(std::move(*value));
       return {};
@@ -119,9 +120,9 @@ class Renderer {
   Status binary(const std::vector<cp::Expression>& args, std::string_view op) {
     if (args.size() != 2) return fail(ErrorCode::invalid_argument, std::format("'{}' takes two arguments", op));
     out_.text += "(";
-    if (auto left = render(args[0]); !left) return left;
+    LAKE_RETURN_IF_ERROR(render(args[0]));
     out_.text += std::format(" {} ", op);
-    if (auto right = render(args[1]); !right) return right;
+    LAKE_RETURN_IF_ERROR(render(args[1]));
     out_.text += ")";
     return {};
   }
@@ -129,7 +130,7 @@ class Renderer {
   Status unary(std::string_view before, const cp::Expression& arg, std::string_view after) {
     out_.text += "(";
     out_.text += before;
-    if (auto inner = render(arg); !inner) return inner;
+    LAKE_RETURN_IF_ERROR(render(arg));
     out_.text += after;
     out_.text += ")";
     return {};
@@ -147,13 +148,13 @@ class Renderer {
       return {};
     }
     out_.text += "(";
-    if (auto column = render(call.arguments[0]); !column) return column;
+    LAKE_RETURN_IF_ERROR(render(call.arguments[0]));
     out_.text += " IN (";
     for (std::int64_t i = 0; i < values.length(); ++i) {
       auto scalar = values.GetScalar(i);
       if (!scalar.ok()) return fail(ErrorCode::internal, scalar.status().ToString());
       auto value = sql_value_of(**scalar);
-      if (!value) return std::unexpected(value.error());
+      LAKE_RETURN_IF_ERROR(value);
       out_.text += i ? ", ?" : "?";
       out_.params.push_back(std::move(*value));
     }
@@ -169,7 +170,7 @@ class Renderer {
 
 Result<SqlFragment> to_spark_sql(const cp::Expression& expression, std::string_view qualifier) {
   Renderer renderer(qualifier);
-  if (auto rendered = renderer.render(expression); !rendered) return std::unexpected(rendered.error());
+  LAKE_RETURN_IF_ERROR(renderer.render(expression));
   return renderer.take();
 }
 
@@ -189,13 +190,13 @@ std::string literal(const SqlValue& value) {
           if (std::isinf(v)) return v > 0 ? "CAST('Infinity' AS DOUBLE)" : "CAST('-Infinity' AS DOUBLE)";
           return std::format("CAST({:.17g} AS DOUBLE)", v);
         } else if constexpr (std::same_as<V, std::string>) {
-          return spark_sql::quote_string(v);
+          return quote_string(v);
         } else if constexpr (std::same_as<V, timestamp>) {
-          return std::format("TIMESTAMP {}", spark_sql::quote_string(format_timestamp(v)));
+          return std::format("TIMESTAMP {}", quote_string(format_timestamp(v)));
         } else if constexpr (std::same_as<V, date>) {
-          return std::format("DATE {}", spark_sql::quote_string(format_date(v)));
+          return std::format("DATE {}", quote_string(format_date(v)));
         } else {
-          return std::format("CAST({} AS DECIMAL({},{}))", spark_sql::quote_string(detail::format_decimal(v.unscaled, v.scale)), v.precision, v.scale);
+          return std::format("CAST({} AS DECIMAL({},{}))", quote_string(detail::format_decimal(v.unscaled, v.scale)), v.precision, v.scale);
         }
       },
       value);
@@ -218,4 +219,4 @@ std::string inline_parameters(const SqlFragment& fragment) {
   return out;
 }
 
-}  // namespace lake::spark
+}  // namespace lake::spark_sql

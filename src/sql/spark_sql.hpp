@@ -1,13 +1,15 @@
-// Spark SQL text: quoting and type names, shared by the dialects (their
-// DDL) and the Spark driver (its DML and maintenance statements). Values
-// never go through here: they travel as bound parameters. Identifiers and
-// the locations of tables and staging do, because Spark cannot bind them.
+// Spark SQL text: quoting, type names and locations, shared by the
+// dialects (their DDL and maintenance statements) and the Spark driver
+// (its DML). Values never go through here: they travel as bound
+// parameters. Identifiers and the locations of tables and staging do,
+// because Spark cannot bind them.
 #pragma once
 
 #include <format>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lake/schema/schema.hpp"
 
@@ -86,11 +88,46 @@ namespace lake::spark_sql {
   return sql + ")";
 }
 
-// "a,b": the columns of `indexes`, as the lake.* list properties hold them.
-[[nodiscard]] inline std::string column_names(const Schema& schema, const std::vector<std::size_t>& indexes) {
+// "`a`, `b`": quoted column names, each after `qualifier`. when one is given.
+[[nodiscard]] inline std::string identifier_list(const std::vector<std::string>& columns,
+                                                 std::string_view qualifier = {}) {
   std::string out;
-  for (std::size_t i = 0; i < indexes.size(); ++i) out += (i ? "," : "") + schema.fields[indexes[i]].column;
+  for (const auto& column : columns) {
+    if (!out.empty()) out += ", ";
+    if (!qualifier.empty()) out += std::string(qualifier) + ".";
+    out += quote_identifier(column);
+  }
   return out;
+}
+
+// A storage URI as Spark's Hadoop file systems name it (s3:// is s3a://).
+[[nodiscard]] inline std::string engine_uri(std::string uri) {
+  if (uri.starts_with("s3://")) uri.replace(0, 5, "s3a://");
+  return uri;
+}
+
+// Whether two spellings of a location are the same place (Spark says
+// file:/x where the backend says file:///x).
+[[nodiscard]] inline bool same_location(std::string a, std::string b) {
+  for (std::string* text : {&a, &b}) {
+    if (text->starts_with("file:///")) text->replace(0, 8, "file:/");
+    while (text->ends_with('/')) text->pop_back();
+  }
+  return a == b;
+}
+
+// A file URI the engine reports under a table's root (`root_uri`, as the
+// engine names it) as a backend key under the table's `location`; the URI
+// itself when it is not under the root.
+[[nodiscard]] inline std::string key_under(std::string uri, const std::string& root_uri, const std::string& location) {
+  auto normalise = [](std::string text) {
+    if (text.starts_with("file:///")) text.replace(0, 8, "file:/");
+    return text;
+  };
+  const std::string base = normalise(root_uri.ends_with('/') ? root_uri : root_uri + "/");
+  uri = normalise(std::move(uri));
+  if (!uri.starts_with(base)) return uri;
+  return location + "/" + uri.substr(base.size());
 }
 
 }  // namespace lake::spark_sql

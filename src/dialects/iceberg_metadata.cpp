@@ -1,4 +1,4 @@
-#include "drivers/spark/iceberg_tables.hpp"
+#include "dialects/iceberg_metadata.hpp"
 
 #include <arrow/scalar.h>
 #include <arrow/table.h>
@@ -8,13 +8,18 @@
 #include <charconv>
 #include <format>
 
-#include "dialects/spark_sql.hpp"
+#include "core/propagate.hpp"
+#include "sql/expression_sql.hpp"
+#include "sql/spark_sql.hpp"
 #include "lake/arrow/convert.hpp"
 
-namespace lake::spark::iceberg {
+namespace lake::dialects::iceberg {
 namespace {
 
+using spark_sql::inline_parameters;
+using spark_sql::quote_identifier;
 using spark_sql::quote_string;
+using spark_sql::to_spark_sql;
 
 // One cell of a small metadata result, as a scalar; null when absent.
 std::shared_ptr<arrow::Scalar> cell(const arrow::Table& table, std::string_view column, std::int64_t row) {
@@ -57,6 +62,13 @@ std::string timestamp_literal(timestamp at) { return std::format("TIMESTAMP {}",
 
 }  // namespace
 
+TableName name_of(const formats::SqlTable& table) {
+  const std::string in_catalog = quote_identifier(table.database) + "." + quote_identifier(table.ref.name);
+  return {.catalog = quote_identifier(table.catalog),
+          .sql = quote_identifier(table.catalog) + "." + in_catalog,
+          .procedure_argument = quote_string(in_catalog)};
+}
+
 std::string snapshot_property_setting(std::string_view key) {
   return std::format("spark.sql.iceberg.snapshot-property.{}", key);
 }
@@ -73,10 +85,10 @@ std::int64_t Snapshot::summary_count(std::string_view key) const {
   return out;
 }
 
-Result<std::optional<Description>> describe(Session& session, const TableRef& table, const TableName& name) {
+Result<std::optional<Description>> describe(SqlSession& session, const TableRef& table, const TableName& name) {
   // Analysis resolves the table without running anything: the quickest
   // way to learn whether the catalog has it, and its columns.
-  auto schema = session.analyze_schema(std::format("SELECT * FROM {}", name.sql));
+  auto schema = session.schema_of(std::format("SELECT * FROM {}", name.sql));
   if (!schema) {
     if (schema.error().code() == ErrorCode::not_found) return std::optional<Description>{};
     return std::unexpected(schema.error());
@@ -95,8 +107,8 @@ Result<std::optional<Description>> describe(Session& session, const TableRef& ta
   }
   // DESCRIBE TABLE EXTENDED: the partition fields under "# Partitioning",
   // the root under "Location".
-  auto described = session.execute(std::format("DESCRIBE TABLE EXTENDED {}", name.sql));
-  if (!described) return std::unexpected(described.error());
+  auto described = session.run({std::format("DESCRIBE TABLE EXTENDED {}", name.sql)});
+  LAKE_RETURN_IF_ERROR(described);
   bool in_partitioning = false;
   for (std::int64_t row = 0; row < (*described)->num_rows(); ++row) {
     const std::string key = text_at(**described, "col_name", row);
@@ -110,8 +122,8 @@ Result<std::optional<Description>> describe(Session& session, const TableRef& ta
       if (key == "Location") out.location = value;
     }
   }
-  auto properties = session.execute(std::format("SHOW TBLPROPERTIES {}", name.sql));
-  if (!properties) return std::unexpected(properties.error());
+  auto properties = session.run({std::format("SHOW TBLPROPERTIES {}", name.sql)});
+  LAKE_RETURN_IF_ERROR(properties);
   for (std::int64_t row = 0; row < (*properties)->num_rows(); ++row) {
     const std::string key = text_at(**properties, "key", row);
     const std::string value = text_at(**properties, "value", row);
@@ -125,7 +137,7 @@ Result<std::optional<Description>> describe(Session& session, const TableRef& ta
   return std::optional<Description>(std::move(out));
 }
 
-Result<std::vector<Snapshot>> snapshots(Session& session, const TableName& name, std::optional<std::size_t> limit,
+Result<std::vector<Snapshot>> snapshots(SqlSession& session, const TableName& name, std::optional<std::size_t> limit,
                                         std::optional<std::pair<std::string_view, std::string_view>> tag) {
   std::string sql = std::format(
       "SELECT snapshot_id, committed_at, operation, to_json(summary) AS summary FROM {}.snapshots", name.sql);
@@ -137,8 +149,8 @@ Result<std::vector<Snapshot>> snapshots(Session& session, const TableName& name,
   }
   sql += " ORDER BY committed_at DESC";
   if (limit) sql += std::format(" LIMIT {}", *limit);
-  auto rows = session.execute(sql, {.positional = params, .named = {}});
-  if (!rows) return std::unexpected(rows.error());
+  auto rows = session.run({std::move(sql), std::move(params)});
+  LAKE_RETURN_IF_ERROR(rows);
   std::vector<Snapshot> out;
   for (std::int64_t row = 0; row < (*rows)->num_rows(); ++row)
     out.push_back({.id = int_at(**rows, "snapshot_id", row),
@@ -148,17 +160,18 @@ Result<std::vector<Snapshot>> snapshots(Session& session, const TableName& name,
   return out;
 }
 
-Result<TableStats> stats(Session& session, const TableName& name) {
-  auto files = session.execute(std::format(
+Result<TableStats> stats(SqlSession& session, const TableName& name) {
+  auto files = session.run({std::format(
       "SELECT count(*) AS files, coalesce(sum(record_count), 0) AS records, "
       "coalesce(sum(file_size_in_bytes), 0) AS bytes FROM {}.data_files",
-      name.sql));
-  if (!files) return std::unexpected(files.error());
-  auto history = session.execute(std::format(
-      "SELECT count(*) AS versions, max(committed_at) AS last_commit, max_by(snapshot_id, committed_at) AS latest "
+      name.sql)});
+  LAKE_RETURN_IF_ERROR(files);
+  auto history = session.run({std::format(
+      "SELECT count(*) AS versions, max(committed_at) AS last_commit, max_by(snapshot_id, committed_at) AS latest, "
+      "min_by(snapshot_id, committed_at) AS oldest "
       "FROM {}.snapshots",
-      name.sql));
-  if (!history) return std::unexpected(history.error());
+      name.sql)});
+  LAKE_RETURN_IF_ERROR(history);
   TableStats out;
   out.files = int_at(**files, "files", 0);
   out.rows = int_at(**files, "records", 0);
@@ -166,6 +179,7 @@ Result<TableStats> stats(Session& session, const TableName& name) {
   out.versions = int_at(**history, "versions", 0);
   out.last_commit = time_at(**history, "last_commit", 0);
   out.version = out.versions > 0 ? int_at(**history, "latest", 0) : -1;
+  out.oldest_version = out.versions > 0 ? int_at(**history, "oldest", 0) : -1;
   return out;
 }
 
@@ -177,7 +191,7 @@ std::vector<HistoryEntry> history(const std::vector<Snapshot>& snapshots) {
   return out;
 }
 
-Result<Statement> rewrite_data_files_statement(const TableName& name,
+Result<SqlStatement> rewrite_data_files_statement(const TableName& name,
                                                const std::optional<arrow::compute::Expression>& where,
                                                const std::vector<std::string>& zorder_by,
                                                std::optional<std::int64_t> target_file_bytes) {
@@ -195,14 +209,14 @@ Result<Statement> rewrite_data_files_statement(const TableName& name,
   sql += ", options => map('min-input-files', '2'";
   if (target_file_bytes) sql += std::format(", 'target-file-size-bytes', '{}'", *target_file_bytes);
   sql += "))";
-  return Statement{std::move(sql), {}};
+  return SqlStatement{std::move(sql), {}};
 }
 
-Result<std::vector<std::pair<std::string, std::int64_t>>> files_only_in_snapshots_before(Session& session,
+Result<std::vector<std::pair<std::string, std::int64_t>>> files_only_in_snapshots_before(SqlSession& session,
                                                                                         const TableName& name,
                                                                                         timestamp cutoff) {
   auto all = snapshots(session, name, std::nullopt);
-  if (!all) return std::unexpected(all.error());
+  LAKE_RETURN_IF_ERROR(all);
   std::string retained;
   for (std::size_t i = 0; i < all->size(); ++i) {
     const Snapshot& snapshot = (*all)[i];
@@ -212,18 +226,18 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> files_only_in_snapshot
   }
   std::string sql = std::format("SELECT DISTINCT file_path, file_size_in_bytes FROM {}.all_files", name.sql);
   if (!retained.empty()) sql += std::format(" WHERE file_path NOT IN ({})", retained);
-  auto rows = session.execute(sql);
-  if (!rows) return std::unexpected(rows.error());
+  auto rows = session.run({std::move(sql)});
+  LAKE_RETURN_IF_ERROR(rows);
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (std::int64_t row = 0; row < (*rows)->num_rows(); ++row)
     out.emplace_back(text_at(**rows, "file_path", row), int_at(**rows, "file_size_in_bytes", row));
   return out;
 }
 
-Statement expire_snapshots_statement(const TableName& name, timestamp cutoff) {
+SqlStatement expire_snapshots_statement(const TableName& name, timestamp cutoff) {
   return {std::format("CALL {}.system.expire_snapshots(table => {}, older_than => {}, retain_last => 1)", name.catalog,
                       name.procedure_argument, timestamp_literal(cutoff)),
           {}};
 }
 
-}  // namespace lake::spark::iceberg
+}  // namespace lake::dialects::iceberg

@@ -1,4 +1,4 @@
-#include "drivers/duckdb/delta_scan.hpp"
+#include "drivers/duckdb/table_scan.hpp"
 
 #include <arrow/c/bridge.h>
 #include <arrow/compute/api_scalar.h>
@@ -24,7 +24,7 @@ namespace {
 namespace ddb = ::duckdb;
 namespace cp = arrow::compute;
 
-constexpr const char* kScanFunction = "lake_delta_scan";
+constexpr const char* kScanFunction = "lake_table_scan";
 
 // DuckDB's Arrow scan cannot report our errors any other way than by
 // throwing; the message is the lake error, whole, and its code survives.
@@ -35,7 +35,7 @@ constexpr const char* kScanFunction = "lake_delta_scan";
 void note_filters(ddb::ClientContext&, ddb::LogicalGet& get, ddb::FunctionData* bind_data,
                   ddb::vector<ddb::unique_ptr<ddb::Expression>>& filters) {
   if (bind_data == nullptr) return;
-  auto* factory = dynamic_cast<DeltaScanFactory*>(bind_data->Cast<ddb::ArrowScanFunctionData>().factory.get());
+  auto* factory = dynamic_cast<TableScanFactory*>(bind_data->Cast<ddb::ArrowScanFunctionData>().factory.get());
   if (factory == nullptr) return;
   std::vector<cp::Expression> implied;
   for (const auto& filter : filters)
@@ -45,44 +45,41 @@ void note_filters(ddb::ClientContext&, ddb::LogicalGet& get, ddb::FunctionData* 
 
 }  // namespace
 
-DeltaScanFactory::DeltaScanFactory(delta::Table table, std::int64_t batch_rows,
-                                   std::shared_ptr<AtomicScanCounters> counters)
-    : table_(std::move(table)), batch_rows_(batch_rows), counters_(std::move(counters)) {}
+TableScanFactory::TableScanFactory(std::string name, std::shared_ptr<const formats::FormatTable> table,
+                                   std::int64_t batch_rows, std::shared_ptr<AtomicScanCounters> counters)
+    : name_(std::move(name)), table_(std::move(table)), batch_rows_(batch_rows), counters_(std::move(counters)) {}
 
-void DeltaScanFactory::GetSchema(ArrowSchema& schema) {
-  auto status = arrow::ExportSchema(*table_.arrow_schema(), &schema);
-  if (!status.ok()) throw ddb::IOException("exporting the schema of Delta table '%s': %s", table_.root(), status.ToString());
+void TableScanFactory::GetSchema(ArrowSchema& schema) {
+  auto status = arrow::ExportSchema(*table_->arrow_schema(), &schema);
+  if (!status.ok()) throw ddb::IOException("exporting the schema of table '%s': %s", name_, status.ToString());
 }
 
-void DeltaScanFactory::restrict_to(cp::Expression predicate) {
+void TableScanFactory::restrict_to(cp::Expression predicate) {
   predicate_ = predicate_ ? cp::and_(*predicate_, std::move(predicate)) : std::move(predicate);
 }
 
-ddb::unique_ptr<ddb::ArrowArrayStreamWrapper> DeltaScanFactory::ProduceStream(ddb::ArrowStreamParameters& parameters) {
-  delta::ReadOptions options;
+ddb::unique_ptr<ddb::ArrowArrayStreamWrapper> TableScanFactory::ProduceStream(ddb::ArrowStreamParameters& parameters) {
+  formats::ScanOptions options;
   options.columns.assign(parameters.projected_columns.columns.begin(), parameters.projected_columns.columns.end());
   options.batch_rows = batch_rows_;
-  // Skip files once, here; the scan then reads just those. A predicate the
-  // table cannot evaluate (a type it does not compare that way) only costs
-  // the skipping: DuckDB still filters every row.
-  auto files = predicate_ ? table_.files(*predicate_) : table_.files();
-  if (files && predicate_) options.filter = *predicate_;
-  if (!files) files = table_.files();
-  if (!files) throw_error(files.error().with_context(std::format("listing Delta table '{}'", table_.root())));
-  const auto total = static_cast<std::int64_t>(table_.snapshot().files().size());
-  const auto kept = static_cast<std::int64_t>(files->size());
-  auto reader = table_.scan(std::move(*files), options);
-  if (!reader) throw_error(reader.error().with_context(std::format("scanning Delta table '{}'", table_.root())));
+  // Files are skipped once, here; DuckDB filters the rows. A predicate the
+  // format cannot use for skipping only costs the skipping.
+  auto plan = table_->plan_scan(predicate_);
+  if (!plan && predicate_) plan = table_->plan_scan(std::nullopt);
+  if (!plan) throw_error(plan.error().with_context(std::format("planning the scan of table '{}'", name_)));
+  auto reader = table_->read(*plan, options);
+  if (!reader) throw_error(reader.error().with_context(std::format("scanning table '{}'", name_)));
+  const auto kept = static_cast<std::int64_t>(plan->files.size());
   counters_->scans += 1;
   counters_->files_scanned += kept;
-  counters_->files_skipped += total - kept;
+  counters_->files_skipped += plan->files_total - kept;
   auto wrapper = ddb::make_uniq<ddb::ArrowArrayStreamWrapper>();
   auto status = arrow::ExportRecordBatchReader(*reader, &wrapper->arrow_array_stream);
-  if (!status.ok()) throw ddb::IOException("exporting the scan of Delta table '%s': %s", table_.root(), status.ToString());
+  if (!status.ok()) throw ddb::IOException("exporting the scan of table '%s': %s", name_, status.ToString());
   return wrapper;
 }
 
-void register_delta_scan(ddb::DatabaseInstance& database) {
+void register_table_scan(ddb::DatabaseInstance& database) {
   ddb::TableFunction function(kScanFunction, {}, ddb::ArrowTableFunction::ArrowScanFunction,
                               ddb::ArrowTableFunction::ArrowScanBind, ddb::ArrowTableFunction::ArrowScanInitGlobal,
                               ddb::ArrowTableFunction::ArrowScanInitLocal);
@@ -97,12 +94,12 @@ void register_delta_scan(ddb::DatabaseInstance& database) {
   catalog.CreateTableFunction(transaction, info);
 }
 
-ddb::unique_ptr<ddb::TableRef> delta_scan_ref(delta::Table table, std::int64_t batch_rows,
-                                              std::shared_ptr<AtomicScanCounters> counters) {
+ddb::unique_ptr<ddb::TableRef> table_scan_ref(std::string name, std::shared_ptr<const formats::FormatTable> table,
+                                              std::int64_t batch_rows, std::shared_ptr<AtomicScanCounters> counters) {
   auto ref = ddb::make_uniq<ddb::TableFunctionRef>();
   ddb::vector<ddb::unique_ptr<ddb::ParsedExpression>> no_arguments;
   ref->function = ddb::make_uniq<ddb::FunctionExpression>(kScanFunction, std::move(no_arguments));
-  ref->bind_info = ddb::make_shared_ptr<DeltaScanFactory>(std::move(table), batch_rows, std::move(counters));
+  ref->bind_info = ddb::make_shared_ptr<TableScanFactory>(std::move(name), std::move(table), batch_rows, std::move(counters));
   return ref;
 }
 

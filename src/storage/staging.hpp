@@ -1,8 +1,10 @@
-// Staged Parquet parts: how a write's rows travel through object storage.
-// A client streams rows into parts under _staging/<ingest id>/ (a part is
-// closed and the next begun at a size bound, so memory stays bounded);
-// an engine then reads the parts back as one stream and lands them in the
-// table with one commit; the staging is removed either way.
+// Staging: how a write's rows travel through object storage, in one place.
+// A client streams rows into Parquet parts under _staging/<ingest id>/ (a
+// part is closed and the next begun at a size bound, so memory stays
+// bounded); an engine then reads the parts back as one stream (or in
+// place) and lands them in the table with one commit; the staging is
+// removed either way, and cleanup finds what a crashed writer left.
+// Internal: the Client, the engines and their tests use it.
 #pragma once
 
 #include <arrow/record_batch.h>
@@ -12,14 +14,36 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+#include <string_view>
+
 #include "lake/error.hpp"
+#include "lake/ingest_id.hpp"
 #include "lake/storage/backend.hpp"
+#include "lake/storage/compression.hpp"
 
 namespace lake {
 
-// Codec of staged parts (seed: WithCompression). Table data files are
-// always ZSTD.
-enum class Compression { zstd, snappy, gzip, uncompressed };
+namespace staging {
+
+// Where every write's staging lives (the seed's layout).
+inline constexpr std::string_view kRoot = "_staging/";
+
+// "_staging/<ingest id>/".
+[[nodiscard]] std::string prefix_of(const IngestId& ingest_id);
+
+// One staging prefix on a backend, and the ingest id it is named after
+// (which carries the time the write began); none when the name is not an
+// ingest id (then it is not a write's staging, and cleanup leaves it).
+struct Prefix {
+  std::string prefix;  // "_staging/<name>/"
+  std::optional<IngestId> ingest_id;
+};
+// Every staging prefix, in name order (objects directly under the root
+// are not prefixes).
+[[nodiscard]] Result<std::vector<Prefix>> list_prefixes(Backend& backend);
+
+}  // namespace staging
 
 struct StagedPartOptions {
   std::int64_t part_bytes = std::int64_t{128} << 20;  // close a part once it is this big

@@ -1,7 +1,8 @@
-// Staged parts: Parquet through the storage contract. Writes stream into
-// an ObjectWriter (nothing is visible until a part is closed); reads are
-// ranged, one row group at a time.
-#include "lake/storage/staged_parts.hpp"
+// Staging: prefixes and their cleanup, and the staged parts, Parquet
+// through the storage contract. Writes stream into an ObjectWriter
+// (nothing is visible until a part is closed); reads are ranged, one row
+// group at a time.
+#include "storage/staging.hpp"
 
 #include <arrow/io/interfaces.h>
 #include <arrow/table.h>
@@ -10,11 +11,39 @@
 #include <parquet/properties.h>
 
 #include <format>
+#include <set>
 
+#include "core/propagate.hpp"
 #include "lake/arrow/detail/status.hpp"
 #include "lake/storage/arrow_io.hpp"
 
 namespace lake {
+
+namespace staging {
+
+std::string prefix_of(const IngestId& ingest_id) { return std::format("{}{}/", kRoot, ingest_id.to_string()); }
+
+Result<std::vector<Prefix>> list_prefixes(Backend& backend) {
+  auto objects = backend.list(kRoot);
+  LAKE_RETURN_IF_ERROR(objects);
+  std::set<std::string> names;
+  for (const auto& object : *objects) {
+    std::string_view rest = std::string_view(object.key).substr(kRoot.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) continue;  // a loose object, not a staging prefix
+    names.emplace(rest.substr(0, slash));
+  }
+  std::vector<Prefix> prefixes;
+  prefixes.reserve(names.size());
+  for (const auto& name : names) {
+    auto id = IngestId::parse(name);
+    prefixes.push_back({std::format("{}{}/", kRoot, name), id ? std::optional<IngestId>(*id) : std::nullopt});
+  }
+  return prefixes;
+}
+
+}  // namespace staging
+
 namespace {
 
 parquet::Compression::type codec_of(Compression compression) {
@@ -36,7 +65,7 @@ class ParquetPartWriter final : public StagedPartWriter {
   Status write(const std::shared_ptr<arrow::RecordBatch>& rows) override {
     if (!rows || rows->num_rows() == 0) return {};
     if (!writer_) {
-      if (auto opened = open_part(); !opened) return opened;
+      LAKE_RETURN_IF_ERROR(open_part());
     }
     // WriteTable writes (and flushes) one row group per call, where
     // WriteRecordBatch would buffer rows up to the row-group length.
@@ -52,7 +81,7 @@ class ParquetPartWriter final : public StagedPartWriter {
 
   Result<std::vector<std::string>> close() override {
     if (writer_)
-      if (auto closed = close_part(); !closed) return std::unexpected(closed.error());
+      LAKE_RETURN_IF_ERROR(close_part());
     return parts_;
   }
 
@@ -62,7 +91,7 @@ class ParquetPartWriter final : public StagedPartWriter {
   Status open_part() {
     std::string key = std::format("{}part-{:05}.parquet", prefix_, parts_.size());
     auto sink = open_arrow_output(backend_, key, PutMode::create);
-    if (!sink) return std::unexpected(sink.error());
+    LAKE_RETURN_IF_ERROR(sink);
     auto properties = parquet::WriterProperties::Builder()
                           .compression(codec_of(options_.compression))
                           ->max_row_group_length(std::int64_t{1} << 20)
@@ -125,7 +154,7 @@ class StagedPartsReader final : public arrow::RecordBatchReader {
 
   Status open_part(const std::string& key) {
     auto input = open_arrow_input(*backend_, key);
-    if (!input) return std::unexpected(input.error());
+    LAKE_RETURN_IF_ERROR(input);
     parquet::arrow::FileReaderBuilder builder;
     if (auto st = builder.Open(*input); !st.ok())
       return fail(detail::from_arrow_status(st, std::format("opening staged part '{}'", key)));
@@ -172,7 +201,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> read_staged_parts(std::shared_
   if (parts.empty()) return fail(ErrorCode::invalid_argument, "no staged parts to read");
   // The first part's schema is the stream's.
   auto input = open_arrow_input(*backend, parts.front());
-  if (!input) return std::unexpected(input.error());
+  LAKE_RETURN_IF_ERROR(input);
   parquet::arrow::FileReaderBuilder builder;
   if (auto st = builder.Open(*input); !st.ok())
     return fail(detail::from_arrow_status(st, std::format("opening staged part '{}'", parts.front())));

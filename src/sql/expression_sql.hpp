@@ -13,7 +13,7 @@
 #include "lake/error.hpp"
 #include "lake/sql.hpp"
 
-namespace lake::spark {
+namespace lake::spark_sql {
 
 struct SqlFragment {
   std::string text;
@@ -37,4 +37,4 @@ struct SqlFragment {
 // Iceberg's procedures (which take a predicate as a string).
 [[nodiscard]] std::string inline_parameters(const SqlFragment& fragment);
 
-}  // namespace lake::spark
+}  // namespace lake::spark_sql

@@ -1,8 +1,8 @@
-// Iceberg tables as the Spark driver sees them: what Iceberg's metadata
-// tables (snapshots, data_files, all_files) and DESCRIBE say, and the
-// statements of its maintenance procedures. Delta tables are read from
-// their log directly (drivers/delta_metadata); an Iceberg table's current
-// metadata file is known only to its catalog, so Spark is asked.
+// Iceberg tables as an engine that implements Iceberg (Spark) shows them:
+// what Iceberg's metadata tables (snapshots, data_files, files, all_files)
+// and DESCRIBE say, and the statements of its maintenance procedures. An
+// Iceberg table's current metadata file is known only to its catalog, so
+// the engine is asked. Internal to the Iceberg dialect.
 #pragma once
 
 #include <chrono>
@@ -13,17 +13,18 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/spark/expression_sql.hpp"
-#include "drivers/spark/session.hpp"
-#include "drivers/spark/write_statements.hpp"
+#include <arrow/compute/expression.h>
+
+#include "formats/sql_format.hpp"
 #include "lake/driver.hpp"
 
-namespace lake::spark::iceberg {
+namespace lake::dialects::iceberg {
 
-// Snapshot summary keys a write is tagged with, through Iceberg's session
-// setting spark.sql.iceberg.snapshot-property.<key>.
-inline constexpr std::string_view kIngestIdProperty = "lake.ingest_id";
-inline constexpr std::string_view kIdempotencyKeyProperty = "lake.idempotency_key";
+using formats::SqlSession;
+using formats::SqlStatement;
+
+// The session setting that puts `key` into the summary of the snapshot a
+// statement commits (spark.sql.iceberg.snapshot-property.<key>).
 [[nodiscard]] std::string snapshot_property_setting(std::string_view key);
 
 // Where a table lives, for Spark's SQL: `sql` is the quoted, catalog-
@@ -34,6 +35,7 @@ struct TableName {
   std::string sql;
   std::string procedure_argument;
 };
+[[nodiscard]] TableName name_of(const formats::SqlTable& table);
 
 struct Snapshot {
   std::int64_t id = 0;
@@ -50,23 +52,23 @@ struct Description {
 
 // The table's schema, partition fields, properties and current snapshot;
 // none when the catalog has no such table.
-[[nodiscard]] Result<std::optional<Description>> describe(Session& session, const TableRef& table,
+[[nodiscard]] Result<std::optional<Description>> describe(SqlSession& session, const TableRef& table,
                                                           const TableName& name);
 
 // Snapshots, newest first; only those whose summary has `tag` = value when
 // a tag is given.
 [[nodiscard]] Result<std::vector<Snapshot>> snapshots(
-    Session& session, const TableName& name, std::optional<std::size_t> limit,
+    SqlSession& session, const TableName& name, std::optional<std::size_t> limit,
     std::optional<std::pair<std::string_view, std::string_view>> tag = std::nullopt);
 
-[[nodiscard]] Result<TableStats> stats(Session& session, const TableName& name);
+[[nodiscard]] Result<TableStats> stats(SqlSession& session, const TableName& name);
 
 [[nodiscard]] std::vector<HistoryEntry> history(const std::vector<Snapshot>& snapshots);
 
 // CALL <catalog>.system.rewrite_data_files: bins of two or more small
 // files are rewritten (Delta's OPTIMIZE rule), z-ordered when columns are
 // given, only in partitions matching `where`.
-[[nodiscard]] Result<Statement> rewrite_data_files_statement(const TableName& name,
+[[nodiscard]] Result<SqlStatement> rewrite_data_files_statement(const TableName& name,
                                                              const std::optional<arrow::compute::Expression>& where,
                                                              const std::vector<std::string>& zorder_by,
                                                              std::optional<std::int64_t> target_file_bytes);
@@ -74,8 +76,8 @@ struct Description {
 // The files expiring the snapshots older than `cutoff` (keeping the
 // current one) deletes: those no retained snapshot references.
 [[nodiscard]] Result<std::vector<std::pair<std::string, std::int64_t>>> files_only_in_snapshots_before(
-    Session& session, const TableName& name, timestamp cutoff);
+    SqlSession& session, const TableName& name, timestamp cutoff);
 
-[[nodiscard]] Statement expire_snapshots_statement(const TableName& name, timestamp cutoff);
+[[nodiscard]] SqlStatement expire_snapshots_statement(const TableName& name, timestamp cutoff);
 
-}  // namespace lake::spark::iceberg
+}  // namespace lake::dialects::iceberg

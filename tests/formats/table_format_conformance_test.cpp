@@ -1,0 +1,348 @@
+// The table-format contract (src/formats/table_format.hpp), exercised
+// directly and the same way for every format that implements it natively:
+// create and open, two-phase commits (nothing visible before commit(),
+// nothing left after abort()), the format's conflict rules, keyed merges,
+// idempotency records, time travel, history, stats and scans with file
+// skipping. A format joins by adding a row to kFormats.
+#include <arrow/api.h>
+#include <arrow/compute/api.h>
+#include <gtest/gtest.h>
+
+#include <lake/lake.hpp>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "delta/delta_format.hpp"
+#include "formats/lake_properties.hpp"
+#include "formats/table_format.hpp"
+
+namespace {
+
+using namespace lake;
+namespace cp = arrow::compute;
+
+struct [[=lake::table("events")]] Event {
+  [[=lake::pk]] std::int64_t id = 0;
+  [[=lake::partition]] std::string region;
+  std::optional<std::int64_t> amount;
+};
+
+struct FormatCase {
+  std::string name;
+  std::shared_ptr<const formats::TableFormat> (*format)();
+};
+
+const FormatCase kFormats[] = {
+    {"delta", &delta::table_format},
+};
+
+std::vector<Event> events(std::int64_t first, std::int64_t count, std::string region, std::int64_t amount = 1) {
+  std::vector<Event> rows;
+  for (std::int64_t i = first; i < first + count; ++i) rows.push_back({i, region, amount});
+  return rows;
+}
+
+std::shared_ptr<arrow::RecordBatchReader> reader_of(const std::vector<Event>& rows) {
+  auto batch = to_record_batch(std::span<const Event>(rows), {.ingest_id = IngestId::generate()});
+  EXPECT_TRUE(batch) << batch.error().to_string();
+  return *arrow::RecordBatchReader::Make({*batch});
+}
+
+class TableFormatConformance : public ::testing::TestWithParam<FormatCase> {
+ protected:
+  void SetUp() override {
+    format = GetParam().format();
+    auto created = format->create(backend, ref, {.schema = &schema_of<Event>(), .properties = {}, .if_not_exists = false},
+                                  options);
+    ASSERT_TRUE(created) << created.error().to_string();
+    table = std::move(*created);
+  }
+
+  std::unique_ptr<formats::FormatTable> open() {
+    auto opened = format->open(backend, ref, options);
+    EXPECT_TRUE(opened && *opened) << (opened ? "no table" : opened.error().to_string());
+    return opened ? std::move(*opened) : nullptr;
+  }
+
+  static WriteResult commit(formats::FormatTable& handle, formats::RowChange change,
+                            std::optional<IdempotencyKey> key = std::nullopt) {
+    auto prepared = handle.prepare(std::move(change), {IngestId::generate(), std::move(key)});
+    EXPECT_TRUE(prepared) << prepared.error().to_string();
+    if (!prepared) return {};
+    auto committed = (*prepared)->commit();
+    EXPECT_TRUE(committed) << committed.error().to_string();
+    return committed ? *committed : WriteResult{};
+  }
+
+  // Every row of the handle's snapshot, sorted by id.
+  static std::vector<std::pair<std::int64_t, std::int64_t>> rows(const formats::FormatTable& handle,
+                                                                 std::optional<formats::Predicate> filter = {}) {
+    auto plan = handle.plan_scan(filter);
+    EXPECT_TRUE(plan) << plan.error().to_string();
+    auto reader = handle.read(*plan, {.columns = {"id", "amount"}, .row_filter = filter});
+    EXPECT_TRUE(reader) << reader.error().to_string();
+    auto all = (*reader)->ToTable();
+    EXPECT_TRUE(all.ok()) << all.status().ToString();
+    auto combined = (*all)->CombineChunksToBatch().ValueOrDie();
+    const auto& ids = static_cast<const arrow::Int64Array&>(*combined->column(0));
+    const auto& amounts = static_cast<const arrow::Int64Array&>(*combined->column(1));
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (std::int64_t i = 0; i < combined->num_rows(); ++i)
+      out.emplace_back(ids.Value(i), amounts.IsNull(i) ? -1 : amounts.Value(i));
+    std::ranges::sort(out);
+    return out;
+  }
+
+  std::set<std::string> stored_keys() {
+    auto listed = backend->list("");
+    EXPECT_TRUE(listed);
+    std::set<std::string> keys;
+    for (const auto& object : *listed) keys.insert(object.key);
+    return keys;
+  }
+
+  std::shared_ptr<const formats::TableFormat> format;
+  std::shared_ptr<Backend> backend = memory_backend();
+  TableRef ref{"events", "events"};
+  formats::HandleOptions options{};
+  std::unique_ptr<formats::FormatTable> table;
+};
+
+TEST_P(TableFormatConformance, CreatesAndOpensATableWithItsColumnsPartitioningAndKeys) {
+  const auto& metadata = table->metadata();
+  EXPECT_EQ(metadata.format, GetParam().name);
+  std::vector<std::string> columns;
+  for (const auto& column : metadata.columns) columns.push_back(column.field.column);
+  EXPECT_EQ(columns, (std::vector<std::string>{"id", "region", "amount", "_ingest_id"}));
+  ASSERT_EQ(metadata.partitioning.size(), 1u);
+  EXPECT_EQ(metadata.partitioning[0].source_column, "region");
+  EXPECT_EQ(metadata.partitioning[0].transform, formats::Transform::identity);
+  EXPECT_EQ(table->primary_keys(), std::vector<std::string>{"id"});
+
+  auto reopened = open();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->metadata().snapshot.id, metadata.snapshot.id);
+  auto missing = format->open(backend, TableRef{"nothing", "nothing"}, options);
+  ASSERT_TRUE(missing) << missing.error().to_string();
+  EXPECT_EQ(*missing, nullptr);
+
+  auto again = format->create(backend, ref, {.schema = &schema_of<Event>(), .properties = {}, .if_not_exists = false},
+                              options);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::already_exists);
+}
+
+TEST_P(TableFormatConformance, NothingIsVisibleBeforeCommit) {
+  auto prepared = table->prepare(formats::Append{reader_of(events(0, 10, "eu"))}, {IngestId::generate()});
+  ASSERT_TRUE(prepared) << prepared.error().to_string();
+  auto reader = open();
+  EXPECT_TRUE(rows(*reader).empty());
+  const auto before = reader->metadata().snapshot;
+
+  auto committed = (*prepared)->commit();
+  ASSERT_TRUE(committed) << committed.error().to_string();
+  EXPECT_TRUE(committed->committed);
+  EXPECT_EQ(committed->rows_inserted, 10);
+  ASSERT_TRUE(reader->refresh());
+  EXPECT_EQ(rows(*reader).size(), 10u);
+  EXPECT_GT(reader->metadata().snapshot.sequence_number, before.sequence_number);
+  EXPECT_EQ(reader->metadata().snapshot.id, committed->version);
+}
+
+TEST_P(TableFormatConformance, AbortLeavesTheTableAndItsStorageAsTheyWere) {
+  commit(*table, formats::Append{reader_of(events(0, 20, "eu"))});
+  commit(*table, formats::Append{reader_of(events(20, 20, "us"))});
+  const auto snapshot = table->metadata().snapshot.id;
+  const auto keys = stored_keys();
+  const auto contents = rows(*table);
+
+  std::vector<formats::RowChange> changes;
+  changes.emplace_back(formats::Append{reader_of(events(100, 5, "eu"))});
+  changes.emplace_back(formats::Merge{reader_of(events(15, 10, "eu", 7)), {}, OnMatch::update, OnNoMatch::insert});
+  changes.emplace_back(formats::Merge{reader_of(events(0, 5, "eu")), {}, OnMatch::remove, OnNoMatch::skip});
+  changes.emplace_back(formats::DeleteWhere{cp::less(cp::field_ref("id"), cp::literal(std::int64_t{30}))});
+  changes.emplace_back(formats::UpdateWhere{cp::equal(cp::field_ref("region"), cp::literal("us")),
+                                            {{"amount", cp::literal(std::int64_t{9})}}});
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto prepared = table->prepare(std::move(changes[i]), {IngestId::generate()});
+    ASSERT_TRUE(prepared) << prepared.error().to_string();
+    EXPECT_NE(stored_keys(), keys) << "the first phase writes its data files";
+    (*prepared)->abort();
+    EXPECT_EQ(stored_keys(), keys);
+    auto reader = open();
+    EXPECT_EQ(reader->metadata().snapshot.id, snapshot);
+    EXPECT_EQ(rows(*reader), contents);
+  }
+  // Destroying a prepared commit without commit() aborts it too.
+  {
+    auto prepared = table->prepare(formats::Append{reader_of(events(200, 5, "eu"))}, {IngestId::generate()});
+    ASSERT_TRUE(prepared);
+  }
+  EXPECT_EQ(stored_keys(), keys);
+}
+
+TEST_P(TableFormatConformance, BlindAppendsCommuteAndConflictingDeletesDoNot) {
+  commit(*table, formats::Append{reader_of(events(0, 10, "eu"))});
+  auto other = open();
+  auto mine = table->prepare(formats::Append{reader_of(events(10, 10, "eu"))}, {IngestId::generate()});
+  auto theirs = other->prepare(formats::Append{reader_of(events(20, 10, "us"))}, {IngestId::generate()});
+  ASSERT_TRUE(mine && theirs);
+  ASSERT_TRUE((*theirs)->commit());
+  auto landed = (*mine)->commit();
+  ASSERT_TRUE(landed) << landed.error().to_string();
+  EXPECT_GE(landed->attempts, 2) << "it lost the race once and committed on top";
+  EXPECT_EQ(rows(*open()).size(), 30u);
+
+  // Two deletes of the same rows, prepared on one snapshot: the second to
+  // commit read files the first removed.
+  auto first = table->prepare(formats::DeleteWhere{cp::less(cp::field_ref("id"), cp::literal(std::int64_t{5}))},
+                              {IngestId::generate()});
+  auto reader = open();
+  auto second = reader->prepare(formats::DeleteWhere{cp::less(cp::field_ref("id"), cp::literal(std::int64_t{3}))},
+                                {IngestId::generate()});
+  ASSERT_TRUE(first && second);
+  const auto keys_before = stored_keys();
+  ASSERT_TRUE((*first)->commit());
+  auto lost = (*second)->commit();
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code(), ErrorCode::conflict);
+  EXPECT_EQ(rows(*open()).size(), 25u);
+}
+
+TEST_P(TableFormatConformance, KeyedMergesConflictOnlyOnKeysTheyShare) {
+  commit(*table, formats::Append{reader_of(events(0, 10, "eu"))});
+  auto other = open();
+  // Disjoint keys: the loser commits on top of the winner.
+  auto mine = table->prepare(formats::Merge{reader_of(events(100, 10, "eu")), {}, OnMatch::fail, OnNoMatch::insert},
+                             {IngestId::generate()});
+  auto theirs = other->prepare(formats::Merge{reader_of(events(200, 10, "eu")), {}, OnMatch::fail, OnNoMatch::insert},
+                               {IngestId::generate()});
+  ASSERT_TRUE(mine && theirs);
+  ASSERT_TRUE((*theirs)->commit());
+  auto landed = (*mine)->commit();
+  ASSERT_TRUE(landed) << landed.error().to_string();
+  EXPECT_EQ(landed->rows_inserted, 10);
+
+  // A shared key under insert-if-absent: the loser runs again and finds it.
+  auto third = open();
+  auto a = table->prepare(formats::Merge{reader_of(events(300, 5, "eu")), {}, OnMatch::fail, OnNoMatch::insert},
+                          {IngestId::generate()});
+  auto b = third->prepare(formats::Merge{reader_of(events(304, 5, "eu")), {}, OnMatch::fail, OnNoMatch::insert},
+                          {IngestId::generate()});
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE((*a)->commit());
+  auto refused = (*b)->commit();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::already_exists);
+  EXPECT_NE(refused.error().message().find("id=304"), std::string::npos) << refused.error().message();
+  EXPECT_EQ(rows(*open()).size(), 35u);
+
+  // Update on match replaces the row.
+  auto updated = commit(*table, formats::Merge{reader_of(events(0, 2, "eu", 42)), {}, OnMatch::update, OnNoMatch::skip});
+  EXPECT_EQ(updated.rows_updated, 2);
+  EXPECT_EQ(rows(*open()).front(), (std::pair<std::int64_t, std::int64_t>{0, 42}));
+}
+
+TEST_P(TableFormatConformance, AnIdempotencyKeyAppliesOnceWithinItsTtl) {
+  const IdempotencyKey key{"batch-7", std::chrono::hours(1)};
+  auto first = commit(*table, formats::Append{reader_of(events(0, 10, "eu"))}, key);
+  EXPECT_TRUE(first.committed);
+  auto again = commit(*open(), formats::Append{reader_of(events(0, 10, "eu"))}, key);
+  EXPECT_FALSE(again.committed);
+  EXPECT_TRUE(again.skipped_as_duplicate);
+  EXPECT_EQ(rows(*open()).size(), 10u);
+  auto expired = commit(*open(), formats::Append{reader_of(events(10, 10, "eu"))},
+                        IdempotencyKey{"batch-7", std::chrono::seconds(0)});
+  EXPECT_TRUE(expired.committed);
+  EXPECT_EQ(rows(*open()).size(), 20u);
+}
+
+TEST_P(TableFormatConformance, TimeTravelHistoryAndStats) {
+  auto v1 = commit(*table, formats::Append{reader_of(events(0, 10, "eu"))});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const timestamp between = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto v2 = commit(*table, formats::DeleteWhere{cp::less(cp::field_ref("id"), cp::literal(std::int64_t{4}))});
+  EXPECT_EQ(v2.rows_deleted, 4);
+  EXPECT_EQ(rows(*table).size(), 6u);
+
+  auto by_id = table->at(formats::SnapshotSelector(v1.version));
+  ASSERT_TRUE(by_id) << by_id.error().to_string();
+  EXPECT_EQ(rows(**by_id).size(), 10u);
+  auto by_time = table->at(formats::SnapshotSelector(between));
+  ASSERT_TRUE(by_time) << by_time.error().to_string();
+  EXPECT_EQ((*by_time)->metadata().snapshot.id, v1.version);
+  EXPECT_EQ(rows(**by_time).size(), 10u);
+
+  auto history = table->history(std::nullopt);
+  ASSERT_TRUE(history) << history.error().to_string();
+  ASSERT_EQ(history->size(), 3u);  // create, append, delete
+  EXPECT_EQ(history->front().version, v2.version);
+  auto limited = table->history(1);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->size(), 1u);
+
+  auto stats = table->stats();
+  ASSERT_TRUE(stats) << stats.error().to_string();
+  EXPECT_EQ(stats->rows, 6);
+  EXPECT_EQ(stats->version, v2.version);
+  EXPECT_EQ(stats->partition_columns, std::vector<std::string>{"region"});
+}
+
+TEST_P(TableFormatConformance, ScansSkipFilesThatCannotMatch) {
+  for (int i = 0; i < 8; ++i) commit(*table, formats::Append{reader_of(events(i * 10, 10, i % 2 ? "us" : "eu"))});
+  auto all = table->plan_scan(std::nullopt);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->files.size(), 8u);
+  EXPECT_EQ(all->files_total, 8);
+
+  // By partition value, and by column statistics.
+  auto us = table->plan_scan(cp::equal(cp::field_ref("region"), cp::literal("us")));
+  ASSERT_TRUE(us) << us.error().to_string();
+  EXPECT_EQ(us->files.size(), 4u);
+  const formats::Predicate point = cp::equal(cp::field_ref("id"), cp::literal(std::int64_t{42}));
+  auto one = table->plan_scan(point);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->files.size(), 1u);
+  EXPECT_EQ(rows(*table, point), (std::vector<std::pair<std::int64_t, std::int64_t>>{{42, 1}}));
+
+  // Without a row filter the planned files are read whole (the caller
+  // filters rows): skipping alone never drops a row that matches.
+  auto reader = table->read(*one, {.columns = {"id"}});
+  ASSERT_TRUE(reader);
+  EXPECT_EQ((*reader)->ToTable().ValueOrDie()->num_rows(), 10);
+
+  auto unknown = table->plan_scan(cp::equal(cp::field_ref("nope"), cp::literal(1)));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::schema_mismatch);
+}
+
+TEST_P(TableFormatConformance, SchemaEvolutionAddsNullableColumnsOnly) {
+  struct [[=lake::table("events")]] EventV2 {
+    [[=lake::pk]] std::int64_t id = 0;
+    [[=lake::partition]] std::string region;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> note;
+  };
+  commit(*table, formats::Append{reader_of(events(0, 3, "eu"))});
+  ASSERT_TRUE(table->evolve_to(schema_of<EventV2>()));
+  EXPECT_EQ(table->metadata().columns.size(), 5u);
+  EXPECT_EQ(rows(*table).size(), 3u);
+
+  struct [[=lake::table("events")]] EventBad {
+    [[=lake::pk]] std::int64_t id = 0;
+    [[=lake::partition]] std::string region;
+    std::string amount;
+  };
+  auto refused = table->evolve_to(schema_of<EventBad>());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::schema_mismatch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, TableFormatConformance, ::testing::ValuesIn(kFormats),
+                         [](const ::testing::TestParamInfo<FormatCase>& param) { return param.param.name; });
+
+}  // namespace
