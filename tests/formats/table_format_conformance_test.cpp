@@ -204,7 +204,6 @@ TEST_P(TableFormatConformance, BlindAppendsCommuteAndConflictingDeletesDoNot) {
   auto second = reader->prepare(formats::DeleteWhere{cp::less(cp::field_ref("id"), cp::literal(std::int64_t{3}))},
                                 {IngestId::generate()});
   ASSERT_TRUE(first && second);
-  const auto keys_before = stored_keys();
   ASSERT_TRUE((*first)->commit());
   auto lost = (*second)->commit();
   ASSERT_FALSE(lost);
