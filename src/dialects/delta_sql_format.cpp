@@ -130,6 +130,10 @@ class DeltaSqlFormat final : public formats::SqlFormat {
 
   bool statements_report_counts() const override { return true; }
 
+  // Delta's concurrent-modification errors carry error classes
+  // (DELTA_CONCURRENT_*), which the engine types as conflicts itself.
+  bool lost_commit_race(std::string_view, std::string_view) const override { return false; }
+
   // The commit tagged with the write's ingest id. Delta skips a write
   // whose txnVersion it has already recorded: with none, a retry with the
   // same key that raced this one got there first.

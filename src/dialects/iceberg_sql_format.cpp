@@ -138,6 +138,24 @@ class IcebergSqlFormat final : public formats::SqlFormat {
   // Iceberg's MERGE and DELETE report no counts.
   bool statements_report_counts() const override { return false; }
 
+  // Iceberg's commit conflicts carry no error class: a commit that found
+  // files a concurrent snapshot added in its scope (ValidationException
+  // "Found conflicting ..."), or one that kept losing the race to update
+  // the table's metadata (CommitFailedException). Nothing of them is
+  // committed. The exception class comes as the ErrorInfo's reason (the
+  // message, through Spark Connect, lacks it). A copy-on-write MERGE or
+  // DELETE whose table changed between its scan and its runtime filter is
+  // refused the same way (an IllegalStateException, known only by its text).
+  bool lost_commit_race(std::string_view exception, std::string_view message) const override {
+    auto has = [](std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; };
+    if (has(exception, "org.apache.iceberg.exceptions.CommitFailedException")) return true;
+    if (has(message, "Runtime file filtering is not possible: the table has been concurrently modified")) return true;
+    const bool validation = has(exception, "org.apache.iceberg.exceptions.ValidationException") ||
+                            has(message, "org.apache.iceberg.exceptions.ValidationException");
+    return validation && (has(message, "Found conflicting") || has(message, "Found new conflicting") ||
+                          has(message, "Missing required files to delete"));
+  }
+
   // The snapshot tagged with the write's ingest id (none when the
   // statement changed nothing).
   Result<formats::LandedWrite> landed(SqlSession& session, const SqlTable& table, const IngestId& ingest_id,

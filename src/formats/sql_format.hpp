@@ -116,6 +116,12 @@ class SqlFormat {
   // (else the engine counts a merge's rows before it runs, and a delete's
   // come from LandedWrite::rows_deleted).
   [[nodiscard]] virtual bool statements_report_counts() const = 0;
+  // Whether an engine error that carries no error class of its own (the
+  // engine's exception class, its message) is this format refusing a
+  // commit that lost to a concurrent one, with nothing committed: then
+  // the engine runs the statement again. Errors with a class the engine
+  // already types as conflicts need not be recognised here.
+  [[nodiscard]] virtual bool lost_commit_race(std::string_view exception, std::string_view message) const = 0;
   [[nodiscard]] virtual Result<LandedWrite> landed(SqlSession& session, const SqlTable& table,
                                                    const IngestId& ingest_id,
                                                    const std::optional<IdempotencyKey>& idempotency) const = 0;

@@ -16,6 +16,7 @@
 
 #include <lake/arrow/convert.hpp>
 #include <lake/delta/table.hpp>
+#include <lake/local.hpp>
 #include <lake/schema/reflect.hpp>
 
 #include "peer_support.hpp"
@@ -144,6 +145,23 @@ TEST(DeltaTableInterop, TablesDeltaRsWritesReadIdenticallyByUs) {
   auto nl = table->files(cp::equal(cp::field_ref("country"), cp::literal("NL")));
   ASSERT_TRUE(nl);
   for (const auto& f : *nl) EXPECT_EQ(f.partition_values.at("country"), "NL");
+
+  // Through SQL on the embedded engine (the format contract's scan plan:
+  // files skipped by the format, rows filtered by DuckDB), row for row.
+  auto db = lake::local::open(dir.path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  auto whole = db->query("SELECT * FROM sales");
+  ASSERT_TRUE(whole) << whole.error().to_string();
+  auto via_sql = comparable((*whole)->ToTable().ValueOrDie(), *schema);
+  ASSERT_TRUE(via_sql);
+  EXPECT_TRUE(via_sql->Equals(*expected)) << "SQL:\n" << via_sql->Slice(0, 5)->ToString();
+  auto mask = cp::CallFunction("equal", {expected->GetColumnByName("country"), arrow::Datum(std::string("NL"))});
+  ASSERT_TRUE(mask.ok());
+  const auto expected_nl = cp::Filter(expected, *mask).ValueOrDie().table()->num_rows();
+  auto filtered = db->query("SELECT * FROM sales WHERE country = ?", std::vector<SqlValue>{SqlValue(std::string("NL"))});
+  ASSERT_TRUE(filtered) << filtered.error().to_string();
+  EXPECT_EQ((*filtered)->ToTable().ValueOrDie()->num_rows(), expected_nl);
+  EXPECT_GT(expected_nl, 0);
 }
 
 }  // namespace

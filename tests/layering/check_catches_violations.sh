@@ -33,7 +33,9 @@ expect_failure "an upward include" src/client/client.cpp '#include "delta/table_
 expect_failure "a format include in an engine" src/drivers/duckdb/engine.cpp '#include "lake/delta/table.hpp"' \
   "an engine includes a format's implementation"
 expect_failure "a format name in an engine" src/drivers/spark/spark_tables.cpp \
-  'static bool iceberg(const lake::Dialect& d) { return d.name() == "iceberg"; }' "branches on a format's name"
+  'static bool iceberg(const lake::Dialect& d) { return d.name() == "iceberg"; }' "names a table format"
+expect_failure "a format's exception class in an engine" src/drivers/spark/spark_errors.cpp \
+  'static bool lost(std::string_view e) { return e.find("org.apache.iceberg.exceptions") == 0; }' "names a table format"
 expect_failure "a contract including its implementation" src/formats/table_format.cpp '#include "delta/delta_format.hpp"' \
   "the format contract includes a layer above it"
 expect_failure "one engine including another" src/drivers/duckdb/engine.cpp '#include "drivers/spark/session.hpp"' \

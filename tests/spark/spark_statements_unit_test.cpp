@@ -13,6 +13,7 @@
 
 #include "dialects/delta_sql_format.hpp"
 #include "dialects/iceberg_metadata.hpp"
+#include "dialects/iceberg_sql_format.hpp"
 #include "drivers/spark/write_statements.hpp"
 #include "sql/expression_sql.hpp"
 
@@ -152,6 +153,27 @@ TEST(SparkWriteStatements, MergeCountsReadTheBoundedSource) {
             "WHERE `_ingest_id` = ?) AS source LEFT JOIN (SELECT DISTINCT `id`, true AS `__lake_matched` FROM "
             "`accounts`) AS target ON target.`id` = source.`id`");
   ASSERT_EQ(counts->params.size(), 1u);
+}
+
+// Concurrent writes Iceberg refuses with nothing committed carry no error
+// class: the format recognises them by exception class or text, so the
+// Spark driver runs them again. Delta's carry error classes the engine
+// types itself.
+TEST(SqlFormats, IcebergRecognisesItsLostCommitRaces) {
+  const auto iceberg = lake::dialects::iceberg::sql_format();
+  EXPECT_TRUE(iceberg->lost_commit_race("org.apache.iceberg.exceptions.ValidationException",
+                                        "Found conflicting files that can contain records matching true: [f]"));
+  EXPECT_TRUE(iceberg->lost_commit_race("org.apache.iceberg.exceptions.CommitFailedException",
+                                        "Cannot commit: stale metadata"));
+  EXPECT_TRUE(iceberg->lost_commit_race("java.lang.IllegalStateException",
+                                        "Runtime file filtering is not possible: the table has been concurrently "
+                                        "modified. Row-level operation scan snapshot ID: 1, current table snapshot "
+                                        "ID: 2."));
+  // Other validation failures are not.
+  EXPECT_FALSE(iceberg->lost_commit_race("org.apache.iceberg.exceptions.ValidationException",
+                                         "Cannot write incompatible dataset to table"));
+  EXPECT_FALSE(lake::dialects::delta::sql_format()->lost_commit_race(
+      "org.apache.iceberg.exceptions.CommitFailedException", "Cannot commit: stale metadata"));
 }
 
 TEST(DatabricksSettings, FromTheStandardEnvironmentVariables) {

@@ -57,7 +57,7 @@ std::optional<cp::Expression> literal_of(const ddb::Expression& expr) {
       return cp::literal(std::make_shared<arrow::Date32Scalar>(value.GetValueUnsafe<ddb::date_t>().days));
     case ddb::LogicalTypeId::TIMESTAMP:
     case ddb::LogicalTypeId::TIMESTAMP_TZ:
-      // Delta timestamps are instants in microseconds; both DuckDB kinds
+      // Table timestamps are instants in microseconds; both DuckDB kinds
       // hold microseconds since the epoch.
       return cp::literal(std::make_shared<arrow::TimestampScalar>(
           value.GetValueUnsafe<ddb::timestamp_t>().value, arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")));

@@ -100,25 +100,6 @@ ErrorCode code_for_spark_error(const std::string& error_class, const std::string
   return ErrorCode::internal;
 }
 
-// Iceberg's commit conflicts carry no error class: a commit that found
-// files a concurrent snapshot added in its scope (ValidationException
-// "Found conflicting ..."), or one that kept losing the race to update
-// the table's metadata (CommitFailedException). Nothing of them is
-// committed, so they are conflicts like Delta's Concurrent*Exception. The
-// exception class comes as the ErrorInfo's reason (the message, through
-// Spark Connect, lacks it). A copy-on-write MERGE or DELETE whose table
-// changed between its scan and its runtime filter is refused the same way
-// (an IllegalStateException, known only by its text).
-bool iceberg_commit_conflict(std::string_view exception, std::string_view message) {
-  if (contains(exception, "org.apache.iceberg.exceptions.CommitFailedException")) return true;
-  if (contains(message, "Runtime file filtering is not possible: the table has been concurrently modified"))
-    return true;
-  const bool validation = contains(exception, "org.apache.iceberg.exceptions.ValidationException") ||
-                          contains(message, "org.apache.iceberg.exceptions.ValidationException");
-  return validation && (contains(message, "Found conflicting") || contains(message, "Found new conflicting") ||
-                        contains(message, "Missing required files to delete"));
-}
-
 }  // namespace
 
 std::string SparkErrorDetail::describe() const {
@@ -178,11 +159,9 @@ Error from_grpc_status(const grpc::Status& status, std::string_view context, con
   const bool transient = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                          info.error_class == "INVALID_CURSOR.DISCONNECTED" || info.retry_requested;
   if (transient && code == ErrorCode::internal) code = ErrorCode::io;
-  if ((code == ErrorCode::internal || code == ErrorCode::invalid_argument) &&
-      iceberg_commit_conflict(info.exception, message))
-    code = ErrorCode::conflict;
   auto detail = std::make_shared<SparkErrorDetail>(status.error_code(), std::move(info.error_class),
-                                                   std::move(info.sql_state), std::move(info.error_id), transient);
+                                                   std::move(info.sql_state), std::move(info.error_id), transient,
+                                                   std::move(info.exception));
   return Error(code, std::format("{}: {}", context, message), std::move(detail));
 }
 

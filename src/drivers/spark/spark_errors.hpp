@@ -29,11 +29,12 @@ namespace lake::spark {
 class SparkErrorDetail final : public ErrorDetail {
  public:
   SparkErrorDetail(grpc::StatusCode grpc_code, std::string error_class, std::string sql_state, std::string error_id,
-                   bool transient)
+                   bool transient, std::string exception = {})
       : grpc_code_(grpc_code),
         error_class_(std::move(error_class)),
         sql_state_(std::move(sql_state)),
         error_id_(std::move(error_id)),
+        exception_(std::move(exception)),
         transient_(transient) {}
 
   [[nodiscard]] grpc::StatusCode grpc_code() const noexcept { return grpc_code_; }
@@ -43,6 +44,10 @@ class SparkErrorDetail final : public ErrorDetail {
   [[nodiscard]] const std::string& sql_state() const noexcept { return sql_state_; }
   // The server's id for FetchErrorDetails (the full cause chain).
   [[nodiscard]] const std::string& error_id() const noexcept { return error_id_; }
+  // The JVM exception class(es) the server named (the ErrorInfo's reason
+  // and its "classes"), for errors without an error class that only the
+  // table format behind them can interpret; empty when none was named.
+  [[nodiscard]] const std::string& exception() const noexcept { return exception_; }
   // The call failed in a way a new attempt may fix: the server was
   // unreachable, dropped the stream, or asked for a retry (RetryInfo).
   [[nodiscard]] bool transient() const noexcept { return transient_; }
@@ -54,6 +59,7 @@ class SparkErrorDetail final : public ErrorDetail {
   std::string error_class_;
   std::string sql_state_;
   std::string error_id_;
+  std::string exception_;
   bool transient_;
 };
 

@@ -19,6 +19,7 @@
 #include "drivers/spark/retry_policy.hpp"
 #include "drivers/spark/session.hpp"
 #include "drivers/spark/spark_driver_impl.hpp"
+#include "drivers/spark/spark_errors.hpp"
 #include "drivers/spark/write_statements.hpp"
 #include "formats/lake_properties.hpp"
 #include "sql/command_output.hpp"
@@ -113,10 +114,10 @@ Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
 }
 
 // The commit phase: the statement, on the session that holds the rows.
-// Spark's table formats detect conflicts by files and predicates: two
-// MERGEs into one table conflict even on disjoint keys (Delta's
-// ConcurrentAppendException, Iceberg's ValidationException), and nothing
-// of the loser is committed. Such a statement runs again, with a jittered
+// The table formats on Spark detect conflicts by files and predicates:
+// two MERGEs into one table conflict even on disjoint keys (an error the
+// engine types as a conflict, or one the format recognises through
+// SqlFormat::lost_commit_race), and nothing of the loser is committed. Such a statement runs again, with a jittered
 // pause, within the client's WriteRetryPolicy; the key check of an
 // insert-if-absent runs again with it, so keys stored in between are
 // found.
@@ -184,6 +185,14 @@ Result<WriteResult> SparkDriver::land_once(const WritePlan& plan, PendingWrite& 
   if (auto unset = session.unset_config(keys); !unset) pending.lease->discard();  // never reuse stale settings
   if (!output) {
     Error error = output.error();
+    // A lost commit race the engine could not type (no error class) is
+    // one when the table's format says so: then it is run again.
+    if (error.code() == ErrorCode::internal || error.code() == ErrorCode::invalid_argument) {
+      const auto* detail = error.detail<SparkErrorDetail>();
+      if (format_->lost_commit_race(detail != nullptr ? std::string_view(detail->exception()) : std::string_view(),
+                                    error.message()))
+        error = Error(ErrorCode::conflict, error.message(), error.detail_ptr());
+    }
     if (plan.on_match == OnMatch::fail && error.message().find(kKeyExistsMarker) != std::string::npos)
       return fail(ErrorCode::already_exists,
                   std::format("table '{}' already holds a key of this write (stored concurrently); nothing was "
