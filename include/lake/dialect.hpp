@@ -20,7 +20,7 @@
 namespace lake {
 
 namespace formats {
-class TableFormat;  // the table-format contract (internal)
+class NativeFormat;  // the table-format contract (internal)
 class SqlFormat;    // the format as an engine that implements it drives it (internal)
 }
 
@@ -38,7 +38,7 @@ class Dialect {
   // The format's own implementation, which an embedded engine reads and
   // writes tables through; null when this build has none (then only an
   // engine with its own implementation of the format, Spark, serves it).
-  [[nodiscard]] virtual std::shared_ptr<const formats::TableFormat> native_format() const = 0;
+  [[nodiscard]] virtual std::shared_ptr<const formats::NativeFormat> native_format() const = 0;
   // What an engine that implements the format itself (Spark) runs for its
   // tables, and how it reads their metadata.
   [[nodiscard]] virtual std::shared_ptr<const formats::SqlFormat> sql_format() const = 0;

@@ -290,19 +290,19 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
         {"verify_tls", [&](const auto& node, const auto& where) -> Status {
            auto verify = as_bool(node, where);
            LAKE_RETURN_IF_ERROR(verify);
-           config.s3.verify_tls = config.gcs.verify_tls = *verify;
+           config.s3.connection.verify_tls = config.gcs.connection.verify_tls = *verify;
            return for_object_stores(where, {});
          }},
         {"ca_file", [&](const auto& node, const auto& where) -> Status {
            auto file = path_of(node, where);
            LAKE_RETURN_IF_ERROR(file);
-           config.s3.ca_file = config.gcs.ca_file = *file;
+           config.s3.connection.ca_file = config.gcs.connection.ca_file = *file;
            return for_object_stores(where, {});
          }},
         {"max_attempts", [&](const auto& node, const auto& where) -> Status {
            auto attempts = positive_int(node, where);
            LAKE_RETURN_IF_ERROR(attempts);
-           config.s3.max_attempts = config.gcs.max_attempts = *attempts;
+           config.s3.connection.max_attempts = config.gcs.connection.max_attempts = *attempts;
            return for_object_stores(where, {});
          }},
         {"region",
@@ -463,8 +463,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
     if (section == nullptr) continue;
     LAKE_RETURN_IF_ERROR(apply_section(*section, source, name, handlers));
   }
-  if (auto checked = settle_storage(config, storage_kind, uri_where, kind_only_keys, source); !checked)
-    return std::unexpected(checked.error());
+  LAKE_RETURN_IF_ERROR(settle_storage(config, storage_kind, uri_where, kind_only_keys, source));
   for (const auto& key : engine_only_keys)
     if (!std::ranges::contains(key.kinds, config.engine_kind)) return std::unexpected(key.error);
   const bool on_spark = config.engine_kind != EngineKind::duckdb;

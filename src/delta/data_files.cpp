@@ -279,8 +279,7 @@ Result<std::vector<Add>> write_data_files(Backend& backend, const TableLayout& l
   // columns is refused even when it turns out to hold no rows.
   auto no_rows = arrow::RecordBatch::MakeEmpty(input.schema());
   if (!no_rows.ok()) return fail(lake::detail::from_arrow_status(no_rows.status(), "checking the input's columns"));
-  if (auto checked = conform_input_batch(**no_rows, layout.arrow_schema); !checked)
-    return std::unexpected(checked.error());
+  LAKE_RETURN_IF_ERROR(conform_input_batch(**no_rows, layout.arrow_schema));
   PartitionedWriter writer(backend, layout, options);
   LAKE_RETURN_IF_ERROR(writer.start());
   while (true) {

@@ -234,7 +234,7 @@ class DeltaFormatTable final : public formats::FormatTable {
   mutable std::optional<formats::TableMetadata> metadata_;
 };
 
-class DeltaFormat final : public formats::TableFormat {
+class DeltaFormat final : public formats::NativeFormat {
  public:
   std::string_view name() const noexcept override { return "delta"; }
 
@@ -270,7 +270,7 @@ class DeltaFormat final : public formats::TableFormat {
 
 }  // namespace
 
-std::shared_ptr<const formats::TableFormat> table_format() {
+std::shared_ptr<const formats::NativeFormat> native_format() {
   static const auto format = std::make_shared<const DeltaFormat>();
   return format;
 }

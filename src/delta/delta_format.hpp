@@ -10,6 +10,6 @@
 
 namespace lake::delta {
 
-[[nodiscard]] std::shared_ptr<const formats::TableFormat> table_format();
+[[nodiscard]] std::shared_ptr<const formats::NativeFormat> native_format();
 
 }  // namespace lake::delta

@@ -257,8 +257,7 @@ Result<LogListing> list_log_from(Backend& backend, const std::string& table, std
   auto objects = backend.list(log_prefix(table), std::format("{}{:020}", log_prefix(table), std::max<std::int64_t>(version, 0)));
   LAKE_RETURN_IF_ERROR(objects);
   LogListing listing = classify_log(table, std::move(*objects));
-  if (auto filled = fill_gaps(backend, table, listing, std::max<std::int64_t>(version, 0)); !filled)
-    return std::unexpected(filled.error());
+  LAKE_RETURN_IF_ERROR(fill_gaps(backend, table, listing, std::max<std::int64_t>(version, 0)));
   return listing;
 }
 

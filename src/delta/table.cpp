@@ -145,8 +145,7 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
   auto open_existing = [&]() -> Result<Table> {
     auto table = open(backend, root, table_options);
     if (!table) return table;
-    if (auto same = same_layout(table->snapshot(), columns, partitions, root); !same)
-      return std::unexpected(same.error());
+    LAKE_RETURN_IF_ERROR(same_layout(table->snapshot(), columns, partitions, root));
     return table;
   };
   if (!existing->commits.empty() || !existing->checkpoints.empty()) {

@@ -199,8 +199,7 @@ Result<Snapshot> catch_up(Backend& backend, const std::string& root, const Snaps
     if (commit.version != current.version() + 1)
       return fail(ErrorCode::not_found, std::format("table '{}': log entry {} is missing (found {} next)", root,
                                                     current.version() + 1, commit.version));
-    if (auto applied = replay.apply_commit(current, backend, commit); !applied)
-      return std::unexpected(applied.error());
+    LAKE_RETURN_IF_ERROR(replay.apply_commit(current, backend, commit));
   }
   return current;
 }
@@ -253,8 +252,7 @@ Result<LogCommit> commit(Backend& backend, const std::string& root, const Snapsh
     if (put) {
       auto info = backend.head(key);
       if (!info) return std::unexpected(info.error().with_context("reading back the commit just written"));
-      if (auto applied = replay.apply_actions(current, CommitFile{version, *info}, std::move(actions)); !applied)
-        return std::unexpected(applied.error());
+      LAKE_RETURN_IF_ERROR(replay.apply_actions(current, CommitFile{version, *info}, std::move(actions)));
       return LogCommit{true, version, attempt, std::move(current)};
     }
     if (put.error().code() != ErrorCode::already_exists)
@@ -275,16 +273,12 @@ Result<LogCommit> commit(Backend& backend, const std::string& root, const Snapsh
       LAKE_RETURN_IF_ERROR(winner_text);
       auto winner_actions = parse_commit_text(*winner_text, winner.object.key);
       LAKE_RETURN_IF_ERROR(winner_actions);
-      if (auto ok = check_winner(pending, read, current, winner.version, *winner_actions, our_removes); !ok)
-        return std::unexpected(ok.error());
+      LAKE_RETURN_IF_ERROR(check_winner(pending, read, current, winner.version, *winner_actions, our_removes));
       if (pending.write_keys)
-        if (auto ok = check_winner_keys(pending, backend, root, read, current, winner.version, *winner_actions); !ok)
-          return std::unexpected(ok.error());
-      if (auto applied = replay.apply_actions(current, winner, std::move(*winner_actions)); !applied)
-        return std::unexpected(applied.error());
+        LAKE_RETURN_IF_ERROR(check_winner_keys(pending, backend, root, read, current, winner.version, *winner_actions));
+      LAKE_RETURN_IF_ERROR(replay.apply_actions(current, winner, std::move(*winner_actions)));
     }
-    if (auto writable = current.check_writable(!our_removes.empty()); !writable)
-      return std::unexpected(writable.error());
+    LAKE_RETURN_IF_ERROR(current.check_writable(!our_removes.empty()));
   }
   return conflict(ConflictDetail::Kind::too_many_attempts, current.version(), {}, read.version());
 }

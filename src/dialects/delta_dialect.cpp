@@ -13,12 +13,12 @@ class DeltaDialect final : public Dialect {
  public:
   std::string_view name() const noexcept override { return "delta"; }
 
-  std::shared_ptr<const formats::TableFormat> native_format() const override { return delta::table_format(); }
+  std::shared_ptr<const formats::NativeFormat> native_format() const override { return delta::native_format(); }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::delta::sql_format(); }
 
   std::map<std::string, std::string> table_properties(const Schema&,
                                                       std::chrono::seconds idempotency_ttl) const override {
-    return delta::table_format()->idempotency_properties(idempotency_ttl);
+    return delta::native_format()->idempotency_properties(idempotency_ttl);
   }
 
   Result<std::string> create_table_sql(const TableRef& table, const Schema& schema, std::string_view location_uri,

@@ -47,7 +47,7 @@ constexpr std::size_t kCommitSearchDepth = 64;
 
 // The table from its log; null when there is none.
 Result<std::unique_ptr<formats::FormatTable>> native(const SqlTable& table) {
-  return lake::delta::table_format()->open(table.backend, table.ref, {});
+  return lake::delta::native_format()->open(table.backend, table.ref, {});
 }
 
 Result<std::unique_ptr<formats::FormatTable>> existing(const SqlTable& table) {

@@ -12,7 +12,7 @@ class IcebergDialect final : public Dialect {
  public:
   std::string_view name() const noexcept override { return "iceberg"; }
 
-  std::shared_ptr<const formats::TableFormat> native_format() const override { return nullptr; }
+  std::shared_ptr<const formats::NativeFormat> native_format() const override { return nullptr; }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::iceberg::sql_format(); }
 
   std::map<std::string, std::string> table_properties(const Schema&, std::chrono::seconds) const override {

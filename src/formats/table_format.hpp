@@ -4,8 +4,9 @@
 // which format it serves. README.md in this folder maps each Delta and
 // Iceberg concept onto it.
 //
-//   TableFormat  the format itself, stateless: opens and creates tables.
-//                Where a table's current metadata is (Delta: the newest
+//   NativeFormat our own implementation of a format, stateless: opens and
+//                creates tables (sql_format.hpp's SqlFormat is the other
+//                kind: a format an engine such as Spark implements). Where a table's current metadata is (Delta: the newest
 //                entry of _delta_log/; Iceberg: a catalog's pointer to a
 //                metadata file, which may be a file, a SQL row or a REST
 //                server) is the format's business, fixed when the format
@@ -218,9 +219,9 @@ struct CreateTable {
   bool if_not_exists = true;
 };
 
-class TableFormat {
+class NativeFormat {
  public:
-  virtual ~TableFormat() = default;
+  virtual ~NativeFormat() = default;
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;
 
   // The table at `table.location` on `backend`, at its latest snapshot;

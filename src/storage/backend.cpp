@@ -53,7 +53,7 @@ Status Backend::put_text(std::string_view key, std::string_view text, PutMode mo
 
 Result<std::string> Backend::get_text(std::string_view key) {
   auto data = get(key);
-  if (!data) return std::unexpected(std::move(data).error());
+  LAKE_RETURN_IF_ERROR(data);
   std::string text(data->size(), '\0');
   for (std::size_t i = 0; i < data->size(); ++i) text[i] = static_cast<char>((*data)[i]);
   return text;
@@ -61,11 +61,11 @@ Result<std::string> Backend::get_text(std::string_view key) {
 
 Result<std::size_t> Backend::remove_prefix(std::string_view prefix) {
   auto objects = list(prefix);
-  if (!objects) return std::unexpected(std::move(objects).error());
+  LAKE_RETURN_IF_ERROR(objects);
   std::vector<std::string> keys;
   keys.reserve(objects->size());
   for (ObjectInfo& object : *objects) keys.push_back(std::move(object.key));
-  if (auto ok = remove_all(keys); !ok) return std::unexpected(std::move(ok).error());
+  LAKE_RETURN_IF_ERROR(remove_all(keys));
   return keys.size();
 }
 

@@ -274,7 +274,7 @@ class FileBackend final : public Backend {
 
   Status put(std::string_view key, std::span<const std::byte> data, PutMode mode) override {
     auto temp = start_write(key);
-    if (!temp) return std::unexpected(std::move(temp).error());
+    LAKE_RETURN_IF_ERROR(temp);
     if (auto ok = write_all(temp->fd.get(), data, key); !ok) {
       temp->fd.reset();
       ::unlink(temp->path.c_str());
@@ -285,14 +285,14 @@ class FileBackend final : public Backend {
 
   Result<std::unique_ptr<ObjectWriter>> open_writer(std::string_view key, PutMode mode) override {
     auto temp = start_write(key);
-    if (!temp) return std::unexpected(std::move(temp).error());
+    LAKE_RETURN_IF_ERROR(temp);
     return std::make_unique<FileWriter>(std::string(key), path_of(key), std::move(*temp), mode);
   }
 
   Result<std::vector<std::byte>> get(std::string_view key) override {
     struct stat st {};
     auto fd = open_object(key, st);
-    if (!fd) return std::unexpected(std::move(fd).error());
+    LAKE_RETURN_IF_ERROR(fd);
     return read_at(fd->get(), 0, st.st_size, key);
   }
 
@@ -302,14 +302,14 @@ class FileBackend final : public Backend {
                   std::format("{}: negative range (offset {}, length {})", key, offset, length));
     struct stat st {};
     auto fd = open_object(key, st);
-    if (!fd) return std::unexpected(std::move(fd).error());
+    LAKE_RETURN_IF_ERROR(fd);
     const std::int64_t size = st.st_size;
     if (offset >= size) return std::vector<std::byte>{};
     return read_at(fd->get(), offset, std::min(length, size - offset), key);
   }
 
   Result<ObjectInfo> head(std::string_view key) override {
-    if (auto ok = check_file_key(key); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_file_key(key));
     struct stat st {};
     if (::stat(path_of(key).c_str(), &st) != 0) {
       if (errno == ENOENT || errno == ENOTDIR) return std::unexpected(not_found(key));
@@ -320,14 +320,13 @@ class FileBackend final : public Backend {
   }
 
   Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
-    if (auto ok = check_prefix(prefix); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_prefix(prefix));
     // Walk only the directory the prefix names; its last part (if any)
     // may be the start of a file or directory name and is a filter.
     const std::size_t slash = prefix.rfind('/');
     const std::string dir_key(slash == std::string_view::npos ? std::string_view{} : prefix.substr(0, slash + 1));
     std::vector<ObjectInfo> out;
-    if (auto ok = walk(root_ / dir_key, dir_key, prefix, start_after, out); !ok)
-      return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(walk(root_ / dir_key, dir_key, prefix, start_after, out));
     std::ranges::sort(out, {}, &ObjectInfo::key);  // std::string's order is byte order
     return out;
   }
@@ -357,10 +356,10 @@ class FileBackend final : public Backend {
   }
 
   Result<TempFile> start_write(std::string_view key) {
-    if (auto ok = check_file_key(key); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_file_key(key));
     const fs::path target = path_of(key);
     for (int attempt = 0;; ++attempt) {
-      if (auto ok = make_parents(root_, key); !ok) return std::unexpected(std::move(ok).error());
+      LAKE_RETURN_IF_ERROR(make_parents(root_, key));
       auto temp = create_temp(target.parent_path(), target.filename().native(), key);
       // A concurrent remove() may prune the directory between its creation
       // and the temp file's; then make it again.
@@ -369,7 +368,7 @@ class FileBackend final : public Backend {
   }
 
   Result<Fd> open_object(std::string_view key, struct stat& st) {
-    if (auto ok = check_file_key(key); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_file_key(key));
     Fd fd = open_retrying(path_of(key).c_str(), O_RDONLY);
     if (fd.get() < 0) {
       if (errno == ENOENT || errno == ENOTDIR) return std::unexpected(not_found(key));

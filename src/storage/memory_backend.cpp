@@ -38,7 +38,7 @@ struct Store {
   }
 };
 
-Status not_found(std::string_view key) { return fail(ErrorCode::not_found, std::format("{} not found", key)); }
+std::unexpected<Error> not_found(std::string_view key) { return fail(ErrorCode::not_found, std::format("{} not found", key)); }
 
 class MemoryWriter final : public ObjectWriter {
  public:
@@ -87,26 +87,26 @@ class MemoryBackend final : public Backend {
   }
 
   Result<std::unique_ptr<ObjectWriter>> open_writer(std::string_view key, PutMode mode) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_key(key));
     return std::make_unique<MemoryWriter>(store_, std::string(key), mode);
   }
 
   Result<std::vector<std::byte>> get(std::string_view key) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_key(key));
     std::scoped_lock lock(store_->mutex);
     auto it = store_->objects.find(key);
-    if (it == store_->objects.end()) return std::unexpected(not_found(key).error());
+    if (it == store_->objects.end()) return not_found(key);
     return it->second.data;
   }
 
   Result<std::vector<std::byte>> get_range(std::string_view key, std::int64_t offset, std::int64_t length) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_key(key));
     if (offset < 0 || length < 0)
       return fail(ErrorCode::invalid_argument,
                   std::format("{}: negative range (offset {}, length {})", key, offset, length));
     std::scoped_lock lock(store_->mutex);
     auto it = store_->objects.find(key);
-    if (it == store_->objects.end()) return std::unexpected(not_found(key).error());
+    if (it == store_->objects.end()) return not_found(key);
     const auto& data = it->second.data;
     const auto size = static_cast<std::int64_t>(data.size());
     if (offset >= size) return std::vector<std::byte>{};
@@ -115,15 +115,15 @@ class MemoryBackend final : public Backend {
   }
 
   Result<ObjectInfo> head(std::string_view key) override {
-    if (auto ok = check_key(key); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_key(key));
     std::scoped_lock lock(store_->mutex);
     auto it = store_->objects.find(key);
-    if (it == store_->objects.end()) return std::unexpected(not_found(key).error());
+    if (it == store_->objects.end()) return not_found(key);
     return ObjectInfo{it->first, static_cast<std::int64_t>(it->second.data.size()), it->second.modified};
   }
 
   Result<std::vector<ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
-    if (auto ok = check_prefix(prefix); !ok) return std::unexpected(std::move(ok).error());
+    LAKE_RETURN_IF_ERROR(check_prefix(prefix));
     std::vector<ObjectInfo> out;
     std::scoped_lock lock(store_->mutex);
     auto it = start_after < prefix ? store_->objects.lower_bound(prefix) : store_->objects.upper_bound(start_after);

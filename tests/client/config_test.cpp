@@ -132,9 +132,9 @@ max_attempts = 3
   EXPECT_TRUE(s3->s3.single_writer);
   EXPECT_EQ(s3->s3.part_bytes, 16 << 20);
   EXPECT_EQ(s3->s3.parts_in_flight, 2);
-  EXPECT_FALSE(s3->s3.verify_tls);
-  EXPECT_EQ(s3->s3.ca_file, "/etc/lake/certs/ca.pem");
-  EXPECT_EQ(s3->s3.max_attempts, 3);
+  EXPECT_FALSE(s3->s3.connection.verify_tls);
+  EXPECT_EQ(s3->s3.connection.ca_file, "/etc/lake/certs/ca.pem");
+  EXPECT_EQ(s3->s3.connection.max_attempts, 3);
   EXPECT_TRUE(s3->s3.access_key_id.empty());  // credentials never come from the file
 
   auto gcs = lake::parse_config(R"(

@@ -96,9 +96,9 @@ class ObjectStoreFaults : public ::testing::Test {
     std::visit(
         [&](auto& o) {
           o.endpoint = proxy_->endpoint();
-          o.max_attempts = attempts;
-          o.base_backoff = 5ms;
-          o.max_backoff = 50ms;
+          o.connection.max_attempts = attempts;
+          o.connection.base_backoff = 5ms;
+          o.connection.max_backoff = 50ms;
         },
         options);
     set_part_bytes(options, 5 * 1024 * 1024);
@@ -323,7 +323,7 @@ TEST_F(ObjectStoreFaults, ACommitWhoseAnswerIsLostCountsOnceAsTheWritersOwn) {
 TEST_F(ObjectStoreFaults, AStalledAnswerIsAbandonedAndTheRequestRetried) {
   committed_table(100);
   StoreOptions options = proxied_options();
-  std::visit([](auto& o) { o.stall_timeout = 1s; }, options);
+  std::visit([](auto& o) { o.connection.stall_timeout = 1s; }, options);
   auto table = Table::open(proxied(options), "t");
   ASSERT_TRUE(table) << table.error().to_string();
 

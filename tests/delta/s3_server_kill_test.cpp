@@ -96,10 +96,7 @@ class OwnMinio {
   [[nodiscard]] S3Options options() const {
     S3Options options = server().options();
     // A dead server is found out quickly: few, short retries.
-    options.max_attempts = 3;
-    options.base_backoff = 10ms;
-    options.max_backoff = 50ms;
-    options.connect_timeout = 2s;
+    options.connection = {.max_attempts = 3, .base_backoff = 10ms, .max_backoff = 50ms, .connect_timeout = 2s};
     options.part_bytes = 5 * 1024 * 1024;
     options.parts_in_flight = 1;
     return options;

@@ -116,7 +116,7 @@ class EngineTest : public ::testing::Test {
     auto opened = duckdb::Engine::open([this](std::string_view name) -> Result<std::unique_ptr<formats::FormatTable>> {
       resolved += 1;
       if (name != "accounts" && name != "payments") return std::unique_ptr<formats::FormatTable>();
-      return delta::table_format()->open(backend, TableRef{std::string(name), std::string(name)}, {});
+      return delta::native_format()->open(backend, TableRef{std::string(name), std::string(name)}, {});
     });
     ASSERT_TRUE(opened) << opened.error().to_string();
     engine = std::move(*opened);

@@ -31,11 +31,11 @@ struct [[=lake::table("events")]] Event {
 
 struct FormatCase {
   std::string name;
-  std::shared_ptr<const formats::TableFormat> (*format)();
+  std::shared_ptr<const formats::NativeFormat> (*format)();
 };
 
 const FormatCase kFormats[] = {
-    {"delta", &delta::table_format},
+    {"delta", &delta::native_format},
 };
 
 std::vector<Event> events(std::int64_t first, std::int64_t count, std::string region, std::int64_t amount = 1) {
@@ -103,7 +103,7 @@ class TableFormatConformance : public ::testing::TestWithParam<FormatCase> {
     return keys;
   }
 
-  std::shared_ptr<const formats::TableFormat> format;
+  std::shared_ptr<const formats::NativeFormat> format;
   std::shared_ptr<Backend> backend = memory_backend();
   TableRef ref{"events", "events"};
   formats::HandleOptions options{};

@@ -111,8 +111,9 @@ TEST(ServiceAccountTokens, UnreachableTokenEndpointIsIoAfterRetries) {
   const RsaTestKey rsa;
   auto key = parse_service_account_key(rsa.key_file_json(kEmail, "http://127.0.0.1:9/token"));
   ASSERT_TRUE(key);
-  auto tokens = ServiceAccountTokens::make(*key, "scope", {.retry = {3, std::chrono::milliseconds(5),
-                                                                     std::chrono::milliseconds(20)}});
+  auto tokens = ServiceAccountTokens::make(*key, "scope", {.connection = {.max_attempts = 3,
+                                                                          .base_backoff = std::chrono::milliseconds(5),
+                                                                          .max_backoff = std::chrono::milliseconds(20)}});
   ASSERT_TRUE(tokens);
   auto header = (*tokens)->authorization();
   ASSERT_FALSE(header);

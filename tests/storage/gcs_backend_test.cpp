@@ -194,7 +194,8 @@ TEST(GcsResumable, ResendsWhatTheServerDidNotKeepAndRetries5xx) {
     session_url = server.url() + "/session/1";
   }
   auto opened = gcs_backend("gs://bucket/p", {.endpoint = server.url(), .anonymous = true,
-                                              .chunk_bytes = 512 * 1024, .base_backoff = std::chrono::milliseconds(5)});
+                                              .chunk_bytes = 512 * 1024,
+                                              .connection = {.base_backoff = std::chrono::milliseconds(5)}});
   ASSERT_TRUE(opened) << opened.error().to_string();
   const auto data = pattern_bytes(3 * 512 * 1024 + 77, 9);
   auto ok = (*opened)->put("big.bin", data, PutMode::create);
@@ -249,6 +250,12 @@ TEST(GcsBackendOpen, BadUrisAndOptionsAreInvalidArgument) {
   GcsOptions big_pages = fine;
   big_pages.list_page_size = 5000;
   expect_invalid(big_pages, "list_page_size");
+  GcsOptions no_attempts = fine;
+  no_attempts.connection.max_attempts = 0;
+  expect_invalid(no_attempts, "GcsOptions::connection.max_attempts 0 must be at least 1");
+  GcsOptions no_connect_time = fine;
+  no_connect_time.connection.connect_timeout = std::chrono::milliseconds(0);
+  expect_invalid(no_connect_time, "GcsOptions::connection.connect_timeout 0ms must be positive");
   GcsOptions ftp = fine;
   ftp.endpoint = "ftp://host";
   expect_invalid(ftp, "ftp://host");
@@ -276,8 +283,8 @@ TEST(GcsBackendOpen, NoCredentialsAnywhereIsInvalidArgument) {
 TEST(GcsBackendOpen, UnreachableServerFailsAfterItsRetries) {
   // A port nothing listens on: connection refused, retried, then io.
   const auto started = std::chrono::steady_clock::now();
-  auto opened = gcs_backend("gs://bucket/x", {.endpoint = "http://127.0.0.1:9", .anonymous = true, .max_attempts = 3,
-                                              .base_backoff = std::chrono::milliseconds(20)});
+  auto opened = gcs_backend("gs://bucket/x", {.endpoint = "http://127.0.0.1:9", .anonymous = true,
+                                              .connection = {.max_attempts = 3, .base_backoff = std::chrono::milliseconds(20)}});
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code(), ErrorCode::io) << opened.error().to_string();
   EXPECT_NE(opened.error().message().find("after 3 attempts"), std::string::npos) << opened.error().message();

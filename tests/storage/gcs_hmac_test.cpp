@@ -33,7 +33,8 @@ TEST(GcsHmac, XmlApiRequestsAreSignedAndCreatesUseGenerationPreconditions) {
                   .gcs = true});
   auto opened = gcs_backend(std::format("gs://{}/lake", kBucket),
                             {.endpoint = xml.endpoint(), .hmac_access_id = std::string(kAccessId),
-                             .hmac_secret = std::string(kSecret), .base_backoff = std::chrono::milliseconds(5)});
+                             .hmac_secret = std::string(kSecret),
+                             .connection = {.base_backoff = std::chrono::milliseconds(5)}});
   ASSERT_TRUE(opened) << opened.error().to_string();
   auto& backend = **opened;
   EXPECT_EQ(backend.name(), "gcs");

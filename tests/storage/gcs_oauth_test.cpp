@@ -147,7 +147,7 @@ class GcsOAuth : public ::testing::Test {
 
   GcsOptions options_with(const std::string& key_json) const {
     return {.endpoint = google_->endpoint(), .service_account_key_json = key_json,
-            .base_backoff = std::chrono::milliseconds(20)};
+            .connection = {.base_backoff = std::chrono::milliseconds(20)}};
   }
   GcsOptions options() const { return options_with(google_->account_key().key_file_json(kEmail, google_->token_uri())); }
 

@@ -154,14 +154,28 @@ TEST(S3BackendOpen, BadUrisAndOptionsAreInvalidArgument) {
   auto bad_endpoint = s3_backend("s3://bucket/x", ftp);
   ASSERT_FALSE(bad_endpoint);
   EXPECT_NE(bad_endpoint.error().message().find("ftp://host"), std::string::npos);
+  // The connection options are checked by the same rules on every store,
+  // and the error names the field where it sits.
+  for (auto [connection, field] : {std::pair{ConnectionOptions{.max_attempts = 0}, "S3Options::connection.max_attempts 0"},
+                                   std::pair{ConnectionOptions{.base_backoff = std::chrono::milliseconds(-1)},
+                                             "S3Options::connection.base_backoff -1ms"},
+                                   std::pair{ConnectionOptions{.stall_timeout = std::chrono::milliseconds(0)},
+                                             "S3Options::connection.stall_timeout 0ms"}}) {
+    S3Options options = fine;
+    options.connection = connection;
+    auto opened = s3_backend("s3://bucket/x", options);
+    ASSERT_FALSE(opened) << field;
+    EXPECT_EQ(opened.error().code(), ErrorCode::invalid_argument) << opened.error().to_string();
+    EXPECT_NE(opened.error().message().find(field), std::string::npos) << opened.error().message();
+  }
 }
 
 TEST(S3BackendOpen, UnreachableServerFailsAfterItsRetries) {
   // A port nothing listens on: connection refused, retried, then io.
   const auto started = std::chrono::steady_clock::now();
   auto opened = s3_backend("s3://bucket/x", {.endpoint = "http://127.0.0.1:9", .path_style = true,
-                                              .access_key_id = "k", .secret_access_key = "s", .max_attempts = 3,
-                                              .base_backoff = std::chrono::milliseconds(20)});
+                                              .access_key_id = "k", .secret_access_key = "s",
+                                              .connection = {.max_attempts = 3, .base_backoff = std::chrono::milliseconds(20)}});
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code(), ErrorCode::io) << opened.error().to_string();
   EXPECT_NE(opened.error().message().find("after 3 attempts"), std::string::npos) << opened.error().message();

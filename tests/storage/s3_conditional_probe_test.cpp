@@ -33,8 +33,8 @@ S3Options options_for(const ScriptedS3& s3, bool single_writer = false) {
           .path_style = true,
           .access_key_id = std::string(kKeyId),
           .secret_access_key = std::string(kSecret),
-          .base_backoff = std::chrono::milliseconds(5),
-          .single_writer = single_writer};
+          .single_writer = single_writer,
+          .connection = {.base_backoff = std::chrono::milliseconds(5)}};
 }
 
 TEST(S3ConditionalProbe, AServerThatHonoursTheHeaderOpensAndLeavesNoProbeBehind) {

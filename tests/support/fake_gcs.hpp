@@ -28,7 +28,7 @@ struct FakeGcsServer {
   std::string endpoint;
 
   [[nodiscard]] GcsOptions options() const {
-    return {.endpoint = endpoint, .anonymous = true, .base_backoff = std::chrono::milliseconds(20)};
+    return {.endpoint = endpoint, .anonymous = true, .connection = {.base_backoff = std::chrono::milliseconds(20)}};
   }
 };
 

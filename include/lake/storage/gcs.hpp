@@ -37,6 +37,7 @@
 
 #include "lake/error.hpp"
 #include "lake/storage/backend.hpp"
+#include "lake/storage/connection.hpp"
 
 namespace lake {
 
@@ -63,22 +64,15 @@ struct GcsOptions {
   // endpoint).
   bool anonymous = false;
 
-  bool verify_tls = true;  // off only for a test endpoint with a self-signed certificate
-  std::string ca_file{};   // an extra CA bundle (private endpoints)
-
   // Objects larger than this go up as a resumable upload in chunks of this
   // size (a multiple of 256 KiB, GCS's chunk granularity), so a writer
   // holds at most one chunk; smaller ones in one request.
   std::int64_t chunk_bytes = 8 * 1024 * 1024;
   // Objects per listing page (GCS allows at most 1,000).
   int list_page_size = 1000;
-  // Attempts per request on 5xx, 429 and dropped connections, with
-  // jittered exponential backoff from base_backoff.
-  int max_attempts = 6;
-  std::chrono::milliseconds base_backoff{100};
-  std::chrono::milliseconds max_backoff{5'000};
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds stall_timeout{60'000};
+
+  // TLS, retries and timeouts (lake/storage/connection.hpp).
+  ConnectionOptions connection{};
 };
 
 // A backend rooted at `uri` ("gs://bucket" or "gs://bucket/prefix"). Checks

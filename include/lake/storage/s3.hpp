@@ -30,6 +30,7 @@
 
 #include "lake/error.hpp"
 #include "lake/storage/backend.hpp"
+#include "lake/storage/connection.hpp"
 
 namespace lake {
 
@@ -48,26 +49,19 @@ struct S3Options {
   std::string session_token{};
   std::string profile{};  // shared-files profile; empty: AWS_PROFILE or "default"
 
-  bool verify_tls = true;  // off only for a test endpoint with a self-signed certificate
-  std::string ca_file{};   // an extra CA bundle (private endpoints)
-
   // Objects larger than this are uploaded in parts of this size (S3's
   // minimum part size is 5 MiB), up to parts_in_flight of them at once
   // while the next one fills: a writer holds at most parts_in_flight + 1
   // parts in memory (40 MiB with the defaults).
   std::int64_t part_bytes = 8 * 1024 * 1024;
   int parts_in_flight = 4;
-  // Attempts per request on 5xx, throttling (429, SlowDown) and dropped
-  // connections, with jittered exponential backoff from base_backoff.
-  int max_attempts = 6;
-  std::chrono::milliseconds base_backoff{100};
-  std::chrono::milliseconds max_backoff{5'000};
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds stall_timeout{60'000};
 
   // Allow a server that ignores If-None-Match: creates then check for the
   // key first, which is safe only while this process is the only writer.
   bool single_writer = false;
+
+  // TLS, retries and timeouts (lake/storage/connection.hpp).
+  ConnectionOptions connection{};
 };
 
 // A backend rooted at `uri` ("s3://bucket" or "s3://bucket/prefix"). Checks

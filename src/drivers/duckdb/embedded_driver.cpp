@@ -26,11 +26,11 @@ namespace cp = arrow::compute;
 // thread-safe, so callers get their own clone.
 class TableCache {
  public:
-  TableCache(std::shared_ptr<Backend> backend, std::shared_ptr<const formats::TableFormat> format,
+  TableCache(std::shared_ptr<Backend> backend, std::shared_ptr<const formats::NativeFormat> format,
              formats::HandleOptions options)
       : backend_(std::move(backend)), format_(std::move(format)), options_(options) {}
 
-  [[nodiscard]] const formats::TableFormat& format() const noexcept { return *format_; }
+  [[nodiscard]] const formats::NativeFormat& format() const noexcept { return *format_; }
   [[nodiscard]] const formats::HandleOptions& options() const noexcept { return options_; }
 
   // The table at its latest snapshot; null when there is none.
@@ -71,7 +71,7 @@ class TableCache {
 
  private:
   std::shared_ptr<Backend> backend_;
-  std::shared_ptr<const formats::TableFormat> format_;
+  std::shared_ptr<const formats::NativeFormat> format_;
   formats::HandleOptions options_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<formats::FormatTable>> tables_;

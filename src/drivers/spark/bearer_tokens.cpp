@@ -54,12 +54,10 @@ Result<object_store::OAuthToken> ClientCredentialsTokens::fetch() {
       "Basic " + lake::detail::base64_encode(lake::bytes(reinterpret_cast<const std::byte*>(pair.data()),
                                                          reinterpret_cast<const std::byte*>(pair.data() + pair.size())));
   const std::string body = "grant_type=client_credentials&scope=" + form_encode(credentials_.scope);
-  object_store::RetryPolicy policy;
-  policy.max_attempts = std::max(1, credentials_.max_attempts);
   return object_store::exchange_token(object_store::OAuthExchange{
       .what = std::format("OAuth token for client {} from {}", credentials_.client_id, credentials_.token_endpoint),
       .service = "OAuth",
-      .retry = policy,
+      .connection = {.verify_tls = credentials_.verify_tls, .max_attempts = std::max(1, credentials_.max_attempts)},
       .refresh_margin = credentials_.refresh_margin,
       .prepare = [&](int) -> Result<object_store::HttpRequest> {
         return object_store::HttpRequest{.method = "POST",
@@ -68,7 +66,6 @@ Result<object_store::OAuthToken> ClientCredentialsTokens::fetch() {
                                                      {"Authorization", authorization},
                                                      {"Accept", "application/json"}},
                                          .body = std::as_bytes(std::span(body)),
-                                         .verify_tls = credentials_.verify_tls,
                                          .description = "POST " + credentials_.token_endpoint};
       }});
 }

@@ -76,8 +76,7 @@ Status SparkDriver::prepare(Session& session) {
   {
     std::scoped_lock lock(namespace_mutex_);
     if (!namespace_ready_) {
-      if (auto created = session.execute(std::format("CREATE NAMESPACE IF NOT EXISTS {}", namespace_)); !created)
-        return std::unexpected(created.error());
+      LAKE_RETURN_IF_ERROR(session.execute(std::format("CREATE NAMESPACE IF NOT EXISTS {}", namespace_)));
       namespace_ready_ = true;
     }
   }

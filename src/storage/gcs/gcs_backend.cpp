@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/propagate.hpp"
+#include "storage/object_store/retry.hpp"
 #include "lake/storage/gcs.hpp"
 #include "storage/gcs/gcs_client.hpp"
 #include "storage/gcs/service_account.hpp"
@@ -187,11 +188,7 @@ Result<JsonAuth> service_account_auth(const std::string& key_json, std::string s
   source += std::format(", service account {}", key->client_email);
   auto tokens = gcs::ServiceAccountTokens::make(
       std::move(*key), options.oauth_scope,
-      {.retry = {options.max_attempts, options.base_backoff, options.max_backoff},
-       .verify_tls = options.verify_tls,
-       .ca_file = options.ca_file,
-       .connect_timeout = options.connect_timeout,
-       .stall_timeout = options.stall_timeout,
+      {.connection = options.connection,
        .refresh_margin = options.token_refresh_margin});
   if (!tokens) return std::unexpected(tokens.error().with_context(std::format("GCS ({})", source)));
   return JsonAuth{std::move(*tokens), std::move(source)};
@@ -206,14 +203,8 @@ Result<std::unique_ptr<Backend>> hmac_backend(const std::string& bucket, const s
                        .path_style = true,
                        .access_key_id = options.hmac_access_id,
                        .secret_access_key = options.hmac_secret,
-                       .verify_tls = options.verify_tls,
-                       .ca_file = options.ca_file,
                        .part_bytes = std::max<std::int64_t>(options.chunk_bytes, 5LL * 1024 * 1024),
-                       .max_attempts = options.max_attempts,
-                       .base_backoff = options.base_backoff,
-                       .max_backoff = options.max_backoff,
-                       .connect_timeout = options.connect_timeout,
-                       .stall_timeout = options.stall_timeout};
+                       .connection = options.connection};
   return s3::open_backend(bucket, root, s3_options,
                           {.access_key_id = options.hmac_access_id, .secret_access_key = options.hmac_secret},
                           s3::Flavour::gcs_xml, "HMAC keys from options");
@@ -224,7 +215,7 @@ Result<std::unique_ptr<Backend>> hmac_backend(const std::string& bucket, const s
 Result<std::unique_ptr<Backend>> gcs_backend(std::string_view uri, GcsOptions options) {
   auto parsed = object_store::parse_bucket_uri(
       uri, {.scheme = "gs://", .store = "GCS", .valid = valid_bucket, .allowed = "3-63 of a-z, 0-9, '-', '_', '.'"});
-  if (!parsed) return std::unexpected(parsed.error());
+  LAKE_RETURN_IF_ERROR(parsed);
   const std::string bucket = std::move(parsed->bucket);
   std::string root = std::move(parsed->root);
 
@@ -245,9 +236,7 @@ Result<std::unique_ptr<Backend>> gcs_backend(std::string_view uri, GcsOptions op
   if (options.list_page_size < 1 || options.list_page_size > 1000)
     return fail(ErrorCode::invalid_argument,
                 std::format("GcsOptions::list_page_size {} must be within 1 to 1,000", options.list_page_size));
-  if (options.max_attempts < 1)
-    return fail(ErrorCode::invalid_argument,
-                std::format("GcsOptions::max_attempts {} must be at least 1", options.max_attempts));
+  LAKE_RETURN_IF_ERROR(object_store::check_connection(options.connection, "GcsOptions"));
 
   // Credentials: exactly one kind from the options, else the environment.
   const bool has_key = !options.service_account_key_json.empty() || !options.service_account_key_file.empty();
@@ -289,12 +278,7 @@ Result<std::unique_ptr<Backend>> gcs_backend(std::string_view uri, GcsOptions op
 
   auto client = std::make_shared<GcsClient>(gcs::ClientConfig{.endpoint = endpoint,
                                                               .bucket = bucket,
-                                                              .retry = {options.max_attempts, options.base_backoff,
-                                                                        options.max_backoff},
-                                                              .verify_tls = options.verify_tls,
-                                                              .ca_file = options.ca_file,
-                                                              .connect_timeout = options.connect_timeout,
-                                                              .stall_timeout = options.stall_timeout,
+                                                              .connection = options.connection,
                                                               .list_page_size = options.list_page_size},
                                             std::move(auth.tokens));
   if (auto reachable = client->check_bucket(); !reachable)

@@ -71,10 +71,6 @@ Result<HttpResponse> GcsClient::send(Call& call) {
                         .url = call.url,
                         .headers = call.headers,
                         .body = call.body,
-                        .verify_tls = config_.verify_tls,
-                        .ca_file = config_.ca_file,
-                        .connect_timeout = config_.connect_timeout,
-                        .stall_timeout = config_.stall_timeout,
                         .description = call.what,
                         .fresh_connection = call.exclusive};
     if (tokens_) {
@@ -89,7 +85,7 @@ Result<HttpResponse> GcsClient::send(Call& call) {
     if (!object_store::transient_status(response.status)) return std::nullopt;
     return map_error(call, response);
   };
-  return object_store::send_with_retries(config_.retry, "GCS", prepare, transient);
+  return object_store::send_with_retries(config_.connection, "GCS", prepare, transient);
 }
 
 Error GcsClient::map_error(const Call& call, const HttpResponse& response) const {
@@ -272,11 +268,11 @@ Status GcsClient::delete_objects(std::span<const std::string> keys) {
       for (std::size_t i = 0; i < batch.size(); ++i)
         if (!answered[i]) again.push_back(batch[i]);
     }
-    if (!again.empty() && round >= config_.retry.max_attempts)
+    if (!again.empty() && round >= config_.connection.max_attempts)
       return fail(ErrorCode::io, std::format("GCS batch delete in gs://{}: {} deletes still failing after {} rounds; "
                                              "first {}",
                                              config_.bucket, again.size(), round, describe(again.front())));
-    if (!again.empty()) object_store::wait_before_retry(config_.retry, round);
+    if (!again.empty()) object_store::wait_before_retry(config_.connection, round);
     pending = std::move(again);
   }
   return {};
@@ -335,7 +331,7 @@ Result<bool> GcsClient::upload_chunk(std::string_view key, const std::string& se
     }
     const std::int64_t end = offset + static_cast<std::int64_t>(chunk.size());
     if (persisted >= end) return false;
-    if (persisted < offset || round >= config_.retry.max_attempts)
+    if (persisted < offset || round >= config_.connection.max_attempts)
       return fail(ErrorCode::io, std::format("GCS {}: the server kept {} of the {} bytes sent so far", call.what,
                                              persisted, end));
     chunk = chunk.subspan(static_cast<std::size_t>(persisted - offset));

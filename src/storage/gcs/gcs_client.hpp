@@ -30,11 +30,7 @@ namespace lake::gcs {
 struct ClientConfig {
   std::string endpoint;  // "https://storage.googleapis.com", no trailing '/'
   std::string bucket;
-  object_store::RetryPolicy retry{};
-  bool verify_tls = true;
-  std::string ca_file{};
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds stall_timeout{60'000};
+  ConnectionOptions connection{};
   int list_page_size = 1000;
 };
 

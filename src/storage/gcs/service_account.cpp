@@ -140,7 +140,7 @@ Result<object_store::OAuthToken> ServiceAccountTokens::fetch() {
   return object_store::exchange_token(object_store::OAuthExchange{
       .what = std::format("OAuth token for {} from {}", key_.client_email, key_.token_uri),
       .service = "GCS",
-      .retry = options_.retry,
+      .connection = options_.connection,
       .refresh_margin = options_.refresh_margin,
       .prepare = [&](int) -> Result<HttpRequest> {
         // A fresh assertion per attempt: its iat/exp window is short.
@@ -153,10 +153,6 @@ Result<object_store::OAuthToken> ServiceAccountTokens::fetch() {
                            .url = key_.token_uri,
                            .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
                            .body = std::as_bytes(std::span(body)),
-                           .verify_tls = options_.verify_tls,
-                           .ca_file = options_.ca_file,
-                           .connect_timeout = options_.connect_timeout,
-                           .stall_timeout = options_.stall_timeout,
                            .description = "POST " + key_.token_uri};
       }});
 }

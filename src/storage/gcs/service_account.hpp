@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "lake/error.hpp"
+#include "lake/storage/connection.hpp"
 #include "storage/object_store/http.hpp"
 #include "storage/object_store/oauth_token.hpp"
 #include "storage/object_store/retry.hpp"
@@ -60,11 +61,7 @@ class TokenSource {
 };
 
 struct TokenExchangeOptions {
-  object_store::RetryPolicy retry{};
-  bool verify_tls = true;
-  std::string ca_file{};
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds stall_timeout{60'000};
+  ConnectionOptions connection{};
   std::chrono::seconds refresh_margin{300};
 };
 

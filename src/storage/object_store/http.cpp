@@ -164,13 +164,13 @@ std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connection.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-                   static_cast<long>(std::max<std::int64_t>(1, request.stall_timeout.count() / 1000)));
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, request.verify_tls ? 1L : 0L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, request.verify_tls ? 2L : 0L);
-  if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
+                   static_cast<long>(std::max<std::int64_t>(1, request.connection.stall_timeout.count() / 1000)));
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, request.connection.verify_tls ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, request.connection.verify_tls ? 2L : 0L);
+  if (!request.connection.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.connection.ca_file.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, write_header);

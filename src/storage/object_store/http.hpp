@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "lake/error.hpp"
+#include "lake/storage/connection.hpp"
 
 namespace lake::object_store {
 
@@ -35,14 +36,10 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers{};
   std::span<const std::byte> body{};
-  // TLS: verify the peer and its name (on unless the caller turned it off
-  // explicitly); an extra CA bundle for private endpoints.
-  bool verify_tls = true;
-  std::string ca_file{};
-  std::chrono::milliseconds connect_timeout{10'000};
-  // Abort when fewer than 1 byte/s flows for this long (a stalled server),
-  // rather than capping the whole transfer.
-  std::chrono::milliseconds stall_timeout{60'000};
+  // TLS (the peer and its name are verified unless the user turned that
+  // off), the CA bundle and the timeouts; the retry fields are for
+  // send_with_retries, not this one exchange.
+  ConnectionOptions connection{};
   // What errors call the request; empty: "<method> <url>". Set it when the
   // URL itself is a capability (a resumable upload's session URL).
   std::string description{};

@@ -33,7 +33,7 @@ Result<OAuthToken> exchange_token(const OAuthExchange& exchange) {
     if (!transient_status(response.status)) return std::nullopt;
     return failure(response);
   };
-  auto response = send_with_retries(exchange.retry, exchange.service, prepare, transient);
+  auto response = send_with_retries(exchange.connection, exchange.service, prepare, transient);
   LAKE_RETURN_IF_ERROR(response);
   if (response->status != 200) return fail(failure(*response));
   const auto document = nlohmann::json::parse(response->body_text(), nullptr, false);

@@ -30,7 +30,7 @@ struct OAuthToken {
 struct OAuthExchange {
   std::string what;     // for errors: "OAuth token for <who> from <endpoint>"
   std::string service;  // for retry messages: "GCS", "OAuth"
-  RetryPolicy retry{};
+  ConnectionOptions connection{};  // retries, TLS and timeouts of the exchange
   // Refresh this long before the token expires (at most half its lifetime).
   std::chrono::seconds refresh_margin{300};
   // Builds the request of one attempt (a fresh assertion each time, if the
@@ -38,7 +38,7 @@ struct OAuthExchange {
   std::function<Result<HttpRequest>(int attempt)> prepare;
 };
 
-// Posts the grant (transient failures retried per `exchange.retry`). A
+// Posts the grant (transient failures retried per `exchange.connection`). A
 // refused grant (400, 401, 403) is ErrorCode::permission_denied with
 // OAuth's error and description; an answer without an access_token is io.
 // A missing expires_in counts as an hour.

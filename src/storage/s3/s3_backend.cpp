@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "core/propagate.hpp"
+#include "storage/object_store/retry.hpp"
 #include "lake/ingest_id.hpp"
 #include "lake/storage/s3.hpp"
 #include "storage/object_store/bucket_uri.hpp"
@@ -265,7 +266,7 @@ Result<std::unique_ptr<Backend>> s3_backend(std::string_view uri, S3Options opti
                          });
                 },
             .allowed = "3-63 of a-z, 0-9, '-', '.'"});
-  if (!parsed) return std::unexpected(parsed.error());
+  LAKE_RETURN_IF_ERROR(parsed);
   const std::string bucket = std::move(parsed->bucket);
   std::string root = std::move(parsed->root);
   if (!options.endpoint.empty() && !options.endpoint.starts_with("http://") && !options.endpoint.starts_with("https://"))
@@ -277,8 +278,7 @@ Result<std::unique_ptr<Backend>> s3_backend(std::string_view uri, S3Options opti
   if (options.parts_in_flight < 1 || options.parts_in_flight > kMaxPartsInFlight)
     return fail(ErrorCode::invalid_argument, std::format("S3Options::parts_in_flight {} must be between 1 and {}",
                                                          options.parts_in_flight, kMaxPartsInFlight));
-  if (options.max_attempts < 1)
-    return fail(ErrorCode::invalid_argument, std::format("S3Options::max_attempts {} must be at least 1", options.max_attempts));
+  LAKE_RETURN_IF_ERROR(object_store::check_connection(options.connection, "S3Options"));
 
   auto auth = s3::resolve_auth(options, s3::process_environment());
   LAKE_RETURN_IF_ERROR(auth);

@@ -146,10 +146,6 @@ Result<HttpResponse> S3Client::send(Call& call) {
                         .url = url,
                         .headers = std::move(to_sign.headers),
                         .body = call.body,
-                        .verify_tls = options_.verify_tls,
-                        .ca_file = options_.ca_file,
-                        .connect_timeout = options_.connect_timeout,
-                        .stall_timeout = options_.stall_timeout,
                         .fresh_connection = call.exclusive};
     // curl sets Host itself from the URL; a second one would be sent twice.
     std::erase_if(request.headers, [](const auto& header) { return header.first == "host"; });
@@ -161,7 +157,7 @@ Result<HttpResponse> S3Client::send(Call& call) {
     if (!transient_status(response.status, code)) return std::nullopt;
     return map_error(call, response);
   };
-  return object_store::send_with_retries({options_.max_attempts, options_.base_backoff, options_.max_backoff}, "S3",
+  return object_store::send_with_retries(options_.connection, "S3",
                                          prepare, transient);
 }
 
