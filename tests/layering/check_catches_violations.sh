@@ -38,5 +38,9 @@ expect_failure "a format's exception class in an engine" src/drivers/spark/spark
   'static bool lost(std::string_view e) { return e.find("org.apache.iceberg.exceptions") == 0; }' "names a table format"
 expect_failure "a contract including its implementation" src/formats/table_format.cpp '#include "delta/delta_format.hpp"' \
   "the format contract includes a layer above it"
+expect_failure "one format including another" src/iceberg/manifest.cpp '#include "delta/table.hpp"' \
+  "the Iceberg implementation includes a layer above it, or another format"
+expect_failure "an engine including the Iceberg implementation" src/drivers/duckdb/engine.cpp \
+  '#include "iceberg/table_metadata.hpp"' "an engine includes a format's implementation"
 expect_failure "one engine including another" src/drivers/duckdb/engine.cpp '#include "drivers/spark/session.hpp"' \
   "an engine includes another engine"

@@ -3,6 +3,9 @@
 #include "core/propagate.hpp"
 #include "drivers/spark/bearer_tokens.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
@@ -45,6 +48,34 @@ Result<std::unique_ptr<grpc::ClientContext>> SparkConnectChannel::context(std::c
   for (const auto& [key, value] : settings_.headers) context->AddMetadata(key, value);
   if (timeout.count() > 0) context->set_deadline(std::chrono::system_clock::now() + timeout);
   return context;
+}
+
+void SparkConnectChannel::release_in_background(::spark::connect::ReleaseExecuteRequest request,
+                                                std::chrono::milliseconds timeout) const {
+  auto context = this->context(timeout);
+  if (!context) return;
+  auto call = std::make_unique<BackgroundCall>();
+  call->context = std::move(*context);
+  call->request = std::move(request);
+  BackgroundCall* pending = call.get();
+  {
+    std::scoped_lock lock(background_mutex_);
+    // Finished calls are let go here, on a caller's thread.
+    std::erase_if(background_, [](const auto& c) { return c->done.load(std::memory_order_acquire); });
+    background_.push_back(std::move(call));
+  }
+  stub_->async()->ReleaseExecute(pending->context.get(), &pending->request, &pending->response,
+                                 [pending](const grpc::Status&) { pending->done.store(true, std::memory_order_release); });
+}
+
+SparkConnectChannel::~SparkConnectChannel() {
+  std::scoped_lock lock(background_mutex_);
+  // The callback only sets its flag (it may even run inline, from
+  // TryCancel, without deadlocking on the lock held here).
+  for (const auto& call : background_)
+    if (!call->done.load(std::memory_order_acquire)) call->context->TryCancel();
+  while (std::ranges::any_of(background_, [](const auto& c) { return !c->done.load(std::memory_order_acquire); }))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 }  // namespace lake::spark

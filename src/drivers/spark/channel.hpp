@@ -5,8 +5,11 @@
 // Thread-safe; shared by a session and its executions.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <list>
 #include <memory>
+#include <mutex>
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
@@ -29,12 +32,34 @@ class SparkConnectChannel {
   // the settings' token source cannot produce a token.
   [[nodiscard]] Result<std::unique_ptr<grpc::ClientContext>> context(std::chrono::milliseconds timeout) const;
 
+  // Sends ReleaseExecute without waiting for the answer (pyspark frees a
+  // stream's buffered responses this way as it reads them); a failure only
+  // means the server frees them later on its own. The call's state lives
+  // here, not in its callback, so the channel is never destroyed on a gRPC
+  // callback thread (gRPC cannot tear a channel down from its own thread).
+  void release_in_background(::spark::connect::ReleaseExecuteRequest request, std::chrono::milliseconds timeout) const;
+
+  // Cancels the background calls still in flight and waits for their
+  // callbacks.
+  ~SparkConnectChannel();
+  SparkConnectChannel(const SparkConnectChannel&) = delete;
+  SparkConnectChannel& operator=(const SparkConnectChannel&) = delete;
+
  private:
+  struct BackgroundCall {
+    std::unique_ptr<grpc::ClientContext> context;
+    ::spark::connect::ReleaseExecuteRequest request;
+    ::spark::connect::ReleaseExecuteResponse response;
+    std::atomic<bool> done = false;  // the callback's only action, its last
+  };
+
   SparkConnectChannel(ConnectionSettings settings, std::shared_ptr<grpc::Channel> channel);
 
   ConnectionSettings settings_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<::spark::connect::SparkConnectService::Stub> stub_;
+  mutable std::mutex background_mutex_;
+  mutable std::list<std::unique_ptr<BackgroundCall>> background_;
 };
 
 }  // namespace lake::spark

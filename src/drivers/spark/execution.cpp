@@ -140,26 +140,13 @@ Result<std::optional<::spark::connect::ExecutePlanResponse>> Execution::next() {
 void Execution::release_until(const std::string& response_id) {
   // Asynchronous, as pyspark does it: the reader goes on while the server
   // frees what it buffered (it keeps the responses after this one, which a
-  // reattach would resume from). The call owns what it needs, the channel
-  // included, until its callback has run; a failure only means the server
-  // frees the responses later, on its own.
-  struct PendingRelease {
-    std::shared_ptr<const SparkConnectChannel> channel;
-    std::unique_ptr<grpc::ClientContext> context;
-    ::spark::connect::ReleaseExecuteRequest request;
-    ::spark::connect::ReleaseExecuteResponse response;
-  };
-  auto context = channel_->context(release_timeout);
-  if (!context) return;
-  auto call = std::make_shared<PendingRelease>();
-  call->channel = channel_;
-  call->context = std::move(*context);
-  identity_.stamp(call->request);
-  call->request.set_operation_id(operation_id_);
-  call->request.mutable_release_until()->set_response_id(response_id);
+  // reattach would resume from).
+  ::spark::connect::ReleaseExecuteRequest request;
+  identity_.stamp(request);
+  request.set_operation_id(operation_id_);
+  request.mutable_release_until()->set_response_id(response_id);
   ++released_until_count_;
-  channel_->stub().async()->ReleaseExecute(call->context.get(), &call->request, &call->response,
-                                           [call](const grpc::Status&) {});
+  channel_->release_in_background(std::move(request), release_timeout);
 }
 
 void Execution::release() {
