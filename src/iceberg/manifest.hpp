@@ -93,6 +93,40 @@ struct ManifestEntry {
     std::span<const std::byte> bytes, std::string_view where, const ManifestFile& manifest,
     const std::vector<std::shared_ptr<arrow::DataType>>& partition_types);
 
+// Writing (format version 2). A manifest holds one spec's files of one
+// content; added entries are written without snapshot id and sequence
+// numbers, so they inherit the commit's (which may retry with new numbers
+// without rewriting the manifest); existing and deleted entries keep
+// theirs. The header carries the spec's keys (schema, partition-spec,
+// partition-spec-id, format-version, content).
+struct ManifestWrite {
+  const TableMetadata* table = nullptr;  // the schema and spec come from here
+  std::int32_t spec_id = 0;
+  ManifestContent content = ManifestContent::data;
+  std::int64_t snapshot_id = 0;  // the snapshot that adds the manifest
+};
+
+// The manifest's bytes and its entry in a manifest list (path and length
+// left for the caller, who decides where it goes).
+struct WrittenManifest {
+  std::vector<std::byte> bytes;
+  ManifestFile file;
+};
+
+[[nodiscard]] Result<WrittenManifest> write_manifest(const ManifestWrite& write,
+                                                     const std::vector<ManifestEntry>& entries);
+
+// A snapshot's manifest list. Manifests added by this snapshot carry
+// sequence number -1 (written as `sequence_number`, the spec's
+// "unassigned"), which is replaced here.
+struct ManifestListWrite {
+  std::int64_t snapshot_id = 0;
+  std::optional<std::int64_t> parent_snapshot_id{};
+  std::int64_t sequence_number = 0;
+};
+[[nodiscard]] Result<std::vector<std::byte>> write_manifest_list(const ManifestListWrite& write,
+                                                                 std::vector<ManifestFile> manifests);
+
 // The types of a spec's partition values, from their source columns (in
 // the current schema, else the newest schema that has them: a spec may
 // outlive a dropped column). ErrorCode::invalid_argument when none has one.

@@ -9,12 +9,15 @@
 #include <format>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "iceberg/manifest.hpp"
+#include "lake/ingest_id.hpp"
 #include "iceberg/table_metadata.hpp"
+#include "support/peer_process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -23,14 +26,7 @@ using namespace lake::iceberg;
 namespace fs = std::filesystem;
 
 int run_peer(const std::string& script, const std::vector<std::string>& args) {
-  std::string command = std::string(LAKE_SOURCE_DIR) + "/tools/peers python " + LAKE_SOURCE_DIR +
-                        "/tests/iceberg/peers/" + script;
-  for (const auto& a : args) command += " '" + a + "'";
-  const auto started = std::chrono::steady_clock::now();
-  const int status = std::system(command.c_str());
-  std::cerr << std::format("[interop] {} took {:.1f} s\n", script,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  return status;
+  return lake::testing::run_peer_script("tests/iceberg/peers", script, args);
 }
 
 std::string local_path(const std::string& uri) { return uri.starts_with("file://") ? uri.substr(7) : uri; }
@@ -44,6 +40,12 @@ std::vector<std::byte> file_bytes(const std::string& uri) {
   return {p, p + s.size()};
 }
 
+void write_file(const std::string& uri, std::span<const std::byte> bytes) {
+  std::ofstream out(local_path(uri), std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << uri;
+}
+
 struct LiveFile {
   std::string path;
   std::int64_t records = 0;
@@ -51,16 +53,32 @@ struct LiveFile {
   friend bool operator==(const LiveFile&, const LiveFile&) = default;
 };
 
-TEST(PyIcebergInterop, ItsTableReadsAsItListsItSnapshotBySnapshot) {
-  lake::testing::TempDir dir("iceberg-interop");
-  const auto expected_file = dir.path / "expected.json";
-  ASSERT_EQ(run_peer("pyiceberg_table.py", {dir.path.string(), expected_file.string()}), 0);
-  const auto expected = nlohmann::json::parse(std::ifstream(expected_file));
+// pyiceberg's table in a scratch directory, its metadata read by us.
+struct TheirTable {
+  lake::testing::TempDir dir{"iceberg-interop"};
+  nlohmann::json expected;
+  std::string location;  // its current metadata file
+  lake::Result<TableMetadata> metadata = lake::fail(lake::ErrorCode::internal, "not loaded");
 
-  const std::string location = expected["metadata_location"];
-  const auto text = file_bytes(location);
-  auto metadata = parse_table_metadata(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), location);
-  ASSERT_TRUE(metadata) << metadata.error().to_string();
+  // Runs the peer; false (with a test failure) when it or the parse fails.
+  bool load() {
+    const auto expected_file = dir.path / "expected.json";
+    EXPECT_EQ(run_peer("pyiceberg_table.py", {dir.path.string(), expected_file.string()}), 0);
+    if (!std::filesystem::exists(expected_file)) return false;
+    expected = nlohmann::json::parse(std::ifstream(expected_file));
+    location = expected["metadata_location"];
+    const auto text = file_bytes(location);
+    metadata = parse_table_metadata(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), location);
+    EXPECT_TRUE(metadata) << metadata.error().to_string();
+    return metadata.has_value();
+  }
+};
+
+TEST(PyIcebergInterop, ItsTableReadsAsItListsItSnapshotBySnapshot) {
+  TheirTable their;
+  ASSERT_TRUE(their.load());
+  const auto& expected = their.expected;
+  const auto& metadata = their.metadata;
   EXPECT_EQ(metadata->format_version, 2);
   ASSERT_NE(metadata->current_snapshot(), nullptr);
   EXPECT_EQ(metadata->current_snapshot()->snapshot_id, expected["current_snapshot_id"].get<std::int64_t>());
@@ -133,6 +151,99 @@ TEST(PyIcebergInterop, ItsTableReadsAsItListsItSnapshotBySnapshot) {
     }
     EXPECT_EQ(rows, want["rows"].get<std::int64_t>());
   }
+}
+
+// Our writers, read by the others: the live files of pyiceberg's table
+// rewritten into one manifest of ours, under a manifest list and a
+// metadata file of ours (a "replace" snapshot, as a manifest rewrite is),
+// read by pyiceberg and DuckDB as the same table, every older snapshot
+// included.
+TEST(PyIcebergInterop, OurManifestsListAndMetadataReadAsItsTable) {
+  TheirTable their;
+  ASSERT_TRUE(their.load());
+  const std::string& location = their.location;
+  const auto& metadata = their.metadata;
+  const Snapshot current = *metadata->current_snapshot();
+
+  std::vector<ManifestEntry> kept;
+  auto manifests = read_manifest_list(file_bytes(current.manifest_list), current.manifest_list);
+  ASSERT_TRUE(manifests) << manifests.error().to_string();
+  for (const auto& manifest : *manifests) {
+    ASSERT_EQ(manifest.spec_id, metadata->default_spec_id);
+    auto types = partition_types(*metadata->spec(manifest.spec_id), *metadata);
+    ASSERT_TRUE(types) << types.error().to_string();
+    auto entries = read_manifest(file_bytes(manifest.path), manifest.path, manifest, *types);
+    ASSERT_TRUE(entries) << entries.error().to_string();
+    for (auto& entry : *entries) {
+      if (entry.status == EntryStatus::deleted) continue;
+      entry.status = EntryStatus::existing;  // kept, with its own numbers
+      kept.push_back(std::move(entry));
+    }
+  }
+  ASSERT_FALSE(kept.empty());
+
+  std::mt19937_64 random{std::random_device{}()};
+  const std::int64_t snapshot_id = static_cast<std::int64_t>(random() >> 1);
+  const std::int64_t sequence_number = metadata->last_sequence_number + 1;
+  const std::string metadata_dir = location.substr(0, location.rfind('/'));
+  const std::string name = lake::IngestId::generate().to_string();
+
+  auto manifest = write_manifest({.table = &*metadata, .spec_id = metadata->default_spec_id, .snapshot_id = snapshot_id}, kept);
+  ASSERT_TRUE(manifest) << manifest.error().to_string();
+  manifest->file.path = std::format("{}/{}-m0.avro", metadata_dir, name);
+  write_file(manifest->file.path, manifest->bytes);
+  EXPECT_EQ(manifest->file.existing_files, static_cast<std::int32_t>(kept.size()));
+  EXPECT_EQ(manifest->file.added_files, 0);
+
+  auto list = write_manifest_list({.snapshot_id = snapshot_id, .parent_snapshot_id = current.snapshot_id,
+                                   .sequence_number = sequence_number},
+                                  {manifest->file});
+  ASSERT_TRUE(list) << list.error().to_string();
+  const std::string list_path = std::format("{}/snap-{}-0-{}.avro", metadata_dir, snapshot_id, name);
+  write_file(list_path, *list);
+
+  // Our readers see what our writers wrote.
+  auto reread = read_manifest_list(file_bytes(list_path), list_path);
+  ASSERT_TRUE(reread) << reread.error().to_string();
+  ASSERT_EQ(reread->size(), 1u);
+  EXPECT_EQ(reread->front().sequence_number, sequence_number);
+  EXPECT_EQ(reread->front().min_sequence_number, manifest->file.min_sequence_number);
+  EXPECT_EQ(reread->front().partitions.size(), 3u);
+  auto types = partition_types(metadata->default_spec(), *metadata);
+  ASSERT_TRUE(types);
+  auto entries = read_manifest(file_bytes(manifest->file.path), manifest->file.path, reread->front(), *types);
+  ASSERT_TRUE(entries) << entries.error().to_string();
+  ASSERT_EQ(entries->size(), kept.size());
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_EQ((*entries)[i].file.path, kept[i].file.path);
+    EXPECT_EQ((*entries)[i].sequence_number, kept[i].sequence_number);
+    EXPECT_EQ((*entries)[i].snapshot_id, kept[i].snapshot_id);
+    EXPECT_EQ((*entries)[i].file.lower_bounds, kept[i].file.lower_bounds);
+    for (std::size_t p = 0; p < kept[i].file.partition.size(); ++p)
+      EXPECT_TRUE((*entries)[i].file.partition[p]->Equals(*kept[i].file.partition[p])) << kept[i].file.path;
+  }
+
+  TableMetadata next = *metadata;
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  next.snapshots.push_back(Snapshot{.snapshot_id = snapshot_id,
+                                    .parent_snapshot_id = current.snapshot_id,
+                                    .sequence_number = sequence_number,
+                                    .timestamp_ms = now,
+                                    .manifest_list = list_path,
+                                    .summary = {{"operation", "replace"}, {"lake.ingest_id", name}},
+                                    .schema_id = next.current_schema_id});
+  next.current_snapshot_id = snapshot_id;
+  next.refs["main"].snapshot_id = snapshot_id;
+  next.last_sequence_number = sequence_number;
+  next.last_updated_ms = now;
+  next.snapshot_log.push_back({now, snapshot_id});
+  next.metadata_log.push_back({metadata->last_updated_ms, location});
+  const std::string ours = std::format("{}/99999-{}.metadata.json", metadata_dir, name);
+  const std::string json = to_json_text(next);
+  write_file(ours, std::as_bytes(std::span(json)));
+
+  EXPECT_EQ(run_peer("read_ours.py", {local_path(ours), local_path(location)}), 0);
 }
 
 }  // namespace

@@ -23,8 +23,8 @@ from pyiceberg.schema import Schema
 from pyiceberg.transforms import BucketTransform, DayTransform, TruncateTransform
 from pyiceberg.types import LongType, NestedField, StringType, TimestamptzType
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "delta", "peers"))
-from peer_exit import exit  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from readers import exit  # noqa: E402
 
 
 def rows(first, count):
