@@ -11,7 +11,7 @@
 #include <format>
 
 #include "core/propagate.hpp"
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "delta/conform.hpp"
 #include "delta/partition_values.hpp"
 #include "delta/scan.hpp"
@@ -31,7 +31,7 @@ void collect_leaf_columns(const parquet::arrow::SchemaField& field, std::vector<
 Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, const TableLayout& layout,
                                                              const Add& file, const std::vector<std::string>& columns,
                                                              std::int64_t batch_rows) {
-  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
+  LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
   auto key = layout.key_of(file.path);
   LAKE_RETURN_IF_ERROR(key);
   auto input = open_arrow_input(backend, *key);

@@ -23,7 +23,7 @@
 #include <map>
 
 #include "core/propagate.hpp"
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "delta/conform.hpp"
 #include "delta/data_file_writer.hpp"
 #include "delta/file_stats.hpp"
@@ -273,7 +273,7 @@ Status check_options(const DataFileOptions& options) {
 
 Result<std::vector<Add>> write_data_files(Backend& backend, const TableLayout& layout, arrow::RecordBatchReader& input,
                                           const DataFileOptions& options) {
-  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
+  LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
   LAKE_RETURN_IF_ERROR(check_options(options));
   // The input's columns are checked up front, so one with the wrong
   // columns is refused even when it turns out to hold no rows.
@@ -293,7 +293,7 @@ Result<std::vector<Add>> write_data_files(Backend& backend, const TableLayout& l
 }
 
 Result<std::string> compute_stats(const TableLayout& layout, const arrow::RecordBatch& rows) {
-  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
+  LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
   FileStatsCollector stats(layout);
   // Whole table rows are conformed first (so int32 input counts for an
   // int64 column); rows without the partition columns must already have

@@ -8,7 +8,7 @@
 #include <format>
 
 #include "core/propagate.hpp"
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -23,7 +23,7 @@ Error arrow_error(const arrow::Status& status, std::string_view context) {
 }  // namespace
 
 Result<cp::Expression> bind_value(const cp::Expression& expression, const arrow::Schema& schema) {
-  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
+  LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
   auto bound = expression.Bind(schema);
   if (!bound.ok())
     return fail(ErrorCode::schema_mismatch,

@@ -9,9 +9,9 @@
 #include <format>
 
 #include "core/propagate.hpp"
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "delta/data_file_reader.hpp"
-#include "delta/filter.hpp"
+#include "formats/filter.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -100,7 +100,7 @@ class ScanReader final : public arrow::RecordBatchReader {
 Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Backend> backend,
                                                              const TableLayout& layout, std::vector<Add> files,
                                                              const ScanOptions& options) {
-  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
+  LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
   const arrow::Schema& table = *layout.arrow_schema;
 
   std::vector<std::string> requested = options.columns;
@@ -118,9 +118,9 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Bac
 
   std::vector<std::string> filtered_on;
   if (options.filter) {
-    auto bound = bind_filter(*options.filter, table);
+    auto bound = formats::bind_filter(*options.filter, table);
     LAKE_RETURN_IF_ERROR(bound);
-    filtered_on = columns_read_by(*bound, table);
+    filtered_on = formats::columns_read_by(*bound, table);
   }
   std::vector<std::string> read_columns;
   for (const auto& field : table.fields())
@@ -131,7 +131,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Bac
   if (options.filter) {
     arrow::FieldVector read_fields;
     for (const auto& name : read_columns) read_fields.push_back(table.GetFieldByName(name));
-    auto bound = bind_filter(*options.filter, arrow::Schema(std::move(read_fields)));
+    auto bound = formats::bind_filter(*options.filter, arrow::Schema(std::move(read_fields)));
     LAKE_RETURN_IF_ERROR(bound);
     filter = std::move(*bound);
   }

@@ -15,7 +15,7 @@
 
 #include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
-#include "delta/filter.hpp"
+#include "formats/filter.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_properties.hpp"
@@ -120,7 +120,7 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
   if (where) {
     arrow::FieldVector partition_fields;
     for (const auto& column : layout->partition_columns) partition_fields.push_back(schema.GetFieldByName(column));
-    if (auto bound = bind_filter(*where, arrow::Schema(partition_fields)); !bound)
+    if (auto bound = formats::bind_filter(*where, arrow::Schema(partition_fields)); !bound)
       return fail(ErrorCode::invalid_argument,
                   std::format("optimize: the where-clause may only use partition columns: {}", bound.error().message()));
   }

@@ -25,7 +25,7 @@
 #include "core/propagate.hpp"
 #include "delta/conform.hpp"
 #include "delta/add_file_set.hpp"
-#include "delta/filter.hpp"
+#include "formats/filter.hpp"
 #include "delta/prepared_write.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/table_properties.hpp"
@@ -165,7 +165,7 @@ class MergePlanner {
     auto files = candidates(writer_.snapshot(), layout_, read_predicate);
     LAKE_RETURN_IF_ERROR(files);
     if (options_.target_filter) {
-      auto bound = bind_filter(*options_.target_filter, *layout_.arrow_schema);
+      auto bound = formats::bind_filter(*options_.target_filter, *layout_.arrow_schema);
       LAKE_RETURN_IF_ERROR(bound);
       target_filter_ = std::move(*bound);
     }

@@ -16,7 +16,7 @@
 
 #include "core/propagate.hpp"
 #include "delta/conform.hpp"
-#include "delta/filter.hpp"
+#include "formats/filter.hpp"
 #include "delta/prepared_write.hpp"
 #include "delta/row_ops.hpp"
 #include "delta/scan.hpp"
@@ -117,7 +117,7 @@ Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, Wr
   TableWriter writer(*this);
   auto layout = writer.layout();
   LAKE_RETURN_IF_ERROR(layout);
-  auto bound = bind_filter(predicate, *layout->arrow_schema);
+  auto bound = formats::bind_filter(predicate, *layout->arrow_schema);
   LAKE_RETURN_IF_ERROR(bound);
   auto files = candidates(snapshot_, *layout, predicate);
   LAKE_RETURN_IF_ERROR(files);
@@ -147,7 +147,7 @@ Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
   TableWriter writer(*this);
   auto layout = writer.layout();
   LAKE_RETURN_IF_ERROR(layout);
-  auto bound = bind_filter(predicate, *layout->arrow_schema);
+  auto bound = formats::bind_filter(predicate, *layout->arrow_schema);
   LAKE_RETURN_IF_ERROR(bound);
   std::vector<std::pair<int, cp::Expression>> bound_assignments;
   nlohmann::json set = nlohmann::json::object();

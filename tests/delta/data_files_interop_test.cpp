@@ -17,7 +17,7 @@
 #include <lake/delta/actions.hpp>
 #include <lake/schema/reflect.hpp>
 
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "delta/data_files.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
@@ -99,7 +99,7 @@ void expect_same_rows(const std::shared_ptr<arrow::Table>& actual, const std::sh
 }
 
 TEST(DataFilesInterop, DeltaRsAndDuckDbReadOurFilesAndStats) {
-  ASSERT_TRUE(ensure_compute_initialized());
+  ASSERT_TRUE(lake::formats::ensure_compute_initialized());
   TempDir dir("data-files-interop");
   const fs::path table_dir = dir.path / "table";
   auto backend = file_backend(table_dir);
@@ -148,7 +148,7 @@ TEST(DataFilesInterop, DeltaRsAndDuckDbReadOurFilesAndStats) {
 }
 
 TEST(DataFilesInterop, WeReadWhatDeltaRsWrites) {
-  ASSERT_TRUE(ensure_compute_initialized());
+  ASSERT_TRUE(lake::formats::ensure_compute_initialized());
   TempDir dir("data-files-interop");
   const fs::path table_dir = dir.path / "table";
   ASSERT_EQ(run_peer("data_files_interop.py", {"write-delta-rs", table_dir.string(), (dir.path / "expected.arrow").string()}), 0);

@@ -25,7 +25,7 @@
 #include <lake/schema/reflect.hpp>
 #include <lake/storage/arrow_io.hpp>
 
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "delta/data_files.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/partition_values.hpp"
@@ -162,7 +162,7 @@ enum class BackendKind { memory, file };
 class DataFilesTest : public ::testing::TestWithParam<BackendKind> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(ensure_compute_initialized());
+    ASSERT_TRUE(lake::formats::ensure_compute_initialized());
     if (GetParam() == BackendKind::memory) {
       backend_ = memory_backend();
       return;

@@ -15,7 +15,7 @@
 #include <lake/arrow/convert.hpp>
 #include <lake/schema/reflect.hpp>
 
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "delta/data_files.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_layout.hpp"
@@ -86,7 +86,7 @@ struct Event {
 
 class Pruning : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(ensure_compute_initialized()); }
+  void SetUp() override { ASSERT_TRUE(lake::formats::ensure_compute_initialized()); }
   TableLayout layout = layout_of_type<Event>({"country"});
 };
 
@@ -229,7 +229,7 @@ struct Located {
 };
 
 TEST(NestedPruning, StructFieldsUseTheirNestedStats) {
-  ASSERT_TRUE(ensure_compute_initialized());
+  ASSERT_TRUE(lake::formats::ensure_compute_initialized());
   auto layout = layout_of_type<Located>({});
   std::vector<Add> files{file("f", {}, R"({"numRecords":3,"minValues":{"place":{"zip":10,"city":"a"}},)"
                                        R"("maxValues":{"place":{"zip":20,"city":"c"}},"nullCount":{"place":{"zip":0}}})")};
@@ -307,7 +307,7 @@ std::vector<std::shared_ptr<arrow::RecordBatch>> drain(arrow::RecordBatchReader&
 class Scans : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(ensure_compute_initialized());
+    ASSERT_TRUE(lake::formats::ensure_compute_initialized());
     backend = std::make_shared<CountingBackend>(memory_backend());
     files = write_rows(*backend, layout, wide_rows(3000));
   }
@@ -555,7 +555,7 @@ class PredicateMaker {
 };
 
 TEST(ScanProperty, SkippingNeverDropsAMatchingRow) {
-  ASSERT_TRUE(ensure_compute_initialized());
+  ASSERT_TRUE(lake::formats::ensure_compute_initialized());
   std::mt19937_64 random(20260822);
   PredicateMaker maker(random);
   auto backend = std::shared_ptr<Backend>(memory_backend());

@@ -12,9 +12,12 @@
 #include <random>
 #include <sstream>
 
+#include <arrow/compute/api.h>
+#include <arrow/table.h>
 #include <nlohmann/json.hpp>
 
 #include "iceberg/manifest.hpp"
+#include "iceberg/scan.hpp"
 #include "lake/ingest_id.hpp"
 #include "iceberg/table_metadata.hpp"
 #include "support/peer_process.hpp"
@@ -244,6 +247,47 @@ TEST(PyIcebergInterop, OurManifestsListAndMetadataReadAsItsTable) {
   write_file(ours, std::as_bytes(std::span(json)));
 
   EXPECT_EQ(run_peer("read_ours.py", {local_path(ours), local_path(location)}), 0);
+}
+
+// Its rows, read by our scan at every snapshot in that snapshot's schema
+// (a renamed column found by field id, a column added later read as NULL),
+// as pyiceberg reads them; and a filter skips files by our reading of its
+// partition values and metrics.
+TEST(PyIcebergInterop, ItsRowsReadAsItReadsThemAtEverySnapshot) {
+  TheirTable their;
+  ASSERT_TRUE(their.load());
+  const auto& metadata = *their.metadata;
+  std::shared_ptr<lake::Backend> backend = *lake::file_backend(their.dir.path);
+  for (const auto& snapshot : metadata.snapshots) {
+    SCOPED_TRACE(std::format("snapshot {}", snapshot.snapshot_id));
+    auto planned = plan_files(*backend, metadata, snapshot, std::nullopt);
+    ASSERT_TRUE(planned) << planned.error().to_string();
+    EXPECT_EQ(planned->files_total, static_cast<std::int64_t>(planned->files.size()));
+    auto reader = read_files(backend, metadata.schema_of(snapshot), std::move(planned->files), {});
+    ASSERT_TRUE(reader) << reader.error().to_string();
+    auto rows = (*reader)->ToTable();
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    lake::testing::write_ipc(*rows, their.dir.path / std::format("ours-{}.arrow", snapshot.snapshot_id));
+  }
+  EXPECT_EQ(run_peer("compare_rows.py", {their.dir.path.string()}), 0);
+
+  const Snapshot& current = *metadata.current_snapshot();
+  namespace cp = arrow::compute;
+  auto planned = plan_files(*backend, metadata, current, cp::equal(cp::field_ref("id"), cp::literal(std::int64_t{5})));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  EXPECT_GE(planned->files.size(), 1u);
+  EXPECT_LT(planned->files.size(), static_cast<std::size_t>(planned->files_total) / 4) << "hardly anything skipped";
+  auto reader = read_files(backend, metadata.current_schema(), std::move(planned->files), {"id", "total"});
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto rows = (*reader)->ToTable();
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  auto ids = cp::Index(rows.ValueUnsafe()->GetColumnByName("id"), cp::IndexOptions(std::make_shared<arrow::Int64Scalar>(5)));
+  ASSERT_TRUE(ids.ok());
+  EXPECT_GE(ids->scalar_as<arrow::Int64Scalar>().value, 0) << "the row with id 5 is in the planned files";
+
+  auto unknown = plan_files(*backend, metadata, current, cp::equal(cp::field_ref("amount"), cp::literal(std::int64_t{1})));
+  ASSERT_FALSE(unknown) << "'amount' was renamed";
+  EXPECT_EQ(unknown.error().code(), lake::ErrorCode::schema_mismatch);
 }
 
 }  // namespace

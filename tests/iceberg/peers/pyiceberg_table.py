@@ -3,12 +3,12 @@
 Writes an Iceberg table with pyiceberg through its SQLite catalog
 (<dir>/catalog.db, warehouse <dir>/warehouse): partitioned by
 bucket[4](id), truncate[2](region) and day(ts); three appends, a delete by
-filter (pyiceberg rewrites the files it touches: copy-on-write) and a
-column added. Saves what pyiceberg itself says about the table, for the
+filter (pyiceberg rewrites the files it touches: copy-on-write), a column
+added, one renamed, and a fourth append. Saves what pyiceberg itself says about the table, for the
 test to compare with what lake-orm reads from the same files: the metadata
 location, every snapshot (id, parent, sequence number, operation) and, per
 snapshot, its live data files (path, record count, partition values) and
-row count.
+row count, and its rows (<dir>/rows-<snapshot id>.jsonl, canonical form).
 """
 import datetime
 import json
@@ -24,7 +24,7 @@ from pyiceberg.transforms import BucketTransform, DayTransform, TruncateTransfor
 from pyiceberg.types import LongType, NestedField, StringType, TimestamptzType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readers import exit  # noqa: E402
+from readers import exit, table_rows  # noqa: E402
 
 
 def rows(first, count):
@@ -84,6 +84,15 @@ def main(directory, expected_path):
     table.delete(EqualTo("region", "us-east"))
     with table.update_schema() as update:
         update.add_column("note", StringType())
+    # A rename is metadata only: the files keep "amount", read by field id.
+    with table.update_schema() as update:
+        update.rename_column("amount", "total")
+    table = catalog.load_table("db.events")
+    table.append(
+        rows(100, 10)
+        .rename_columns(["id", "region", "total", "ts"])
+        .append_column("note", pa.array([f"note {i}" for i in range(10)]))
+    )
     table = catalog.load_table("db.events")
 
     snapshots = []
@@ -102,6 +111,10 @@ def main(directory, expected_path):
                 }
             )
         files.sort(key=lambda f: f["path"])
+        table_rows.save(
+            os.path.join(directory, f"rows-{snapshot.snapshot_id}.jsonl"),
+            table_rows.canonical_rows(table.scan(snapshot_id=snapshot.snapshot_id).to_arrow(), ["id"]),
+        )
         snapshots.append(
             {
                 "id": snapshot.snapshot_id,

@@ -1,14 +1,14 @@
-#include "delta/filter.hpp"
+#include "formats/filter.hpp"
 
 #include <algorithm>
 #include <format>
 #include <optional>
 
 #include "core/propagate.hpp"
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 #include "lake/arrow/convert.hpp"
 
-namespace lake::delta {
+namespace lake::formats {
 namespace {
 
 namespace cp = arrow::compute;
@@ -70,4 +70,4 @@ std::vector<std::string> columns_read_by(const cp::Expression& bound_filter, con
   return names;
 }
 
-}  // namespace lake::delta
+}  // namespace lake::formats

@@ -1,6 +1,6 @@
 // Row filters (Arrow compute expressions over column names) bound to a
-// table's columns, with errors that name the offending column. Internal
-// to the Delta implementation.
+// table's columns, with errors that name the offending column; every
+// format binds its filters here.
 #pragma once
 
 #include <arrow/compute/expression.h>
@@ -11,7 +11,7 @@
 
 #include "lake/error.hpp"
 
-namespace lake::delta {
+namespace lake::formats {
 
 // `filter` bound to `schema`, with every field reference rewritten as a
 // field path (so two references to one column compare equal however the
@@ -26,4 +26,4 @@ namespace lake::delta {
 [[nodiscard]] std::vector<std::string> columns_read_by(const arrow::compute::Expression& bound_filter,
                                                        const arrow::Schema& schema);
 
-}  // namespace lake::delta
+}  // namespace lake::formats

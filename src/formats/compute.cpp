@@ -1,4 +1,4 @@
-#include "delta/compute.hpp"
+#include "formats/compute.hpp"
 
 #include <arrow/compute/initialize.h>
 
@@ -7,7 +7,7 @@
 
 #include "lake/arrow/convert.hpp"
 
-namespace lake::delta {
+namespace lake::formats {
 
 Status ensure_compute_initialized() {
   static std::once_flag once;
@@ -20,4 +20,4 @@ Status ensure_compute_initialized() {
   return {};
 }
 
-}  // namespace lake::delta
+}  // namespace lake::formats

@@ -1,0 +1,75 @@
+#include "iceberg/catalog.hpp"
+
+#include <charconv>
+#include <format>
+
+#include "core/propagate.hpp"
+
+namespace lake::iceberg {
+namespace {
+
+std::string metadata_key(const std::string& table, std::int64_t version) {
+  return std::format("{}/metadata/v{}.metadata.json", table, version);
+}
+
+// N of ".../v<N>.metadata.json"; nullopt for any other name.
+std::optional<std::int64_t> version_of(std::string_view key) {
+  const auto slash = key.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  constexpr std::string_view kSuffix = ".metadata.json";
+  if (!name.starts_with('v') || !name.ends_with(kSuffix)) return std::nullopt;
+  name = name.substr(1, name.size() - 1 - kSuffix.size());
+  std::int64_t version = 0;
+  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), version);
+  if (error != std::errc{} || end != name.data() + name.size() || version < 1) return std::nullopt;
+  return version;
+}
+
+}  // namespace
+
+std::string FileSystemCatalog::default_location(const std::string& table) const {
+  std::string root = backend_->root_uri();
+  while (root.ends_with('/')) root.pop_back();
+  return root + "/" + table;
+}
+
+Result<std::optional<CurrentMetadata>> FileSystemCatalog::load(const std::string& table) {
+  // The listing decides, not version-hint.text: the hint is written after
+  // the commit and may lag behind it (or be lost with a crash).
+  LAKE_ASSIGN_OR_RETURN(auto objects, backend_->list(table + "/metadata/v"));
+  std::optional<std::int64_t> newest;
+  for (const auto& object : objects)
+    if (auto version = version_of(object.key); version && (!newest || *version > *newest)) newest = version;
+  if (!newest) return std::optional<CurrentMetadata>{};
+  const std::string key = metadata_key(table, *newest);
+  LAKE_ASSIGN_OR_RETURN(auto text, backend_->get_text(key));
+  CurrentMetadata current{.location = default_location(table) + key.substr(table.size()), .metadata = {}};
+  LAKE_ASSIGN_OR_RETURN(current.metadata, parse_table_metadata(text, current.location));
+  return std::optional(std::move(current));
+}
+
+Result<std::string> FileSystemCatalog::commit(const std::string& table, const CurrentMetadata* base,
+                                              const TableMetadata& next) {
+  std::int64_t version = 1;
+  if (base) {
+    auto base_version = version_of(base->location);
+    if (!base_version)
+      return fail(ErrorCode::invalid_argument,
+                  std::format("'{}' is not a file-system table's metadata file (v<N>.metadata.json)", base->location));
+    version = *base_version + 1;
+  }
+  const std::string key = metadata_key(table, version);
+  const std::string text = to_json_text(next);
+  if (auto created = backend_->put_text(key, text, PutMode::create); !created) {
+    if (created.error().code() != ErrorCode::already_exists) return std::unexpected(created.error());
+    if (!base)
+      return fail(ErrorCode::already_exists, std::format("Iceberg table '{}' already exists", table));
+    return fail(ErrorCode::conflict,
+                std::format("Iceberg table '{}': another commit made version {} first", table, version));
+  }
+  // Only a hint for readers: the commit above is what counts.
+  (void)backend_->put_text(table + "/metadata/version-hint.text", std::to_string(version), PutMode::overwrite);
+  return default_location(table) + key.substr(table.size());
+}
+
+}  // namespace lake::iceberg

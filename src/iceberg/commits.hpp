@@ -1,0 +1,50 @@
+// Iceberg commits through a catalog: creating a table, and appending rows
+// as one snapshot (a fast append).
+//
+// An append writes its data files and one manifest of "added" entries,
+// which carry no snapshot id or sequence number: they inherit the numbers
+// of whichever commit lists the manifest. So when the catalog reports that
+// another commit got in first, nothing already written is redone: an
+// append commutes with any other commit, and only the manifest list (the
+// newer snapshot's manifests and ours) and the metadata file are written
+// again on top of the newer snapshot, within the retry policy. Whatever a
+// failed or abandoned attempt wrote is removed.
+#pragma once
+
+#include <arrow/record_batch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "iceberg/catalog.hpp"
+#include "iceberg/data_files.hpp"
+#include "lake/driver.hpp"
+
+namespace lake::iceberg {
+
+struct NewTable {
+  Schema schema;
+  PartitionSpec spec{};  // spec id 0; field ids from 1000
+  std::map<std::string, std::string> properties{};
+};
+
+// Creates `table` (format version 2, no snapshot). ErrorCode::already_exists
+// when it is there.
+[[nodiscard]] Result<CurrentMetadata> create_table(Catalog& catalog, const std::string& table,
+                                                   const NewTable& definition);
+
+struct AppendOptions {
+  std::map<std::string, std::string> summary{};  // extra snapshot summary entries (lake.ingest_id, ...)
+  DataFileOptions files{};
+  WriteRetryPolicy retry{};
+};
+
+// Appends `rows` to `table` as one snapshot on the main branch; returns the
+// metadata that committed it. Rows go to files under the table (`backend`
+// key `table` + "/data/..."). ErrorCode::not_found without the table;
+// ErrorCode::conflict when the retries run out.
+[[nodiscard]] Result<CurrentMetadata> append(Catalog& catalog, Backend& backend, const std::string& table,
+                                             arrow::RecordBatchReader& rows, const AppendOptions& options = {});
+
+}  // namespace lake::iceberg

@@ -1,0 +1,209 @@
+// Iceberg commits (src/iceberg/catalog, src/iceberg/commits) on the
+// file-system layout: creating tables, appends with inherited sequence
+// numbers, concurrent appenders that all land, conflicts typed, failed
+// appends leave nothing behind.
+#include <arrow/api.h>
+#include <gtest/gtest.h>
+
+#include <arrow/compute/api.h>
+
+#include <atomic>
+#include <numeric>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "iceberg/commits.hpp"
+#include "iceberg/scan.hpp"
+#include "lake/storage/backend.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using namespace lake::iceberg;
+using lake::ErrorCode;
+
+std::shared_ptr<arrow::RecordBatchReader> rows(std::int64_t first, std::int64_t count) {
+  arrow::Int64Builder id;
+  arrow::StringBuilder region;
+  for (std::int64_t i = first; i < first + count; ++i) {
+    (void)id.Append(i);
+    (void)region.Append(i % 2 ? "eu" : "us");
+  }
+  auto schema = arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("region", arrow::utf8())});
+  auto batch = arrow::RecordBatch::Make(schema, count, {id.Finish().ValueOrDie(), region.Finish().ValueOrDie()});
+  return arrow::RecordBatchReader::Make({batch}).ValueOrDie();
+}
+
+NewTable events() {
+  auto schema = parse_schema(nlohmann::json::parse(R"json({"type": "struct", "schema-id": 0, "fields": [
+      {"id": 1, "name": "id", "required": true, "type": "long"},
+      {"id": 2, "name": "region", "required": false, "type": "string"}]})json"));
+  EXPECT_TRUE(schema) << schema.error().to_string();
+  return NewTable{.schema = *schema,
+                  .spec = PartitionSpec{.spec_id = 0, .fields = {{2, 1000, "region", {lake::formats::Transform::identity, 0}}}}};
+}
+
+struct Fixture : ::testing::Test {
+  lake::testing::TempDir dir{"iceberg-commits"};
+  std::shared_ptr<lake::Backend> backend = *lake::file_backend(dir.path);
+  FileSystemCatalog catalog{backend};
+
+  std::vector<std::int64_t> ids_of(const CurrentMetadata& current) {
+    auto planned = plan_files(*backend, current.metadata, *current.metadata.current_snapshot(), std::nullopt);
+    EXPECT_TRUE(planned) << planned.error().to_string();
+    auto reader = read_files(backend, current.metadata.current_schema(), planned->files, {"id"});
+    EXPECT_TRUE(reader) << reader.error().to_string();
+    auto table = (*reader)->ToTable().ValueOrDie();
+    std::vector<std::int64_t> ids;
+    for (const auto& chunk : table->column(0)->chunks())
+      for (std::int64_t i = 0; i < chunk->length(); ++i) ids.push_back(static_cast<const arrow::Int64Array&>(*chunk).Value(i));
+    std::ranges::sort(ids);
+    return ids;
+  }
+};
+
+using IcebergCommits = Fixture;
+
+TEST_F(IcebergCommits, AppendsBecomeSnapshotsWithTheirSequenceNumbers) {
+  auto created = create_table(catalog, "db/events", events());
+  ASSERT_TRUE(created) << created.error().to_string();
+  EXPECT_EQ(created->location, catalog.default_location("db/events") + "/metadata/v1.metadata.json");
+  EXPECT_EQ(create_table(catalog, "db/events", events()).error().code(), ErrorCode::already_exists);
+
+  for (int i = 0; i < 3; ++i) {
+    auto input = rows(i * 10, 10);
+    auto appended = append(catalog, *backend, "db/events", *input, {.summary = {{"lake.ingest_id", std::to_string(i)}}});
+    ASSERT_TRUE(appended) << appended.error().to_string();
+  }
+  auto current = catalog.load("db/events");
+  ASSERT_TRUE(current && *current) << (current ? "no table" : current.error().to_string());
+  const TableMetadata& m = (*current)->metadata;
+  EXPECT_EQ((*current)->location, catalog.default_location("db/events") + "/metadata/v4.metadata.json");
+  EXPECT_EQ(backend->get_text("db/events/metadata/version-hint.text").value_or(""), "4");
+  ASSERT_EQ(m.snapshots.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(m.snapshots[i].sequence_number, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(m.snapshots[i].summary.at("lake.ingest_id"), std::to_string(i));
+    EXPECT_EQ(m.snapshots[i].summary.at("total-records"), std::to_string((i + 1) * 10));
+  }
+  EXPECT_EQ(m.metadata_log.size(), 3u);
+
+  // Each append's files carry the sequence number of the commit that added them.
+  auto planned = plan_files(*backend, m, *m.current_snapshot(), std::nullopt);
+  ASSERT_TRUE(planned);
+  EXPECT_EQ(planned->files_total, 6);  // three appends, two regions each
+  std::vector<std::int64_t> expected(30);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(ids_of(**current), expected);
+
+  // The identity partition skips the other region's files.
+  namespace cp = arrow::compute;
+  auto eu = plan_files(*backend, m, *m.current_snapshot(), cp::equal(cp::field_ref("region"), cp::literal("eu")));
+  ASSERT_TRUE(eu);
+  EXPECT_EQ(eu->files.size(), 3u);
+}
+
+TEST_F(IcebergCommits, ConcurrentAppendersAllLand) {
+  ASSERT_TRUE(create_table(catalog, "t", events()));
+  constexpr int kWriters = 4, kAppends = 5, kRows = 10;
+  std::vector<std::thread> writers;
+  std::atomic<int> failures = 0;
+  for (int w = 0; w < kWriters; ++w)
+    writers.emplace_back([&, w] {
+      FileSystemCatalog own{backend};  // each writer its own catalog, as separate processes would be
+      for (int a = 0; a < kAppends; ++a) {
+        auto input = rows((w * kAppends + a) * kRows, kRows);
+        if (!append(own, *backend, "t", *input)) ++failures;
+      }
+    });
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(failures, 0);
+  auto current = catalog.load("t");
+  ASSERT_TRUE(current && *current);
+  EXPECT_EQ((*current)->metadata.snapshots.size(), static_cast<std::size_t>(kWriters * kAppends));
+  EXPECT_EQ((*current)->metadata.last_sequence_number, kWriters * kAppends);
+  std::vector<std::int64_t> expected(kWriters * kAppends * kRows);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(ids_of(**current), expected);
+  // Lost attempts took their manifest lists with them.
+  auto lists = backend->list("t/metadata/snap-");
+  ASSERT_TRUE(lists);
+  EXPECT_EQ(lists->size(), static_cast<std::size_t>(kWriters * kAppends));
+}
+
+// A catalog through which another writer's append lands just before this
+// writer's first commit, so that commit finds its base replaced.
+class OvertakenCatalog final : public Catalog {
+ public:
+  OvertakenCatalog(FileSystemCatalog& inner, lake::Backend& backend) : inner_(inner), backend_(backend) {}
+  lake::Result<std::optional<CurrentMetadata>> load(const std::string& table) override { return inner_.load(table); }
+  std::string default_location(const std::string& table) const override { return inner_.default_location(table); }
+  lake::Result<std::string> commit(const std::string& table, const CurrentMetadata* base,
+                                   const TableMetadata& next) override {
+    ++commits;
+    if (commits == 1) {
+      auto other = rows(1000, 3);
+      EXPECT_TRUE(append(inner_, backend_, table, *other));
+    }
+    return inner_.commit(table, base, next);
+  }
+  int commits = 0;
+
+ private:
+  FileSystemCatalog& inner_;
+  lake::Backend& backend_;
+};
+
+TEST_F(IcebergCommits, AnAppendThatLosesTheRaceCommitsOnTopOfTheWinner) {
+  ASSERT_TRUE(create_table(catalog, "t", events()));
+  OvertakenCatalog overtaken(catalog, *backend);
+  auto input = rows(0, 5);
+  auto appended = append(overtaken, *backend, "t", *input);
+  ASSERT_TRUE(appended) << appended.error().to_string();
+  EXPECT_EQ(overtaken.commits, 2);  // lost once, then landed
+  const TableMetadata& m = appended->metadata;
+  ASSERT_EQ(m.snapshots.size(), 2u);
+  EXPECT_EQ(m.current_snapshot()->parent_snapshot_id, m.snapshots[0].snapshot_id);
+  EXPECT_EQ(m.current_snapshot()->sequence_number, 2);
+  EXPECT_EQ(m.current_snapshot()->summary.at("total-records"), "8");
+  EXPECT_EQ(ids_of(*appended), (std::vector<std::int64_t>{0, 1, 2, 3, 4, 1000, 1001, 1002}));
+  // The lost attempt's manifest list is gone; the manifest was reused.
+  EXPECT_EQ(backend->list("t/metadata/snap-")->size(), 2u);
+  EXPECT_EQ(backend->list("t/metadata/")->size(), 2u /* manifests */ + 2u /* lists */ + 3u /* v1-v3 */ + 1u /* hint */);
+}
+
+TEST_F(IcebergCommits, ACommitOnAStaleBaseIsAConflict) {
+  auto created = create_table(catalog, "t", events());
+  ASSERT_TRUE(created);
+  TableMetadata next = created->metadata;
+  next.properties["a"] = "1";
+  ASSERT_TRUE(catalog.commit("t", &*created, next));
+  next.properties["a"] = "2";
+  auto stale = catalog.commit("t", &*created, next);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), ErrorCode::conflict);
+  EXPECT_EQ((*catalog.load("t"))->metadata.properties.at("a"), "1");
+}
+
+TEST_F(IcebergCommits, AFailedAppendLeavesNothingBehind) {
+  auto missing = rows(0, 5);
+  EXPECT_EQ(append(catalog, *backend, "nope", *missing).error().code(), ErrorCode::not_found);
+
+  ASSERT_TRUE(create_table(catalog, "t", events()));
+  arrow::Int64Builder id;
+  (void)id.Append(1);
+  auto batch = arrow::RecordBatch::Make(arrow::schema({arrow::field("id", arrow::int64(), false),
+                                                       arrow::field("colour", arrow::utf8())}),
+                                        1, {id.Finish().ValueOrDie(), arrow::MakeArrayOfNull(arrow::utf8(), 1).ValueOrDie()});
+  auto input = arrow::RecordBatchReader::Make({batch}).ValueOrDie();
+  auto refused = append(catalog, *backend, "t", *input);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::schema_mismatch);
+  EXPECT_NE(refused.error().message().find("colour"), std::string::npos);
+  EXPECT_TRUE(backend->list("t/data/")->empty());
+  EXPECT_EQ(backend->list("t/metadata/")->size(), 2u);  // v1 and the hint
+  EXPECT_TRUE((*catalog.load("t"))->metadata.snapshots.empty());
+}
+
+}  // namespace
