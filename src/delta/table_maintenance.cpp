@@ -16,7 +16,7 @@
 #include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
 #include "formats/filter.hpp"
-#include "delta/row_ops.hpp"
+#include "formats/row_ops.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"

@@ -27,7 +27,7 @@
 #include "delta/add_file_set.hpp"
 #include "formats/filter.hpp"
 #include "delta/prepared_write.hpp"
-#include "delta/row_ops.hpp"
+#include "formats/row_ops.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
 #include "formats/lake_properties.hpp"
@@ -199,7 +199,7 @@ class MergePlanner {
     LAKE_RETURN_IF_ERROR(rows);
     auto found = source_rows_of(source_, **rows);
     LAKE_RETURN_IF_ERROR(found);
-    auto in_scope = evaluate_mask(**rows, *target_filter_);
+    auto in_scope = formats::evaluate_mask(**rows, *target_filter_);
     LAKE_RETURN_IF_ERROR(in_scope);
     auto matched = record_matches(*found, in_scope->get(), file);
     LAKE_RETURN_IF_ERROR(matched);
@@ -249,7 +249,7 @@ class MergePlanner {
     }
     auto mask = mask_of(hit);
     LAKE_RETURN_IF_ERROR(mask);
-    auto kept = select_rows(rows, **mask, false);
+    auto kept = formats::select_rows(rows, **mask, false);
     LAKE_RETURN_IF_ERROR(kept);
     auto added = write_rows(backend_, layout_, {*kept}, writer_.file_options());
     LAKE_RETURN_IF_ERROR(added);
@@ -278,7 +278,7 @@ class MergePlanner {
     if (taken == 0) return {};
     auto mask = mask_of(take);
     LAKE_RETURN_IF_ERROR(mask);
-    auto chosen = select_rows(src, **mask, true);
+    auto chosen = formats::select_rows(src, **mask, true);
     LAKE_RETURN_IF_ERROR(chosen);
     auto added = write_rows(backend_, layout_, {*chosen}, writer_.file_options());
     LAKE_RETURN_IF_ERROR(added);

@@ -18,7 +18,7 @@
 #include "delta/conform.hpp"
 #include "formats/filter.hpp"
 #include "delta/prepared_write.hpp"
-#include "delta/row_ops.hpp"
+#include "formats/row_ops.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
@@ -58,9 +58,9 @@ Result<std::vector<Add>> rewrite_matching_files(Backend& backend, const TableWri
   for (const auto& file : files) {
     auto rows = read_whole(backend, layout, file);
     if (!rows) return failed(rows.error());
-    auto mask = evaluate_mask(**rows, bound);
+    auto mask = formats::evaluate_mask(**rows, bound);
     if (!mask) return failed(mask.error());
-    const std::int64_t matched = count_true(**mask);
+    const std::int64_t matched = formats::count_true(**mask);
     if (matched == 0) continue;
     auto replacement = rewrite(*rows, **mask);
     if (!replacement) return failed(replacement.error());
@@ -132,7 +132,7 @@ Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, Wr
   auto written = rewrite_matching_files(
       *backend_, writer, *layout, *files, *bound,
       [](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
-        return select_rows(rows, matches, false);
+        return formats::select_rows(rows, matches, false);
       },
       pending, result, result.rows_deleted);
   LAKE_RETURN_IF_ERROR(written);
@@ -161,7 +161,7 @@ Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
     // partition directories.) _ingest_id is the row's provenance.
     if (column == kIngestIdColumn)
       return fail(ErrorCode::invalid_argument, "update_where: the _ingest_id system column cannot be set");
-    auto bound_value = bind_value(expression, *layout->arrow_schema);
+    auto bound_value = formats::bind_value(expression, *layout->arrow_schema);
     LAKE_RETURN_IF_ERROR(bound_value);
     bound_assignments.emplace_back(index, std::move(*bound_value));
     set[column] = expression.ToString();
@@ -179,7 +179,7 @@ Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
   auto written = rewrite_matching_files(
       *backend_, writer, *layout, *files, *bound,
       [&](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
-        return assign_columns(rows, matches, bound_assignments);
+        return formats::assign_columns(rows, matches, bound_assignments);
       },
       pending, result, result.rows_updated);
   LAKE_RETURN_IF_ERROR(written);

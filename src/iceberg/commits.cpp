@@ -4,11 +4,16 @@
 #include <charconv>
 #include <chrono>
 #include <format>
+#include <functional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/propagate.hpp"
+#include "formats/filter.hpp"
+#include "formats/row_ops.hpp"
 #include "iceberg/scan.hpp"
+#include "lake/arrow/detail/status.hpp"
 #include "lake/ingest_id.hpp"
 
 namespace lake::iceberg {
@@ -39,10 +44,16 @@ void back_off(const WriteRetryPolicy& retry, int losses) {
   std::this_thread::sleep_for(std::chrono::milliseconds(wait(random_engine())));
 }
 
-// The snapshot summary of an append: Iceberg's added-* counts, the totals
+struct Removed {
+  std::size_t files = 0;
+  std::int64_t records = 0;
+  std::int64_t bytes = 0;
+};
+
+// A snapshot's summary: Iceberg's added-* and deleted-* counts, the totals
 // when the parent has them, and the caller's entries.
-std::map<std::string, std::string> append_summary(const TableMetadata& base, const std::vector<ContentFile>& files,
-                                                  const std::map<std::string, std::string>& extra) {
+std::map<std::string, std::string> snapshot_summary(const TableMetadata& base, const std::vector<ContentFile>& files,
+                                                  Removed removed, const std::map<std::string, std::string>& extra) {
   std::int64_t records = 0, bytes = 0;
   for (const auto& f : files) records += f.record_count, bytes += f.file_size_in_bytes;
   std::map<std::string, std::string> summary = extra;
@@ -50,21 +61,24 @@ std::map<std::string, std::string> append_summary(const TableMetadata& base, con
   summary["added-data-files"] = std::to_string(files.size());
   summary["added-records"] = std::to_string(records);
   summary["added-files-size"] = std::to_string(bytes);
+  if (removed.files > 0) {
+    summary["deleted-data-files"] = std::to_string(removed.files);
+    summary["deleted-records"] = std::to_string(removed.records);
+  }
   const Snapshot* parent = base.current_snapshot();
-  auto total = [&](const char* key, std::int64_t added) {
-    if (!parent) {
-      summary[key] = std::to_string(added);
-      return;
-    }
-    auto it = parent->summary.find(key);
+  auto total = [&](const char* key, std::int64_t change) {
     std::int64_t before = 0;
-    if (it == parent->summary.end() || std::from_chars(it->second.data(), it->second.data() + it->second.size(), before).ec != std::errc{})
-      return;
-    summary[key] = std::to_string(before + added);
+    if (parent) {
+      auto it = parent->summary.find(key);
+      if (it == parent->summary.end() ||
+          std::from_chars(it->second.data(), it->second.data() + it->second.size(), before).ec != std::errc{})
+        return;
+    }
+    summary[key] = std::to_string(before + change);
   };
-  total("total-records", records);
-  total("total-data-files", static_cast<std::int64_t>(files.size()));
-  total("total-files-size", bytes);
+  total("total-records", records - removed.records);
+  total("total-data-files", static_cast<std::int64_t>(files.size()) - static_cast<std::int64_t>(removed.files));
+  total("total-files-size", bytes - removed.bytes);
   return summary;
 }
 
@@ -91,96 +105,263 @@ Result<CurrentMetadata> create_table(Catalog& catalog, const std::string& table,
   return CurrentMetadata{std::move(location), std::move(m)};
 }
 
-Result<CurrentMetadata> append(Catalog& catalog, Backend& backend, const std::string& table,
-                               arrow::RecordBatchReader& rows, const AppendOptions& options) {
-  LAKE_ASSIGN_OR_RETURN(auto loaded, catalog.load(table));
-  if (!loaded) return fail(ErrorCode::not_found, std::format("there is no Iceberg table '{}'", table));
-  CurrentMetadata base = std::move(*loaded);
-  LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(backend, base.metadata.location));
-  const TableFiles files{.key_prefix = table_key + "/", .location = base.metadata.location};
-  auto key_of_location = [&](const std::string& location) { return table_key + location.substr(files.location.size()); };
+namespace {
 
-  LAKE_ASSIGN_OR_RETURN(auto data, write_data_files(backend, files, base.metadata, rows, options.files));
-  // From here on, what this append wrote goes away again unless it commits.
-  std::vector<std::string> written;
-  for (const auto& f : data) written.push_back(key_of_location(f.path));
+// One snapshot being committed: what it adds to the summary, and how its
+// manifests come out on top of a given base (ErrorCode::conflict when the
+// change no longer applies there). Everything it writes is in `written`
+// (removed unless the commit lands) or, per attempt, in `attempt_written`
+// (removed when that attempt loses).
+struct SnapshotChange {
+  std::int64_t snapshot_id = 0;
+  std::string name;  // unique part of the file names
+  std::function<std::map<std::string, std::string>(const TableMetadata& base)> summary{};
+  std::function<Result<std::vector<ManifestFile>>(const CurrentMetadata& base, std::vector<std::string>& attempt_written)>
+      manifests{};
+  std::vector<std::string> written{};
+};
+
+Result<std::vector<ManifestFile>> current_manifests(Backend& backend, const TableMetadata& table) {
+  const Snapshot* current = table.current_snapshot();
+  if (!current) return std::vector<ManifestFile>{};
+  LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, current->manifest_list));
+  LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
+  return read_manifest_list(bytes, current->manifest_list);
+}
+
+Result<CurrentMetadata> commit_snapshot(Catalog& catalog, Backend& backend, const std::string& table,
+                                        CurrentMetadata base, SnapshotChange& change, const WriteRetryPolicy& retry) {
   auto abandon = [&](Error error) -> Result<CurrentMetadata> {
-    for (const auto& key : written) (void)backend.remove(key);
+    for (const auto& key : change.written) (void)backend.remove(key);
     return std::unexpected(std::move(error));
   };
-
-  const std::int64_t snapshot_id = new_snapshot_id(base.metadata);
-  const std::string name = IngestId::generate().to_string();
-  auto summary = append_summary(base.metadata, data, options.summary);
-  std::vector<ManifestEntry> entries;
-  for (auto& f : data) entries.push_back({.status = EntryStatus::added, .file = std::move(f)});
-  auto manifest = write_manifest(
-      {.table = &base.metadata, .spec_id = base.metadata.default_spec_id, .snapshot_id = snapshot_id}, entries);
-  if (!manifest) return abandon(manifest.error());
-  manifest->file.path = std::format("{}/metadata/{}-m0.avro", files.location, name);
-  written.push_back(key_of_location(manifest->file.path));
-  if (auto put = backend.put(written.back(), manifest->bytes, PutMode::create); !put) return abandon(put.error());
-
+  LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(backend, base.metadata.location));
   for (int attempt = 1;; ++attempt) {
-    // The manifests of the snapshot this attempt builds on, then ours.
-    std::vector<ManifestFile> manifests;
-    if (const Snapshot* parent = base.metadata.current_snapshot()) {
-      auto list_key = key_of(backend, parent->manifest_list);
-      if (!list_key) return abandon(list_key.error());
-      auto list_bytes = backend.get(*list_key);
-      if (!list_bytes) return abandon(list_bytes.error());
-      auto listed = read_manifest_list(*list_bytes, parent->manifest_list);
-      if (!listed) return abandon(listed.error());
-      manifests = std::move(*listed);
+    std::vector<std::string> attempt_written;
+    auto lose_attempt = [&] {
+      for (const auto& key : attempt_written) (void)backend.remove(key);
+    };
+    auto manifests = change.manifests(base, attempt_written);
+    if (!manifests) {
+      lose_attempt();
+      return abandon(manifests.error());
     }
-    manifests.push_back(manifest->file);
     const std::int64_t sequence_number = base.metadata.last_sequence_number + 1;
-    auto list = write_manifest_list({.snapshot_id = snapshot_id,
+    auto list = write_manifest_list({.snapshot_id = change.snapshot_id,
                                      .parent_snapshot_id = base.metadata.current_snapshot_id,
                                      .sequence_number = sequence_number},
-                                    std::move(manifests));
-    if (!list) return abandon(list.error());
-    const std::string list_location =
-        std::format("{}/metadata/snap-{}-{}-{}.avro", files.location, snapshot_id, attempt, name);
-    const std::string list_key = key_of_location(list_location);
-    if (auto put = backend.put(list_key, *list, PutMode::create); !put) return abandon(put.error());
+                                    std::move(*manifests));
+    if (!list) {
+      lose_attempt();
+      return abandon(list.error());
+    }
+    const std::string list_location = std::format("{}/metadata/snap-{}-{}-{}.avro", base.metadata.location,
+                                                  change.snapshot_id, attempt, change.name);
+    const std::string list_key = table_key + list_location.substr(base.metadata.location.size());
+    if (auto put = backend.put(list_key, *list, PutMode::create); !put) {
+      lose_attempt();
+      return abandon(put.error());
+    }
+    attempt_written.push_back(list_key);
 
     TableMetadata next = base.metadata;
     const std::int64_t now = std::max(now_ms(), base.metadata.last_updated_ms);
-    next.snapshots.push_back(Snapshot{.snapshot_id = snapshot_id,
+    next.snapshots.push_back(Snapshot{.snapshot_id = change.snapshot_id,
                                       .parent_snapshot_id = base.metadata.current_snapshot_id,
                                       .sequence_number = sequence_number,
                                       .timestamp_ms = now,
                                       .manifest_list = list_location,
-                                      .summary = summary,
+                                      .summary = change.summary(base.metadata),
                                       .schema_id = base.metadata.current_schema_id});
-    next.current_snapshot_id = snapshot_id;
-    next.refs["main"] = SnapshotRef{.snapshot_id = snapshot_id};
+    next.current_snapshot_id = change.snapshot_id;
+    next.refs["main"] = SnapshotRef{.snapshot_id = change.snapshot_id};
     next.last_sequence_number = sequence_number;
     next.last_updated_ms = now;
-    next.snapshot_log.push_back({now, snapshot_id});
+    next.snapshot_log.push_back({now, change.snapshot_id});
     next.metadata_log.push_back({base.metadata.last_updated_ms, base.location});
 
     auto committed = catalog.commit(table, &base, next);
     if (committed) return CurrentMetadata{std::move(*committed), std::move(next)};
-    (void)backend.remove(list_key);
+    lose_attempt();
     if (committed.error().code() != ErrorCode::conflict) return abandon(committed.error());
-    if (attempt >= options.retry.max_attempts)
+    if (attempt >= retry.max_attempts)
       return abandon(committed.error().with_context(std::format("after {} attempts", attempt)));
-    back_off(options.retry, attempt);
+    back_off(retry, attempt);
     auto reloaded = catalog.load(table);
     if (!reloaded) return abandon(reloaded.error());
     if (!*reloaded) return abandon(Error(ErrorCode::not_found, std::format("Iceberg table '{}' was dropped", table)));
     base = std::move(**reloaded);
-    if (base.metadata.snapshot(snapshot_id))
-      return abandon(Error(ErrorCode::internal, "another commit took this append's snapshot id"));
-    // The totals follow the newer parent.
-    summary = append_summary(base.metadata, [&] {
-      std::vector<ContentFile> files_of;
-      for (const auto& e : entries) files_of.push_back(e.file);
-      return files_of;
-    }(), options.summary);
+    if (base.metadata.snapshot(change.snapshot_id))
+      return abandon(Error(ErrorCode::internal, "another commit took this change's snapshot id"));
   }
+}
+
+Result<CurrentMetadata> load_existing(Catalog& catalog, const std::string& table) {
+  LAKE_ASSIGN_OR_RETURN(auto loaded, catalog.load(table));
+  if (!loaded) return fail(ErrorCode::not_found, std::format("there is no Iceberg table '{}'", table));
+  return std::move(*loaded);
+}
+
+// Writes `entries` as a manifest of `spec_id` under the table's metadata.
+Result<ManifestFile> put_manifest(Backend& backend, const CurrentMetadata& base, std::int32_t spec_id,
+                                  std::int64_t snapshot_id, const std::vector<ManifestEntry>& entries,
+                                  std::vector<std::string>& written) {
+  LAKE_ASSIGN_OR_RETURN(auto manifest,
+                        write_manifest({.table = &base.metadata, .spec_id = spec_id, .snapshot_id = snapshot_id}, entries));
+  manifest.file.path = std::format("{}/metadata/{}-m0.avro", base.metadata.location, IngestId::generate().to_string());
+  LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, manifest.file.path));
+  LAKE_RETURN_IF_ERROR(backend.put(key, manifest.bytes, PutMode::create));
+  written.push_back(std::move(key));
+  return std::move(manifest.file);
+}
+
+}  // namespace
+
+Result<CurrentMetadata> append(Catalog& catalog, Backend& backend, const std::string& table,
+                               arrow::RecordBatchReader& rows, const AppendOptions& options) {
+  LAKE_ASSIGN_OR_RETURN(auto base, load_existing(catalog, table));
+  LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(backend, base.metadata.location));
+  const TableFiles files{.key_prefix = table_key + "/", .location = base.metadata.location};
+  LAKE_ASSIGN_OR_RETURN(auto data, write_data_files(backend, files, base.metadata, rows, options.files));
+
+  SnapshotChange change{.snapshot_id = new_snapshot_id(base.metadata), .name = IngestId::generate().to_string()};
+  for (const auto& f : data) change.written.push_back(table_key + f.path.substr(files.location.size()));
+  change.summary = [&](const TableMetadata& on) { return snapshot_summary(on, data, {}, options.summary); };
+  std::vector<ManifestEntry> entries;
+  for (const auto& f : data) entries.push_back({.status = EntryStatus::added, .file = f});
+  auto ours = put_manifest(backend, base, base.metadata.default_spec_id, change.snapshot_id, entries, change.written);
+  if (!ours) {
+    for (const auto& key : change.written) (void)backend.remove(key);
+    return std::unexpected(ours.error());
+  }
+  // An append commutes with anything: the base's manifests, then ours
+  // (whose entries inherit whichever commit lands it).
+  change.manifests = [&](const CurrentMetadata& on, std::vector<std::string>&) -> Result<std::vector<ManifestFile>> {
+    LAKE_ASSIGN_OR_RETURN(auto manifests, current_manifests(backend, on.metadata));
+    manifests.push_back(*ours);
+    return manifests;
+  };
+  return commit_snapshot(catalog, backend, table, std::move(base), change, options.retry);
+}
+
+Result<CurrentMetadata> delete_where(Catalog& catalog, std::shared_ptr<Backend> backend, const std::string& table,
+                                     const arrow::compute::Expression& predicate, const DeleteOptions& options) {
+  LAKE_ASSIGN_OR_RETURN(auto base, load_existing(catalog, table));
+  const Snapshot* current = base.metadata.current_snapshot();
+  if (!current) return base;
+  LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*backend, base.metadata.location));
+  LAKE_ASSIGN_OR_RETURN(auto planned, plan_files(*backend, base.metadata, *current, predicate));
+  LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.metadata.current_schema()));
+  LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *schema));
+
+  // Which files go, and the rows of those that only partly go.
+  std::set<std::string> removed;
+  std::int64_t removed_records = 0, removed_bytes = 0;
+  std::vector<std::shared_ptr<arrow::RecordBatch>> kept_rows;
+  for (auto& file : planned.files) {
+    auto reader = read_files(backend, base.metadata.current_schema(), {file}, {});
+    LAKE_RETURN_IF_ERROR(reader);
+    std::vector<std::shared_ptr<arrow::RecordBatch>> kept;
+    std::int64_t matched = 0;
+    for (;;) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      if (auto status = (*reader)->ReadNext(&batch); !status.ok())
+        return fail(lake::detail::from_arrow_status(status, std::format("reading '{}'", file.file.path)));
+      if (!batch) break;
+      LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, bound));
+      const std::int64_t hits = formats::count_true(*mask);
+      matched += hits;
+      if (hits == batch->num_rows()) continue;
+      if (hits == 0) {
+        kept.push_back(batch);
+      } else {
+        LAKE_ASSIGN_OR_RETURN(auto rest, formats::select_rows(batch, *mask, false));
+        kept.push_back(std::move(rest));
+      }
+    }
+    if (matched == 0) continue;
+    removed.insert(file.file.path);
+    removed_records += file.file.record_count;
+    removed_bytes += file.file.file_size_in_bytes;
+    kept_rows.insert(kept_rows.end(), kept.begin(), kept.end());
+  }
+  if (removed.empty()) return base;
+
+  SnapshotChange change{.snapshot_id = new_snapshot_id(base.metadata), .name = IngestId::generate().to_string()};
+  std::vector<ContentFile> added;
+  if (!kept_rows.empty()) {
+    auto reader = arrow::RecordBatchReader::Make(kept_rows, schema);
+    if (!reader.ok()) return fail(lake::detail::from_arrow_status(reader.status(), "rewriting files"));
+    const TableFiles files{.key_prefix = table_key + "/", .location = base.metadata.location};
+    LAKE_ASSIGN_OR_RETURN(added, write_data_files(*backend, files, base.metadata, **reader, options.files));
+    for (const auto& f : added) change.written.push_back(table_key + f.path.substr(files.location.size()));
+  }
+  change.summary = [&](const TableMetadata& on) {
+    auto summary = snapshot_summary(on, added, {removed.size(), removed_records, removed_bytes}, options.summary);
+    summary["operation"] = added.empty() ? "delete" : "overwrite";
+    return summary;
+  };
+  std::optional<ManifestFile> ours;
+  if (!added.empty()) {
+    std::vector<ManifestEntry> entries;
+    for (const auto& f : added) entries.push_back({.status = EntryStatus::added, .file = f});
+    auto put = put_manifest(*backend, base, base.metadata.default_spec_id, change.snapshot_id, entries, change.written);
+    if (!put) {
+      for (const auto& key : change.written) (void)backend->remove(key);
+      return std::unexpected(put.error());
+    }
+    ours = std::move(*put);
+  }
+  // On top of a base: every removed file must still be live there (else a
+  // concurrent delete or rewrite took it: a conflict); manifests holding
+  // one are rewritten with it marked deleted, the others kept as they are.
+  change.manifests = [&](const CurrentMetadata& on,
+                         std::vector<std::string>& attempt_written) -> Result<std::vector<ManifestFile>> {
+    LAKE_ASSIGN_OR_RETURN(auto manifests, current_manifests(*backend, on.metadata));
+    std::vector<ManifestFile> out;
+    std::size_t found = 0;
+    for (auto& manifest : manifests) {
+      if (manifest.content != ManifestContent::data) {
+        out.push_back(std::move(manifest));
+        continue;
+      }
+      const PartitionSpec* spec = on.metadata.spec(manifest.spec_id);
+      if (!spec) return fail(ErrorCode::invalid_argument, std::format("manifest '{}' has an unknown spec", manifest.path));
+      LAKE_ASSIGN_OR_RETURN(auto types, partition_types(*spec, on.metadata));
+      LAKE_ASSIGN_OR_RETURN(auto key, key_of(*backend, manifest.path));
+      LAKE_ASSIGN_OR_RETURN(auto bytes, backend->get(key));
+      LAKE_ASSIGN_OR_RETURN(auto entries, read_manifest(bytes, manifest.path, manifest, types));
+      const bool touched = std::ranges::any_of(entries, [&](const ManifestEntry& e) {
+        return e.status != EntryStatus::deleted && removed.contains(e.file.path);
+      });
+      if (!touched) {
+        out.push_back(std::move(manifest));
+        continue;
+      }
+      std::vector<ManifestEntry> rewritten;
+      for (auto& entry : entries) {
+        if (entry.status == EntryStatus::deleted) continue;  // the previous snapshot's news
+        if (removed.contains(entry.file.path)) {
+          ++found;
+          entry.status = EntryStatus::deleted;
+          entry.snapshot_id = change.snapshot_id;
+        } else {
+          entry.status = EntryStatus::existing;
+        }
+        rewritten.push_back(std::move(entry));
+      }
+      LAKE_ASSIGN_OR_RETURN(auto file, put_manifest(*backend, on, manifest.spec_id, change.snapshot_id, rewritten,
+                                                    attempt_written));
+      out.push_back(std::move(file));
+    }
+    if (found != removed.size())
+      return fail(ErrorCode::conflict,
+                  std::format("Iceberg table '{}': a concurrent commit deleted or rewrote files this delete rewrites",
+                              table));
+    if (ours) out.push_back(*ours);
+    return out;
+  };
+  return commit_snapshot(catalog, *backend, table, std::move(base), change, options.retry);
 }
 
 }  // namespace lake::iceberg

@@ -11,6 +11,7 @@
 // failed or abandoned attempt wrote is removed.
 #pragma once
 
+#include <arrow/compute/expression.h>
 #include <arrow/record_batch.h>
 
 #include <map>
@@ -46,5 +47,26 @@ struct AppendOptions {
 // ErrorCode::conflict when the retries run out.
 [[nodiscard]] Result<CurrentMetadata> append(Catalog& catalog, Backend& backend, const std::string& table,
                                              arrow::RecordBatchReader& rows, const AppendOptions& options = {});
+
+struct DeleteOptions {
+  std::map<std::string, std::string> summary{};
+  DataFileOptions files{};
+  WriteRetryPolicy retry{};
+};
+
+// Deletes the rows of `table` for which `predicate` is true (NULL counts
+// as false), copy-on-write: files whose rows all match are removed, files
+// with some are rewritten without them, files skipping rules out are not
+// read. One snapshot ("delete" when files are only removed, "overwrite"
+// when some are rewritten); none when nothing matched (the current
+// metadata comes back). A commit that lost the race is checked against the
+// winner: when every file it removes is still live (a concurrent append
+// commutes; its rows were not visible to this delete and stay) it commits
+// on top, reusing what it wrote; when a winner removed or rewrote one of
+// them, ErrorCode::conflict, and nothing of this delete remains.
+[[nodiscard]] Result<CurrentMetadata> delete_where(Catalog& catalog, std::shared_ptr<Backend> backend,
+                                                   const std::string& table,
+                                                   const arrow::compute::Expression& predicate,
+                                                   const DeleteOptions& options = {});
 
 }  // namespace lake::iceberg

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <numeric>
+#include <functional>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -60,6 +62,31 @@ struct Fixture : ::testing::Test {
       for (std::int64_t i = 0; i < chunk->length(); ++i) ids.push_back(static_cast<const arrow::Int64Array&>(*chunk).Value(i));
     std::ranges::sort(ids);
     return ids;
+  }
+
+  // Objects under the table that no snapshot references (metadata files
+  // and the version hint aside): what a writer left behind.
+  std::vector<std::string> orphans(const std::string& table) {
+    auto current = catalog.load(table);
+    EXPECT_TRUE(current && *current);
+    const TableMetadata& m = (*current)->metadata;
+    std::set<std::string> referenced;
+    auto key = [&](const std::string& location) { return *key_of(*backend, location); };
+    for (const auto& snapshot : m.snapshots) {
+      referenced.insert(key(snapshot.manifest_list));
+      auto list = read_manifest_list(*backend->get(key(snapshot.manifest_list)), snapshot.manifest_list);
+      EXPECT_TRUE(list);
+      for (const auto& manifest : *list) referenced.insert(key(manifest.path));
+      auto planned = plan_files(*backend, m, snapshot, std::nullopt);
+      EXPECT_TRUE(planned);
+      for (const auto& f : planned->files) referenced.insert(key(f.file.path));
+    }
+    std::vector<std::string> left;
+    for (const auto& object : *backend->list(table + "/"))
+      if (!object.key.ends_with(".metadata.json") && !object.key.ends_with("version-hint.text") &&
+          !referenced.contains(object.key))
+        left.push_back(object.key);
+    return left;
   }
 };
 
@@ -127,37 +154,36 @@ TEST_F(IcebergCommits, ConcurrentAppendersAllLand) {
   std::iota(expected.begin(), expected.end(), 0);
   EXPECT_EQ(ids_of(**current), expected);
   // Lost attempts took their manifest lists with them.
-  auto lists = backend->list("t/metadata/snap-");
-  ASSERT_TRUE(lists);
-  EXPECT_EQ(lists->size(), static_cast<std::size_t>(kWriters * kAppends));
+  EXPECT_EQ(orphans("t"), std::vector<std::string>{});
 }
 
-// A catalog through which another writer's append lands just before this
-// writer's first commit, so that commit finds its base replaced.
+// A catalog through which another writer's commit (`interloper`) lands
+// just before this writer's first commit, so that commit finds its base
+// replaced.
 class OvertakenCatalog final : public Catalog {
  public:
-  OvertakenCatalog(FileSystemCatalog& inner, lake::Backend& backend) : inner_(inner), backend_(backend) {}
+  OvertakenCatalog(FileSystemCatalog& inner, std::function<void(FileSystemCatalog&)> interloper)
+      : inner_(inner), interloper_(std::move(interloper)) {}
   lake::Result<std::optional<CurrentMetadata>> load(const std::string& table) override { return inner_.load(table); }
   std::string default_location(const std::string& table) const override { return inner_.default_location(table); }
   lake::Result<std::string> commit(const std::string& table, const CurrentMetadata* base,
                                    const TableMetadata& next) override {
-    ++commits;
-    if (commits == 1) {
-      auto other = rows(1000, 3);
-      EXPECT_TRUE(append(inner_, backend_, table, *other));
-    }
+    if (++commits == 1) interloper_(inner_);
     return inner_.commit(table, base, next);
   }
   int commits = 0;
 
  private:
   FileSystemCatalog& inner_;
-  lake::Backend& backend_;
+  std::function<void(FileSystemCatalog&)> interloper_;
 };
 
 TEST_F(IcebergCommits, AnAppendThatLosesTheRaceCommitsOnTopOfTheWinner) {
   ASSERT_TRUE(create_table(catalog, "t", events()));
-  OvertakenCatalog overtaken(catalog, *backend);
+  OvertakenCatalog overtaken(catalog, [&](FileSystemCatalog& inner) {
+    auto other = rows(1000, 3);
+    EXPECT_TRUE(append(inner, *backend, "t", *other));
+  });
   auto input = rows(0, 5);
   auto appended = append(overtaken, *backend, "t", *input);
   ASSERT_TRUE(appended) << appended.error().to_string();
@@ -170,7 +196,86 @@ TEST_F(IcebergCommits, AnAppendThatLosesTheRaceCommitsOnTopOfTheWinner) {
   EXPECT_EQ(ids_of(*appended), (std::vector<std::int64_t>{0, 1, 2, 3, 4, 1000, 1001, 1002}));
   // The lost attempt's manifest list is gone; the manifest was reused.
   EXPECT_EQ(backend->list("t/metadata/snap-")->size(), 2u);
-  EXPECT_EQ(backend->list("t/metadata/")->size(), 2u /* manifests */ + 2u /* lists */ + 3u /* v1-v3 */ + 1u /* hint */);
+  EXPECT_EQ(orphans("t"), std::vector<std::string>{});
+}
+
+namespace cp = arrow::compute;
+cp::Expression id_below(std::int64_t n) { return cp::less(cp::field_ref("id"), cp::literal(n)); }
+
+TEST_F(IcebergCommits, DeletesRemoveWholeFilesAndRewriteTheRest) {
+  ASSERT_TRUE(create_table(catalog, "t", events()));
+  auto input = rows(0, 30);
+  ASSERT_TRUE(append(catalog, *backend, "t", *input));  // one file per region
+
+  // Some rows of both files: both rewritten.
+  auto partly = delete_where(catalog, backend, "t", id_below(5));
+  ASSERT_TRUE(partly) << partly.error().to_string();
+  const Snapshot* overwrite = partly->metadata.current_snapshot();
+  EXPECT_EQ(overwrite->operation(), "overwrite");
+  EXPECT_EQ(overwrite->summary.at("deleted-data-files"), "2");
+  EXPECT_EQ(overwrite->summary.at("deleted-records"), "30");
+  EXPECT_EQ(overwrite->summary.at("added-records"), "25");
+  EXPECT_EQ(overwrite->summary.at("total-records"), "25");
+  std::vector<std::int64_t> expected(25);
+  std::iota(expected.begin(), expected.end(), 5);
+  EXPECT_EQ(ids_of(*partly), expected);
+
+  // All rows of one file: removed, nothing rewritten.
+  auto whole = delete_where(catalog, backend, "t", cp::equal(cp::field_ref("region"), cp::literal("eu")));
+  ASSERT_TRUE(whole) << whole.error().to_string();
+  EXPECT_EQ(whole->metadata.current_snapshot()->operation(), "delete");
+  EXPECT_EQ(whole->metadata.current_snapshot()->summary.at("added-data-files"), "0");
+  expected.clear();
+  for (std::int64_t i = 6; i < 30; i += 2) expected.push_back(i);
+  EXPECT_EQ(ids_of(*whole), expected);
+
+  // Nothing matches: no snapshot.
+  auto none = delete_where(catalog, backend, "t", id_below(0));
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->metadata.snapshots.size(), whole->metadata.snapshots.size());
+
+  // The older snapshots still read as they were.
+  auto first = whole->metadata.snapshots.front();
+  auto planned = plan_files(*backend, whole->metadata, first, std::nullopt);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  std::int64_t rows_then = 0;
+  for (const auto& f : planned->files) rows_then += f.file.record_count;
+  EXPECT_EQ(rows_then, 30);
+
+  auto unknown = delete_where(catalog, backend, "t", cp::equal(cp::field_ref("colour"), cp::literal("red")));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::schema_mismatch);
+}
+
+TEST_F(IcebergCommits, ADeleteOvertakenByAnAppendCommitsOnTopAndKeepsItsRows) {
+  ASSERT_TRUE(create_table(catalog, "t", events()));
+  auto input = rows(0, 10);
+  ASSERT_TRUE(append(catalog, *backend, "t", *input));
+  OvertakenCatalog overtaken(catalog, [&](FileSystemCatalog& inner) {
+    auto other = rows(100, 4);  // none below 5, but the predicate was decided before they came
+    EXPECT_TRUE(append(inner, *backend, "t", *other));
+  });
+  auto deleted = delete_where(overtaken, backend, "t", id_below(5));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_EQ(overtaken.commits, 2);
+  EXPECT_EQ(ids_of(*deleted), (std::vector<std::int64_t>{5, 6, 7, 8, 9, 100, 101, 102, 103}));
+  EXPECT_EQ(orphans("t"), std::vector<std::string>{});
+}
+
+TEST_F(IcebergCommits, ADeleteOvertakenByADeleteOfItsFilesIsAConflictThatLeavesNothing) {
+  ASSERT_TRUE(create_table(catalog, "t", events()));
+  auto input = rows(0, 10);
+  ASSERT_TRUE(append(catalog, *backend, "t", *input));
+  OvertakenCatalog overtaken(catalog, [&](FileSystemCatalog& inner) {
+    EXPECT_TRUE(delete_where(inner, backend, "t", id_below(3)));
+  });
+  auto lost = delete_where(overtaken, backend, "t", id_below(5));
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code(), ErrorCode::conflict) << lost.error().to_string();
+  EXPECT_EQ(orphans("t"), std::vector<std::string>{}) << "the loser left files behind";
+  std::vector<std::int64_t> expected(7);
+  std::iota(expected.begin(), expected.end(), 3);
+  EXPECT_EQ(ids_of(**catalog.load("t")), expected);
 }
 
 TEST_F(IcebergCommits, ACommitOnAStaleBaseIsAConflict) {

@@ -1,4 +1,4 @@
-#include "delta/row_ops.hpp"
+#include "formats/row_ops.hpp"
 
 #include <arrow/array.h>
 #include <arrow/compute/api.h>
@@ -11,7 +11,7 @@
 #include "formats/compute.hpp"
 #include "lake/arrow/convert.hpp"
 
-namespace lake::delta {
+namespace lake::formats {
 namespace {
 
 namespace cp = arrow::compute;
@@ -92,4 +92,4 @@ Result<std::shared_ptr<arrow::RecordBatch>> assign_columns(
   return arrow::RecordBatch::Make(rows->schema(), rows->num_rows(), std::move(columns));
 }
 
-}  // namespace lake::delta
+}  // namespace lake::formats

@@ -1,7 +1,6 @@
-// Row-level operations the copy-on-write paths (delete, update, merge) and
-// optimize share: evaluating predicates and assignments on a batch,
-// bringing foreign batches into the table's schema. Internal to the Delta
-// implementation.
+// Row-level operations every format's copy-on-write paths (delete,
+// update, merge) and optimize share: evaluating predicates and assignments
+// on a batch, selecting rows.
 #pragma once
 
 #include <arrow/compute/expression.h>
@@ -14,7 +13,7 @@
 
 #include "lake/error.hpp"
 
-namespace lake::delta {
+namespace lake::formats {
 
 // A value expression (an update's assignment) bound to `schema`; an
 // unknown column or a type mismatch is ErrorCode::schema_mismatch naming
@@ -37,4 +36,4 @@ namespace lake::delta {
     const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& mask,
     const std::vector<std::pair<int, arrow::compute::Expression>>& assignments);
 
-}  // namespace lake::delta
+}  // namespace lake::formats
