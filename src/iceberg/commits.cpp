@@ -364,4 +364,88 @@ Result<CurrentMetadata> delete_where(Catalog& catalog, std::shared_ptr<Backend> 
   return commit_snapshot(catalog, *backend, table, std::move(base), change, options.retry);
 }
 
+namespace {
+
+// The files one snapshot reaches: its manifest list, its manifests, and
+// the data files their entries name (live ones apart).
+struct Reached {
+  std::set<std::string> metadata;  // manifest lists and manifests
+  std::set<std::string> live;      // data files the snapshot holds
+  std::set<std::string> named;     // every data file an entry names
+};
+
+Status reach(Backend& backend, const TableMetadata& table, const Snapshot& snapshot, Reached& out) {
+  out.metadata.insert(snapshot.manifest_list);
+  LAKE_ASSIGN_OR_RETURN(auto list_key, key_of(backend, snapshot.manifest_list));
+  LAKE_ASSIGN_OR_RETURN(auto list_bytes, backend.get(list_key));
+  LAKE_ASSIGN_OR_RETURN(auto manifests, read_manifest_list(list_bytes, snapshot.manifest_list));
+  for (const auto& manifest : manifests) {
+    out.metadata.insert(manifest.path);
+    const PartitionSpec* spec = table.spec(manifest.spec_id);
+    if (!spec) return fail(ErrorCode::invalid_argument, std::format("manifest '{}' has an unknown spec", manifest.path));
+    LAKE_ASSIGN_OR_RETURN(auto types, partition_types(*spec, table));
+    LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, manifest.path));
+    LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
+    LAKE_ASSIGN_OR_RETURN(auto entries, read_manifest(bytes, manifest.path, manifest, types));
+    for (const auto& entry : entries) {
+      out.named.insert(entry.file.path);
+      if (entry.status != EntryStatus::deleted) out.live.insert(entry.file.path);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend> backend, const std::string& table,
+                                      const ExpireOptions& options) {
+  for (int attempt = 1;; ++attempt) {
+    LAKE_ASSIGN_OR_RETURN(auto base, load_existing(catalog, table));
+    const TableMetadata& m = base.metadata;
+    std::set<std::int64_t> keep;
+    for (const auto& [name, ref] : m.refs) keep.insert(ref.snapshot_id);
+    const Snapshot* ancestor = m.current_snapshot();
+    for (int i = 0; ancestor && i < options.retain_last; ++i) {
+      keep.insert(ancestor->snapshot_id);
+      ancestor = ancestor->parent_snapshot_id ? m.snapshot(*ancestor->parent_snapshot_id) : nullptr;
+    }
+    for (const auto& snapshot : m.snapshots)
+      if (snapshot.timestamp_ms >= options.older_than_ms) keep.insert(snapshot.snapshot_id);
+    std::vector<Snapshot> expired, retained;
+    for (const auto& snapshot : m.snapshots) (keep.contains(snapshot.snapshot_id) ? retained : expired).push_back(snapshot);
+    if (expired.empty()) return ExpireReport{};
+
+    TableMetadata next = m;
+    next.snapshots = retained;
+    std::erase_if(next.snapshot_log, [&](const SnapshotLogEntry& e) { return !keep.contains(e.snapshot_id); });
+    next.last_updated_ms = std::max(now_ms(), m.last_updated_ms);
+    next.metadata_log.push_back({m.last_updated_ms, base.location});
+    auto committed = catalog.commit(table, &base, next);
+    if (!committed) {
+      if (committed.error().code() != ErrorCode::conflict || attempt >= options.retry.max_attempts)
+        return std::unexpected(committed.error());
+      back_off(options.retry, attempt);
+      continue;
+    }
+
+    // What the retained snapshots need stays; what only the expired ones
+    // reached goes.
+    Reached needed, candidates;
+    for (const auto& snapshot : retained) LAKE_RETURN_IF_ERROR(reach(*backend, m, snapshot, needed));
+    for (const auto& snapshot : expired) LAKE_RETURN_IF_ERROR(reach(*backend, m, snapshot, candidates));
+    std::vector<std::string> doomed;
+    for (const auto& location : candidates.metadata)
+      if (!needed.metadata.contains(location)) doomed.push_back(location);
+    for (const auto& location : candidates.named)
+      if (!needed.live.contains(location)) doomed.push_back(location);
+    ExpireReport report{.snapshots_expired = static_cast<std::int64_t>(expired.size()), .files_deleted = 0};
+    for (const auto& location : doomed) {
+      LAKE_ASSIGN_OR_RETURN(auto key, key_of(*backend, location));
+      LAKE_RETURN_IF_ERROR(backend->remove(key));
+      ++report.files_deleted;
+    }
+    return report;
+  }
+}
+
 }  // namespace lake::iceberg

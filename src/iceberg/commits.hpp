@@ -69,4 +69,25 @@ struct DeleteOptions {
                                                    const arrow::compute::Expression& predicate,
                                                    const DeleteOptions& options = {});
 
+struct ExpireOptions {
+  std::int64_t older_than_ms = 0;  // snapshots committed before this may go...
+  int retain_last = 1;             // ...except the newest this many of the main branch
+  WriteRetryPolicy retry{};
+};
+
+struct ExpireReport {
+  std::int64_t snapshots_expired = 0;
+  std::int64_t files_deleted = 0;  // data files, manifests and manifest lists
+};
+
+// Snapshot expiry: drops the snapshots ExpireOptions lets go (never one a
+// branch or tag points at), commits the metadata without them, then
+// deletes the files only they referenced: their manifest lists, manifests
+// no retained snapshot lists, and data files no retained snapshot holds
+// live. Files a retained snapshot still needs are never touched. Deleting
+// comes after the commit: an error there is returned, and the files it did
+// not reach stay behind unreferenced (harmless to readers).
+[[nodiscard]] Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend> backend,
+                                                    const std::string& table, const ExpireOptions& options);
+
 }  // namespace lake::iceberg

@@ -278,6 +278,58 @@ TEST_F(IcebergCommits, ADeleteOvertakenByADeleteOfItsFilesIsAConflictThatLeavesN
   EXPECT_EQ(ids_of(**catalog.load("t")), expected);
 }
 
+TEST_F(IcebergCommits, ExpiryDropsOldSnapshotsAndOnlyTheFilesTheyAloneNeeded) {
+  ASSERT_TRUE(create_table(catalog, "t", events()));
+  for (int i = 0; i < 3; ++i) {
+    auto input = rows(i * 10, 10);
+    ASSERT_TRUE(append(catalog, *backend, "t", *input));
+  }
+  ASSERT_TRUE(delete_where(catalog, backend, "t", id_below(15)));  // removes and rewrites files of the first two
+  auto before = catalog.load("t");
+  ASSERT_TRUE(before && *before);
+  const auto ids_before = ids_of(**before);
+  const std::size_t objects_before = backend->list("t/")->size();
+
+  // Nothing is old enough: nothing goes.
+  auto none = expire_snapshots(catalog, backend, "t", {.older_than_ms = 0, .retain_last = 1});
+  ASSERT_TRUE(none) << none.error().to_string();
+  EXPECT_EQ(none->snapshots_expired, 0);
+
+  // Everything before now but the newest two.
+  auto expired = expire_snapshots(catalog, backend, "t",
+                                  {.older_than_ms = (*before)->metadata.last_updated_ms + 1, .retain_last = 2});
+  ASSERT_TRUE(expired) << expired.error().to_string();
+  EXPECT_EQ(expired->snapshots_expired, 2);
+  EXPECT_GT(expired->files_deleted, 0);
+  auto after = catalog.load("t");
+  ASSERT_TRUE(after && *after);
+  const TableMetadata& m = (*after)->metadata;
+  ASSERT_EQ(m.snapshots.size(), 2u);
+  EXPECT_EQ(m.current_snapshot_id, (*before)->metadata.current_snapshot_id);
+  EXPECT_EQ(m.snapshot_log.size(), 2u);
+  EXPECT_EQ(ids_of(**after), ids_before);
+  // The retained older snapshot still reads whole: its files stayed.
+  auto planned = plan_files(*backend, m, m.snapshots.front(), std::nullopt);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  std::int64_t rows_then = 0;
+  for (const auto& f : planned->files) rows_then += f.file.record_count;
+  EXPECT_EQ(rows_then, 30);
+  // Every object left is referenced, and as many went as the report says
+  // (plus one more metadata file).
+  EXPECT_EQ(orphans("t"), std::vector<std::string>{});
+  EXPECT_EQ(backend->list("t/")->size(), objects_before - static_cast<std::size_t>(expired->files_deleted) + 1);
+
+  // Only the newest: the data files the delete removed or rewrote (the
+  // first two appends', both regions) go too.
+  const auto data_before = backend->list("t/data/")->size();
+  auto last = expire_snapshots(catalog, backend, "t", {.older_than_ms = m.last_updated_ms + 1, .retain_last = 1});
+  ASSERT_TRUE(last) << last.error().to_string();
+  EXPECT_EQ(last->snapshots_expired, 1);
+  EXPECT_EQ(backend->list("t/data/")->size(), data_before - 4);
+  EXPECT_EQ(ids_of(**catalog.load("t")), ids_before);
+  EXPECT_EQ(orphans("t"), std::vector<std::string>{});
+}
+
 TEST_F(IcebergCommits, ACommitOnAStaleBaseIsAConflict) {
   auto created = create_table(catalog, "t", events());
   ASSERT_TRUE(created);
