@@ -124,9 +124,7 @@ struct SnapshotChange {
 Result<std::vector<ManifestFile>> current_manifests(Backend& backend, const TableMetadata& table) {
   const Snapshot* current = table.current_snapshot();
   if (!current) return std::vector<ManifestFile>{};
-  LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, current->manifest_list));
-  LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
-  return read_manifest_list(bytes, current->manifest_list);
+  return load_manifest_list(backend, *current);
 }
 
 Result<CurrentMetadata> commit_snapshot(Catalog& catalog, Backend& backend, const std::string& table,
@@ -325,12 +323,7 @@ Result<CurrentMetadata> delete_where(Catalog& catalog, std::shared_ptr<Backend> 
         out.push_back(std::move(manifest));
         continue;
       }
-      const PartitionSpec* spec = on.metadata.spec(manifest.spec_id);
-      if (!spec) return fail(ErrorCode::invalid_argument, std::format("manifest '{}' has an unknown spec", manifest.path));
-      LAKE_ASSIGN_OR_RETURN(auto types, partition_types(*spec, on.metadata));
-      LAKE_ASSIGN_OR_RETURN(auto key, key_of(*backend, manifest.path));
-      LAKE_ASSIGN_OR_RETURN(auto bytes, backend->get(key));
-      LAKE_ASSIGN_OR_RETURN(auto entries, read_manifest(bytes, manifest.path, manifest, types));
+      LAKE_ASSIGN_OR_RETURN(auto entries, load_manifest(*backend, on.metadata, manifest));
       const bool touched = std::ranges::any_of(entries, [&](const ManifestEntry& e) {
         return e.status != EntryStatus::deleted && removed.contains(e.file.path);
       });
@@ -376,17 +369,10 @@ struct Reached {
 
 Status reach(Backend& backend, const TableMetadata& table, const Snapshot& snapshot, Reached& out) {
   out.metadata.insert(snapshot.manifest_list);
-  LAKE_ASSIGN_OR_RETURN(auto list_key, key_of(backend, snapshot.manifest_list));
-  LAKE_ASSIGN_OR_RETURN(auto list_bytes, backend.get(list_key));
-  LAKE_ASSIGN_OR_RETURN(auto manifests, read_manifest_list(list_bytes, snapshot.manifest_list));
+  LAKE_ASSIGN_OR_RETURN(auto manifests, load_manifest_list(backend, snapshot));
   for (const auto& manifest : manifests) {
     out.metadata.insert(manifest.path);
-    const PartitionSpec* spec = table.spec(manifest.spec_id);
-    if (!spec) return fail(ErrorCode::invalid_argument, std::format("manifest '{}' has an unknown spec", manifest.path));
-    LAKE_ASSIGN_OR_RETURN(auto types, partition_types(*spec, table));
-    LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, manifest.path));
-    LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
-    LAKE_ASSIGN_OR_RETURN(auto entries, read_manifest(bytes, manifest.path, manifest, types));
+    LAKE_ASSIGN_OR_RETURN(auto entries, load_manifest(backend, table, manifest));
     for (const auto& entry : entries) {
       out.named.insert(entry.file.path);
       if (entry.status != EntryStatus::deleted) out.live.insert(entry.file.path);

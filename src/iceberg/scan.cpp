@@ -26,12 +26,6 @@ namespace {
 using lake::detail::from_arrow_status;
 using lake::detail::to_arrow_status;
 
-Result<std::vector<std::byte>> read_object(Backend& backend, std::string_view location) {
-  LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, location));
-  LAKE_ASSIGN_OR_RETURN(auto data, backend.get(key));
-  return data;
-}
-
 // What a data file's metrics and identity partitions say about a column.
 formats::FileFacts facts_of(const PlannedFile& planned, const TableMetadata& table) {
   return [&planned, &table](const arrow::FieldPath&, const arrow::Field& field) -> std::optional<formats::ColumnFacts> {
@@ -252,6 +246,28 @@ Result<std::string> key_of(const Backend& backend, std::string_view location) {
               std::format("'{}' is not under the storage root '{}'", location, root));
 }
 
+Result<std::vector<ManifestFile>> load_manifest_list(Backend& backend, const Snapshot& snapshot) {
+  if (snapshot.manifest_list.empty())
+    return fail(ErrorCode::unsupported,
+                std::format("snapshot {} lists its manifests inline (an early version 1 writer); not read yet",
+                            snapshot.snapshot_id));
+  LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, snapshot.manifest_list));
+  LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
+  return read_manifest_list(bytes, snapshot.manifest_list);
+}
+
+Result<std::vector<ManifestEntry>> load_manifest(Backend& backend, const TableMetadata& table,
+                                                 const ManifestFile& manifest) {
+  const PartitionSpec* spec = table.spec(manifest.spec_id);
+  if (!spec)
+    return fail(ErrorCode::invalid_argument,
+                std::format("manifest '{}' names partition spec {}, which the table lacks", manifest.path, manifest.spec_id));
+  LAKE_ASSIGN_OR_RETURN(auto types, partition_types(*spec, table));
+  LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, manifest.path));
+  LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
+  return read_manifest(bytes, manifest.path, manifest, types);
+}
+
 Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, const Snapshot& snapshot,
                                 const std::optional<arrow::compute::Expression>& filter) {
   LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
@@ -260,21 +276,10 @@ Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, co
   if (filter) {
     LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(*filter, *arrow_schema));
   }
-  if (snapshot.manifest_list.empty())
-    return fail(ErrorCode::unsupported,
-                std::format("snapshot {} lists its manifests inline (an early version 1 writer); not read yet",
-                            snapshot.snapshot_id));
-  LAKE_ASSIGN_OR_RETURN(auto list_bytes, read_object(backend, snapshot.manifest_list));
-  LAKE_ASSIGN_OR_RETURN(auto manifests, read_manifest_list(list_bytes, snapshot.manifest_list));
+  LAKE_ASSIGN_OR_RETURN(auto manifests, load_manifest_list(backend, snapshot));
   ScanPlanning planning;
   for (const auto& manifest : manifests) {
-    const PartitionSpec* spec = table.spec(manifest.spec_id);
-    if (!spec)
-      return fail(ErrorCode::invalid_argument,
-                  std::format("manifest '{}' names partition spec {}, which the table lacks", manifest.path, manifest.spec_id));
-    LAKE_ASSIGN_OR_RETURN(auto types, partition_types(*spec, table));
-    LAKE_ASSIGN_OR_RETURN(auto bytes, read_object(backend, manifest.path));
-    LAKE_ASSIGN_OR_RETURN(auto entries, read_manifest(bytes, manifest.path, manifest, types));
+    LAKE_ASSIGN_OR_RETURN(auto entries, load_manifest(backend, table, manifest));
     for (auto& entry : entries) {
       if (entry.status == EntryStatus::deleted) continue;
       if (manifest.content == ManifestContent::deletes || entry.file.content != FileContent::data)

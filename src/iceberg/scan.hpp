@@ -33,6 +33,14 @@ namespace lake::iceberg {
 // naming the location otherwise.
 [[nodiscard]] Result<std::string> key_of(const Backend& backend, std::string_view location);
 
+// A snapshot's manifest list, from storage. ErrorCode::unsupported for a
+// snapshot of an early version 1 writer that lists its manifests inline.
+[[nodiscard]] Result<std::vector<ManifestFile>> load_manifest_list(Backend& backend, const Snapshot& snapshot);
+// One manifest's entries from storage, partition values typed by its spec
+// (ErrorCode::invalid_argument when the table lacks that spec).
+[[nodiscard]] Result<std::vector<ManifestEntry>> load_manifest(Backend& backend, const TableMetadata& table,
+                                                               const ManifestFile& manifest);
+
 struct PlannedFile {
   ContentFile file;
   std::int32_t spec_id = 0;
