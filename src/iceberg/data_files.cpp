@@ -178,11 +178,9 @@ class OneFile {
   }
 
   ~OneFile() {
-    if (!closed_ && writer_) {
-      // Never published: dropping the stream without Close() discards it.
-      writer_.reset();
-      sink_.reset();
-    }
+    // Abort first: the Parquet writer's destructor writes a footer into the
+    // stream and closes it, which would publish a half-written file.
+    if (!closed_ && sink_) (void)sink_->Abort();
   }
 
   Status write(const arrow::RecordBatch& rows) {

@@ -360,6 +360,18 @@ TEST_F(IcebergCommits, AFailedAppendLeavesNothingBehind) {
   EXPECT_NE(refused.error().message().find("colour"), std::string::npos);
   EXPECT_TRUE(backend->list("t/data/")->empty());
   EXPECT_EQ(backend->list("t/metadata/")->size(), 2u);  // v1 and the hint
+
+  // A bad batch after good ones: the files the good ones opened are
+  // abandoned unpublished.
+  auto good = rows(0, 10);
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  for (std::shared_ptr<arrow::RecordBatch> b; good->ReadNext(&b).ok() && b;) batches.push_back(b);
+  auto mixed = arrow::RecordBatchReader::Make({batches.front(), batch}, nullptr);
+  ASSERT_TRUE(mixed.ok()) << mixed.status().ToString();
+  auto half = append(catalog, *backend, "t", **mixed);
+  ASSERT_FALSE(half);
+  EXPECT_EQ(half.error().code(), ErrorCode::schema_mismatch);
+  EXPECT_TRUE(backend->list("t/data/")->empty()) << "a half-written file was published";
   EXPECT_TRUE((*catalog.load("t"))->metadata.snapshots.empty());
 }
 
