@@ -77,12 +77,12 @@
 #include "lake/error.hpp"
 #include "lake/storage/gcs.hpp"
 #include "lake/storage/s3.hpp"
+#include "lake/table_format.hpp"
 
 namespace lake {
 
 enum class StorageKind { file, memory, s3, gcs };
 enum class EngineKind { duckdb, spark, databricks };
-enum class TableFormat { delta, iceberg };
 enum class LogOutput { off, stderr_lines, stdout_lines };
 
 // A parsed configuration: what open_from_config() builds a Client from.

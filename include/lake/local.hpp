@@ -1,19 +1,26 @@
-// The one-call local default: the embedded DuckDB driver, the Delta
-// dialect and a file backend under a directory (created if missing).
+// The one-call local default: the embedded DuckDB driver, the Delta (or
+// Iceberg) dialect and a file backend under a directory (created if
+// missing).
 //
 //   auto db = lake::local::open("data").value();   // tables under ./data/<table>/
+//   auto ice = lake::local::open("data", {}, lake::TableFormat::iceberg).value();
 //
 // With no directory: $LAKE_DATA_DIR when set, else ./lake-data. The
-// tables are ordinary Delta tables: Spark, delta-rs and DuckDB read them.
+// tables are ordinary Delta tables (Spark, delta-rs and DuckDB read them),
+// or Iceberg tables by path (metadata/v<N>.metadata.json and
+// version-hint.text, as Hadoop tables: Spark, pyiceberg and DuckDB's
+// iceberg_scan read them).
 #pragma once
 
 #include <filesystem>
 
 #include "lake/client.hpp"
+#include "lake/table_format.hpp"
 
 namespace lake::local {
 
-[[nodiscard]] Result<Client> open(std::filesystem::path data_dir = {}, ClientOptions options = {});
+[[nodiscard]] Result<Client> open(std::filesystem::path data_dir = {}, ClientOptions options = {},
+                                  TableFormat format = TableFormat::delta);
 
 // The directory open() uses when given none.
 [[nodiscard]] std::filesystem::path default_data_dir();

@@ -467,13 +467,10 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   for (const auto& key : engine_only_keys)
     if (!std::ranges::contains(key.kinds, config.engine_kind)) return std::unexpected(key.error);
   const bool on_spark = config.engine_kind != EngineKind::duckdb;
-  if (config.format == TableFormat::iceberg && !on_spark)
-    return std::unexpected(format_where->invalid(
-        "\"iceberg\" needs [engine] kind = \"spark\" or \"databricks\" (the embedded engine writes Delta)"));
   if (on_spark && config.storage == StorageKind::memory)
     return fail(ErrorCode::invalid_argument,
                 std::format("{}: [storage] kind = \"memory\": a Spark engine cannot reach this process's memory", source));
-  if (config.format == TableFormat::iceberg && config.client.default_catalog.empty())
+  if (config.format == TableFormat::iceberg && on_spark && config.client.default_catalog.empty())
     return std::unexpected(format_where->invalid(
         "\"iceberg\" needs [table] catalog (the Iceberg catalog the Spark server names, e.g. \"ice\")"));
   if (log_off) {

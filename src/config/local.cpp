@@ -14,12 +14,12 @@ std::filesystem::path default_data_dir() {
   return "lake-data";
 }
 
-Result<Client> open(std::filesystem::path data_dir, ClientOptions options) {
+Result<Client> open(std::filesystem::path data_dir, ClientOptions options, TableFormat format) {
   Config config;
   config.storage = StorageKind::file;
   config.root = std::move(data_dir);
   config.engine_kind = EngineKind::duckdb;
-  config.format = TableFormat::delta;
+  config.format = format;
   config.client = std::move(options);
   return lake::open(config);
 }

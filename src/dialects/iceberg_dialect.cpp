@@ -1,8 +1,10 @@
-// The Apache Iceberg dialect: Iceberg as Spark drives it, the properties an
-// Iceberg table gets from the client, and its CREATE TABLE, partitioned
-// with Iceberg's own transforms. No native implementation yet: embedded
-// engines refuse it, engines that implement Iceberg (Spark) serve it.
+// The Apache Iceberg dialect: the native Iceberg implementation (for
+// embedded engines: tables in a file-system catalog on the client's
+// storage), Iceberg as Spark drives it (for engines that implement it),
+// the properties an Iceberg table gets from the client, and its CREATE
+// TABLE, partitioned with Iceberg's own transforms.
 #include "dialects/iceberg_sql_format.hpp"
+#include "iceberg/iceberg_format.hpp"
 #include "lake/dialect.hpp"
 
 namespace lake {
@@ -12,7 +14,7 @@ class IcebergDialect final : public Dialect {
  public:
   std::string_view name() const noexcept override { return "iceberg"; }
 
-  std::shared_ptr<const formats::NativeFormat> native_format() const override { return nullptr; }
+  std::shared_ptr<const formats::NativeFormat> native_format() const override { return iceberg::native_format(); }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::iceberg::sql_format(); }
 
   std::map<std::string, std::string> table_properties(const Schema&, std::chrono::seconds) const override {

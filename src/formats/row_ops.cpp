@@ -34,6 +34,7 @@ Result<cp::Expression> bind_value(const cp::Expression& expression, const arrow:
 
 Result<std::shared_ptr<arrow::BooleanArray>> evaluate_mask(const arrow::RecordBatch& rows,
                                                            const cp::Expression& bound) {
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   if (bound.type() == nullptr || bound.type()->id() != arrow::Type::BOOL)
     return fail(ErrorCode::invalid_argument,
                 std::format("predicate {} is not a boolean expression", bound.ToString()));
@@ -57,6 +58,7 @@ std::int64_t count_true(const arrow::BooleanArray& mask) { return mask.true_coun
 
 Result<std::shared_ptr<arrow::RecordBatch>> select_rows(const std::shared_ptr<arrow::RecordBatch>& rows,
                                                         const arrow::BooleanArray& mask, bool keep) {
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   arrow::Datum selection = mask.Slice(0);
   if (!keep) {
     auto inverted = cp::Invert(selection);
@@ -71,6 +73,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> select_rows(const std::shared_ptr<ar
 Result<std::shared_ptr<arrow::RecordBatch>> assign_columns(
     const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& mask,
     const std::vector<std::pair<int, cp::Expression>>& assignments) {
+  LAKE_RETURN_IF_ERROR(ensure_compute_initialized());
   std::vector<std::shared_ptr<arrow::Array>> columns = rows->columns();
   for (const auto& [index, expression] : assignments) {
     const auto& field = rows->schema()->field(index);

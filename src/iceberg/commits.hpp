@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "iceberg/catalog.hpp"
 #include "iceberg/data_files.hpp"
@@ -45,7 +46,7 @@ struct AppendOptions {
 // metadata that committed it. Rows go to files under the table (`backend`
 // key `table` + "/data/..."). ErrorCode::not_found without the table;
 // ErrorCode::conflict when the retries run out.
-[[nodiscard]] Result<CurrentMetadata> append(Catalog& catalog, Backend& backend, const std::string& table,
+[[nodiscard]] Result<CurrentMetadata> append(Catalog& catalog, std::shared_ptr<Backend> backend, const std::string& table,
                                              arrow::RecordBatchReader& rows, const AppendOptions& options = {});
 
 struct DeleteOptions {
@@ -73,11 +74,18 @@ struct ExpireOptions {
   std::int64_t older_than_ms = 0;  // snapshots committed before this may go...
   int retain_last = 1;             // ...except the newest this many of the main branch
   WriteRetryPolicy retry{};
+  bool dry_run = false;  // report what would go; commit and delete nothing
+  // Also delete files under the table's data/ and metadata/ that no
+  // retained snapshot or metadata file references and that are older than
+  // older_than_ms (what crashed or abandoned writes left).
+  bool remove_orphans = false;
 };
 
 struct ExpireReport {
   std::int64_t snapshots_expired = 0;
-  std::int64_t files_deleted = 0;  // data files, manifests and manifest lists
+  std::int64_t files_deleted = 0;  // data files, manifests and manifest lists (and orphans)
+  std::int64_t bytes = 0;
+  std::vector<std::string> files{};  // their storage keys
 };
 
 // Snapshot expiry: drops the snapshots ExpireOptions lets go (never one a

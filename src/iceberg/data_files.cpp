@@ -273,7 +273,8 @@ class OneFile {
   bool closed_ = false;
 };
 
-// The input's rows in the table's Arrow schema (field ids included).
+}  // namespace
+
 Result<std::shared_ptr<arrow::RecordBatch>> conform(const arrow::RecordBatch& input, const arrow::Schema& table) {
   for (const auto& f : input.schema()->fields())
     if (table.GetFieldIndex(f->name()) < 0)
@@ -303,6 +304,8 @@ Result<std::shared_ptr<arrow::RecordBatch>> conform(const arrow::RecordBatch& in
   }
   return arrow::RecordBatch::Make(std::make_shared<arrow::Schema>(table.fields()), input.num_rows(), std::move(columns));
 }
+
+namespace {
 
 std::string partition_path(const PartitionSpec& spec, const std::vector<std::shared_ptr<arrow::Scalar>>& values) {
   std::string path;

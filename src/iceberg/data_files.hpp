@@ -40,6 +40,14 @@ struct TableFiles {
   std::string location;    // the table's location, e.g. "s3://bucket/warehouse/db/t"
 };
 
+// `input`'s rows in `table`, the table's Arrow schema (field ids
+// included): columns matched by name, missing nullable ones NULL, types
+// cast where no value changes. ErrorCode::schema_mismatch names a column
+// the table lacks, a missing required one, NULLs in a required one, or a
+// type that does not convert.
+[[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> conform(const arrow::RecordBatch& input,
+                                                                  const arrow::Schema& table);
+
 // Writes `input` (its columns named as the current schema's top-level
 // fields, types castable to theirs without loss) as data files of the
 // default partition spec under `data/`. Returns one file per partition

@@ -26,7 +26,8 @@ namespace {
 using lake::detail::from_arrow_status;
 using lake::detail::to_arrow_status;
 
-// What a data file's metrics and identity partitions say about a column.
+}  // namespace
+
 formats::FileFacts facts_of(const PlannedFile& planned, const TableMetadata& table) {
   return [&planned, &table](const arrow::FieldPath&, const arrow::Field& field) -> std::optional<formats::ColumnFacts> {
     const auto id = field_id_of(field);
@@ -60,6 +61,8 @@ formats::FileFacts facts_of(const PlannedFile& planned, const TableMetadata& tab
     return facts;
   };
 }
+
+namespace {
 
 // Reads planned files one row group at a time, assembling each batch in
 // the output schema by field id.
@@ -269,9 +272,9 @@ Result<std::vector<ManifestEntry>> load_manifest(Backend& backend, const TableMe
 }
 
 Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, const Snapshot& snapshot,
-                                const std::optional<arrow::compute::Expression>& filter) {
+                                const std::optional<arrow::compute::Expression>& filter, const Schema* schema) {
   LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
-  LAKE_ASSIGN_OR_RETURN(auto arrow_schema, to_arrow(table.schema_of(snapshot)));
+  LAKE_ASSIGN_OR_RETURN(auto arrow_schema, to_arrow(schema ? *schema : table.schema_of(snapshot)));
   std::optional<arrow::compute::Expression> bound;
   if (filter) {
     LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(*filter, *arrow_schema));

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/file_skipping.hpp"
 #include "iceberg/manifest.hpp"
 #include "iceberg/table_metadata.hpp"
 #include "lake/storage/backend.hpp"
@@ -46,17 +47,25 @@ struct PlannedFile {
   std::int32_t spec_id = 0;
 };
 
+// What a planned file's metrics and identity partition values say about
+// a column (found by the field id the Arrow field carries), for file
+// skipping. Keeps references to both arguments.
+[[nodiscard]] formats::FileFacts facts_of(const PlannedFile& planned, const TableMetadata& table);
+
 struct ScanPlanning {
   std::vector<PlannedFile> files;
   std::int64_t files_total = 0;  // live data files in the snapshot
 };
 
 // The snapshot's live data files that may hold a row `filter` keeps
-// (every one without a filter). The filter names columns of the schema the
-// snapshot was written with (table.schema_of(snapshot)), as time travel
-// reads it; ErrorCode::schema_mismatch when it names one that lacks.
+// (every one without a filter). The filter names columns of `schema`: the
+// table's current one when reading or changing the latest snapshot, and by
+// default (null) the schema the snapshot was written with
+// (table.schema_of(snapshot)), as time travel reads it.
+// ErrorCode::schema_mismatch when it names a column the schema lacks.
 [[nodiscard]] Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, const Snapshot& snapshot,
-                                              const std::optional<arrow::compute::Expression>& filter);
+                                              const std::optional<arrow::compute::Expression>& filter,
+                                              const Schema* schema = nullptr);
 
 // A lazy stream of the files' rows in `schema` (the snapshot's, for time
 // travel; projected to `columns`; empty: all), one row group at a time.

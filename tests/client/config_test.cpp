@@ -193,7 +193,6 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
       {"[engine]\nkind = \"spark\"\nremote = \"http://h:1\"\n", "[engine] remote: 'http://h:1' must start with sc://"},
       {"[engine]\nkind = \"spark\"\nremote = \"sc://h:1/;Token=abc123\"\n", "[engine] remote: holds a token"},
       {"[engine]\nkind = \"spark\"\ncluster_id = \"c\"\n", "[engine] cluster_id: applies to kind = \"databricks\" only"},
-      {"[table]\nformat = \"iceberg\"\ncatalog = \"ice\"\n", "[table] format: \"iceberg\" needs [engine] kind = \"spark\""},
       {"[engine]\nkind = \"spark\"\n[table]\nformat = \"iceberg\"\n", "[table] format: \"iceberg\" needs [table] catalog"},
       {"[engine]\nkind = \"databricks\"\n[storage]\nkind = \"memory\"\n", "a Spark engine cannot reach this process's memory"},
       {"[engine]\nthreads = -1\n", "must be between 0 and 4096"},
@@ -300,6 +299,26 @@ TEST(ConfigTest, OpenFromConfigWritesUnderTheConfiguredRoot) {
   ASSERT_TRUE(written) << written.error().to_string();
   // The table is a Delta table under <root>/<database>/<table>.
   EXPECT_TRUE(std::filesystem::exists(dir.path / "data" / "crm" / "notes" / "_delta_log" / "00000000000000000001.json"));
+  auto n = lake::query_first<CountRow>(*db, "SELECT count(*) AS n FROM notes");
+  ASSERT_TRUE(n) << n.error().to_string();
+  EXPECT_EQ(n->n, 2);
+}
+
+TEST(ConfigTest, AnIcebergFormatOnTheEmbeddedEngineWritesIcebergTables) {
+  TempDir dir("config");
+  {
+    std::ofstream file(dir.path / "lakeorm.toml");
+    file << "[storage]\nroot = \"data\"\n[table]\nformat = \"iceberg\"\n";
+  }
+  auto db = lake::open_from_config(dir.path / "lakeorm.toml");
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->migrate<Note>()) << "migrate";
+  std::vector<Note> notes{{.id = "n1", .text = "hello"}, {.id = "n2", .text = "world"}};
+  auto written = db->insert(notes);
+  ASSERT_TRUE(written) << written.error().to_string();
+  // An Iceberg table by path: the creation, then the append's metadata.
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "data" / "notes" / "metadata" / "v2.metadata.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "notes" / "_delta_log"));
   auto n = lake::query_first<CountRow>(*db, "SELECT count(*) AS n FROM notes");
   ASSERT_TRUE(n) << n.error().to_string();
   EXPECT_EQ(n->n, 2);

@@ -77,7 +77,7 @@ TEST(OurIcebergTable, ReadsRowForRowInPyIcebergAndDuckDB) {
     auto batch = rows(commit == 1 ? 0 : 300, commit == 1 ? 300 : 200);
     written_rows.push_back(batch);
     auto reader = arrow::RecordBatchReader::Make({batch}).ValueOrDie();
-    auto committed = append(catalog, *backend, "t", *reader, {.files = {.file_rows = 40}});
+    auto committed = append(catalog, backend, "t", *reader, {.files = {.file_rows = 40}});
     ASSERT_TRUE(committed) << committed.error().to_string();
     metadata_location = committed->location;
     // Every file's metrics, as manifests keep them.

@@ -1,0 +1,89 @@
+// Merge, the keyed row change behind upsert, update and remove by key and
+// key-checked inserts, for every format: source rows are matched to table
+// rows on key columns, and what a match or a miss does is decided here;
+// writing files and recording the change is the format's (MergeTarget).
+//
+// Only the files a format hands over (those its skipping by the source's
+// key range cannot rule out) are looked at; of those, files whose
+// statistics rule out every source key are passed over, the others are
+// read through their key columns only, and read whole only when a match
+// must be rewritten (copy-on-write).
+#pragma once
+
+#include <arrow/compute/expression.h>
+#include <arrow/record_batch.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "formats/write_keys.hpp"
+#include "lake/driver.hpp"
+#include "lake/error.hpp"
+
+namespace lake::formats {
+
+// The merge source in the table's schema, its keys indexed.
+struct MergeSource {
+  std::shared_ptr<arrow::RecordBatch> rows;
+  std::shared_ptr<const WriteKeys> keys;
+  std::vector<int> key_indexes;  // the key columns in `rows` (and in the table's schema)
+
+  // `rows` already conformed to the table's schema. A key column the
+  // table lacks is ErrorCode::schema_mismatch; two source rows with one
+  // key, ErrorCode::invalid_argument naming it.
+  [[nodiscard]] static Result<MergeSource> make(std::shared_ptr<arrow::RecordBatch> rows,
+                                                const std::vector<std::string>& key_names);
+
+  // The source's key range as a predicate for file skipping: a file whose
+  // statistics put a key column outside it holds no source key. nullopt
+  // when no key column has an order to bound it by.
+  [[nodiscard]] std::optional<arrow::compute::Expression> key_range() const;
+};
+
+struct MergeRules {
+  OnMatch on_match = OnMatch::update;
+  OnNoMatch on_no_match = OnNoMatch::insert;
+  // Restricts the table rows considered; a file is then read whole to
+  // evaluate it. Bound to the source's (the table's) schema here.
+  std::optional<arrow::compute::Expression> target_filter{};
+};
+
+// The table side of a merge, as a format presents it.
+class MergeTarget {
+ public:
+  virtual ~MergeTarget() = default;
+  // The candidate files, with their statistics.
+  [[nodiscard]] virtual const DataFileSet& files() const = 0;
+  // A candidate's rows, whole, in the table's schema.
+  [[nodiscard]] virtual Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const = 0;
+  // The file is replaced by `kept` (its rows the merge leaves alone; may
+  // have no rows).
+  [[nodiscard]] virtual Status rewrite(std::size_t file, std::shared_ptr<arrow::RecordBatch> kept) = 0;
+  // The merge's outcome depends on the file's rows though it does not
+  // rewrite it (a key it skipped or refused is there): a concurrent commit
+  // that removes the file must make the merge run again.
+  virtual void depends_on(std::size_t file) = 0;
+  // Source rows that go into the table: new values of matched rows
+  // (update) and unmatched ones (insert), in source order.
+  [[nodiscard]] virtual Status insert(std::shared_ptr<arrow::RecordBatch> rows) = 0;
+};
+
+struct MergeCounts {
+  std::int64_t files_rewritten = 0;
+  std::int64_t rows_inserted = 0;
+  std::int64_t rows_updated = 0;
+  std::int64_t rows_deleted = 0;
+  std::int64_t rows_copied = 0;  // unchanged rows of rewritten files
+};
+
+// Runs the merge against `target`. OnMatch::fail refuses the whole merge
+// with ErrorCode::already_exists and a lake::DuplicateKeys detail (the
+// keys found: the first few and a count); a source row matching two table
+// rows is ErrorCode::invalid_argument naming the key. On error the target
+// may hold partial work: the caller discards it.
+[[nodiscard]] Result<MergeCounts> merge_into(const MergeSource& source, const MergeRules& rules, MergeTarget& target);
+
+}  // namespace lake::formats

@@ -1,0 +1,246 @@
+#include "iceberg/row_changes.hpp"
+
+#include <arrow/api.h>
+
+#include <format>
+
+#include "core/propagate.hpp"
+#include "formats/filter.hpp"
+#include "formats/row_ops.hpp"
+#include "lake/arrow/detail/status.hpp"
+
+namespace lake::iceberg {
+namespace {
+
+using lake::detail::from_arrow_status;
+
+// The change's new data files, from rows in the table's schema.
+Result<std::vector<ContentFile>> write_rows(const ChangeBase& base,
+                                            const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches,
+                                            const std::shared_ptr<arrow::Schema>& schema) {
+  LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*base.backend, base.table->location));
+  auto reader = arrow::RecordBatchReader::Make(batches, schema);
+  if (!reader.ok()) return fail(from_arrow_status(reader.status(), "writing rows"));
+  return write_data_files(*base.backend, {.key_prefix = table_key + "/", .location = base.table->location}, *base.table,
+                          **reader, base.files);
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> read_all(arrow::RecordBatchReader& reader, std::string_view what) {
+  auto table = reader.ToTable();
+  if (!table.ok()) return fail(from_arrow_status(table.status(), what));
+  auto batch = (*table)->CombineChunksToBatch();
+  if (!batch.ok()) return fail(from_arrow_status(batch.status(), what));
+  return *batch;
+}
+
+// Per batch of a file: the batch the file keeps and how many of its rows
+// the change touched.
+struct Rewritten {
+  std::shared_ptr<arrow::RecordBatch> rows;
+  std::int64_t touched = 0;
+};
+using BatchRewrite = std::function<Result<Rewritten>(const std::shared_ptr<arrow::RecordBatch>&)>;
+
+// Rewrites the planned files the change touches (copy-on-write): a file
+// with no touched row stays; another is removed and its rewritten rows, if
+// any, written anew. The number of rows touched.
+Result<std::int64_t> rewrite_files(const ChangeBase& base, const ScanPlanning& planned, const BatchRewrite& rewrite,
+                                   PlannedChange& out) {
+  LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
+  std::int64_t touched = 0;
+  for (const auto& file : planned.files) {
+    LAKE_ASSIGN_OR_RETURN(auto reader, read_files(base.backend, base.table->current_schema(), {file}, {}));
+    std::vector<std::shared_ptr<arrow::RecordBatch>> kept;
+    std::int64_t in_file = 0;
+    for (;;) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      if (auto status = reader->ReadNext(&batch); !status.ok())
+        return fail(from_arrow_status(status, std::format("reading '{}'", file.file.path)));
+      if (!batch) break;
+      LAKE_ASSIGN_OR_RETURN(auto done, rewrite(batch));
+      in_file += done.touched;
+      if (done.rows->num_rows() > 0) kept.push_back(std::move(done.rows));
+    }
+    if (in_file == 0) continue;
+    touched += in_file;
+    out.changes.removed.push_back(file.file);
+    if (kept.empty()) continue;
+    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(base, kept, schema));
+    out.changes.added.insert(out.changes.added.end(), added.begin(), added.end());
+  }
+  return touched;
+}
+
+// Runs `plan` on a fresh PlannedChange; on error, removes what it wrote.
+template <typename Plan>
+Result<PlannedChange> planned(const ChangeBase& base, Plan plan) {
+  PlannedChange out;
+  if (auto done = plan(out); !done) {
+    discard(*base.backend, out.changes);
+    return std::unexpected(done.error());
+  }
+  return out;
+}
+
+const Snapshot* current_of(const ChangeBase& base) { return base.table->current_snapshot(); }
+
+// The merge's table side on Iceberg: candidates with manifest metrics,
+// rewrites as removed + added files.
+class IcebergMergeTarget final : public formats::MergeTarget {
+ public:
+  IcebergMergeTarget(const ChangeBase& base, ContentFileSet files, std::shared_ptr<arrow::Schema> schema,
+                     PlannedChange& out)
+      : base_(base), files_(std::move(files)), schema_(std::move(schema)), out_(out) {}
+
+  const formats::DataFileSet& files() const override { return files_; }
+  Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const override {
+    return files_.read_whole(file);
+  }
+  Status rewrite(std::size_t file, std::shared_ptr<arrow::RecordBatch> kept) override {
+    out_.changes.removed.push_back(files_.file(file).file);
+    return kept->num_rows() > 0 ? insert(std::move(kept)) : Status{};
+  }
+  void depends_on(std::size_t file) override { out_.changes.depends_on.insert(files_.file(file).file.path); }
+  Status insert(std::shared_ptr<arrow::RecordBatch> rows) override {
+    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(base_, {std::move(rows)}, schema_));
+    out_.changes.added.insert(out_.changes.added.end(), added.begin(), added.end());
+    return {};
+  }
+
+ private:
+  const ChangeBase& base_;
+  ContentFileSet files_;
+  std::shared_ptr<arrow::Schema> schema_;
+  PlannedChange& out_;
+};
+
+}  // namespace
+
+void discard(Backend& backend, const FileChanges& changes) {
+  for (const auto& file : changes.added)
+    if (auto key = key_of(backend, file.path)) (void)backend.remove(*key);
+}
+
+Result<PlannedChange> plan_append(const ChangeBase& base, arrow::RecordBatchReader& rows) {
+  return planned(base, [&](PlannedChange& out) -> Status {
+    LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*base.backend, base.table->location));
+    LAKE_ASSIGN_OR_RETURN(out.changes.added,
+                          write_data_files(*base.backend, {.key_prefix = table_key + "/", .location = base.table->location},
+                                           *base.table, rows, base.files));
+    for (const auto& f : out.changes.added) out.rows_inserted += f.record_count;
+    out.changes.operation = "append";
+    return {};
+  });
+}
+
+Result<PlannedChange> plan_delete(const ChangeBase& base, const arrow::compute::Expression& predicate) {
+  return planned(base, [&](PlannedChange& out) -> Status {
+    out.changes.operation = "delete";
+    const Snapshot* current = current_of(base);
+    if (!current) return {};
+    LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
+    LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *schema));
+    LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
+    LAKE_ASSIGN_OR_RETURN(
+        out.rows_deleted,
+        rewrite_files(base, files,
+                      [&](const std::shared_ptr<arrow::RecordBatch>& batch) -> Result<Rewritten> {
+                        LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, bound));
+                        const std::int64_t hits = formats::count_true(*mask);
+                        if (hits == 0) return Rewritten{batch, 0};
+                        LAKE_ASSIGN_OR_RETURN(auto rest, formats::select_rows(batch, *mask, false));
+                        return Rewritten{std::move(rest), hits};
+                      },
+                      out));
+    // Only removals: a "delete"; files rewritten too: an "overwrite".
+    if (!out.changes.added.empty()) out.changes.operation = "overwrite";
+    return {};
+  });
+}
+
+Result<PlannedChange> plan_update(const ChangeBase& base, const arrow::compute::Expression& predicate,
+                                  const std::map<std::string, arrow::compute::Expression>& assignments) {
+  return planned(base, [&](PlannedChange& out) -> Status {
+    out.changes.operation = "overwrite";
+    LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
+    LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *schema));
+    std::vector<std::pair<int, arrow::compute::Expression>> bound_assignments;
+    for (const auto& [column, expression] : assignments) {
+      const int index = schema->GetFieldIndex(column);
+      if (index < 0)
+        return fail(ErrorCode::schema_mismatch, std::format("update assigns column '{}', which the table lacks", column));
+      LAKE_ASSIGN_OR_RETURN(auto value, formats::bind_value(expression, *schema));
+      bound_assignments.emplace_back(index, std::move(value));
+    }
+    if (bound_assignments.empty()) return fail(ErrorCode::invalid_argument, "an update needs at least one assignment");
+    const Snapshot* current = current_of(base);
+    if (!current) return {};
+    LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
+    LAKE_ASSIGN_OR_RETURN(
+        out.rows_updated,
+        rewrite_files(base, files,
+                      [&](const std::shared_ptr<arrow::RecordBatch>& batch) -> Result<Rewritten> {
+                        LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, bound));
+                        const std::int64_t hits = formats::count_true(*mask);
+                        if (hits == 0) return Rewritten{batch, 0};
+                        LAKE_ASSIGN_OR_RETURN(auto changed, formats::assign_columns(batch, *mask, bound_assignments));
+                        return Rewritten{std::move(changed), hits};
+                      },
+                      out));
+    return {};
+  });
+}
+
+Result<PlannedChange> plan_merge(const ChangeBase& base, const formats::MergeSource& source,
+                                 const formats::MergeRules& rules) {
+  return planned(base, [&](PlannedChange& out) -> Status {
+    out.changes.operation = "overwrite";
+    LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
+    std::vector<PlannedFile> candidates;
+    if (const Snapshot* current = current_of(base); current && !source.keys->empty()) {
+      std::optional<arrow::compute::Expression> filter = rules.target_filter;
+      if (auto range = source.key_range()) filter = filter ? arrow::compute::and_(*filter, *range) : *range;
+      LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, filter, &base.table->current_schema()));
+      candidates = std::move(files.files);
+    }
+    IcebergMergeTarget target(base, ContentFileSet(base.backend, *base.table, std::move(candidates)), schema, out);
+    LAKE_ASSIGN_OR_RETURN(auto counts, formats::merge_into(source, rules, target));
+    out.rows_inserted = counts.rows_inserted;
+    out.rows_updated = counts.rows_updated;
+    out.rows_deleted = counts.rows_deleted;
+    if (out.changes.removed.empty()) out.changes.operation = "append";
+    return {};
+  });
+}
+
+ContentFileSet::ContentFileSet(std::shared_ptr<Backend> backend, const TableMetadata& table,
+                               std::vector<PlannedFile> files)
+    : backend_(std::move(backend)), table_(table), files_(std::move(files)) {
+  auto schema = to_arrow(table.current_schema());
+  schema_ = schema ? *schema : arrow::schema({});
+}
+
+formats::ColumnBounds ContentFileSet::bounds(std::size_t file, const std::string& column) const {
+  auto field = schema_->GetFieldByName(column);
+  if (!field) return {};
+  auto facts = facts_of(files_[file], table_)(arrow::FieldPath{}, *field);
+  if (!facts) return {};
+  if (facts->exact) {
+    if (!facts->exact->is_valid) return {.min = nullptr, .max = nullptr, .all_null = true};
+    return {.min = facts->exact, .max = facts->exact};
+  }
+  const bool all_null = facts->null_count && facts->value_count && *facts->null_count == *facts->value_count;
+  return {.min = facts->min, .max = facts->max, .all_null = all_null};
+}
+
+Result<std::shared_ptr<arrow::RecordBatchReader>> ContentFileSet::read(std::size_t file,
+                                                                       const std::vector<std::string>& columns) const {
+  return read_files(backend_, table_.current_schema(), {files_[file]}, columns);
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> ContentFileSet::read_whole(std::size_t file) const {
+  LAKE_ASSIGN_OR_RETURN(auto reader, read(file, {}));
+  return read_all(*reader, files_[file].file.path);
+}
+
+}  // namespace lake::iceberg

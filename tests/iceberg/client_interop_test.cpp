@@ -1,0 +1,119 @@
+// The Client on native Iceberg tables (label `interop`): a table with
+// bucket and truncate partitions written through lake::local::open's
+// Iceberg client (inserts, an upsert, an update by key, a delete by
+// predicate, a compaction, an insert after it), then read by pyiceberg and
+// DuckDB's iceberg extension by metadata path, row for row against rows
+// this test computes without reading the table.
+#include <arrow/api.h>
+#include <arrow/compute/api.h>
+#include <gtest/gtest.h>
+
+#include <lake/lake.hpp>
+#include <lake/local.hpp>
+#include <lake/query.hpp>
+
+#include <filesystem>
+#include <format>
+#include <map>
+
+#include "support/peer_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+namespace cp = arrow::compute;
+
+struct [[=lake::table("customers")]] Customer {
+  [[=lake::pk]] std::int64_t id = 0;
+  [[=lake::partition_truncate(2)]] std::string region;
+  [[=lake::partition_bucket(4)]] std::string email;
+  std::int64_t balance = 0;
+};
+
+struct CountRow {
+  std::int64_t n = 0;
+};
+
+Customer customer(std::int64_t id, std::int64_t balance) {
+  return {.id = id, .region = std::array{"eu-west", "us-east", "ap-south"}[id % 3],
+          .email = std::format("c{}@example.com", id), .balance = balance};
+}
+
+std::filesystem::path newest_metadata(const std::filesystem::path& table) {
+  std::filesystem::path newest;
+  int highest = -1;
+  for (const auto& entry : std::filesystem::directory_iterator(table / "metadata")) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("v") || !name.ends_with(".metadata.json")) continue;
+    const int version = std::stoi(name.substr(1));
+    if (version > highest) highest = version, newest = entry.path();
+  }
+  return newest;
+}
+
+TEST(ClientOnIceberg, WhatTheClientWritesReadsRowForRowInPyIcebergAndDuckDB) {
+  lake::testing::TempDir dir("iceberg-client");
+  auto db = lake::local::open(dir.path, {}, lake::TableFormat::iceberg);
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->migrate<Customer>());
+
+  // What the table must hold, kept beside it: id -> (balance, region).
+  std::map<std::int64_t, std::pair<std::int64_t, std::string>> expected;
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<Customer> rows;
+    for (std::int64_t id = batch * 40; id < batch * 40 + 40; ++id) rows.push_back(customer(id, id));
+    ASSERT_TRUE(db->insert(rows));
+    for (const auto& c : rows) expected[c.id] = {c.balance, c.region};
+  }
+  std::vector<Customer> changed;
+  for (std::int64_t id = 100; id < 140; ++id) changed.push_back(customer(id, 1000 + id));  // 20 stored, 20 new
+  auto upserted = db->upsert(changed);
+  ASSERT_TRUE(upserted) << upserted.error().to_string();
+  EXPECT_EQ(upserted->rows_updated, 20);
+  EXPECT_EQ(upserted->rows_inserted, 20);
+  for (const auto& c : changed) expected[c.id] = {c.balance, c.region};
+
+  std::vector<Customer> updated{customer(5, -5), customer(6, -6), customer(500, 0)};
+  auto update = db->update(updated);
+  ASSERT_TRUE(update) << update.error().to_string();
+  EXPECT_EQ(update->rows_updated, 2);
+  expected[5].first = -5;
+  expected[6].first = -6;
+
+  auto deleted = db->delete_where<Customer>(cp::less(cp::field_ref("id"), cp::literal(std::int64_t{3})));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_EQ(deleted->rows_deleted, 3);
+  for (std::int64_t id = 0; id < 3; ++id) expected.erase(id);
+
+  auto optimized = db->maintain().optimize("customers");
+  ASSERT_TRUE(optimized) << optimized.error().to_string();
+  EXPECT_GT(optimized->files_removed, optimized->files_added);
+
+  std::vector<Customer> late{customer(200, 2)};
+  ASSERT_TRUE(db->insert(late));
+  expected[200] = {2, customer(200, 2).region};
+
+  auto counted = lake::query_first<CountRow>(*db, "SELECT count(*) AS n FROM customers");
+  ASSERT_TRUE(counted) << counted.error().to_string();
+  EXPECT_EQ(counted->n, static_cast<std::int64_t>(expected.size()));
+
+  arrow::Int64Builder ids, balances;
+  arrow::StringBuilder regions;
+  for (const auto& [id, row] : expected) {
+    ASSERT_TRUE(ids.Append(id).ok());
+    ASSERT_TRUE(balances.Append(row.first).ok());
+    ASSERT_TRUE(regions.Append(row.second).ok());
+  }
+  auto table = arrow::Table::Make(
+      arrow::schema({arrow::field("id", arrow::int64()), arrow::field("balance", arrow::int64()),
+                     arrow::field("region", arrow::utf8())}),
+      {ids.Finish().ValueOrDie(), balances.Finish().ValueOrDie(), regions.Finish().ValueOrDie()});
+  const auto expected_file = dir.path / "expected.arrow";
+  lake::testing::write_ipc(table, expected_file);
+  EXPECT_EQ(lake::testing::run_peer_script("tests/iceberg/peers", "read_client_table.py",
+                                           {newest_metadata(dir.path / "customers").string(), expected_file.string(),
+                                            "id"}),
+            0);
+}
+
+}  // namespace
