@@ -33,13 +33,37 @@ std::string FileSystemCatalog::default_location(const std::string& table) const 
   return root + "/" + table;
 }
 
-Result<std::optional<CurrentMetadata>> FileSystemCatalog::load(const std::string& table) {
-  // The listing decides, not version-hint.text: the hint is written after
-  // the commit and may lag behind it (or be lost with a crash).
+Result<std::optional<std::int64_t>> FileSystemCatalog::newest_version(const std::string& table) {
+  // version-hint.text is written after a commit and may lag behind it (or
+  // be lost with a crash): it is only where the search starts. Versions
+  // are created one after the other, so from any existing one the newest
+  // is the last of the following ones that exist. Without a usable hint,
+  // the listing decides.
+  if (auto hint = backend_->get_text(table + "/metadata/version-hint.text")) {
+    std::int64_t version = 0;
+    const std::string& text = *hint;
+    const auto begin = text.data(), end = text.data() + text.size();
+    if (auto [at, error] = std::from_chars(begin, end, version);
+        error == std::errc{} && version >= 1 && backend_->head(metadata_key(table, version))) {
+      for (;;) {
+        auto next = backend_->head(metadata_key(table, version + 1));
+        if (!next) {
+          if (next.error().code() != ErrorCode::not_found) return std::unexpected(next.error());
+          return std::optional(version);
+        }
+        ++version;
+      }
+    }
+  }
   LAKE_ASSIGN_OR_RETURN(auto objects, backend_->list(table + "/metadata/v"));
   std::optional<std::int64_t> newest;
   for (const auto& object : objects)
     if (auto version = version_of(object.key); version && (!newest || *version > *newest)) newest = version;
+  return newest;
+}
+
+Result<std::optional<CurrentMetadata>> FileSystemCatalog::load(const std::string& table) {
+  LAKE_ASSIGN_OR_RETURN(auto newest, newest_version(table));
   if (!newest) return std::optional<CurrentMetadata>{};
   const std::string key = metadata_key(table, *newest);
   LAKE_ASSIGN_OR_RETURN(auto text, backend_->get_text(key));

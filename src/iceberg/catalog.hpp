@@ -11,7 +11,7 @@
 // exclusively (PutMode::create, a conditional write on object stores) is
 // the swap; <table>/metadata/version-hint.text names the newest N for
 // readers that want a hint, and is only a hint (a reader checks for newer
-// files after it).
+// files after it; without it, the listing of metadata/ decides).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +61,8 @@ class FileSystemCatalog final : public Catalog {
   [[nodiscard]] std::string default_location(const std::string& table) const override;
 
  private:
+  [[nodiscard]] Result<std::optional<std::int64_t>> newest_version(const std::string& table);
+
   std::shared_ptr<Backend> backend_;
 };
 

@@ -124,7 +124,7 @@ Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend>
       next.snapshots = retained;
       std::erase_if(next.snapshot_log, [&](const SnapshotLogEntry& e) { return !keep.contains(e.snapshot_id); });
       next.last_updated_ms = std::max(now_ms(), m.last_updated_ms);
-      next.metadata_log.push_back({m.last_updated_ms, base.location});
+      log_previous(next, base);
       auto committed = catalog.commit(table, &base, next);
       if (!committed) {
         if (committed.error().code() != ErrorCode::conflict || attempt >= options.retry.max_attempts)

@@ -363,11 +363,24 @@ class IcebergFormatTable final : public formats::FormatTable {
     if (!s) return stats;
     stats.version = s->snapshot_id;
     stats.last_commit = time_of(s->timestamp_ms);
-    LAKE_ASSIGN_OR_RETURN(auto live, live_files(*where_.backend, m, *s));
-    for (const auto& f : live) {
-      stats.rows += f.entry.file.record_count;
-      stats.bytes += f.entry.file.file_size_in_bytes;
+    LAKE_ASSIGN_OR_RETURN(auto planning, plan_files(*where_.backend, m, *s, std::nullopt, &snapshot_schema()));
+    for (const auto& f : planning.files) {
+      stats.bytes += f.file.file_size_in_bytes;
       ++stats.files;
+      if (f.deletes.empty()) {
+        stats.rows += f.file.record_count;
+        continue;
+      }
+      // Merge-on-read deletes apply: count what the file still holds.
+      const std::string first = snapshot_schema().fields.front().name;
+      LAKE_ASSIGN_OR_RETURN(auto rows, read_files(where_.backend, snapshot_schema(), {f}, {first}));
+      for (;;) {
+        std::shared_ptr<arrow::RecordBatch> batch;
+        if (auto st = rows->ReadNext(&batch); !st.ok())
+          return fail(from_arrow_status(st, std::format("counting the rows of '{}'", f.file.path)));
+        if (!batch) break;
+        stats.rows += batch->num_rows();
+      }
     }
     return stats;
   }
@@ -381,7 +394,9 @@ class IcebergFormatTable final : public formats::FormatTable {
     LAKE_ASSIGN_OR_RETURN(auto planning, plan_files(*where_.backend, current_->metadata, *s, predicate, &snapshot_schema()));
     formats::ScanPlan plan{.files = {}, .files_total = planning.files_total};
     for (auto& file : planning.files) {
-      plan.files.push_back({.path = file.file.path, .deletes = {}, .size_bytes = file.file.file_size_in_bytes});
+      std::string deletes;  // the delete files applied, as the file's identity includes them
+      for (const auto& d : file.deletes) deletes += (deletes.empty() ? "" : ",") + d.file.path;
+      plan.files.push_back({.path = file.file.path, .deletes = std::move(deletes), .size_bytes = file.file.file_size_in_bytes});
       planned_.insert_or_assign(file.file.path, std::move(file));
     }
     return plan;
@@ -534,7 +549,7 @@ class IcebergFormatTable final : public formats::FormatTable {
       updated.current_schema_id = next.schema_id;
       updated.last_column_id = last_id;
       updated.last_updated_ms = std::max(now_ms(), m.last_updated_ms);
-      updated.metadata_log.push_back({m.last_updated_ms, current_->location});
+      log_previous(updated, *current_);
       auto committed = where_.catalog->commit(where_.table, current_.get(), updated);
       if (committed) return refresh();
       if (committed.error().code() != ErrorCode::conflict || attempt >= where_.options.retry.max_attempts)

@@ -7,11 +7,14 @@
 #include <parquet/properties.h>
 
 #include <deque>
+#include <mutex>
+#include <unordered_map>
 #include <functional>
 #include <map>
 #include <format>
 
 #include "core/propagate.hpp"
+#include "formats/row_ops.hpp"
 #include "formats/compute.hpp"
 #include "formats/file_skipping.hpp"
 #include "formats/filter.hpp"
@@ -68,11 +71,15 @@ namespace {
 // the output schema by field id.
 class FilesReader final : public arrow::RecordBatchReader {
  public:
-  FilesReader(std::shared_ptr<Backend> backend, std::shared_ptr<arrow::Schema> schema, std::deque<PlannedFile> files,
-              std::int64_t batch_rows)
-      : backend_(std::move(backend)), schema_(std::move(schema)), files_(std::move(files)), batch_rows_(batch_rows) {}
+  // `output`: the columns returned; `table`: the whole table schema (in
+  // Arrow, with field ids), where columns equality deletes compare come
+  // from when the output lacks them.
+  FilesReader(std::shared_ptr<Backend> backend, std::shared_ptr<arrow::Schema> output, std::shared_ptr<arrow::Schema> table,
+              Schema table_schema, std::deque<PlannedFile> files, std::int64_t batch_rows)
+      : backend_(std::move(backend)), output_(std::move(output)), table_(std::move(table)),
+        table_schema_(std::move(table_schema)), files_(std::move(files)), batch_rows_(batch_rows) {}
 
-  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  std::shared_ptr<arrow::Schema> schema() const override { return output_; }
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     *out = nullptr;
@@ -80,19 +87,22 @@ class FilesReader final : public arrow::RecordBatchReader {
       if (current_) {
         std::shared_ptr<arrow::RecordBatch> batch;
         ARROW_RETURN_NOT_OK(current_->ReadNext(&batch));
-        if (batch) {
+        if (!batch && rows_without_columns_ > 0) {
+          batch = assemble_rows(rows_without_columns_);
+          rows_without_columns_ = 0;
+        } else if (batch) {
           auto assembled = assemble(*batch);
           if (!assembled) return to_arrow_status(assembled.error());
-          *out = std::move(*assembled);
+          batch = std::move(*assembled);
+        }
+        if (batch) {
+          auto finished = finish(std::move(batch));
+          if (!finished) return to_arrow_status(finished.error());
+          if ((*finished)->num_rows() == 0) continue;
+          *out = std::move(*finished);
           return arrow::Status::OK();
         }
         current_.reset();
-        if (rows_without_columns_ > 0) {
-          const std::int64_t rows = rows_without_columns_;
-          rows_without_columns_ = 0;
-          *out = assemble_rows(rows);
-          return arrow::Status::OK();
-        }
       }
       if (files_.empty()) return arrow::Status::OK();
       if (auto opened = open(std::move(files_.front())); !opened) {
@@ -110,9 +120,46 @@ class FilesReader final : public arrow::RecordBatchReader {
     int batch_column = -1;
   };
 
+  // A batch in the read schema: deleted rows dropped, then the output
+  // columns (the read schema's first ones).
+  Result<std::shared_ptr<arrow::RecordBatch>> finish(std::shared_ptr<arrow::RecordBatch> batch) {
+    if (deletes_) {
+      LAKE_ASSIGN_OR_RETURN(auto keep, deletes_->keep(*batch, position_));
+      position_ += batch->num_rows();
+      if (keep->true_count() != batch->num_rows()) {
+        LAKE_ASSIGN_OR_RETURN(batch, formats::select_rows(batch, *keep, true));
+      }
+    }
+    if (schema_->num_fields() == output_->num_fields()) return batch;
+    arrow::ArrayVector columns(batch->columns().begin(), batch->columns().begin() + output_->num_fields());
+    return arrow::RecordBatch::Make(output_, batch->num_rows(), std::move(columns));
+  }
+
   Status open(PlannedFile planned) {
     const std::string& location = planned.file.path;
     location_ = location;
+    // The read schema: the output, and the columns the file's equality
+    // deletes compare that it lacks.
+    schema_ = output_;
+    deletes_.reset();
+    position_ = 0;
+    if (!planned.deletes.empty()) {
+      LAKE_ASSIGN_OR_RETURN(auto deletes, RowDeletes::load(*backend_, table_schema_, location, planned.deletes));
+      if (!deletes.empty()) {
+        arrow::FieldVector fields = output_->fields();
+        for (std::int32_t id : deletes.equality_ids()) {
+          if (std::ranges::any_of(fields, [&](const auto& f) { return field_id_of(*f) == id; })) continue;
+          auto extra = std::ranges::find_if(table_->fields(), [&](const auto& f) { return field_id_of(*f) == id; });
+          if (extra == table_->fields().end())
+            return fail(ErrorCode::unsupported,
+                        std::format("equality deletes of '{}' compare field id {}, which is not a top-level column",
+                                    location, id));
+          fields.push_back(*extra);
+        }
+        schema_ = arrow::schema(std::move(fields));
+        deletes_ = std::move(deletes);
+      }
+    }
     auto arrow_error = [&](const arrow::Status& status) {
       return fail(from_arrow_status(status, std::format("reading data file '{}'", location)));
     };
@@ -225,7 +272,12 @@ class FilesReader final : public arrow::RecordBatchReader {
   };
 
   std::shared_ptr<Backend> backend_;
-  std::shared_ptr<arrow::Schema> schema_;
+  std::shared_ptr<arrow::Schema> output_;
+  std::shared_ptr<arrow::Schema> table_;
+  Schema table_schema_;
+  std::shared_ptr<arrow::Schema> schema_;  // the current file's read schema
+  std::optional<RowDeletes> deletes_;      // the current file's deletes
+  std::int64_t position_ = 0;              // the current file's next row
   std::deque<PlannedFile> files_;
   std::int64_t batch_rows_;
   std::unique_ptr<parquet::arrow::FileReader> reader_;
@@ -249,14 +301,62 @@ Result<std::string> key_of(const Backend& backend, std::string_view location) {
               std::format("'{}' is not under the storage root '{}'", location, root));
 }
 
+namespace {
+
+// Manifest lists and manifests never change once written (a commit writes
+// new ones under new names), so what one process parsed stays true: every
+// handle and write of the process shares these, and a commit or scan reads
+// only the files it has not seen. Bounded: the oldest go first.
+template <class Value>
+class ParsedFiles {
+ public:
+  explicit ParsedFiles(std::size_t capacity) : capacity_(capacity) {}
+
+  std::shared_ptr<const Value> find(const std::string& location) {
+    std::lock_guard lock(mutex_);
+    auto it = parsed_.find(location);
+    return it == parsed_.end() ? nullptr : it->second;
+  }
+  void keep(const std::string& location, std::shared_ptr<const Value> value) {
+    std::lock_guard lock(mutex_);
+    if (!parsed_.emplace(location, std::move(value)).second) return;
+    order_.push_back(location);
+    if (order_.size() > capacity_) {
+      parsed_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::size_t capacity_;
+  std::unordered_map<std::string, std::shared_ptr<const Value>> parsed_;
+  std::deque<std::string> order_;
+};
+
+ParsedFiles<std::vector<ManifestFile>>& parsed_lists() {
+  static ParsedFiles<std::vector<ManifestFile>> lists(256);
+  return lists;
+}
+ParsedFiles<std::vector<ManifestEntry>>& parsed_manifests() {
+  static ParsedFiles<std::vector<ManifestEntry>> manifests(1024);
+  return manifests;
+}
+
+}  // namespace
+
 Result<std::vector<ManifestFile>> load_manifest_list(Backend& backend, const Snapshot& snapshot) {
   if (snapshot.manifest_list.empty())
     return fail(ErrorCode::unsupported,
                 std::format("snapshot {} lists its manifests inline (an early version 1 writer); not read yet",
                             snapshot.snapshot_id));
   LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, snapshot.manifest_list));
+  const std::string where = backend.root_uri() + "\n" + key;
+  if (auto parsed = parsed_lists().find(where)) return *parsed;
   LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
-  return read_manifest_list(bytes, snapshot.manifest_list);
+  LAKE_ASSIGN_OR_RETURN(auto list, read_manifest_list(bytes, snapshot.manifest_list));
+  parsed_lists().keep(where, std::make_shared<const std::vector<ManifestFile>>(list));
+  return list;
 }
 
 Result<std::vector<ManifestEntry>> load_manifest(Backend& backend, const TableMetadata& table,
@@ -267,8 +367,16 @@ Result<std::vector<ManifestEntry>> load_manifest(Backend& backend, const TableMe
                 std::format("manifest '{}' names partition spec {}, which the table lacks", manifest.path, manifest.spec_id));
   LAKE_ASSIGN_OR_RETURN(auto types, partition_types(*spec, table));
   LAKE_ASSIGN_OR_RETURN(auto key, key_of(backend, manifest.path));
+  // Entries inherit numbers from the manifest list's record of the
+  // manifest: the same file listed with other numbers is parsed anew.
+  std::string where = std::format("{}\n{}\n{}/{}/{}", backend.root_uri(), key, manifest.added_snapshot_id,
+                                  manifest.sequence_number, manifest.spec_id);
+  for (const auto& type : types) where += "/" + type->ToString();  // partition values typed as the schema has them
+  if (auto parsed = parsed_manifests().find(where)) return *parsed;
   LAKE_ASSIGN_OR_RETURN(auto bytes, backend.get(key));
-  return read_manifest(bytes, manifest.path, manifest, types);
+  LAKE_ASSIGN_OR_RETURN(auto entries, read_manifest(bytes, manifest.path, manifest, types));
+  parsed_manifests().keep(where, std::make_shared<const std::vector<ManifestEntry>>(entries));
+  return entries;
 }
 
 Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, const Snapshot& snapshot,
@@ -280,22 +388,32 @@ Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, co
     LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(*filter, *arrow_schema));
   }
   LAKE_ASSIGN_OR_RETURN(auto manifests, load_manifest_list(backend, snapshot));
+  // Delete files first: each data file planned carries those that apply.
+  std::vector<DeleteFile> deletes;
+  for (const auto& manifest : manifests) {
+    if (manifest.content != ManifestContent::deletes) continue;
+    LAKE_ASSIGN_OR_RETURN(auto entries, load_manifest(backend, table, manifest));
+    for (auto& entry : entries)
+      if (entry.status != EntryStatus::deleted)
+        deletes.push_back({std::move(entry.file), entry.sequence_number, manifest.spec_id});
+  }
   ScanPlanning planning;
   for (const auto& manifest : manifests) {
+    if (manifest.content != ManifestContent::data) continue;
     LAKE_ASSIGN_OR_RETURN(auto entries, load_manifest(backend, table, manifest));
     for (auto& entry : entries) {
       if (entry.status == EntryStatus::deleted) continue;
-      if (manifest.content == ManifestContent::deletes || entry.file.content != FileContent::data)
-        return fail(ErrorCode::unsupported,
-                    std::format("snapshot {} has delete files (merge-on-read deletes, e.g. '{}'); they are not read "
-                                "yet, and reading without them would return deleted rows",
-                                snapshot.snapshot_id, entry.file.path));
+      if (entry.file.content != FileContent::data)
+        return fail(ErrorCode::invalid_argument,
+                    std::format("data manifest '{}' lists delete file '{}'", manifest.path, entry.file.path));
       ++planning.files_total;
-      PlannedFile planned{std::move(entry.file), manifest.spec_id};
+      PlannedFile planned{std::move(entry.file), manifest.spec_id, entry.sequence_number};
       if (bound) {
         LAKE_ASSIGN_OR_RETURN(auto keep, formats::may_match(*bound, *arrow_schema, facts_of(planned, table), planned.file.path));
         if (!keep) continue;
       }
+      for (const auto& d : deletes)
+        if (applies(d, table, planned.file, planned.spec_id, planned.sequence_number)) planned.deletes.push_back(d);
       planning.files.push_back(std::move(planned));
     }
   }
@@ -307,7 +425,8 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> read_files(std::shared_ptr<Bac
                                                            const std::vector<std::string>& columns,
                                                            std::int64_t batch_rows) {
   LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
-  LAKE_ASSIGN_OR_RETURN(auto arrow_schema, to_arrow(schema));
+  LAKE_ASSIGN_OR_RETURN(auto table_arrow, to_arrow(schema));
+  auto arrow_schema = table_arrow;
   if (!columns.empty()) {
     arrow::FieldVector fields;
     for (const auto& name : columns) {
@@ -319,7 +438,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> read_files(std::shared_ptr<Bac
     }
     arrow_schema = arrow::schema(std::move(fields));
   }
-  return std::make_shared<FilesReader>(std::move(backend), std::move(arrow_schema),
+  return std::make_shared<FilesReader>(std::move(backend), std::move(arrow_schema), std::move(table_arrow), schema,
                                        std::deque<PlannedFile>(std::make_move_iterator(files.begin()),
                                                                std::make_move_iterator(files.end())),
                                        std::max<std::int64_t>(1, batch_rows));

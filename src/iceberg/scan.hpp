@@ -5,10 +5,12 @@
 // a column added after a file was written reads as NULL, promoted types
 // (int to long, float to double, wider decimals) are cast.
 //
-// Refused with ErrorCode::unsupported rather than read wrong: a snapshot
-// with delete files (merge-on-read position or equality deletes; not read
-// yet), a data file without field ids (a table imported with a name
-// mapping), a data file in another format than Parquet.
+// Merge-on-read deletes other engines wrote (position and equality delete
+// files, deletes.hpp) are applied to the files they concern.
+//
+// Refused with ErrorCode::unsupported rather than read wrong: a data file
+// without field ids (a table imported with a name mapping), a data or
+// delete file in another format than Parquet.
 #pragma once
 
 #include <arrow/compute/expression.h>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "formats/file_skipping.hpp"
+#include "iceberg/deletes.hpp"
 #include "iceberg/manifest.hpp"
 #include "iceberg/table_metadata.hpp"
 #include "lake/storage/backend.hpp"
@@ -45,6 +48,8 @@ namespace lake::iceberg {
 struct PlannedFile {
   ContentFile file;
   std::int32_t spec_id = 0;
+  std::int64_t sequence_number = 0;  // the file's data sequence number
+  std::vector<DeleteFile> deletes{};  // the delete files that apply to it
 };
 
 // What a planned file's metrics and identity partition values say about

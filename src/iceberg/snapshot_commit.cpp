@@ -85,6 +85,71 @@ Result<ManifestFile> put_manifest(Backend& backend, const TableMetadata& table, 
   return std::move(manifest.file);
 }
 
+std::int64_t property_or(const TableMetadata& table, const std::string& key, std::int64_t fallback) {
+  auto it = table.properties.find(key);
+  std::int64_t value = 0;
+  if (it == table.properties.end() ||
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value).ec != std::errc{})
+    return fallback;
+  return value;
+}
+
+// Manifest merging, as Iceberg's fast appends do it: once a spec has
+// commit.manifest.min-count-to-merge data manifests (100 by default;
+// commit.manifest-merge.enabled = false turns it off), its manifests
+// smaller than commit.manifest.target-size-bytes (8 MiB) are packed into
+// manifests of about that size, their live entries kept as "existing"
+// with their numbers (the deletes older snapshots recorded are those
+// snapshots' news and are dropped). Without it every append adds a
+// manifest and every scan reads them all.
+Result<std::vector<ManifestFile>> merged(Backend& backend, const TableMetadata& on, std::vector<ManifestFile> manifests,
+                                         std::int64_t snapshot_id, std::vector<std::string>& attempt_written) {
+  if (auto it = on.properties.find("commit.manifest-merge.enabled"); it != on.properties.end() && it->second == "false")
+    return manifests;
+  const std::int64_t min_count = property_or(on, "commit.manifest.min-count-to-merge", 100);
+  const std::int64_t target = property_or(on, "commit.manifest.target-size-bytes", 8LL << 20);
+  std::map<std::int32_t, std::vector<std::size_t>> small_by_spec;
+  std::map<std::int32_t, std::int64_t> count_by_spec;
+  for (std::size_t i = 0; i < manifests.size(); ++i) {
+    if (manifests[i].content != ManifestContent::data) continue;
+    ++count_by_spec[manifests[i].spec_id];
+    if (manifests[i].length < target) small_by_spec[manifests[i].spec_id].push_back(i);
+  }
+  std::vector<bool> replaced(manifests.size(), false);
+  std::vector<ManifestFile> added;
+  for (const auto& [spec_id, small] : small_by_spec) {
+    if (count_by_spec[spec_id] < min_count || small.size() < 2) continue;
+    // Bins of consecutive manifests up to the target size.
+    std::vector<std::vector<std::size_t>> bins(1);
+    std::int64_t bin_bytes = 0;
+    for (std::size_t i : small) {
+      if (!bins.back().empty() && bin_bytes + manifests[i].length > target) bins.emplace_back(), bin_bytes = 0;
+      bins.back().push_back(i);
+      bin_bytes += manifests[i].length;
+    }
+    for (const auto& bin : bins) {
+      if (bin.size() < 2) continue;
+      std::vector<ManifestEntry> entries;
+      for (std::size_t i : bin) {
+        LAKE_ASSIGN_OR_RETURN(auto loaded, load_manifest(backend, on, manifests[i]));
+        for (auto& entry : loaded) {
+          if (entry.status == EntryStatus::deleted) continue;
+          entry.status = EntryStatus::existing;
+          entries.push_back(std::move(entry));
+        }
+        replaced[i] = true;
+      }
+      LAKE_ASSIGN_OR_RETURN(auto file, put_manifest(backend, on, spec_id, snapshot_id, entries, attempt_written));
+      added.push_back(std::move(file));
+    }
+  }
+  if (added.empty()) return manifests;
+  std::vector<ManifestFile> out = std::move(added);
+  for (std::size_t i = 0; i < manifests.size(); ++i)
+    if (!replaced[i]) out.push_back(std::move(manifests[i]));
+  return out;
+}
+
 // The manifests of the change's snapshot on top of `on`: the table's
 // manifests, those holding a removed file rewritten with it marked
 // deleted, and `ours` (the added files). nullopt when a removed or
@@ -135,11 +200,40 @@ Result<std::optional<std::vector<ManifestFile>>> manifests_on(Backend& backend, 
   } else if (!changes.removed.empty() || !changes.depends_on.empty()) {
     return std::nullopt;
   }
+  LAKE_ASSIGN_OR_RETURN(out, merged(backend, on, std::move(out), snapshot_id, attempt_written));
   if (ours) out.push_back(*ours);
   return out;
 }
 
+// The live data files the snapshots `by` added, from the current
+// snapshot's manifests that one of them wrote (an entry added by a
+// snapshot is in a manifest that snapshot or a later one wrote).
+Result<std::vector<PlannedFile>> files_added_by(Backend& backend, const TableMetadata& table,
+                                                const std::set<std::int64_t>& by) {
+  std::vector<PlannedFile> out;
+  const Snapshot* current = table.current_snapshot();
+  if (!current || by.empty()) return out;
+  LAKE_ASSIGN_OR_RETURN(auto manifests, load_manifest_list(backend, *current));
+  for (const auto& manifest : manifests) {
+    if (manifest.content != ManifestContent::data || !by.contains(manifest.added_snapshot_id)) continue;
+    LAKE_ASSIGN_OR_RETURN(auto entries, load_manifest(backend, table, manifest));
+    for (auto& entry : entries)
+      if (entry.status != EntryStatus::deleted && by.contains(entry.snapshot_id))
+        out.push_back({std::move(entry.file), manifest.spec_id});
+  }
+  return out;
+}
+
 }  // namespace
+
+void log_previous(TableMetadata& next, const CurrentMetadata& previous) {
+  next.metadata_log.push_back({previous.metadata.last_updated_ms, previous.location});
+  const auto keep = static_cast<std::size_t>(
+      std::max<std::int64_t>(1, property_or(previous.metadata, "write.metadata.previous-versions-max", 100)));
+  if (next.metadata_log.size() > keep)
+    next.metadata_log.erase(next.metadata_log.begin(),
+                            next.metadata_log.begin() + static_cast<std::ptrdiff_t>(next.metadata_log.size() - keep));
+}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -242,7 +336,7 @@ Result<CommitOutcome> commit_changes(Catalog& catalog, Backend& backend, const s
     next.last_sequence_number = sequence_number;
     next.last_updated_ms = now;
     next.snapshot_log.push_back({now, snapshot_id});
-    next.metadata_log.push_back({base.metadata.last_updated_ms, base.location});
+    log_previous(next, base);
 
     auto committed = catalog.commit(table, &base, next);
     if (committed) return CommitOutcome{Rebase::commit_on_top, CurrentMetadata{std::move(*committed), std::move(next)}};
@@ -258,16 +352,11 @@ Result<CommitOutcome> commit_changes(Catalog& catalog, Backend& backend, const s
     if (base.metadata.snapshot(snapshot_id))
       return abandon(Error(ErrorCode::internal, "another commit took this change's snapshot id"));
     if (judge) {
-      std::vector<PlannedFile> added_since;
       const auto newer = snapshots_after(base.metadata, judged_through);
-      if (const Snapshot* current = base.metadata.current_snapshot(); current && !newer.empty()) {
-        auto live = live_files(backend, base.metadata, *current);
-        if (!live) return abandon(live.error());
-        for (auto& f : *live)
-          if (newer.contains(f.entry.snapshot_id)) added_since.push_back({std::move(f.entry.file), f.spec_id});
-      }
+      auto added_since = files_added_by(backend, base.metadata, newer);
+      if (!added_since) return abandon(added_since.error());
       judged_through = base.metadata.current_snapshot_id;
-      auto verdict = judge(base, added_since);
+      auto verdict = judge(base, *added_since);
       if (!verdict) return abandon(verdict.error());
       if (*verdict != Rebase::commit_on_top) return give_up(*verdict, std::move(base));
     }

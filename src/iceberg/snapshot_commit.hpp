@@ -82,6 +82,12 @@ struct LiveFile {
 // all of them), newest first.
 [[nodiscard]] std::set<std::int64_t> snapshots_after(const TableMetadata& table, std::optional<std::int64_t> since);
 
+// Records `previous` (the metadata a commit replaces) in `next`'s metadata
+// log, which keeps the newest write.metadata.previous-versions-max (100 by
+// default) entries, as Iceberg's writers do; older metadata files are then
+// unreferenced, and vacuum's orphan removal reclaims them.
+void log_previous(TableMetadata& next, const CurrentMetadata& previous);
+
 // Milliseconds since the epoch, as Iceberg's timestamps are.
 [[nodiscard]] std::int64_t now_ms();
 // A jittered pause after `losses` lost races.

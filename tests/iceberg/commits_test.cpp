@@ -131,6 +131,46 @@ TEST_F(IcebergCommits, AppendsBecomeSnapshotsWithTheirSequenceNumbers) {
   EXPECT_EQ(eu->files.size(), 3u);
 }
 
+// Every append adds a manifest; once a table has
+// commit.manifest.min-count-to-merge of them, a commit packs them into one
+// (their entries kept as "existing" with their numbers), so scans do not
+// read a manifest per commit forever.
+TEST_F(IcebergCommits, AppendsMergeManifestsOnceThereAreEnough) {
+  NewTable definition = events();
+  definition.properties["commit.manifest.min-count-to-merge"] = "4";
+  ASSERT_TRUE(create_table(catalog, "t", definition));
+  std::optional<CurrentMetadata> last;
+  std::vector<std::size_t> manifests_after;
+  for (int i = 0; i < 6; ++i) {
+    auto input = rows(i * 10, 10);
+    auto appended = append(catalog, backend, "t", *input);
+    ASSERT_TRUE(appended) << appended.error().to_string();
+    auto listed = load_manifest_list(*backend, *appended->metadata.current_snapshot());
+    ASSERT_TRUE(listed) << listed.error().to_string();
+    manifests_after.push_back(listed->size());
+    last = std::move(*appended);
+  }
+  // The fifth append finds 4 manifests: they become one, then its own.
+  EXPECT_EQ(manifests_after, (std::vector<std::size_t>{1, 2, 3, 4, 2, 3}));
+  std::vector<std::int64_t> expected(60);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(ids_of(*last), expected);
+  // The merged entries keep the sequence numbers of the appends that added them.
+  auto planned = plan_files(*backend, last->metadata, *last->metadata.current_snapshot(), std::nullopt);
+  ASSERT_TRUE(planned);
+  std::set<std::int64_t> sequence_numbers;
+  for (const auto& f : planned->files) sequence_numbers.insert(f.sequence_number);
+  EXPECT_EQ(sequence_numbers.size(), 6u);
+  // Every older snapshot still reads as it was.
+  for (const auto& snapshot : last->metadata.snapshots) {
+    auto then = plan_files(*backend, last->metadata, snapshot, std::nullopt);
+    ASSERT_TRUE(then) << then.error().to_string();
+    std::int64_t rows_then = 0;
+    for (const auto& f : then->files) rows_then += f.file.record_count;
+    EXPECT_EQ(rows_then, snapshot.sequence_number * 10);
+  }
+}
+
 TEST_F(IcebergCommits, ConcurrentAppendersAllLand) {
   ASSERT_TRUE(create_table(catalog, "t", events()));
   constexpr int kWriters = 4, kAppends = 5, kRows = 10;
