@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The lakeorm CLI against the quickstart's tables: every command, its
-# output, its progress lines and its exit status (0 ok, 1 failed, 2 usage).
-#   cli_test.sh LAKEORM QUICKSTART
+# output, its progress lines and its exit status (0 ok, 1 failed, 2 usage);
+# then against the Iceberg example's tables, opened through lakeorm.toml's
+# [table] format = "iceberg".
+#   cli_test.sh LAKEORM QUICKSTART ICEBERG_EXAMPLE
 set -uo pipefail
 lakeorm=${1:?lakeorm binary}
 quickstart=${2:?quickstart binary}
+iceberg_example=${3:?the Iceberg example binary}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 failures=0
@@ -69,6 +72,19 @@ printf '[storage]\nroot = "data"\n[client]\nmax_inflight_ingests = 2\n' >"$dir/l
 expect config 0 '^c1$' -- "$lakeorm" --config "$dir/lakeorm.toml" sql --format table "SELECT id FROM customers WHERE id = 'c1'"
 printf '[client]\nmax_inflight = 2\n' >"$dir/bad.toml"
 expect config-bad 1 'bad.toml:2: \[client\] max_inflight: unknown key' -- "$lakeorm" --config "$dir/bad.toml" verify
+
+# Iceberg tables, embedded.
+"$iceberg_example" "$dir/ice" >/dev/null || { echo "FAIL the Iceberg example did not run"; exit 1; }
+printf '[storage]\nroot = "ice/iceberg"\n[table]\nformat = "iceberg"\n' >"$dir/iceberg.toml"
+I=("$lakeorm" --config "$dir/iceberg.toml")
+expect iceberg-inspect 0 'format +iceberg' -- "${I[@]}" inspect users
+expect iceberg-inspect-stats 0 'rows +6$' -- "${I[@]}" inspect users
+expect iceberg-history 0 'append' -- "${I[@]}" inspect users --history 10
+expect iceberg-sql 0 '^\{"n":6\}$' -- "${I[@]}" sql --format jsonl "SELECT count(*)::BIGINT AS n FROM users"
+expect iceberg-optimize 0 'users: nothing to compact' -- "${I[@]}" optimize users
+expect iceberg-vacuum 0 'users: deleted [0-9]+ files' -- "${I[@]}" vacuum users --retain 0h --force
+expect iceberg-sql-after 0 '^\{"n":6\}$' -- "${I[@]}" sql --format jsonl "SELECT count(*)::BIGINT AS n FROM users"
+expect iceberg-verify 0 '^verify: ok' -- "${I[@]}" verify
 
 expect usage-command 2 "unknown command 'frob'" -- "${L[@]}" frob
 expect usage-both 2 'give --data or --config, not both' -- "$lakeorm" --data x --config y verify
