@@ -379,6 +379,39 @@ Result<std::vector<ManifestEntry>> load_manifest(Backend& backend, const TableMe
   return entries;
 }
 
+namespace {
+
+// What a manifest's partition summaries say about the source columns of
+// its identity partition fields: the range of their values in the
+// manifest's files (so a filter that no value in the range satisfies
+// skips the manifest without reading it).
+formats::FileFacts summary_facts(const ManifestFile& manifest, const TableMetadata& table) {
+  return [&manifest, &table](const arrow::FieldPath&, const arrow::Field& field) -> std::optional<formats::ColumnFacts> {
+    const auto id = field_id_of(field);
+    const PartitionSpec* spec = table.spec(manifest.spec_id);
+    if (!id || !spec || spec->fields.size() != manifest.partitions.size()) return std::nullopt;
+    for (std::size_t i = 0; i < spec->fields.size(); ++i) {
+      const auto& p = spec->fields[i];
+      if (p.source_id != *id || p.transform.kind != formats::Transform::identity) continue;
+      const FieldSummary& summary = manifest.partitions[i];
+      formats::ColumnFacts facts;
+      auto bound = [&](const std::optional<std::string>& bytes) -> std::shared_ptr<arrow::Scalar> {
+        if (!bytes) return nullptr;
+        auto value = from_single_value(*bytes, field.type());
+        return value ? *value : nullptr;  // an unreadable bound bounds nothing
+      };
+      facts.min = bound(summary.lower_bound);
+      facts.max = bound(summary.upper_bound);
+      if (!summary.contains_null) facts.null_count = 0;
+      if (!facts.min && !facts.max && !facts.null_count) return std::nullopt;
+      return facts;
+    }
+    return std::nullopt;
+  };
+}
+
+}  // namespace
+
 Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, const Snapshot& snapshot,
                                 const std::optional<arrow::compute::Expression>& filter, const Schema* schema) {
   LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
@@ -400,6 +433,16 @@ Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, co
   ScanPlanning planning;
   for (const auto& manifest : manifests) {
     if (manifest.content != ManifestContent::data) continue;
+    // A manifest whose partition ranges rule the filter out is not read
+    // (its live files still count in the total).
+    if (bound && !manifest.partitions.empty()) {
+      LAKE_ASSIGN_OR_RETURN(auto keep, formats::may_match(*bound, *arrow_schema, summary_facts(manifest, table),
+                                                          manifest.path));
+      if (!keep) {
+        planning.files_total += manifest.added_files + manifest.existing_files;
+        continue;
+      }
+    }
     LAKE_ASSIGN_OR_RETURN(auto entries, load_manifest(backend, table, manifest));
     for (auto& entry : entries) {
       if (entry.status == EntryStatus::deleted) continue;
