@@ -60,17 +60,30 @@ class CountingBackend final : public lake::testing::ForwardingBackend {
   std::atomic<int> parquet_wholes{0};
 };
 
+// The table format the suite runs on: Delta, or Iceberg
+// (LAKE_TEST_TABLE_FORMAT=iceberg: tables by path on the store, commits by
+// the store's exclusive create).
+bool on_iceberg() {
+  const char* format = std::getenv("LAKE_TEST_TABLE_FORMAT");
+  return format && std::string_view(format) == "iceberg";
+}
+
 class ClientOnObjectStore : public ::testing::Test {
  protected:
   void SetUp() override {
     auto store = lake::testing::open_object_store(lake::testing::fresh_object_store_uri());
     ASSERT_TRUE(store) << store.error().to_string();
     counting_ = std::make_shared<CountingBackend>(std::move(*store));
-    auto client = lake::Client::open(lake::duckdb::driver(), lake::delta_dialect(), counting_);
+    auto client = lake::Client::open(lake::duckdb::driver(),
+                                     on_iceberg() ? lake::iceberg_dialect() : lake::delta_dialect(), counting_);
     ASSERT_TRUE(client) << client.error().to_string();
     client_.emplace(std::move(*client));
     auto migrated = client_->migrate<Reading>();
     ASSERT_TRUE(migrated) << migrated.error().to_string();
+    // The table is in the format the suite runs on.
+    auto created = counting_->head(on_iceberg() ? "readings/metadata/v1.metadata.json"
+                                                : "readings/_delta_log/00000000000000000000.json");
+    ASSERT_TRUE(created) << created.error().to_string();
   }
   void TearDown() override {
     client_.reset();
