@@ -41,14 +41,6 @@ constexpr std::int64_t kDefaultTargetFileBytes = 512LL << 20;
 
 timestamp time_of(std::int64_t ms) { return timestamp(std::chrono::milliseconds(ms)); }
 
-std::int64_t property_number(const TableMetadata& table, const std::string& key, std::int64_t fallback) {
-  auto it = table.properties.find(key);
-  if (it == table.properties.end()) return fallback;
-  std::int64_t value = 0;
-  const auto* end = it->second.data() + it->second.size();
-  return std::from_chars(it->second.data(), end, value).ec == std::errc{} ? value : fallback;
-}
-
 // The main branch from `from` back: newest first.
 std::vector<const Snapshot*> ancestry(const TableMetadata& table, const Snapshot* from) {
   std::vector<const Snapshot*> out;
@@ -568,7 +560,7 @@ class IcebergFormatTable final : public formats::FormatTable {
     OptimizeReport report{.version = -1, .partitions_optimized = 0};
     if (!s) return report;
     const std::int64_t target = options.target_file_bytes.value_or(
-        property_number(m, "write.target-file-size-bytes", kDefaultTargetFileBytes));
+        m.numeric_property("write.target-file-size-bytes", kDefaultTargetFileBytes));
     LAKE_ASSIGN_OR_RETURN(auto planning, plan_files(*where_.backend, m, *s, options.where, &m.current_schema()));
     // Small files of one partition (spec and values) are written as one.
     std::map<std::string, std::vector<PlannedFile>> groups;
@@ -620,7 +612,7 @@ class IcebergFormatTable final : public formats::FormatTable {
     LAKE_RETURN_IF_ERROR(refresh());
     const TableMetadata& m = current_->metadata;
     const auto table_retention = std::chrono::milliseconds(
-        property_number(m, "history.expire.max-snapshot-age-ms", kDefaultMaxSnapshotAgeMs));
+        m.numeric_property("history.expire.max-snapshot-age-ms", kDefaultMaxSnapshotAgeMs));
     const auto retention = options.retention.value_or(table_retention);
     if (retention < table_retention && !options.allow_short_retention)
       return fail(ErrorCode::invalid_argument,
@@ -633,7 +625,7 @@ class IcebergFormatTable final : public formats::FormatTable {
         auto expired,
         expire_snapshots(*where_.catalog, where_.backend, where_.table,
                          {.older_than_ms = now_ms() - retention.count(),
-                          .retain_last = static_cast<int>(property_number(m, "history.expire.min-snapshots-to-keep", 1)),
+                          .retain_last = static_cast<int>(m.numeric_property("history.expire.min-snapshots-to-keep", 1)),
                           .retry = where_.options.retry,
                           .dry_run = options.dry_run,
                           .remove_orphans = true}));

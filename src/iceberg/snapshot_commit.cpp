@@ -85,15 +85,6 @@ Result<ManifestFile> put_manifest(Backend& backend, const TableMetadata& table, 
   return std::move(manifest.file);
 }
 
-std::int64_t property_or(const TableMetadata& table, const std::string& key, std::int64_t fallback) {
-  auto it = table.properties.find(key);
-  std::int64_t value = 0;
-  if (it == table.properties.end() ||
-      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value).ec != std::errc{})
-    return fallback;
-  return value;
-}
-
 // Manifest merging, as Iceberg's fast appends do it: once a spec has
 // commit.manifest.min-count-to-merge data manifests (100 by default;
 // commit.manifest-merge.enabled = false turns it off), its manifests
@@ -106,8 +97,8 @@ Result<std::vector<ManifestFile>> merged(Backend& backend, const TableMetadata& 
                                          std::int64_t snapshot_id, std::vector<std::string>& attempt_written) {
   if (auto it = on.properties.find("commit.manifest-merge.enabled"); it != on.properties.end() && it->second == "false")
     return manifests;
-  const std::int64_t min_count = property_or(on, "commit.manifest.min-count-to-merge", 100);
-  const std::int64_t target = property_or(on, "commit.manifest.target-size-bytes", 8LL << 20);
+  const std::int64_t min_count = on.numeric_property("commit.manifest.min-count-to-merge", 100);
+  const std::int64_t target = on.numeric_property("commit.manifest.target-size-bytes", 8LL << 20);
   std::map<std::int32_t, std::vector<std::size_t>> small_by_spec;
   std::map<std::int32_t, std::int64_t> count_by_spec;
   for (std::size_t i = 0; i < manifests.size(); ++i) {
@@ -229,7 +220,7 @@ Result<std::vector<PlannedFile>> files_added_by(Backend& backend, const TableMet
 void log_previous(TableMetadata& next, const CurrentMetadata& previous) {
   next.metadata_log.push_back({previous.metadata.last_updated_ms, previous.location});
   const auto keep = static_cast<std::size_t>(
-      std::max<std::int64_t>(1, property_or(previous.metadata, "write.metadata.previous-versions-max", 100)));
+      std::max<std::int64_t>(1, previous.metadata.numeric_property("write.metadata.previous-versions-max", 100)));
   if (next.metadata_log.size() > keep)
     next.metadata_log.erase(next.metadata_log.begin(),
                             next.metadata_log.begin() + static_cast<std::ptrdiff_t>(next.metadata_log.size() - keep));

@@ -1,5 +1,7 @@
 #include "iceberg/table_metadata.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <format>
 
@@ -153,6 +155,15 @@ const Snapshot* TableMetadata::snapshot(std::int64_t id) const {
 
 const Snapshot* TableMetadata::current_snapshot() const {
   return current_snapshot_id ? snapshot(*current_snapshot_id) : nullptr;
+}
+
+std::int64_t TableMetadata::numeric_property(const std::string& key, std::int64_t fallback) const {
+  auto it = properties.find(key);
+  std::int64_t value = 0;
+  if (it == properties.end() ||
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value).ec != std::errc{})
+    return fallback;
+  return value;
 }
 
 const Schema& TableMetadata::schema_of(const Snapshot& s) const {

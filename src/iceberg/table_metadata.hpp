@@ -114,6 +114,9 @@ struct TableMetadata {
   [[nodiscard]] const Snapshot* current_snapshot() const;
   // The schema a snapshot was written with (its schema-id, else the current one).
   [[nodiscard]] const Schema& schema_of(const Snapshot& snapshot) const;
+  // A numeric table property (commit.*, history.*, write.*), or `fallback`
+  // when it is absent or not a number.
+  [[nodiscard]] std::int64_t numeric_property(const std::string& key, std::int64_t fallback) const;
 };
 
 // Parses a metadata file's text; `where` (its path) names it in errors.

@@ -35,6 +35,7 @@
 #include <lake/query.hpp>
 
 #include "support/remote_store.hpp"
+#include "support/table_format.hpp"
 #include "support/temp_dir.hpp"
 
 #ifdef LAKE_SOURCE_DIR
@@ -66,10 +67,7 @@ struct Counts {
 };
 
 // The table format the suite runs on: Delta, or Iceberg.
-bool on_iceberg() {
-  const char* format = std::getenv("LAKE_TEST_TABLE_FORMAT");
-  return format && std::string_view(format) == "iceberg";
-}
+using lake::testing::on_iceberg;
 
 std::string key_of(int writer, int batch, int row) { return std::format("w{}-b{:03}-r{:03}", writer, batch, row); }
 
@@ -510,15 +508,9 @@ TEST_F(ClientConcurrency, WritersKilledAtRandomLoseNothingAcknowledged) {
     ASSERT_TRUE(table.ok()) << table.status().ToString();
     const auto expected = dir_.path / "expected.arrow";
     lake::testing::write_ipc(*table, expected);
-    std::filesystem::path newest;
-    int highest = -1;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_.path / "orders" / "metadata")) {
-      const std::string name = entry.path().filename().string();
-      if (!name.starts_with("v") || !name.ends_with(".metadata.json")) continue;
-      if (const int version = std::stoi(name.substr(1)); version > highest) highest = version, newest = entry.path();
-    }
+    const auto metadata = lake::testing::newest_metadata_file(dir_.path / "orders");
     EXPECT_EQ(lake::testing::run_peer_script("tests/iceberg/peers", "read_client_table.py",
-                                             {newest.string(), expected.string(), "id"}),
+                                             {metadata.string(), expected.string(), "id"}),
               0);
     return;
   }

@@ -17,6 +17,7 @@
 #include "storage/staging.hpp"
 #include "support/forwarding_backend.hpp"
 #include "support/remote_store.hpp"
+#include "support/table_format.hpp"
 
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // <generator>, see lake/query.hpp
 
@@ -63,10 +64,7 @@ class CountingBackend final : public lake::testing::ForwardingBackend {
 // The table format the suite runs on: Delta, or Iceberg
 // (LAKE_TEST_TABLE_FORMAT=iceberg: tables by path on the store, commits by
 // the store's exclusive create).
-bool on_iceberg() {
-  const char* format = std::getenv("LAKE_TEST_TABLE_FORMAT");
-  return format && std::string_view(format) == "iceberg";
-}
+using lake::testing::on_iceberg;
 
 class ClientOnObjectStore : public ::testing::Test {
  protected:

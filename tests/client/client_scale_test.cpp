@@ -196,6 +196,26 @@ class FileReadLog : public lake::testing::ForwardingBackend {
   std::set<std::string> files_;
 };
 
+// On a table of 1,000 files of 10 rows, seq ranges disjoint and file f
+// holding seq 10f..10f+9 of sensor "s<f>": a point lookup reads the one
+// file that holds the key, a range over ten files those ten.
+void expect_lookups_read_only_their_files(lake::Client& db, FileReadLog& log, const std::string& table) {
+  const auto started = std::chrono::steady_clock::now();
+  auto found = lake::query<Reading>(db, "SELECT * FROM readings WHERE seq = ?", 5'005);
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(found) << found.error().to_string();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].sensor, "s500");
+  const auto read = log.take();
+  EXPECT_EQ(read.size(), 1u) << "the lookup read " << read.size() << " data files";
+  std::println("point lookup on {}: {} data file(s) read, {} ms", table, read.size(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+
+  // A range over ten files reads those ten.
+  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM readings WHERE seq BETWEEN 2000 AND 2099"), 100);
+  EXPECT_EQ(log.take().size(), 10u);
+}
+
 TEST(ClientScaleTest, PointLookupOnA1000FileTableOpensOneFile) {
   TempDir dir("scale");
   auto log = std::make_shared<FileReadLog>(std::move(*lake::file_backend(dir.path)));
@@ -228,20 +248,7 @@ TEST(ClientScaleTest, PointLookupOnA1000FileTableOpensOneFile) {
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->files, kFiles);
 
-  const auto started = std::chrono::steady_clock::now();
-  auto found = lake::query<Reading>(db, "SELECT * FROM readings WHERE seq = ?", 5'005);
-  const auto took = std::chrono::steady_clock::now() - started;
-  ASSERT_TRUE(found) << found.error().to_string();
-  ASSERT_EQ(found->size(), 1u);
-  EXPECT_EQ((*found)[0].sensor, "s500");
-  const auto read = log->take();
-  EXPECT_EQ(read.size(), 1u) << "the lookup read " << read.size() << " data files";
-  std::println("point lookup on {} files: {} data file(s) read, {} ms", kFiles, read.size(),
-               std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
-
-  // A range over ten files reads those ten.
-  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM readings WHERE seq BETWEEN 2000 AND 2099"), 100);
-  EXPECT_EQ(log->take().size(), 10u);
+  expect_lookups_read_only_their_files(db, *log, std::format("{} files", kFiles));
 }
 
 // The same on a native Iceberg table: 1,000 data files in one snapshot
@@ -271,18 +278,7 @@ TEST(ClientScaleTest, PointLookupOnA1000FileIcebergTableOpensOneFile) {
   EXPECT_EQ(stats->files, kFiles);
   EXPECT_EQ(stats->rows, kFiles * 10);
 
-  const auto started = std::chrono::steady_clock::now();
-  auto found = lake::query<Reading>(db, "SELECT * FROM readings WHERE seq = ?", 5'005);
-  const auto took = std::chrono::steady_clock::now() - started;
-  ASSERT_TRUE(found) << found.error().to_string();
-  ASSERT_EQ(found->size(), 1u);
-  EXPECT_EQ((*found)[0].sensor, "s500");
-  const auto read = log->take();
-  EXPECT_EQ(read.size(), 1u) << "the lookup read " << read.size() << " data files";
-  std::println("point lookup on {} Iceberg files: {} data file(s) read, {} ms", kFiles, read.size(),
-               std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
-  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM readings WHERE seq BETWEEN 2000 AND 2099"), 100);
-  EXPECT_EQ(log->take().size(), 10u);
+  expect_lookups_read_only_their_files(db, *log, std::format("{} Iceberg files", kFiles));
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 
 #include "storage/staging.hpp"
 #include "support/forwarding_backend.hpp"
+#include "support/table_format.hpp"
 #include "support/temp_dir.hpp"
 #ifdef LAKE_TEST_ON_SPARK
 #include <lake/config.hpp>
@@ -89,10 +90,7 @@ std::generator<Event> events(std::int64_t count) {
 }
 
 // The table format the suite runs on: Delta, or Iceberg.
-bool on_iceberg() {
-  const char* format = std::getenv("LAKE_TEST_TABLE_FORMAT");
-  return format && std::string_view(format) == "iceberg";
-}
+using lake::testing::on_iceberg;
 
 std::int64_t count(lake::Client& db, std::string_view sql) {
   auto row = lake::query_first<CountRow>(db, sql);

@@ -17,6 +17,7 @@
 #include <map>
 
 #include "support/peer_process.hpp"
+#include "support/table_format.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -39,17 +40,6 @@ Customer customer(std::int64_t id, std::int64_t balance) {
           .email = std::format("c{}@example.com", id), .balance = balance};
 }
 
-std::filesystem::path newest_metadata(const std::filesystem::path& table) {
-  std::filesystem::path newest;
-  int highest = -1;
-  for (const auto& entry : std::filesystem::directory_iterator(table / "metadata")) {
-    const std::string name = entry.path().filename().string();
-    if (!name.starts_with("v") || !name.ends_with(".metadata.json")) continue;
-    const int version = std::stoi(name.substr(1));
-    if (version > highest) highest = version, newest = entry.path();
-  }
-  return newest;
-}
 
 TEST(ClientOnIceberg, WhatTheClientWritesReadsRowForRowInPyIcebergAndDuckDB) {
   lake::testing::TempDir dir("iceberg-client");
@@ -111,7 +101,7 @@ TEST(ClientOnIceberg, WhatTheClientWritesReadsRowForRowInPyIcebergAndDuckDB) {
   const auto expected_file = dir.path / "expected.arrow";
   lake::testing::write_ipc(table, expected_file);
   EXPECT_EQ(lake::testing::run_peer_script("tests/iceberg/peers", "read_client_table.py",
-                                           {newest_metadata(dir.path / "customers").string(), expected_file.string(),
+                                           {lake::testing::newest_metadata_file(dir.path / "customers").string(), expected_file.string(),
                                             "id"}),
             0);
 }
