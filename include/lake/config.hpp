@@ -48,9 +48,16 @@
 //   cluster_id = "0123-456789-abcdef01"           # databricks; else $DATABRICKS_CLUSTER_ID
 //
 //   [table]
-//   format = "delta"               # delta | iceberg (on spark and databricks)
+//   format = "delta"               # delta | iceberg
 //   catalog = ""                   # unqualified names live under catalog/database/
 //   database = ""
+//
+//   [catalog]                      # the embedded engine's Iceberg catalog (lake/iceberg_catalog.hpp)
+//   kind = "filesystem"            # filesystem (default) | sql
+//   uri = "catalog.db"             # sql: the SQLite file (or "sqlite:///catalog.db"), shared
+//                                  # with pyiceberg's SqlCatalog / Java's JdbcCatalog
+//   name = "default"               # sql: the catalog_name of its rows
+//   namespace = "default"          # the namespace of tables at the storage root
 //
 //   [client]
 //   compression = "zstd"           # zstd | snappy | gzip | uncompressed
@@ -75,6 +82,7 @@
 #include "lake/client.hpp"
 #include "lake/drivers/duckdb.hpp"
 #include "lake/error.hpp"
+#include "lake/iceberg_catalog.hpp"
 #include "lake/storage/gcs.hpp"
 #include "lake/storage/s3.hpp"
 #include "lake/table_format.hpp"
@@ -98,6 +106,7 @@ struct Config {
   std::string databricks_host{};   // databricks; empty: $DATABRICKS_HOST when opened
   std::string databricks_cluster_id{};
   TableFormat format = TableFormat::delta;
+  IcebergCatalog iceberg_catalog{};  // duckdb with Iceberg tables
   ClientOptions client{};
   LogOutput log_output = LogOutput::off;
   LogLevel log_level = LogLevel::info;

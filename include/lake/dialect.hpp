@@ -15,6 +15,7 @@
 
 #include "lake/driver.hpp"
 #include "lake/error.hpp"
+#include "lake/iceberg_catalog.hpp"
 #include "lake/schema/schema.hpp"
 
 namespace lake {
@@ -60,7 +61,9 @@ class Dialect {
 [[nodiscard]] std::shared_ptr<const Dialect> delta_dialect();
 
 // Apache Iceberg (format version 2), partitioned with Iceberg's identity,
-// bucket and truncate transforms.
+// bucket and truncate transforms; embedded engines keep tables in a
+// file-system catalog, or in `catalog` (lake/iceberg_catalog.hpp).
 [[nodiscard]] std::shared_ptr<const Dialect> iceberg_dialect();
+[[nodiscard]] std::shared_ptr<const Dialect> iceberg_dialect(const IcebergCatalog& catalog);
 
 }  // namespace lake

@@ -15,12 +15,16 @@
 #include <filesystem>
 
 #include "lake/client.hpp"
+#include "lake/iceberg_catalog.hpp"
 #include "lake/table_format.hpp"
 
 namespace lake::local {
 
 [[nodiscard]] Result<Client> open(std::filesystem::path data_dir = {}, ClientOptions options = {},
                                   TableFormat format = TableFormat::delta);
+// Iceberg tables under the directory, registered in `catalog` (e.g. a
+// SQLite catalog file shared with pyiceberg).
+[[nodiscard]] Result<Client> open(std::filesystem::path data_dir, ClientOptions options, const IcebergCatalog& catalog);
 
 // The directory open() uses when given none.
 [[nodiscard]] std::filesystem::path default_data_dir();

@@ -221,6 +221,8 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   std::optional<Where> uri_where;
   std::vector<KindOnlyKey<EngineKind>> engine_only_keys;
   std::optional<Where> format_where;
+  std::optional<Where> catalog_where;  // the first [catalog] key read
+  std::optional<Where> catalog_uri_where;
   auto engine_only = [&](std::initializer_list<EngineKind> kinds, std::string_view names, const Where& where,
                          Status status) -> Status {
     if (status) engine_only_keys.push_back({kinds, where.invalid(std::format("applies to kind = {} only", names))});
@@ -382,6 +384,37 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
         {"database", [&](const auto& node, const auto& where) {
            return store(as_string(node, where), config.client.default_database);
          }}}},
+      {"catalog",
+       {{"kind", [&](const auto& node, const auto& where) -> Status {
+           if (!catalog_where) catalog_where = where;
+           return store(choice<IcebergCatalogKind>(
+                            node, where, {{"filesystem", IcebergCatalogKind::file_system}, {"sql", IcebergCatalogKind::sql}}),
+                        config.iceberg_catalog.kind);
+         }},
+        {"uri", [&](const auto& node, const auto& where) -> Status {
+           if (!catalog_where) catalog_where = where;
+           catalog_uri_where = where;
+           // A path, or pyiceberg's SQLAlchemy URL for the same file; a
+           // relative one is relative to this file, as [storage] root is.
+           auto value = as_string(node, where);
+           LAKE_RETURN_IF_ERROR(value);
+           constexpr std::string_view kScheme = "sqlite:///";
+           std::string_view path = *value;
+           if (path.starts_with(kScheme)) path.remove_prefix(kScheme.size());
+           if (path.empty() || path.find("://") != std::string_view::npos)
+             return std::unexpected(where.invalid("must be a SQLite file: a path or \"sqlite:///path\""));
+           const std::filesystem::path file(path);
+           config.iceberg_catalog.uri = (file.is_absolute() ? file : base_dir / file).string();
+           return {};
+         }},
+        {"name", [&](const auto& node, const auto& where) -> Status {
+           if (!catalog_where) catalog_where = where;
+           return store(as_string(node, where), config.iceberg_catalog.name);
+         }},
+        {"namespace", [&](const auto& node, const auto& where) -> Status {
+           if (!catalog_where) catalog_where = where;
+           return store(as_string(node, where), config.iceberg_catalog.default_namespace);
+         }}}},
       {"client",
        {{"compression", [&](const auto& node, const auto& where) {
            return store(choice<Compression>(node, where,
@@ -450,7 +483,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
     const Where where{source, "", name.str(), name.source().begin.line};
     if (!sections.contains(name.str())) {
       return std::unexpected(Error(ErrorCode::invalid_argument,
-                                   std::format("{}:{}: unknown section [{}] (known: client, engine, log, storage, table)",
+                                   std::format("{}:{}: unknown section [{}] (known: catalog, client, engine, log, storage, table)",
                                                source, where.line, name.str())));
     }
     if (!node.is_table()) {
@@ -473,6 +506,19 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   if (config.format == TableFormat::iceberg && on_spark && config.client.default_catalog.empty())
     return std::unexpected(format_where->invalid(
         "\"iceberg\" needs [table] catalog (the Iceberg catalog the Spark server names, e.g. \"ice\")"));
+  if (catalog_where) {
+    if (on_spark)
+      return std::unexpected(catalog_where->invalid(
+          "the embedded engine's Iceberg catalog; on Spark the server's catalog serves the tables ([table] catalog names it)"));
+    if (config.format != TableFormat::iceberg)
+      return std::unexpected(catalog_where->invalid("[catalog] is for Iceberg tables: set [table] format = \"iceberg\""));
+    if (config.iceberg_catalog.kind == IcebergCatalogKind::sql && config.iceberg_catalog.uri.empty())
+      return std::unexpected(catalog_where->invalid("kind = \"sql\" needs uri, the SQLite catalog file"));
+    if (config.iceberg_catalog.kind == IcebergCatalogKind::file_system && catalog_uri_where)
+      return std::unexpected(catalog_uri_where->invalid("only a \"sql\" catalog has a uri"));
+    if (config.iceberg_catalog.name.empty() || config.iceberg_catalog.default_namespace.empty())
+      return std::unexpected(catalog_where->invalid("name and namespace must not be empty"));
+  }
   if (log_off) {
     config.log_output = LogOutput::off;
   } else if (log_output) {
@@ -567,7 +613,8 @@ Result<Client> open(const Config& config) {
     if (!opened) return std::unexpected(opened.error().with_context(std::format("opening '{}'", root.string())));
     backend = std::move(*opened);
   }
-  return Client::open(std::move(*driver), config.format == TableFormat::iceberg ? iceberg_dialect() : delta_dialect(),
+  return Client::open(std::move(*driver),
+                      config.format == TableFormat::iceberg ? iceberg_dialect(config.iceberg_catalog) : delta_dialect(),
                       std::move(backend), std::move(options));
 }
 

@@ -24,4 +24,15 @@ Result<Client> open(std::filesystem::path data_dir, ClientOptions options, Table
   return lake::open(config);
 }
 
+Result<Client> open(std::filesystem::path data_dir, ClientOptions options, const IcebergCatalog& catalog) {
+  Config config;
+  config.storage = StorageKind::file;
+  config.root = std::move(data_dir);
+  config.engine_kind = EngineKind::duckdb;
+  config.format = TableFormat::iceberg;
+  config.iceberg_catalog = catalog;
+  config.client = std::move(options);
+  return lake::open(config);
+}
+
 }  // namespace lake::local

@@ -1,6 +1,6 @@
 // The Apache Iceberg dialect: the native Iceberg implementation (for
-// embedded engines: tables in a file-system catalog on the client's
-// storage), Iceberg as Spark drives it (for engines that implement it),
+// embedded engines: tables on the client's storage, in a file-system or
+// SQL catalog), Iceberg as Spark drives it (for engines that implement it),
 // the properties an Iceberg table gets from the client, and its CREATE
 // TABLE, partitioned with Iceberg's own transforms.
 #include "dialects/iceberg_sql_format.hpp"
@@ -12,9 +12,11 @@ namespace {
 
 class IcebergDialect final : public Dialect {
  public:
+  explicit IcebergDialect(std::shared_ptr<const formats::NativeFormat> native) : native_(std::move(native)) {}
+
   std::string_view name() const noexcept override { return "iceberg"; }
 
-  std::shared_ptr<const formats::NativeFormat> native_format() const override { return iceberg::native_format(); }
+  std::shared_ptr<const formats::NativeFormat> native_format() const override { return native_; }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::iceberg::sql_format(); }
 
   std::map<std::string, std::string> table_properties(const Schema&, std::chrono::seconds) const override {
@@ -30,13 +32,20 @@ class IcebergDialect final : public Dialect {
                                        const std::map<std::string, std::string>& properties) const override {
     return dialects::iceberg::create_table_sql(table, schema, location_uri, properties);
   }
+
+ private:
+  std::shared_ptr<const formats::NativeFormat> native_;
 };
 
 }  // namespace
 
 std::shared_ptr<const Dialect> iceberg_dialect() {
-  static const auto dialect = std::make_shared<const IcebergDialect>();
+  static const auto dialect = std::make_shared<const IcebergDialect>(iceberg::native_format());
   return dialect;
+}
+
+std::shared_ptr<const Dialect> iceberg_dialect(const IcebergCatalog& catalog) {
+  return std::make_shared<const IcebergDialect>(iceberg::native_format(catalog));
 }
 
 }  // namespace lake

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <format>
+#include <mutex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@
 #include "iceberg/commits.hpp"
 #include "iceberg/row_changes.hpp"
 #include "iceberg/snapshot_commit.hpp"
+#include "iceberg/sql_catalog.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/arrow/detail/status.hpp"
 
@@ -734,6 +736,8 @@ class IcebergFormatTable final : public formats::FormatTable {
 
 class IcebergFormat final : public formats::NativeFormat {
  public:
+  explicit IcebergFormat(IcebergCatalog catalog) : catalog_(std::move(catalog)) {}
+
   std::string_view name() const noexcept override { return "iceberg"; }
 
   Result<std::unique_ptr<formats::FormatTable>> open(std::shared_ptr<Backend> backend, const TableRef& table,
@@ -778,10 +782,29 @@ class IcebergFormat final : public formats::NativeFormat {
   }
 
  private:
-  static Where where_of(std::shared_ptr<Backend> backend, const TableRef& table, const formats::HandleOptions& options) {
-    auto catalog = std::make_shared<FileSystemCatalog>(backend);
+  Where where_of(std::shared_ptr<Backend> backend, const TableRef& table, const formats::HandleOptions& options) const {
+    std::shared_ptr<Catalog> catalog;
+    switch (catalog_.kind) {
+      case IcebergCatalogKind::file_system: catalog = std::make_shared<FileSystemCatalog>(backend); break;
+      case IcebergCatalogKind::sql: catalog = shared_sql_catalog(backend); break;
+    }
     return Where{std::move(backend), std::move(catalog), table.location, options};
   }
+
+  // One SQL catalog (one connection to its file) per storage the format
+  // serves, shared by every handle.
+  std::shared_ptr<Catalog> shared_sql_catalog(const std::shared_ptr<Backend>& backend) const {
+    std::lock_guard lock(sql_catalogs_mutex_);
+    auto& catalog = sql_catalogs_[backend.get()];
+    if (auto live = catalog.lock()) return live;
+    auto made = std::make_shared<SqlCatalog>(backend, catalog_);
+    catalog = made;
+    return made;
+  }
+
+  IcebergCatalog catalog_;
+  mutable std::mutex sql_catalogs_mutex_;
+  mutable std::map<const Backend*, std::weak_ptr<SqlCatalog>> sql_catalogs_;
 
   static Status check_same_table(const formats::FormatTable& existing, const Schema& schema, const PartitionSpec& spec,
                                  const TableRef& table) {
@@ -803,8 +826,13 @@ class IcebergFormat final : public formats::NativeFormat {
 }  // namespace
 
 std::shared_ptr<const formats::NativeFormat> native_format() {
-  static const auto format = std::make_shared<const IcebergFormat>();
+  static const auto format = std::make_shared<const IcebergFormat>(IcebergCatalog{});
   return format;
+}
+
+std::shared_ptr<const formats::NativeFormat> native_format(const IcebergCatalog& catalog) {
+  if (catalog.kind == IcebergCatalogKind::file_system) return native_format();
+  return std::make_shared<const IcebergFormat>(catalog);
 }
 
 }  // namespace lake::iceberg

@@ -120,8 +120,7 @@ class ClientConcurrency : public ::testing::Test {
     return lake::Client::open(lake::duckdb::driver(), on_iceberg() ? lake::iceberg_dialect() : lake::delta_dialect(),
                               std::shared_ptr<lake::Backend>(std::move(*store)), std::move(options));
 #else
-    return lake::local::open(dir_.path, std::move(options),
-                             on_iceberg() ? lake::TableFormat::iceberg : lake::TableFormat::delta);
+    return lake::testing::open_local(dir_.path, std::move(options));
 #endif
   }
 
@@ -508,7 +507,7 @@ TEST_F(ClientConcurrency, WritersKilledAtRandomLoseNothingAcknowledged) {
     ASSERT_TRUE(table.ok()) << table.status().ToString();
     const auto expected = dir_.path / "expected.arrow";
     lake::testing::write_ipc(*table, expected);
-    const auto metadata = lake::testing::newest_metadata_file(dir_.path / "orders");
+    const auto metadata = lake::testing::current_metadata_file(dir_.path, "orders");
     EXPECT_EQ(lake::testing::run_peer_script("tests/iceberg/peers", "read_client_table.py",
                                              {metadata.string(), expected.string(), "id"}),
               0);

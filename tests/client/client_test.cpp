@@ -135,8 +135,7 @@ class ClientTest : public ::testing::Test {
       "lake_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid());
 #else
   lake::Client open(lake::ClientOptions options = {}) {
-    auto db = lake::local::open(dir.path, std::move(options),
-                                on_iceberg() ? lake::TableFormat::iceberg : lake::TableFormat::delta);
+    auto db = lake::testing::open_local(dir.path, std::move(options));
     EXPECT_TRUE(db) << db.error().to_string();
     return std::move(*db);
   }
@@ -807,9 +806,11 @@ TEST_F(ClientTest, ABrokenTableIsReportedWithTheCodeOfWhatBroke) {
   EXPECT_NE(rows.error().message().find(data_files.front().filename().string()), std::string::npos)
       << rows.error().to_string();
 
+  const auto current_metadata = on_iceberg() ? lake::testing::current_metadata_file(dir.path, "accounts") : "";
   if (on_iceberg()) {
     // The current metadata file cut short.
-    std::ofstream(table_dir("accounts") / "metadata" / "v3.metadata.json", std::ios::trunc) << "{\"format-version\": 2,";
+    ASSERT_TRUE(std::filesystem::exists(current_metadata)) << current_metadata;
+    std::ofstream(current_metadata, std::ios::trunc) << "{\"format-version\": 2,";
   } else {
     std::filesystem::remove(table_dir("accounts") / "_delta_log" / "00000000000000000000.json");
   }
@@ -817,7 +818,7 @@ TEST_F(ClientTest, ABrokenTableIsReportedWithTheCodeOfWhatBroke) {
   auto counted = lake::query_first<CountRow>(fresh, "SELECT count(*) AS n FROM accounts");
   ASSERT_FALSE(counted);
   EXPECT_EQ(counted.error().code(), lake::ErrorCode::invalid_argument) << counted.error().to_string();
-  EXPECT_NE(counted.error().message().find(on_iceberg() ? "v3.metadata.json" : "log entry 0 is missing"),
+  EXPECT_NE(counted.error().message().find(on_iceberg() ? current_metadata.filename().string() : "log entry 0 is missing"),
             std::string::npos)
       << counted.error().to_string();
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include <lake/config.hpp>
+#include <lake/local.hpp>
 #include <lake/query.hpp>
 
 #include "support/temp_dir.hpp"
@@ -197,6 +198,17 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
       {"[engine]\nkind = \"databricks\"\n[storage]\nkind = \"memory\"\n", "a Spark engine cannot reach this process's memory"},
       {"[engine]\nthreads = -1\n", "must be between 0 and 4096"},
       {"[table]\nformat = \"hudi\"\n", "[table] format: unknown value 'hudi'"},
+      {"[catalog]\nkind = \"sql\"\nuri = \"c.db\"\n", "[catalog] kind: [catalog] is for Iceberg tables"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\n", "[catalog] kind: kind = \"sql\" needs uri"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nuri = \"c.db\"\n", "[catalog] uri: only a \"sql\" catalog has a uri"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\nuri = \"postgresql://h/db\"\n",
+       "[catalog] uri: must be a SQLite file"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"hive\"\n",
+       "[catalog] kind: unknown value 'hive' (expected one of: filesystem, sql)"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\nuri = \"c.db\"\nnamespace = \"\"\n",
+       "name and namespace must not be empty"},
+      {"[engine]\nkind = \"spark\"\n[table]\nformat = \"iceberg\"\ncatalog = \"ice\"\n[catalog]\nkind = \"sql\"\nuri = \"c.db\"\n",
+       "on Spark the server's catalog serves the tables"},
       {"[clients]\nx = 1\n", "lakeorm.toml:1: unknown section [clients]"},
       {"client = 3\n", "'client' must be a [client] section"},
       {"[client\nx = 1\n", "lakeorm.toml:1:"},
@@ -322,6 +334,51 @@ TEST(ConfigTest, AnIcebergFormatOnTheEmbeddedEngineWritesIcebergTables) {
   auto n = lake::query_first<CountRow>(*db, "SELECT count(*) AS n FROM notes");
   ASSERT_TRUE(n) << n.error().to_string();
   EXPECT_EQ(n->n, 2);
+}
+
+TEST(ConfigTest, ACatalogSectionKeepsIcebergTablesInASqliteCatalog) {
+  TempDir dir("config");
+  {
+    std::ofstream file(dir.path / "lakeorm.toml");
+    file << "[storage]\nroot = \"data\"\n[table]\nformat = \"iceberg\"\n"
+            "[catalog]\nkind = \"sql\"\nuri = \"sqlite:///catalogs/lake.db\"\nname = \"prod\"\nnamespace = \"crm\"\n";
+  }
+  std::filesystem::create_directories(dir.path / "catalogs");
+  auto config = lake::load_config(dir.path / "lakeorm.toml");
+  ASSERT_TRUE(config) << config.error().to_string();
+  EXPECT_EQ(config->iceberg_catalog.kind, lake::IcebergCatalogKind::sql);
+  EXPECT_EQ(config->iceberg_catalog.uri, (dir.path / "catalogs" / "lake.db").string()) << "relative to the file";
+  EXPECT_EQ(config->iceberg_catalog.name, "prod");
+  EXPECT_EQ(config->iceberg_catalog.default_namespace, "crm");
+  auto db = lake::open(*config);
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->migrate<Note>());
+  std::vector<Note> notes{{.id = "n1", .text = "hello"}};
+  ASSERT_TRUE(db->insert(notes));
+  // The catalog's row names the table's metadata file (not v<N>.metadata.json).
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "catalogs" / "lake.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "notes" / "metadata" / "v1.metadata.json"));
+  auto n = lake::query_first<CountRow>(*db, "SELECT count(*) AS n FROM notes");
+  ASSERT_TRUE(n) << n.error().to_string();
+  EXPECT_EQ(n->n, 1);
+  // Another client of the same file sees the table; one of another
+  // catalog name in it does not.
+  auto same = lake::local::open(dir.path / "data", {},
+                                lake::IcebergCatalog{.kind = lake::IcebergCatalogKind::sql,
+                                                     .uri = (dir.path / "catalogs" / "lake.db").string(),
+                                                     .name = "prod",
+                                                     .default_namespace = "crm"});
+  ASSERT_TRUE(same) << same.error().to_string();
+  auto seen = lake::query_first<CountRow>(*same, "SELECT count(*) AS n FROM notes");
+  ASSERT_TRUE(seen) << seen.error().to_string();
+  EXPECT_EQ(seen->n, 1);
+  auto other = lake::local::open(dir.path / "data", {},
+                                 lake::IcebergCatalog{.kind = lake::IcebergCatalogKind::sql,
+                                                      .uri = (dir.path / "catalogs" / "lake.db").string(),
+                                                      .name = "staging"});
+  ASSERT_TRUE(other) << other.error().to_string();
+  auto unseen = lake::query_first<CountRow>(*other, "SELECT count(*) AS n FROM notes");
+  ASSERT_FALSE(unseen);
 }
 
 TEST(ConfigTest, MemoryStorageKeepsNothingOnDisk) {

@@ -1,0 +1,73 @@
+"""sql_catalog_peer.py <catalog.db> <warehouse dir> <command> <table> [args]
+
+pyiceberg's side of a SQLite catalog file shared with the lake-orm Client
+(catalog "default", tables in namespace "default"):
+
+  check <table> <expected.arrow> <key>   the table, loaded through the
+      catalog, holds exactly the expected rows (in the expected file's
+      columns), and pyiceberg lists it in the namespace
+  append <table> <rows.arrow>            appends the rows as one snapshot,
+      committed through the catalog (its check-and-put on the same row
+      lake-orm moves)
+  create <table> <rows.arrow>            creates the table from the rows'
+      schema in the catalog (at pyiceberg's default location under the
+      warehouse) and appends them
+
+Exit 1 with the differences when a check fails.
+"""
+import os
+import sys
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+from pyiceberg.catalog.sql import SqlCatalog
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from readers import exit, report, table_rows  # noqa: E402
+
+
+def read_arrow(path):
+    with ipc.open_file(path) as reader:
+        return reader.read_all()
+
+
+def main(catalog_file, warehouse, command, table_name, *args):
+    catalog = SqlCatalog("default", uri=f"sqlite:///{catalog_file}", warehouse=f"file://{warehouse}")
+    identifier = ("default", table_name)
+    if command == "check":
+        expected_table = read_arrow(args[0])
+        key = args[1]
+        columns = expected_table.schema.names
+        problems = []
+        if identifier not in catalog.list_tables("default"):
+            problems.append(f"pyiceberg does not list {identifier}: {catalog.list_tables('default')}")
+        table = catalog.load_table(identifier)
+        theirs = table.scan().to_arrow().select(columns)
+        problems += table_rows.differences(table_rows.canonical_rows(theirs, [key]),
+                                           table_rows.canonical_rows(expected_table, [key]))
+        return report(problems, f"pyiceberg reads {table_name} through the catalog differently",
+                      f"[sql_catalog_peer] {expected_table.num_rows} rows of {table_name} identical in pyiceberg")
+    rows = read_arrow(args[0])
+    if command == "create":
+        catalog.create_table(identifier, schema=rows.schema).append(rows)
+        print(f"[sql_catalog_peer] created {table_name} with {rows.num_rows} rows", file=sys.stderr)
+        return 0
+    if command == "append":
+        table = catalog.load_table(identifier)
+        # The file's columns are nullable; the table's key columns are
+        # required, which pyiceberg checks: cast to the table's own schema.
+        # The Client's _ingest_id (required: every row names the write
+        # that brought it) names this one.
+        target = table.schema().as_arrow()
+        if "_ingest_id" in target.names and "_ingest_id" not in rows.schema.names:
+            rows = rows.append_column("_ingest_id", pa.array(["pyiceberg-append"] * rows.num_rows, pa.string()))
+        table.append(rows.select(target.names).cast(target))
+        print(f"[sql_catalog_peer] appended {rows.num_rows} rows to {table_name}", file=sys.stderr)
+        return 0
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 5:
+        sys.exit(__doc__)
+    exit(main(*sys.argv[1:]))
