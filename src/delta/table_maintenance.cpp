@@ -15,6 +15,7 @@
 
 #include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
+#include "formats/clustering.hpp"
 #include "formats/filter.hpp"
 #include "formats/row_ops.hpp"
 #include "delta/scan.hpp"
@@ -36,55 +37,6 @@ Error arrow_error(const arrow::Status& status, std::string_view context) {
   return lake::detail::from_arrow_status(status, context);
 }
 
-// Row order along a Z-order curve over `columns`: each column's values are
-// replaced by their rank (so any ordered type works and skewed values
-// spread evenly), scaled to the same number of bits, and the bits are
-// interleaved; sorting by the result keeps rows close in every column
-// close in the file, which is what makes min/max stats skip files.
-Result<std::shared_ptr<arrow::Array>> zorder_indices(const arrow::Table& rows, const std::vector<int>& columns) {
-  const auto n = static_cast<std::size_t>(rows.num_rows());
-  const int bits = std::min(64 / static_cast<int>(columns.size()), 32);
-  std::vector<std::uint64_t> z(n, 0);
-  std::vector<std::vector<std::uint64_t>> scaled;
-  for (int c : columns) {
-    auto order = cp::SortIndices(*rows.column(c));
-    if (!order.ok()) return fail(arrow_error(order.status(), "z-ordering"));
-    const auto& indices = static_cast<const arrow::UInt64Array&>(**order);
-    std::vector<std::uint64_t> rank(n);
-    const std::uint64_t top = (bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      const long double r = n > 1 ? static_cast<long double>(i) * static_cast<long double>(top) /
-                                          static_cast<long double>(n - 1)
-                                    : 0.0L;
-      rank[indices.Value(static_cast<std::int64_t>(i))] = static_cast<std::uint64_t>(r);
-    }
-    scaled.push_back(std::move(rank));
-  }
-  for (std::size_t row = 0; row < n; ++row) {
-    std::uint64_t value = 0;
-    for (int b = bits - 1; b >= 0; --b)
-      for (const auto& column : scaled) value = (value << 1) | ((column[row] >> b) & 1U);
-    z[row] = value;
-  }
-  std::vector<std::uint64_t> order(n);
-  std::iota(order.begin(), order.end(), std::uint64_t{0});
-  std::ranges::stable_sort(order, [&](std::uint64_t a, std::uint64_t b) { return z[a] < z[b]; });
-  arrow::UInt64Builder builder;
-  if (auto st = builder.AppendValues(order); !st.ok()) return fail(arrow_error(st, "z-ordering"));
-  std::shared_ptr<arrow::Array> out;
-  if (auto st = builder.Finish(&out); !st.ok()) return fail(arrow_error(st, "z-ordering"));
-  return out;
-}
-
-Result<std::shared_ptr<arrow::Array>> sort_indices(const std::shared_ptr<arrow::Table>& rows,
-                                                   const std::vector<std::string>& columns) {
-  std::vector<cp::SortKey> keys;
-  for (const auto& c : columns) keys.emplace_back(c, cp::SortOrder::Ascending);
-  auto order = cp::SortIndices(arrow::Datum(rows), cp::SortOptions(keys));
-  if (!order.ok()) return fail(arrow_error(order.status(), "sorting"));
-  return *order;
-}
-
 }  // namespace
 
 Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
@@ -93,27 +45,14 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
   auto layout = writer.layout();
   LAKE_RETURN_IF_ERROR(layout);
   const arrow::Schema& schema = *layout->arrow_schema;
-  if (!options.zorder_by.empty() && !options.sort_by.empty())
-    return fail(ErrorCode::invalid_argument, "optimize: give zorder_by or sort_by, not both");
-  std::vector<std::string> zorder = options.zorder_by;
-  if (zorder.empty() && options.sort_by.empty()) zorder = formats::list_property(snapshot_.metadata().configuration, formats::kClusterByProperty);
-  const auto& cluster_columns = zorder.empty() ? options.sort_by : zorder;
-  std::vector<int> cluster_indexes;
-  for (const auto& column : cluster_columns) {
-    int i = schema.GetFieldIndex(column);
-    if (i < 0)
-      return fail(ErrorCode::schema_mismatch, std::format("optimize: column '{}' is not in the table", column));
-    if (std::ranges::find(layout->partition_columns, column) != layout->partition_columns.end())
-      return fail(ErrorCode::invalid_argument,
-                  std::format("optimize: '{}' is a partition column; every file already holds one value of it",
-                              column));
-    if (schema.field(i)->type()->num_fields() > 0)
-      return fail(ErrorCode::invalid_argument,
-                  std::format("optimize: column '{}' is nested and cannot be clustered on", column));
-    cluster_indexes.push_back(i);
-  }
-  const std::string cluster_tag =
-      cluster_columns.empty() ? std::string() : (zorder.empty() ? "sort:" : "zorder:") + formats::list_value(cluster_columns);
+  LAKE_ASSIGN_OR_RETURN(auto clustering,
+                        formats::clustering_of(options,
+                                               formats::list_property(snapshot_.metadata().configuration,
+                                                                      formats::kClusterByProperty),
+                                               schema, layout->partition_columns));
+  const std::string cluster_tag = clustering.tag();
+  const auto& zorder = clustering.kind == formats::Clustering::Kind::zorder ? clustering.columns
+                                                                            : std::vector<std::string>{};
 
   // The where-clause selects partitions: it may name partition columns only.
   std::optional<Predicate> where = options.where;
@@ -176,13 +115,9 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
     auto all = arrow::ConcatenateTables(parts);
     if (!all.ok()) return writer.discard(written), fail(arrow_error(all.status(), "optimize"));
     std::shared_ptr<arrow::Table> rows = *all;
-    if (!cluster_tag.empty()) {
-      auto order = zorder.empty() ? sort_indices(rows, options.sort_by) : zorder_indices(*rows, cluster_indexes);
-      if (!order) return writer.discard(written), std::unexpected(order.error());
-      auto taken = cp::Take(rows, *order);
-      if (!taken.ok()) return writer.discard(written), fail(arrow_error(taken.status(), "optimize"));
-      rows = taken->table();
-    }
+    auto ordered = formats::clustered(rows, clustering);
+    if (!ordered) return writer.discard(written), std::unexpected(ordered.error());
+    rows = std::move(*ordered);
     arrow::TableBatchReader reader(*rows);
     reader.set_chunksize(file_options.row_group_rows);
     auto added = write_data_files(*backend_, *layout, reader, file_options);

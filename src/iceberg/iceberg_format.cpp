@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/propagate.hpp"
+#include "formats/clustering.hpp"
 #include "formats/filter.hpp"
 #include "formats/lake_properties.hpp"
 #include "formats/merge_planner.hpp"
@@ -38,6 +39,9 @@ using lake::detail::from_arrow_status;
 
 // Iceberg's default snapshot retention (history.expire.max-snapshot-age-ms).
 constexpr std::int64_t kDefaultMaxSnapshotAgeMs = 5LL * 24 * 60 * 60 * 1000;
+// The summary entry of a snapshot whose files optimize clustered, and how
+// (formats::Clustering::tag): running it again leaves them alone.
+constexpr std::string_view kClusteredSummary = "lake.clustered-by";
 // Compaction's default target (write.target-file-size-bytes).
 constexpr std::int64_t kDefaultTargetFileBytes = 512LL << 20;
 
@@ -553,34 +557,59 @@ class IcebergFormatTable final : public formats::FormatTable {
   }
 
   Result<OptimizeReport> optimize(const OptimizeOptions& options) override {
-    if (!options.zorder_by.empty() || !options.sort_by.empty())
-      return fail(ErrorCode::unsupported,
-                  "optimize on a native Iceberg table bin-packs files; sorting or Z-ordering them is not implemented yet");
     LAKE_RETURN_IF_ERROR(refresh());
     const TableMetadata& m = current_->metadata;
     const Snapshot* s = m.current_snapshot();
     OptimizeReport report{.version = -1, .partitions_optimized = 0};
+    // Every file of an identity partition holds one value of its source
+    // column: clustering on it would change nothing.
+    std::vector<std::string> single_valued;
+    for (const auto& p : m.default_spec().fields)
+      if (const NestedField* f = m.current_schema().find(p.source_id); f && p.transform.kind == formats::Transform::identity)
+        single_valued.push_back(f->name);
+    LAKE_ASSIGN_OR_RETURN(auto clustering, formats::clustering_of(options, cluster_by(), *arrow_schema(), single_valued));
     if (!s) return report;
     const std::int64_t target = options.target_file_bytes.value_or(
         m.numeric_property("write.target-file-size-bytes", kDefaultTargetFileBytes));
     LAKE_ASSIGN_OR_RETURN(auto planning, plan_files(*where_.backend, m, *s, options.where, &m.current_schema()));
-    // Small files of one partition (spec and values) are written as one.
+    // A file is clustered when the snapshot that wrote it says so (its
+    // data sequence number is that snapshot's).
+    const std::string tag = clustering.tag();
+    std::set<std::int64_t> clustered_sequences;
+    for (const Snapshot* a : ancestry(m, s))
+      if (auto it = a->summary.find(std::string(kClusteredSummary)); it != a->summary.end() && it->second == tag)
+        clustered_sequences.insert(a->sequence_number);
+    // The files of one partition (spec and values) are written as one:
+    // its small files when bin-packing; all of them when clustering,
+    // unless each already is.
     std::map<std::string, std::vector<PlannedFile>> groups;
     for (auto& file : planning.files) {
-      if (file.file.file_size_in_bytes >= target) continue;
+      if (clustering.kind == formats::Clustering::Kind::none && file.file.file_size_in_bytes >= target) continue;
       std::string group = std::to_string(file.spec_id);
       for (const auto& value : file.file.partition) group += "/" + value->ToString();
       groups[group].push_back(std::move(file));
     }
+    std::erase_if(groups, [&](const auto& group) {
+      if (clustering.kind == formats::Clustering::Kind::none) return group.second.size() < 2;
+      return std::ranges::all_of(group.second, [&](const PlannedFile& f) {
+        return f.deletes.empty() && clustered_sequences.contains(f.sequence_number);
+      });
+    });
     PlannedChange change;
     change.changes.operation = "replace";
+    if (!tag.empty()) change.changes.summary[std::string(kClusteredSummary)] = tag;
     auto rewrite = [&]() -> Status {
-      LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(m.current_schema()));
+      LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*where_.backend, m.location));
       for (auto& [group, files] : groups) {
-        if (files.size() < 2) continue;
         for (const auto& f : files) change.changes.removed.push_back(f.file);
-        LAKE_ASSIGN_OR_RETURN(auto rows, read_files(where_.backend, m.current_schema(), files, {}));
-        LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*where_.backend, m.location));
+        LAKE_ASSIGN_OR_RETURN(auto reader, read_files(where_.backend, m.current_schema(), files, {}));
+        std::shared_ptr<arrow::RecordBatchReader> rows = reader;
+        if (clustering.kind != formats::Clustering::Kind::none) {
+          auto all = reader->ToTable();
+          if (!all.ok()) return fail(from_arrow_status(all.status(), "optimize: reading a partition"));
+          LAKE_ASSIGN_OR_RETURN(auto ordered, formats::clustered(*all, clustering));
+          rows = std::make_shared<arrow::TableBatchReader>(ordered);
+        }
         LAKE_ASSIGN_OR_RETURN(auto added, write_data_files(*where_.backend, {.key_prefix = table_key + "/", .location = m.location},
                                                            m, *rows, {.file_rows = 4 << 20}));
         change.changes.added.insert(change.changes.added.end(), added.begin(), added.end());

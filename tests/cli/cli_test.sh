@@ -82,6 +82,8 @@ expect iceberg-inspect-stats 0 'rows +6$' -- "${I[@]}" inspect users
 expect iceberg-history 0 'append' -- "${I[@]}" inspect users --history 10
 expect iceberg-sql 0 '^\{"n":6\}$' -- "${I[@]}" sql --format jsonl "SELECT count(*)::BIGINT AS n FROM users"
 expect iceberg-optimize 0 'users: nothing to compact' -- "${I[@]}" optimize users
+expect iceberg-zorder 0 'users: version [0-9]+: [0-9]+ files .* rewritten into' -- "${I[@]}" optimize users --zorder email
+expect iceberg-zorder-again 0 'users: nothing to compact' -- "${I[@]}" optimize users --zorder email
 expect iceberg-vacuum 0 'users: deleted [0-9]+ files' -- "${I[@]}" vacuum users --retain 0h --force
 expect iceberg-sql-after 0 '^\{"n":6\}$' -- "${I[@]}" sql --format jsonl "SELECT count(*)::BIGINT AS n FROM users"
 expect iceberg-verify 0 '^verify: ok' -- "${I[@]}" verify

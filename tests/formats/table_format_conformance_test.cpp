@@ -399,6 +399,57 @@ TEST_P(TableFormatConformance, OptimizeCompactsSmallFilesAndVacuumDeletesWhatNoS
   EXPECT_EQ(rows(*open()), before);
 }
 
+TEST_P(TableFormatConformance, ClusteringOptimizeOrdersRowsAndLeavesClusteredFilesAlone) {
+  // Amounts a permutation of the ids, so a sort by amount reorders rows.
+  for (int i = 0; i < 4; ++i) {
+    auto batch = events(i * 10, 10, "eu");
+    for (auto& e : batch) e.amount = (e.id * 37) % 41;
+    commit(*table, formats::Append{reader_of(batch)});
+  }
+  const auto before = rows(*table);
+  auto sorted = table->optimize({.sort_by = {"amount"}});
+  ASSERT_TRUE(sorted) << sorted.error().to_string();
+  EXPECT_EQ(sorted->files_removed, 4);
+  EXPECT_EQ(sorted->files_added, 1);
+  ASSERT_TRUE(table->refresh());
+  EXPECT_EQ(rows(*table), before);
+  // The file's rows in the order stored.
+  auto plan = table->plan_scan(std::nullopt);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->files.size(), 1u);
+  auto stored = (*table->read(*plan, {.columns = {"amount"}}))->ToTable().ValueOrDie()->CombineChunksToBatch().ValueOrDie();
+  const auto& amounts = static_cast<const arrow::Int64Array&>(*stored->column(0));
+  ASSERT_EQ(amounts.length(), 40);
+  for (std::int64_t i = 1; i < amounts.length(); ++i) EXPECT_LE(amounts.Value(i - 1), amounts.Value(i)) << i;
+
+  // Files already clustered the same way are left alone; another
+  // clustering, or a new file, rewrites the partition.
+  auto again = table->optimize({.sort_by = {"amount"}});
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ(again->files_removed, 0);
+  EXPECT_EQ(again->version, -1);
+  auto zordered = table->optimize({.zorder_by = {"amount", "id"}});
+  ASSERT_TRUE(zordered) << zordered.error().to_string();
+  EXPECT_EQ(zordered->files_removed, 1);
+  EXPECT_EQ(table->optimize({.zorder_by = {"amount", "id"}})->files_removed, 0);
+  commit(*table, formats::Append{reader_of(events(100, 5, "eu"))});
+  auto with_new = table->optimize({.zorder_by = {"amount", "id"}});
+  ASSERT_TRUE(with_new) << with_new.error().to_string();
+  EXPECT_EQ(with_new->files_removed, 2);
+  ASSERT_TRUE(table->refresh());
+  EXPECT_EQ(rows(*table).size(), 45u);
+
+  auto partition_column = table->optimize({.sort_by = {"region"}});
+  ASSERT_FALSE(partition_column);
+  EXPECT_EQ(partition_column.error().code(), ErrorCode::invalid_argument) << partition_column.error().to_string();
+  auto unknown = table->optimize({.zorder_by = {"nope"}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::schema_mismatch) << unknown.error().to_string();
+  auto both = table->optimize({.zorder_by = {"id"}, .sort_by = {"amount"}});
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().code(), ErrorCode::invalid_argument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, TableFormatConformance, ::testing::ValuesIn(kFormats),
                          [](const ::testing::TestParamInfo<FormatCase>& param) { return param.param.name; });
 

@@ -1,7 +1,7 @@
 // The Client on native Iceberg tables (label `interop`): a table with
 // bucket and truncate partitions written through lake::local::open's
 // Iceberg client (inserts, an upsert, an update by key, a delete by
-// predicate, a compaction, an insert after it), then read by pyiceberg and
+// predicate, a compaction and a Z-order clustering, an insert after them), then read by pyiceberg and
 // DuckDB's iceberg extension by metadata path, row for row against rows
 // this test computes without reading the table.
 #include <arrow/api.h>
@@ -78,6 +78,10 @@ TEST(ClientOnIceberg, WhatTheClientWritesReadsRowForRowInPyIcebergAndDuckDB) {
   auto optimized = db->maintain().optimize("customers");
   ASSERT_TRUE(optimized) << optimized.error().to_string();
   EXPECT_GT(optimized->files_removed, optimized->files_added);
+  // And clustered: each partition's rows rewritten in Z-order.
+  auto clustered = db->maintain().optimize("customers", {.zorder_by = {"balance", "id"}});
+  ASSERT_TRUE(clustered) << clustered.error().to_string();
+  EXPECT_GT(clustered->files_removed, 0);
 
   std::vector<Customer> late{customer(200, 2)};
   ASSERT_TRUE(db->insert(late));
