@@ -128,6 +128,9 @@ struct UpdateOptions {
 struct DeleteOptions {
   std::string idempotency_key{};
 };
+struct ReplaceOptions {
+  std::string idempotency_key{};
+};
 
 // insert_raw(...).then_merge(...) (seed: MergeOpts{Key, TargetTable, Filter}).
 struct RawMergeOptions {
@@ -247,6 +250,24 @@ class Client {
   [[nodiscard]] Result<WriteResult> delete_where(std::string_view table, const arrow::compute::Expression& predicate,
                                                  DeleteOptions options = {}) const;
 
+  // Overwrite by filter (Delta's replaceWhere, Iceberg's overwrite by
+  // filter): the stored rows for which the predicate is true are replaced
+  // by `records`, atomically. Records are stamped and validated as an
+  // insert's, and each must satisfy the predicate (else
+  // ErrorCode::invalid_argument naming it; nothing is written), so the
+  // next replace of the same range finds them. Counts: rows_deleted,
+  // rows_inserted.
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> replace_where(const arrow::compute::Expression& predicate, std::span<T> records,
+                                    ReplaceOptions options = {});
+  template <class T>
+    requires Record<T>
+  Result<WriteResult> replace_where(const arrow::compute::Expression& predicate, std::vector<T>& records,
+                                    ReplaceOptions options = {}) {
+    return replace_where(predicate, std::span<T>(records), std::move(options));
+  }
+
   // Stages records (stamped, not validated: raw input) for a later
   // then_merge / commit / abort.
   template <class T>
@@ -334,6 +355,11 @@ class Client {
                                                const std::vector<std::size_t>& keys, OnMatch on_match,
                                                OnNoMatch on_no_match, const std::string& idempotency_key,
                                                std::string_view operation) const;
+  // replace_where: one in-memory batch replacing the predicate's rows.
+  [[nodiscard]] Result<WriteResult> replace_rows(const Schema& schema, const IngestId& ingest_id,
+                                                 std::shared_ptr<arrow::RecordBatch> rows,
+                                                 const arrow::compute::Expression& predicate,
+                                                 const std::string& idempotency_key) const;
   [[nodiscard]] Result<RawInsertion> raw_insertion(const Schema& schema, const IngestId& ingest_id,
                                                    Ingest session) const;
   [[nodiscard]] Status migrate_schema(const Schema& schema) const;
@@ -550,6 +576,17 @@ Result<WriteResult> Client::remove(std::span<const T> records, DeleteOptions opt
   if (!batch) return std::unexpected(batch.error());
   return merge_rows(schema, ingest_id, std::move(*batch), schema.primary_keys, OnMatch::remove, OnNoMatch::skip,
                     options.idempotency_key, "delete");
+}
+
+template <class T>
+  requires Record<T>
+Result<WriteResult> Client::replace_where(const arrow::compute::Expression& predicate, std::span<T> records,
+                                          ReplaceOptions options) {
+  if (auto open = check_open(); !open) return std::unexpected(open.error());
+  const IngestId ingest_id = IngestId::generate();
+  auto batch = stamped_batch(records, ingest_id, StampMode::insert);
+  if (!batch) return std::unexpected(batch.error());
+  return replace_rows(schema_of<T>(), ingest_id, std::move(*batch), predicate, options.idempotency_key);
 }
 
 template <class T>

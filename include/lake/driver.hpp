@@ -69,6 +69,7 @@ enum class PlanKind {
   append,        // rows (or staging) appended
   merge,         // rows (or staging) merged on keys
   delete_where,  // rows matching predicate removed
+  replace_where,  // rows matching predicate replaced by rows (each matching it)
 };
 
 // A retry-safety token: a write carrying a key the table recorded less
@@ -92,7 +93,7 @@ struct WritePlan {
   OnNoMatch on_no_match = OnNoMatch::insert;
   // merge: only source rows for which it is true take part.
   std::optional<arrow::compute::Expression> source_filter;
-  // delete_where
+  // delete_where, replace_where
   std::optional<arrow::compute::Expression> predicate;
   std::optional<IdempotencyKey> idempotency;
 };

@@ -11,6 +11,7 @@
 #include "client/client_core.hpp"
 #include "client/ingest_session_impl.hpp"
 #include "formats/lake_properties.hpp"
+#include "formats/row_ops.hpp"
 #include "storage/staging.hpp"
 
 namespace lake {
@@ -260,6 +261,29 @@ Result<WriteResult> Client::delete_where(std::string_view table, const arrow::co
   plan.predicate = predicate;
   plan.idempotency = detail::idempotency_of(options.idempotency_key, state_->options.default_idempotency_ttl);
   return state_->run_write(std::move(plan), WritePath::direct, 0, "delete", started);
+}
+
+Result<WriteResult> Client::replace_rows(const Schema& schema, const IngestId& ingest_id,
+                                         std::shared_ptr<arrow::RecordBatch> rows,
+                                         const arrow::compute::Expression& predicate,
+                                         const std::string& idempotency_key) const {
+  const auto started = std::chrono::steady_clock::now();
+  auto slot = state_->acquire_slot();
+  LAKE_RETURN_IF_ERROR(slot);
+  WritePlan plan;
+  plan.kind = PlanKind::replace_where;
+  plan.table = state_->table_ref(schema.table_name);
+  plan.ingest_id = ingest_id;
+  plan.predicate = predicate;
+  plan.idempotency = detail::idempotency_of(idempotency_key, state_->options.default_idempotency_ttl);
+  // Every engine gets rows inside the predicate (the formats check again).
+  auto checked = arrow::RecordBatchReader::Make({rows});
+  if (!checked.ok()) return fail(detail::from_arrow_status(checked.status(), "preparing the replace"));
+  LAKE_RETURN_IF_ERROR(formats::rows_within(**checked, predicate));
+  auto reader = arrow::RecordBatchReader::Make({std::move(rows)});
+  if (!reader.ok()) return fail(detail::from_arrow_status(reader.status(), "preparing the replace"));
+  plan.rows = std::move(*reader);
+  return state_->run_write(std::move(plan), WritePath::direct, 0, "replace", started);
 }
 
 // ---- raw insertion --------------------------------------------------------------------

@@ -210,6 +210,9 @@ class DeltaFormatTable final : public formats::FormatTable {
       write_prepared = table_->prepare_delete_where(removal->predicate, std::move(write));
     } else if (auto* update = std::get_if<formats::UpdateWhere>(&change)) {
       write_prepared = table_->prepare_update_where(update->predicate, update->assignments, std::move(write));
+    } else if (auto* replace = std::get_if<formats::ReplaceWhere>(&change)) {
+      if (!replace->rows) return fail(ErrorCode::invalid_argument, "a replace needs rows");
+      write_prepared = table_->prepare_replace_where(replace->predicate, *replace->rows, std::move(write));
     }
     LAKE_RETURN_IF_ERROR(write_prepared);
     return prepared(std::make_unique<RowChangeCommit>(table_, std::move(*write_prepared), id));

@@ -76,7 +76,21 @@ Result<std::vector<Add>> rewrite_matching_files(Backend& backend, const TableWri
   return written;
 }
 
-// The prepared delete or update: nothing to commit when no file had a match.
+// Delete's rewrite (and replace's first half): rows that match go; a file
+// all of whose rows match is only removed.
+Result<std::vector<Add>> remove_matching_rows(Backend& backend, const TableWriter& writer, const TableLayout& layout,
+                                              const std::vector<Add>& files, const cp::Expression& bound,
+                                              PendingCommit& pending, CommitResult& result) {
+  return rewrite_matching_files(
+      backend, writer, layout, files, bound,
+      [](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
+        return formats::select_rows(rows, matches, false);
+      },
+      pending, result, result.rows_deleted);
+}
+
+// The prepared delete, update or replace: nothing to commit when no file
+// had a match and no row is added.
 PreparedWrite prepared_rewrite(Table& table, std::string operation, PendingCommit pending,
                                const std::vector<Add>& written, CommitResult result, std::string_view changed_metric,
                                std::int64_t rows_changed) {
@@ -84,7 +98,7 @@ PreparedWrite prepared_rewrite(Table& table, std::string operation, PendingCommi
   state->table = &table;
   state->operation = std::move(operation);
   state->read_version = table.version();
-  if (result.files_removed > 0) {
+  if (result.files_removed > 0 || !written.empty()) {
     for (const auto& add : written) pending.actions.emplace_back(add);
     result.files_added = static_cast<std::int64_t>(written.size());
     pending.metrics = {{"numRemovedFiles", result.files_removed},
@@ -100,6 +114,13 @@ PreparedWrite prepared_rewrite(Table& table, std::string operation, PendingCommi
 
 Result<CommitResult> Table::delete_where(const Predicate& predicate, WriteOptions options) {
   auto prepared = prepare_delete_where(predicate, std::move(options));
+  LAKE_RETURN_IF_ERROR(prepared);
+  return prepared->commit();
+}
+
+Result<CommitResult> Table::replace_where(const Predicate& predicate, arrow::RecordBatchReader& rows,
+                                          WriteOptions options) {
+  auto prepared = prepare_replace_where(predicate, rows, std::move(options));
   LAKE_RETURN_IF_ERROR(prepared);
   return prepared->commit();
 }
@@ -128,15 +149,45 @@ Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, Wr
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  // Rows that match go; a file all of whose rows match is only removed.
-  auto written = rewrite_matching_files(
-      *backend_, writer, *layout, *files, *bound,
-      [](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
-        return formats::select_rows(rows, matches, false);
-      },
-      pending, result, result.rows_deleted);
+  auto written = remove_matching_rows(*backend_, writer, *layout, *files, *bound, pending, result);
   LAKE_RETURN_IF_ERROR(written);
   return prepared_rewrite(*this, "delete", std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
+}
+
+Result<PreparedWrite> Table::prepare_replace_where(const Predicate& predicate, arrow::RecordBatchReader& rows,
+                                                  WriteOptions options) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(true));
+  TableWriter writer(*this);
+  auto layout = writer.layout();
+  LAKE_RETURN_IF_ERROR(layout);
+  auto bound = formats::bind_filter(predicate, *layout->arrow_schema);
+  LAKE_RETURN_IF_ERROR(bound);
+  // The new rows are checked before anything is written.
+  auto batches = formats::rows_within(rows, predicate);
+  LAKE_RETURN_IF_ERROR(batches);
+  auto files = candidates(snapshot_, *layout, predicate);
+  LAKE_RETURN_IF_ERROR(files);
+
+  CommitResult result;
+  // What Spark's replaceWhere commits: a WRITE in mode Overwrite whose
+  // predicate is read (concurrent changes to its files conflict).
+  PendingCommit pending{.operation = "WRITE",
+                        .parameters = {{"mode", "\"Overwrite\""},
+                                       {"predicate", nlohmann::json::array({predicate.ToString()}).dump()}},
+                        .user_metadata = options.user_metadata,
+                        .read_predicate = predicate,
+                        .txn = txn_of(options)};
+  auto written = remove_matching_rows(*backend_, writer, *layout, *files, *bound, pending, result);
+  LAKE_RETURN_IF_ERROR(written);
+  if (!batches->empty()) {
+    auto reader = arrow::RecordBatchReader::Make(*batches, rows.schema());
+    if (!reader.ok()) return writer.discard(*written), fail(ErrorCode::internal, reader.status().ToString());
+    auto added = write_files(**reader);
+    if (!added) return writer.discard(*written), std::unexpected(added.error());
+    for (const auto& batch : *batches) result.rows_inserted += batch->num_rows();
+    append_all(*written, *added);
+  }
+  return prepared_rewrite(*this, "replace", std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
 }
 
 Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,

@@ -9,6 +9,7 @@
 
 #include "core/propagate.hpp"
 #include "formats/compute.hpp"
+#include "formats/filter.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::formats {
@@ -93,6 +94,29 @@ Result<std::shared_ptr<arrow::RecordBatch>> assign_columns(
     columns[static_cast<std::size_t>(index)] = std::move(array);
   }
   return arrow::RecordBatch::Make(rows->schema(), rows->num_rows(), std::move(columns));
+}
+
+Result<std::vector<std::shared_ptr<arrow::RecordBatch>>> rows_within(arrow::RecordBatchReader& rows,
+                                                                     const cp::Expression& predicate) {
+  LAKE_ASSIGN_OR_RETURN(auto bound, bind_filter(predicate, *rows.schema()));
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  std::int64_t seen = 0;
+  for (;;) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    if (auto st = rows.ReadNext(&batch); !st.ok()) return fail(arrow_error(st, "reading the replacing rows"));
+    if (!batch) break;
+    LAKE_ASSIGN_OR_RETURN(auto mask, evaluate_mask(*batch, bound));
+    if (mask->true_count() != batch->num_rows()) {
+      std::int64_t row = 0;
+      while (mask->Value(row)) ++row;
+      return fail(ErrorCode::invalid_argument,
+                  std::format("replace_where: row {} is outside the condition {} whose rows it replaces", seen + row,
+                              predicate.ToString()));
+    }
+    seen += batch->num_rows();
+    if (batch->num_rows() > 0) batches.push_back(std::move(batch));
+  }
+  return batches;
 }
 
 }  // namespace lake::formats

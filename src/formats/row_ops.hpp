@@ -36,4 +36,12 @@ namespace lake::formats {
     const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& mask,
     const std::vector<std::pair<int, arrow::compute::Expression>>& assignments);
 
+// The rows of a replace_where, read whole and each checked against the
+// condition whose rows they replace: a row outside it is
+// ErrorCode::invalid_argument naming the row and the condition, before
+// anything is written (it would otherwise land where the next replace of
+// the same range could not find it).
+[[nodiscard]] Result<std::vector<std::shared_ptr<arrow::RecordBatch>>> rows_within(
+    arrow::RecordBatchReader& rows, const arrow::compute::Expression& predicate);
+
 }  // namespace lake::formats

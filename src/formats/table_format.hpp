@@ -142,7 +142,13 @@ struct UpdateWhere {
   Predicate predicate;
   std::map<std::string, arrow::compute::Expression> assignments;
 };
-using RowChange = std::variant<Append, Merge, DeleteWhere, UpdateWhere>;
+// Overwrite by filter: the rows for which predicate is true are replaced
+// by `rows` (each of which must satisfy it), atomically.
+struct ReplaceWhere {
+  Predicate predicate;
+  std::shared_ptr<arrow::RecordBatchReader> rows;
+};
+using RowChange = std::variant<Append, Merge, DeleteWhere, UpdateWhere, ReplaceWhere>;
 
 // The second phase of a write. commit() makes it visible at once or not
 // at all: a commit that loses a race is checked against the winners by the

@@ -469,6 +469,10 @@ class IcebergFormatTable final : public formats::FormatTable {
     } else if (auto* update = std::get_if<formats::UpdateWhere>(&change)) {
       what = "update";
       planned = plan_update(base, update->predicate, update->assignments);
+    } else if (auto* replace = std::get_if<formats::ReplaceWhere>(&change)) {
+      if (!replace->rows) return fail(ErrorCode::invalid_argument, "a replace needs rows");
+      what = "replace";
+      planned = plan_replace(base, replace->predicate, *replace->rows);
     } else if (auto* merge = std::get_if<formats::Merge>(&change)) {
       what = "merge";
       LAKE_ASSIGN_OR_RETURN(auto merging, prepare_merge(*merge, options.ingest_id, judge));
@@ -512,9 +516,17 @@ class IcebergFormatTable final : public formats::FormatTable {
           changed.push_back("add " + field.name);
           continue;
         }
-        if (it->type->to_string() != field.type->to_string())
-          problems.push_back(std::format("column '{}' is {} in the table and {} in the declaration", field.name,
-                                         it->type->to_string(), field.type->to_string()));
+        if (it->type->to_string() != field.type->to_string()) {
+          if (promotes_to(*it->type, *field.type)) {
+            changed.push_back(std::format("promote {} from {} to {}", field.name, it->type->to_string(),
+                                          field.type->to_string()));
+            it->type = field.type;
+          } else {
+            problems.push_back(std::format("column '{}' is {} in the table and {} in the declaration (Iceberg "
+                                           "promotes only int to long, float to double and a decimal's precision)",
+                                           field.name, it->type->to_string(), field.type->to_string()));
+          }
+        }
         if (!it->required && field.required)
           problems.push_back(std::format("column '{}' is optional in the table and may hold NULLs; it cannot become "
                                          "required",

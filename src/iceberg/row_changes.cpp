@@ -133,27 +133,48 @@ Result<PlannedChange> plan_append(const ChangeBase& base, arrow::RecordBatchRead
   });
 }
 
+// The copy-on-write removal of the rows for which `predicate` is true,
+// into `out` (delete and replace).
+Status remove_rows(const ChangeBase& base, const arrow::compute::Expression& predicate, PlannedChange& out) {
+  const Snapshot* current = current_of(base);
+  if (!current) return {};
+  LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
+  LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *schema));
+  LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
+  LAKE_ASSIGN_OR_RETURN(
+      out.rows_deleted,
+      rewrite_files(base, files,
+                    [&](const std::shared_ptr<arrow::RecordBatch>& batch) -> Result<Rewritten> {
+                      LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, bound));
+                      const std::int64_t hits = formats::count_true(*mask);
+                      if (hits == 0) return Rewritten{batch, 0};
+                      LAKE_ASSIGN_OR_RETURN(auto rest, formats::select_rows(batch, *mask, false));
+                      return Rewritten{std::move(rest), hits};
+                    },
+                    out));
+  return {};
+}
+
 Result<PlannedChange> plan_delete(const ChangeBase& base, const arrow::compute::Expression& predicate) {
   return planned(base, [&](PlannedChange& out) -> Status {
-    out.changes.operation = "delete";
-    const Snapshot* current = current_of(base);
-    if (!current) return {};
-    LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
-    LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *schema));
-    LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
-    LAKE_ASSIGN_OR_RETURN(
-        out.rows_deleted,
-        rewrite_files(base, files,
-                      [&](const std::shared_ptr<arrow::RecordBatch>& batch) -> Result<Rewritten> {
-                        LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, bound));
-                        const std::int64_t hits = formats::count_true(*mask);
-                        if (hits == 0) return Rewritten{batch, 0};
-                        LAKE_ASSIGN_OR_RETURN(auto rest, formats::select_rows(batch, *mask, false));
-                        return Rewritten{std::move(rest), hits};
-                      },
-                      out));
+    LAKE_RETURN_IF_ERROR(remove_rows(base, predicate, out));
     // Only removals: a "delete"; files rewritten too: an "overwrite".
-    if (!out.changes.added.empty()) out.changes.operation = "overwrite";
+    out.changes.operation = out.changes.added.empty() ? "delete" : "overwrite";
+    return {};
+  });
+}
+
+Result<PlannedChange> plan_replace(const ChangeBase& base, const arrow::compute::Expression& predicate,
+                                   arrow::RecordBatchReader& rows) {
+  // The new rows are checked before anything is written.
+  LAKE_ASSIGN_OR_RETURN(auto batches, formats::rows_within(rows, predicate));
+  return planned(base, [&](PlannedChange& out) -> Status {
+    out.changes.operation = "overwrite";
+    LAKE_RETURN_IF_ERROR(remove_rows(base, predicate, out));
+    if (batches.empty()) return {};
+    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(base, batches, rows.schema()));
+    for (const auto& f : added) out.rows_inserted += f.record_count;
+    out.changes.added.insert(out.changes.added.end(), added.begin(), added.end());
     return {};
   });
 }

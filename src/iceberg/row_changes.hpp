@@ -49,6 +49,12 @@ void discard(Backend& backend, const FileChanges& changes);
 // rows all match are removed, files with some are rewritten without them.
 [[nodiscard]] Result<PlannedChange> plan_delete(const ChangeBase& base, const arrow::compute::Expression& predicate);
 
+// Overwrite by filter: the rows for which `predicate` is true go (as in
+// plan_delete) and `rows` (in the table's Arrow schema, each satisfying
+// it: formats::rows_within) are added, in one "overwrite" snapshot.
+[[nodiscard]] Result<PlannedChange> plan_replace(const ChangeBase& base, const arrow::compute::Expression& predicate,
+                                                 arrow::RecordBatchReader& rows);
+
 // Rows for which `predicate` is true get `assignments` (column name to a
 // value expression over the row); their files are rewritten.
 [[nodiscard]] Result<PlannedChange> plan_update(const ChangeBase& base, const arrow::compute::Expression& predicate,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <format>
 #include <set>
 
@@ -197,6 +198,26 @@ std::shared_ptr<const Type> Type::of(std::string primitive) {
 }
 
 std::string Type::to_string() const { return type_json(*this).dump(); }
+
+namespace {
+
+// (precision, scale) of "decimal(P, S)".
+std::optional<std::pair<int, int>> decimal_of(std::string_view primitive) {
+  int precision = 0, scale = 0;
+  // %d skips the blank the spec's form has after the comma.
+  if (std::sscanf(std::string(primitive).c_str(), "decimal(%d,%d)", &precision, &scale) != 2) return std::nullopt;
+  return std::pair{precision, scale};
+}
+
+}  // namespace
+
+bool promotes_to(const Type& from, const Type& to) {
+  if (from.kind != Type::Kind::primitive || to.kind != Type::Kind::primitive) return false;
+  if (from.primitive == "int" && to.primitive == "long") return true;
+  if (from.primitive == "float" && to.primitive == "double") return true;
+  const auto a = decimal_of(from.primitive), b = decimal_of(to.primitive);
+  return a && b && a->second == b->second && b->first > a->first;
+}
 
 const NestedField* Schema::find(std::int32_t id) const noexcept { return find_in(fields, id); }
 

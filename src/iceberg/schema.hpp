@@ -57,6 +57,12 @@ struct Schema {
   [[nodiscard]] std::int32_t highest_field_id() const noexcept;
 };
 
+// The spec's type promotions: int to long, float to double, and a decimal
+// to one of greater precision and the same scale. A table may change a
+// column's type only this way; files written before keep the old type and
+// are read as the new one.
+[[nodiscard]] bool promotes_to(const Type& from, const Type& to);
+
 // The spec's JSON form. Parsing checks what readers rely on: ids unique,
 // every nested type well formed; a type this reader does not know is
 // ErrorCode::unsupported naming the field (a v3 "variant", "geometry"...).

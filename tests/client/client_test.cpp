@@ -447,6 +447,55 @@ TEST_F(ClientTest, UpsertUpdateRemoveAndDeleteWhere) {
   EXPECT_EQ(db.metrics().value("lake_rows_written_total", {{"table", "accounts"}, {"op", "delete"}}), 3);
 }
 
+// Overwrite by filter: the predicate's rows swapped for the records in one
+// commit; a record outside the predicate is refused before anything lands.
+TEST_F(ClientTest, ReplaceWhereSwapsTheRowsOfARangeAtOnce) {
+  auto db = open();
+  ASSERT_TRUE(db.migrate<Account>());
+  auto base = accounts(0, 6);  // balances 0..5
+  ASSERT_TRUE(db.insert(base));
+  const auto range = cp::greater_equal(cp::field_ref("balance"), cp::literal(std::int64_t{3}));
+
+  auto fresh = accounts(3, 1);
+  fresh[0].balance = 30;
+  auto more = accounts(10, 1);
+  fresh.push_back(more[0]);  // a0010, balance 10
+  auto replaced = db.replace_where(range, fresh);
+  ASSERT_TRUE(replaced) << replaced.error().to_string();
+  EXPECT_EQ(replaced->rows_deleted, 3);  // a0003..a0005
+  EXPECT_EQ(replaced->rows_inserted, 2);
+  auto rows = lake::query<Account>(db, "SELECT * FROM accounts ORDER BY id");
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  std::vector<std::pair<std::string, std::int64_t>> got;
+  for (const auto& r : *rows) got.emplace_back(r.id, r.balance);
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, std::int64_t>>{
+                     {"a0000", 0}, {"a0001", 1}, {"a0002", 2}, {"a0003", 30}, {"a0010", 10}}));
+
+  // A record the predicate does not hold for (balance 1 < 3) is refused,
+  // naming the condition; the table is as it was.
+  auto outside = accounts(20, 2);
+  outside[1].balance = 1;
+  auto refused = db.replace_where(range, outside);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), lake::ErrorCode::invalid_argument) << refused.error().to_string();
+  EXPECT_NE(refused.error().message().find("row 1"), std::string::npos) << refused.error().to_string();
+  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM accounts"), 5);
+  // Invalid records are refused as an insert's are.
+  auto invalid = accounts(30, 1);
+  invalid[0].balance = 40;
+  invalid[0].email = "not an address";
+  auto rejected = db.replace_where(range, invalid);
+  ASSERT_FALSE(rejected);
+  EXPECT_EQ(rejected.error().code(), lake::ErrorCode::validation) << rejected.error().to_string();
+
+  // No records: the range is emptied.
+  std::vector<Account> none;
+  auto emptied = db.replace_where(range, none);
+  ASSERT_TRUE(emptied) << emptied.error().to_string();
+  EXPECT_EQ(emptied->rows_deleted, 2);
+  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM accounts"), 3);
+}
+
 TEST_F(ClientTest, RawInsertionsMergeCommitOrAbort) {
   auto db = open();
   ASSERT_TRUE(db.migrate<Account>());

@@ -264,6 +264,12 @@ class Table {
   [[nodiscard]] Result<CommitResult> update_where(const Predicate& predicate,
                                                   const std::map<std::string, arrow::compute::Expression>& assignments,
                                                   WriteOptions options = {});
+  // Overwrite by filter (Delta's replaceWhere): the rows for which
+  // `predicate` is true are replaced by `rows`, every one of which must
+  // satisfy it (else ErrorCode::invalid_argument, nothing written); one
+  // WRITE commit (mode Overwrite) with delete_where's conflict rules.
+  [[nodiscard]] Result<CommitResult> replace_where(const Predicate& predicate, arrow::RecordBatchReader& rows,
+                                                   WriteOptions options = {});
   // Upsert: source rows matched to table rows on the key columns. Source
   // keys must be unique (ErrorCode::invalid_argument names a duplicate);
   // NULL keys never match. WhenMatched::fail refuses the whole merge with
@@ -275,11 +281,13 @@ class Table {
   // TableOptions::max_commit_attempts.
   [[nodiscard]] Result<CommitResult> merge(arrow::RecordBatchReader& source, MergeOptions options = {});
 
-  // The first phases of delete_where, update_where and merge (those are
+  // The first phases of delete_where, replace_where, update_where and merge (those are
   // these, committed at once). A duplicate idempotency key or a change
   // that matches nothing prepares an empty write whose commit() reports
   // committed = false.
   [[nodiscard]] Result<PreparedWrite> prepare_delete_where(const Predicate& predicate, WriteOptions options = {});
+  [[nodiscard]] Result<PreparedWrite> prepare_replace_where(const Predicate& predicate, arrow::RecordBatchReader& rows,
+                                                            WriteOptions options = {});
   [[nodiscard]] Result<PreparedWrite> prepare_update_where(
       const Predicate& predicate, const std::map<std::string, arrow::compute::Expression>& assignments,
       WriteOptions options = {});

@@ -310,6 +310,9 @@ class EmbeddedDriver final : public Driver {
       case PlanKind::delete_where:
         if (!plan.predicate) return fail(ErrorCode::invalid_argument, "a delete plan needs a predicate");
         return formats::DeleteWhere{*plan.predicate};
+      case PlanKind::replace_where:
+        if (!plan.predicate || !rows) return fail(ErrorCode::invalid_argument, "a replace plan needs a predicate and rows");
+        return formats::ReplaceWhere{*plan.predicate, std::move(rows)};
     }
     return fail(ErrorCode::invalid_argument, "unknown plan kind");
   }

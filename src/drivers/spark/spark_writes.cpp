@@ -108,6 +108,19 @@ Result<lake::Execution> SparkDriver::execute(WritePlan plan) {
       pending.statement = std::move(*statement);
       break;
     }
+    case PlanKind::replace_where: {
+      if (!plan.predicate || source.empty())
+        return fail(ErrorCode::invalid_argument, "a replace plan needs a predicate and rows");
+      auto statement = replace_statement(name, source, plan.ingest_id.to_string(), *plan.predicate);
+      LAKE_RETURN_IF_ERROR(statement);
+      pending.statement = std::move(*statement);
+      if (!format_->statements_report_counts()) {
+        auto counts = replace_count_query(name, *plan.predicate);
+        LAKE_RETURN_IF_ERROR(counts);
+        pending.merge_counts = std::move(*counts);
+      }
+      break;
+    }
   }
   pending.lease = std::move(*lease);
   return lake::Execution{std::make_unique<SparkFinalizer>(*this, std::move(plan), std::move(pending))};
@@ -172,7 +185,7 @@ Result<WriteResult> SparkDriver::land_once(const WritePlan& plan, PendingWrite& 
   if (pending.merge_counts) {
     auto counted = session.execute(pending.merge_counts->sql, {.positional = pending.merge_counts->params, .named = {}});
     LAKE_RETURN_IF_ERROR(counted);
-    source_rows = output_count(*counted, "source_rows");
+    if (plan.kind == PlanKind::merge) source_rows = output_count(*counted, "source_rows");
     matched_rows = output_count(*counted, "matched_rows");
   }
   if (auto set = session.set_config(pending.settings); !set) {
@@ -226,6 +239,10 @@ Result<WriteResult> SparkDriver::land_once(const WritePlan& plan, PendingWrite& 
       break;
     case PlanKind::delete_where:
       result.rows_deleted = counted ? output_count(*output, "num_affected_rows") : std::max<std::int64_t>(landed->rows_deleted, 0);
+      break;
+    case PlanKind::replace_where:
+      result.rows_inserted = counted ? output_count(*output, "num_inserted_rows") : std::max<std::int64_t>(pending.direct_rows, 0);
+      result.rows_deleted = counted ? output_count(*output, "num_deleted_rows") : matched_rows;
       break;
   }
   return result;

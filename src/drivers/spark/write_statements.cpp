@@ -99,4 +99,25 @@ Result<Statement> delete_statement(std::string_view table, const arrow::compute:
                    std::move(where->params)};
 }
 
+Result<Statement> replace_statement(std::string_view table, std::string_view source, const std::string& ingest_id,
+                                    const arrow::compute::Expression& predicate) {
+  auto where = to_spark_sql(predicate);
+  if (!where) return std::unexpected(where.error().with_context("the replace predicate"));
+  // In a NOT MATCHED BY SOURCE clause only the target's columns are in
+  // scope, so the predicate's unqualified names are the table's.
+  Statement out{std::format("MERGE INTO {} AS target USING (SELECT * FROM {} WHERE {} = ?) AS source ON false "
+                            "WHEN NOT MATCHED THEN INSERT * WHEN NOT MATCHED BY SOURCE AND ({}) THEN DELETE",
+                            quote_identifier(table), source, quote_identifier(kIngestIdColumn), where->text),
+                {SqlValue(ingest_id)}};
+  for (auto& value : where->params) out.params.push_back(std::move(value));
+  return out;
+}
+
+Result<Statement> replace_count_query(std::string_view table, const arrow::compute::Expression& predicate) {
+  auto where = to_spark_sql(predicate);
+  if (!where) return std::unexpected(where.error().with_context("the replace predicate"));
+  return Statement{std::format("SELECT count(*) AS matched_rows FROM {} WHERE {}", quote_identifier(table), where->text),
+                   std::move(where->params)};
+}
+
 }  // namespace lake::spark

@@ -59,6 +59,18 @@ struct MergeSpec {
 
 [[nodiscard]] Result<Statement> delete_statement(std::string_view table, const arrow::compute::Expression& predicate);
 
+// Overwrite by filter as one MERGE both formats run: every source row
+// (the write's own, bounded by its ingest id) inserted, every table row
+// for which the predicate is true deleted (ON false: nothing matches;
+// WHEN NOT MATCHED BY SOURCE AND predicate THEN DELETE). The Client has
+// checked that each source row satisfies the predicate.
+[[nodiscard]] Result<Statement> replace_statement(std::string_view table, std::string_view source,
+                                                  const std::string& ingest_id,
+                                                  const arrow::compute::Expression& predicate);
+// One row: `matched_rows`, the table's rows for which the predicate is
+// true (what a replace deletes, for formats whose MERGE reports no counts).
+[[nodiscard]] Result<Statement> replace_count_query(std::string_view table, const arrow::compute::Expression& predicate);
+
 
 // The marker the raising clause's message starts with.
 inline constexpr std::string_view kKeyExistsMarker = "lake-orm: a source key is already in the table";
