@@ -111,7 +111,7 @@ Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend>
     const Snapshot* ancestor = m.current_snapshot();
     for (int i = 0; ancestor && i < options.retain_last; ++i) {
       keep.insert(ancestor->snapshot_id);
-      ancestor = ancestor->parent_snapshot_id ? m.snapshot(*ancestor->parent_snapshot_id) : nullptr;
+      ancestor = m.parent_of(*ancestor);
     }
     for (const auto& snapshot : m.snapshots)
       if (snapshot.timestamp_ms >= options.older_than_ms) keep.insert(snapshot.snapshot_id);

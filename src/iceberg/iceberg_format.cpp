@@ -50,7 +50,7 @@ timestamp time_of(std::int64_t ms) { return timestamp(std::chrono::milliseconds(
 // The main branch from `from` back: newest first.
 std::vector<const Snapshot*> ancestry(const TableMetadata& table, const Snapshot* from) {
   std::vector<const Snapshot*> out;
-  for (const Snapshot* s = from; s; s = s->parent_snapshot_id ? table.snapshot(*s->parent_snapshot_id) : nullptr)
+  for (const Snapshot* s = from; s; s = table.parent_of(*s))
     out.push_back(s);
   return out;
 }

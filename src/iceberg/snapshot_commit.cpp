@@ -252,8 +252,7 @@ Result<std::vector<LiveFile>> live_files(Backend& backend, const TableMetadata& 
 
 std::set<std::int64_t> snapshots_after(const TableMetadata& table, std::optional<std::int64_t> since) {
   std::set<std::int64_t> out;
-  for (const Snapshot* s = table.current_snapshot(); s && (!since || s->snapshot_id != *since);
-       s = s->parent_snapshot_id ? table.snapshot(*s->parent_snapshot_id) : nullptr)
+  for (const Snapshot* s = table.current_snapshot(); s && (!since || s->snapshot_id != *since); s = table.parent_of(*s))
     out.insert(s->snapshot_id);
   return out;
 }

@@ -157,6 +157,10 @@ const Snapshot* TableMetadata::current_snapshot() const {
   return current_snapshot_id ? snapshot(*current_snapshot_id) : nullptr;
 }
 
+const Snapshot* TableMetadata::parent_of(const Snapshot& child) const {
+  return child.parent_snapshot_id ? snapshot(*child.parent_snapshot_id) : nullptr;
+}
+
 std::int64_t TableMetadata::numeric_property(const std::string& key, std::int64_t fallback) const {
   auto it = properties.find(key);
   std::int64_t value = 0;

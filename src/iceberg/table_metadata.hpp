@@ -112,6 +112,8 @@ struct TableMetadata {
   [[nodiscard]] const Snapshot* snapshot(std::int64_t id) const;
   // The main branch's snapshot (current-snapshot-id); null for an empty table.
   [[nodiscard]] const Snapshot* current_snapshot() const;
+  // A snapshot's parent; null for the first, or once expiry removed it.
+  [[nodiscard]] const Snapshot* parent_of(const Snapshot& snapshot) const;
   // The schema a snapshot was written with (its schema-id, else the current one).
   [[nodiscard]] const Schema& schema_of(const Snapshot& snapshot) const;
   // A numeric table property (commit.*, history.*, write.*), or `fallback`
