@@ -111,9 +111,9 @@ int main(int argc, char** argv) {
 
   auto then = check(lake::query_first<app::Count>(db, R"(SELECT count(*) AS n FROM "customers@v1")"), "time travel");
   auto now = check(lake::query_first<app::Count>(db, "SELECT count(*) AS n FROM customers"), "count");
-  std::println("8. time travel: customers@v1 has {} rows, the latest version {}", then.n, now.n);
-
   auto stats = check(db.maintain().stats("customers"), "stats");
+  std::println("8. time travel: customers@v1 has {} rows, v{} (the latest) has {}", then.n, stats.version, now.n);
+
   std::println("9. customers: version {}, {} rows in {} files ({} bytes), partitioned by {}", stats.version,
                stats.rows, stats.files, stats.bytes, stats.partition_columns);
   for (const auto& entry : check(db.maintain().history("customers", 3), "history"))
