@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lake/driver.hpp"
 #include "lake/error.hpp"
@@ -49,6 +50,12 @@ class Dialect {
   // long the format keeps idempotency records.
   [[nodiscard]] virtual std::map<std::string, std::string> table_properties(
       const Schema& schema, std::chrono::seconds idempotency_ttl) const = 0;
+
+  // The partitioning a table created for `schema` has, as TableInfo and
+  // TableStats show it (what assert_schema compares): Delta's partition
+  // columns (the plain partition annotations); Iceberg's partition fields
+  // ("bucket(8, visitor)", "truncate(4, page)", "day").
+  [[nodiscard]] virtual std::vector<std::string> partition_columns(const Schema& schema) const = 0;
 
   // The CREATE TABLE statement a SQL engine (Spark) runs for `schema` at
   // `location_uri`, with identifiers quoted and properties included.

@@ -437,9 +437,7 @@ Status Client::assert_schema_of(const Schema& schema, const std::string& fingerp
     if (name != kIngestIdColumn)
       differences.push_back(std::format("column '{}' ({}) is in the table but not in the struct", name,
                                         column->type.to_string()));
-  std::vector<std::string> partitions;
-  for (const PartitionSpec& spec : schema.partitions)
-    if (spec.kind == PartitionKind::raw) partitions.push_back(schema.fields[spec.field].column);
+  const std::vector<std::string> partitions = state_->dialect->partition_columns(schema);
   auto list = [](const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;

@@ -21,6 +21,15 @@ class DeltaDialect final : public Dialect {
     return delta::native_format()->idempotency_properties(idempotency_ttl);
   }
 
+  std::vector<std::string> partition_columns(const Schema& schema) const override {
+    // Delta has no transforms: bucket and truncate annotations become
+    // clustering columns, not partitions.
+    std::vector<std::string> out;
+    for (const PartitionSpec& spec : schema.partitions)
+      if (spec.kind == PartitionKind::raw) out.push_back(schema.fields[spec.field].column);
+    return out;
+  }
+
   Result<std::string> create_table_sql(const TableRef& table, const Schema& schema, std::string_view location_uri,
                                        const std::map<std::string, std::string>& properties) const override {
     return dialects::delta::create_table_sql(table, schema, location_uri, properties);

@@ -4,6 +4,7 @@
 // the properties an Iceberg table gets from the client, and its CREATE
 // TABLE, partitioned with Iceberg's own transforms.
 #include "dialects/iceberg_sql_format.hpp"
+#include "formats/table_format.hpp"
 #include "iceberg/iceberg_format.hpp"
 #include "lake/dialect.hpp"
 
@@ -26,6 +27,25 @@ class IcebergDialect final : public Dialect {
     // snapshot does (history.expire.max-snapshot-age-ms, 5 days by
     // default); Iceberg has no separate retention to set for it.
     return {{"format-version", "2"}};
+  }
+
+  std::vector<std::string> partition_columns(const Schema& schema) const override {
+    std::vector<std::string> out;
+    for (const PartitionSpec& spec : schema.partitions) {
+      formats::PartitionField field{.source_column = schema.fields[spec.field].column};
+      switch (spec.kind) {
+        case PartitionKind::raw: break;
+        case PartitionKind::bucket:
+          field.transform = formats::Transform::bucket, field.param = static_cast<std::int32_t>(spec.param);
+          break;
+        case PartitionKind::truncate:
+          field.transform = formats::Transform::truncate, field.param = static_cast<std::int32_t>(spec.param);
+          break;
+        case PartitionKind::none: continue;
+      }
+      out.push_back(formats::partition_label(field));
+    }
+    return out;
   }
 
   Result<std::string> create_table_sql(const TableRef& table, const Schema& schema, std::string_view location_uri,

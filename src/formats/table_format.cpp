@@ -20,6 +20,21 @@ std::string_view to_string(Transform transform) noexcept {
   return "identity";
 }
 
+std::string partition_label(const PartitionField& field) {
+  const std::string& column = field.source_column;
+  switch (field.transform) {
+    case Transform::identity: return column;
+    case Transform::bucket: return std::format("bucket({}, {})", field.param, column);
+    case Transform::truncate: return std::format("truncate({}, {})", field.param, column);
+    case Transform::year: return std::format("years({})", column);
+    case Transform::month: return std::format("months({})", column);
+    case Transform::day: return std::format("days({})", column);
+    case Transform::hour: return std::format("hours({})", column);
+    case Transform::void_: return std::format("void({})", column);
+  }
+  return column;
+}
+
 std::vector<std::string> FormatTable::primary_keys() const {
   return list_property(metadata().properties, kPrimaryKeysProperty);
 }
@@ -40,7 +55,7 @@ TableInfo table_info(const TableRef& table, const FormatTable& handle) {
                  .properties = metadata.properties};
   info.columns.reserve(metadata.columns.size());
   for (const Column& column : metadata.columns) info.columns.push_back(column.field);
-  for (const PartitionField& field : metadata.partitioning) info.partition_columns.push_back(field.source_column);
+  for (const PartitionField& field : metadata.partitioning) info.partition_columns.push_back(partition_label(field));
   return info;
 }
 

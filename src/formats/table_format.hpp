@@ -66,6 +66,10 @@ struct PartitionField {
   Transform transform = Transform::identity;
   std::int32_t param = 0;  // bucket count, truncate width; 0 otherwise
 };
+// How a partition field is shown (TableInfo, TableStats): the column for
+// identity, else the transform applied to it as Spark's DESCRIBE shows
+// Iceberg's: "bucket(8, visitor)", "truncate(4, page)", "days(ts)".
+[[nodiscard]] std::string partition_label(const PartitionField& field);
 
 // A column as the format records it: the declared field, and where the
 // format tracks columns by id or by a physical name (Iceberg field ids,

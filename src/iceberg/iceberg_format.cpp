@@ -352,7 +352,7 @@ class IcebergFormatTable final : public formats::FormatTable {
   Result<TableStats> stats() const override {
     const TableMetadata& m = current_->metadata;
     TableStats stats{.version = -1, .versions = static_cast<std::int64_t>(m.snapshots.size())};
-    for (const auto& p : metadata().partitioning) stats.partition_columns.push_back(p.source_column);
+    for (const auto& p : metadata().partitioning) stats.partition_columns.push_back(formats::partition_label(p));
     if (!m.snapshots.empty()) {
       const auto oldest = std::ranges::min_element(m.snapshots, {}, &Snapshot::timestamp_ms);
       stats.oldest_version = oldest->snapshot_id;

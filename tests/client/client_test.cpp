@@ -1065,6 +1065,16 @@ struct Visit {
   [[=lake::partition]] std::string day;
 };
 
+// A table the client created from a partitioned struct is the struct's
+// table: assert_schema agrees on every engine and format, bucket and
+// truncate partitions included.
+TEST_F(ClientTest, AssertSchemaAgreesWithThePartitioningMigrateCreated) {
+  auto db = open();
+  ASSERT_TRUE(db.migrate<Visit>());
+  auto asserted = db.assert_schema<Visit>();
+  EXPECT_TRUE(asserted) << asserted.error().to_string();
+}
+
 TEST(IcebergDialect, CreateTableSqlForSpark) {
   auto sql = lake::iceberg_dialect()->create_table_sql(
       {"visits", "visits"}, lake::schema_of<Visit>(), "s3a://bucket/lake/visits",
