@@ -53,11 +53,18 @@
 //   database = ""
 //
 //   [catalog]                      # the embedded engine's Iceberg catalog (lake/iceberg_catalog.hpp)
-//   kind = "filesystem"            # filesystem (default) | sql
+//   kind = "filesystem"            # filesystem (default) | sql | rest
 //   uri = "catalog.db"             # sql: the SQLite file (or "sqlite:///catalog.db"), shared
-//                                  # with pyiceberg's SqlCatalog / Java's JdbcCatalog
+//                                  # with pyiceberg's SqlCatalog / Java's JdbcCatalog;
+//                                  # rest: the service's URL ("https://host/api/catalog")
 //   name = "default"               # sql: the catalog_name of its rows
 //   namespace = "default"          # the namespace of tables at the storage root
+//   warehouse = ""                 # rest: the warehouse to ask the service for
+//   scope = "catalog"              # rest: the OAuth2 scope of its tokens
+//   oauth2_server_uri = ""         # rest: the token endpoint (default: uri + /v1/oauth/tokens)
+//                                  # rest credentials come from the environment:
+//                                  # LAKE_ICEBERG_REST_CREDENTIAL ("client_id:client_secret",
+//                                  # OAuth2) or LAKE_ICEBERG_REST_TOKEN (a bearer token)
 //
 //   [client]
 //   compression = "zstd"           # zstd | snappy | gzip | uncompressed

@@ -223,6 +223,8 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   std::optional<Where> format_where;
   std::optional<Where> catalog_where;  // the first [catalog] key read
   std::optional<Where> catalog_uri_where;
+  std::string catalog_uri;               // [catalog] uri as written
+  std::optional<Where> rest_only_where;  // a [catalog] key only a REST catalog has
   auto engine_only = [&](std::initializer_list<EngineKind> kinds, std::string_view names, const Where& where,
                          Status status) -> Status {
     if (status) engine_only_keys.push_back({kinds, where.invalid(std::format("applies to kind = {} only", names))});
@@ -387,25 +389,17 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
       {"catalog",
        {{"kind", [&](const auto& node, const auto& where) -> Status {
            if (!catalog_where) catalog_where = where;
-           return store(choice<IcebergCatalogKind>(
-                            node, where, {{"filesystem", IcebergCatalogKind::file_system}, {"sql", IcebergCatalogKind::sql}}),
+           return store(choice<IcebergCatalogKind>(node, where,
+                                                   {{"filesystem", IcebergCatalogKind::file_system},
+                                                    {"sql", IcebergCatalogKind::sql},
+                                                    {"rest", IcebergCatalogKind::rest}}),
                         config.iceberg_catalog.kind);
          }},
         {"uri", [&](const auto& node, const auto& where) -> Status {
            if (!catalog_where) catalog_where = where;
            catalog_uri_where = where;
-           // A path, or pyiceberg's SQLAlchemy URL for the same file; a
-           // relative one is relative to this file, as [storage] root is.
-           auto value = as_string(node, where);
-           LAKE_RETURN_IF_ERROR(value);
-           constexpr std::string_view kScheme = "sqlite:///";
-           std::string_view path = *value;
-           if (path.starts_with(kScheme)) path.remove_prefix(kScheme.size());
-           if (path.empty() || path.find("://") != std::string_view::npos)
-             return std::unexpected(where.invalid("must be a SQLite file: a path or \"sqlite:///path\""));
-           const std::filesystem::path file(path);
-           config.iceberg_catalog.uri = (file.is_absolute() ? file : base_dir / file).string();
-           return {};
+           // Read once the kind is known (keys come in any order).
+           return store(as_string(node, where), catalog_uri);
          }},
         {"name", [&](const auto& node, const auto& where) -> Status {
            if (!catalog_where) catalog_where = where;
@@ -414,6 +408,21 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
         {"namespace", [&](const auto& node, const auto& where) -> Status {
            if (!catalog_where) catalog_where = where;
            return store(as_string(node, where), config.iceberg_catalog.default_namespace);
+         }},
+        {"warehouse", [&](const auto& node, const auto& where) -> Status {
+           if (!catalog_where) catalog_where = where;
+           rest_only_where = where;
+           return store(as_string(node, where), config.iceberg_catalog.warehouse);
+         }},
+        {"scope", [&](const auto& node, const auto& where) -> Status {
+           if (!catalog_where) catalog_where = where;
+           rest_only_where = where;
+           return store(as_string(node, where), config.iceberg_catalog.scope);
+         }},
+        {"oauth2_server_uri", [&](const auto& node, const auto& where) -> Status {
+           if (!catalog_where) catalog_where = where;
+           rest_only_where = where;
+           return store(as_string(node, where), config.iceberg_catalog.oauth2_server_uri);
          }}}},
       {"client",
        {{"compression", [&](const auto& node, const auto& where) {
@@ -512,10 +521,31 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
           "the embedded engine's Iceberg catalog; on Spark the server's catalog serves the tables ([table] catalog names it)"));
     if (config.format != TableFormat::iceberg)
       return std::unexpected(catalog_where->invalid("[catalog] is for Iceberg tables: set [table] format = \"iceberg\""));
-    if (config.iceberg_catalog.kind == IcebergCatalogKind::sql && config.iceberg_catalog.uri.empty())
+    const IcebergCatalogKind kind = config.iceberg_catalog.kind;
+    if (kind == IcebergCatalogKind::sql && !catalog_uri_where)
       return std::unexpected(catalog_where->invalid("kind = \"sql\" needs uri, the SQLite catalog file"));
-    if (config.iceberg_catalog.kind == IcebergCatalogKind::file_system && catalog_uri_where)
-      return std::unexpected(catalog_uri_where->invalid("only a \"sql\" catalog has a uri"));
+    if (kind == IcebergCatalogKind::rest && !catalog_uri_where)
+      return std::unexpected(catalog_where->invalid("kind = \"rest\" needs uri, the catalog service's URL"));
+    if (kind == IcebergCatalogKind::file_system && catalog_uri_where)
+      return std::unexpected(catalog_uri_where->invalid("only a \"sql\" or \"rest\" catalog has a uri"));
+    if (kind != IcebergCatalogKind::rest && rest_only_where)
+      return std::unexpected(rest_only_where->invalid("applies to kind = \"rest\" only"));
+    if (kind == IcebergCatalogKind::sql) {
+      // A path, or pyiceberg's SQLAlchemy URL for the same file; a
+      // relative one is relative to this file, as [storage] root is.
+      constexpr std::string_view kScheme = "sqlite:///";
+      std::string_view path = catalog_uri;
+      if (path.starts_with(kScheme)) path.remove_prefix(kScheme.size());
+      if (path.empty() || path.find("://") != std::string_view::npos)
+        return std::unexpected(catalog_uri_where->invalid("must be a SQLite file: a path or \"sqlite:///path\""));
+      const std::filesystem::path file(path);
+      config.iceberg_catalog.uri = (file.is_absolute() ? file : base_dir / file).string();
+    }
+    if (kind == IcebergCatalogKind::rest) {
+      if (!catalog_uri.starts_with("http://") && !catalog_uri.starts_with("https://"))
+        return std::unexpected(catalog_uri_where->invalid(std::format("'{}' must start with http:// or https://", catalog_uri)));
+      config.iceberg_catalog.uri = catalog_uri;
+    }
     if (config.iceberg_catalog.name.empty() || config.iceberg_catalog.default_namespace.empty())
       return std::unexpected(catalog_where->invalid("name and namespace must not be empty"));
   }
@@ -613,8 +643,13 @@ Result<Client> open(const Config& config) {
     if (!opened) return std::unexpected(opened.error().with_context(std::format("opening '{}'", root.string())));
     backend = std::move(*opened);
   }
+  IcebergCatalog catalog = config.iceberg_catalog;
+  if (catalog.kind == IcebergCatalogKind::rest) {
+    if (catalog.credential.empty()) catalog.credential = environment("LAKE_ICEBERG_REST_CREDENTIAL");
+    if (catalog.token.empty()) catalog.token = environment("LAKE_ICEBERG_REST_TOKEN");
+  }
   return Client::open(std::move(*driver),
-                      config.format == TableFormat::iceberg ? iceberg_dialect(config.iceberg_catalog) : delta_dialect(),
+                      config.format == TableFormat::iceberg ? iceberg_dialect(catalog) : delta_dialect(),
                       std::move(backend), std::move(options));
 }
 

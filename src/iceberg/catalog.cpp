@@ -1,5 +1,6 @@
 #include "iceberg/catalog.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <format>
 
@@ -27,10 +28,22 @@ std::optional<std::int64_t> version_of(std::string_view key) {
 
 }  // namespace
 
-std::string FileSystemCatalog::default_location(const std::string& table) const {
-  std::string root = backend_->root_uri();
+std::string folder_location(const Backend& backend, const std::string& table) {
+  std::string root = backend.root_uri();
   while (root.ends_with('/')) root.pop_back();
   return root + "/" + table;
+}
+
+TableIdentifier identify_folder(const std::string& table, const std::string& default_namespace) {
+  const auto slash = table.rfind('/');
+  if (slash == std::string::npos) return {default_namespace, table};
+  std::string ns = table.substr(0, slash);
+  std::ranges::replace(ns, '/', '.');
+  return {std::move(ns), table.substr(slash + 1)};
+}
+
+std::string FileSystemCatalog::default_location(const std::string& table) const {
+  return folder_location(*backend_, table);
 }
 
 Result<std::optional<std::int64_t>> FileSystemCatalog::newest_version(const std::string& table) {
@@ -72,7 +85,7 @@ Result<std::optional<CurrentMetadata>> FileSystemCatalog::load(const std::string
   return std::optional(std::move(current));
 }
 
-Result<std::string> FileSystemCatalog::commit(const std::string& table, const CurrentMetadata* base,
+Result<CurrentMetadata> FileSystemCatalog::commit(const std::string& table, const CurrentMetadata* base,
                                               const TableMetadata& next) {
   std::int64_t version = 1;
   if (base) {
@@ -93,7 +106,7 @@ Result<std::string> FileSystemCatalog::commit(const std::string& table, const Cu
   }
   // Only a hint for readers: the commit above is what counts.
   (void)backend_->put_text(table + "/metadata/version-hint.text", std::to_string(version), PutMode::overwrite);
-  return default_location(table) + key.substr(table.size());
+  return CurrentMetadata{default_location(table) + key.substr(table.size()), next};
 }
 
 }  // namespace lake::iceberg

@@ -39,14 +39,30 @@ class Catalog {
 
   // Makes `next` the table's current metadata if `base` still is (no base:
   // creates the table, ErrorCode::already_exists if it is there). Returns
-  // the new metadata file's location. ErrorCode::conflict when another
-  // commit replaced `base` first; nothing of this one is then visible.
-  [[nodiscard]] virtual Result<std::string> commit(const std::string& table, const CurrentMetadata* base,
-                                                   const TableMetadata& next) = 0;
+  // the table's metadata as committed: `next` in its new file, or, from a
+  // catalog service that writes the file itself, what the service made of
+  // it (its own metadata log and timestamps). ErrorCode::conflict when
+  // another commit replaced `base` first; nothing of this one is then
+  // visible.
+  [[nodiscard]] virtual Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
+                                                       const TableMetadata& next) = 0;
 
   // Where a new table's files go.
   [[nodiscard]] virtual std::string default_location(const std::string& table) const = 0;
 };
+
+// Where a table's files go when it is created through a catalog that
+// names tables by their folder: the backend's root URI + "/" + folder.
+[[nodiscard]] std::string folder_location(const Backend& backend, const std::string& table);
+
+// The (namespace, name) a catalog service knows the table in folder
+// `table` by: "sales/events" is "events" in namespace "sales" ("a/b/t" in
+// "a.b"); a table at the storage root is in `default_namespace`.
+struct TableIdentifier {
+  std::string ns;  // levels joined by '.'
+  std::string name;
+};
+[[nodiscard]] TableIdentifier identify_folder(const std::string& table, const std::string& default_namespace);
 
 class FileSystemCatalog final : public Catalog {
  public:
@@ -55,8 +71,8 @@ class FileSystemCatalog final : public Catalog {
   explicit FileSystemCatalog(std::shared_ptr<Backend> backend) : backend_(std::move(backend)) {}
 
   [[nodiscard]] Result<std::optional<CurrentMetadata>> load(const std::string& table) override;
-  [[nodiscard]] Result<std::string> commit(const std::string& table, const CurrentMetadata* base,
-                                           const TableMetadata& next) override;
+  [[nodiscard]] Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
+                                               const TableMetadata& next) override;
 
   [[nodiscard]] std::string default_location(const std::string& table) const override;
 

@@ -29,8 +29,7 @@ Result<CurrentMetadata> create_table(Catalog& catalog, const std::string& table,
   // What the spec's table needs checked: partition sources exist and the
   // transforms apply to them.
   LAKE_RETURN_IF_ERROR(partition_types(m.specs.front(), m));
-  LAKE_ASSIGN_OR_RETURN(auto location, catalog.commit(table, nullptr, m));
-  return CurrentMetadata{std::move(location), std::move(m)};
+  return catalog.commit(table, nullptr, m);
 }
 
 namespace {

@@ -28,6 +28,7 @@
 #include "iceberg/commits.hpp"
 #include "iceberg/row_changes.hpp"
 #include "iceberg/snapshot_commit.hpp"
+#include "iceberg/rest_catalog.hpp"
 #include "iceberg/sql_catalog.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/arrow/detail/status.hpp"
@@ -824,28 +825,32 @@ class IcebergFormat final : public formats::NativeFormat {
 
  private:
   Where where_of(std::shared_ptr<Backend> backend, const TableRef& table, const formats::HandleOptions& options) const {
-    std::shared_ptr<Catalog> catalog;
-    switch (catalog_.kind) {
-      case IcebergCatalogKind::file_system: catalog = std::make_shared<FileSystemCatalog>(backend); break;
-      case IcebergCatalogKind::sql: catalog = shared_sql_catalog(backend); break;
-    }
+    std::shared_ptr<Catalog> catalog = catalog_.kind == IcebergCatalogKind::file_system
+                                           ? std::make_shared<FileSystemCatalog>(backend)
+                                           : shared_service_catalog(backend);
     return Where{std::move(backend), std::move(catalog), table.location, options};
   }
 
-  // One SQL catalog (one connection to its file) per storage the format
-  // serves, shared by every handle.
-  std::shared_ptr<Catalog> shared_sql_catalog(const std::shared_ptr<Backend>& backend) const {
-    std::lock_guard lock(sql_catalogs_mutex_);
-    auto& catalog = sql_catalogs_[backend.get()];
+  // One catalog client per storage the format serves, shared by every
+  // handle: the SQL catalog's one connection to its file, the REST
+  // catalog's configuration and OAuth2 token.
+  std::shared_ptr<Catalog> shared_service_catalog(const std::shared_ptr<Backend>& backend) const {
+    std::lock_guard lock(service_catalogs_mutex_);
+    auto& catalog = service_catalogs_[backend.get()];
     if (auto live = catalog.lock()) return live;
-    auto made = std::make_shared<SqlCatalog>(backend, catalog_);
+    std::shared_ptr<Catalog> made;
+    switch (catalog_.kind) {
+      case IcebergCatalogKind::sql: made = std::make_shared<SqlCatalog>(backend, catalog_); break;
+      case IcebergCatalogKind::rest: made = std::make_shared<RestCatalog>(backend, catalog_); break;
+      case IcebergCatalogKind::file_system: made = std::make_shared<FileSystemCatalog>(backend); break;
+    }
     catalog = made;
     return made;
   }
 
   IcebergCatalog catalog_;
-  mutable std::mutex sql_catalogs_mutex_;
-  mutable std::map<const Backend*, std::weak_ptr<SqlCatalog>> sql_catalogs_;
+  mutable std::mutex service_catalogs_mutex_;
+  mutable std::map<const Backend*, std::weak_ptr<Catalog>> service_catalogs_;
 
   static Status check_same_table(const formats::FormatTable& existing, const Schema& schema, const PartitionSpec& spec,
                                  const TableRef& table) {

@@ -329,7 +329,7 @@ Result<CommitOutcome> commit_changes(Catalog& catalog, Backend& backend, const s
     log_previous(next, base);
 
     auto committed = catalog.commit(table, &base, next);
-    if (committed) return CommitOutcome{Rebase::commit_on_top, CurrentMetadata{std::move(*committed), std::move(next)}};
+    if (committed) return CommitOutcome{Rebase::commit_on_top, std::move(*committed)};
     lose_attempt();
     if (committed.error().code() != ErrorCode::conflict) return abandon(committed.error());
     if (attempts >= retry.max_attempts)

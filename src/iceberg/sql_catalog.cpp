@@ -148,19 +148,7 @@ Result<sqlite3*> SqlCatalog::connection() {
   return db_;
 }
 
-SqlCatalog::Identifier SqlCatalog::identify(const std::string& table) const {
-  const auto slash = table.rfind('/');
-  if (slash == std::string::npos) return {settings_.default_namespace, table};
-  std::string ns = table.substr(0, slash);
-  std::ranges::replace(ns, '/', '.');
-  return {std::move(ns), table.substr(slash + 1)};
-}
-
-std::string SqlCatalog::default_location(const std::string& table) const {
-  std::string root = backend_->root_uri();
-  while (root.ends_with('/')) root.pop_back();
-  return root + "/" + table;
-}
+std::string SqlCatalog::default_location(const std::string& table) const { return folder_location(*backend_, table); }
 
 Result<std::optional<CurrentMetadata>> SqlCatalog::load(const std::string& table) {
   const auto [ns, name] = identify(table);
@@ -189,7 +177,7 @@ Result<std::optional<CurrentMetadata>> SqlCatalog::load(const std::string& table
   return std::optional(std::move(current));
 }
 
-Result<std::string> SqlCatalog::commit(const std::string& table, const CurrentMetadata* base,
+Result<CurrentMetadata> SqlCatalog::commit(const std::string& table, const CurrentMetadata* base,
                                        const TableMetadata& next) {
   const auto [ns, name] = identify(table);
   const std::int64_t version = base ? version_of(base->location).value_or(-1) + 1 : 0;
@@ -249,7 +237,7 @@ Result<std::string> SqlCatalog::commit(const std::string& table, const CurrentMe
     (void)backend_->remove(key);
     return std::unexpected(swapped.error());
   }
-  return location;
+  return CurrentMetadata{location, next};
 }
 
 }  // namespace lake::iceberg

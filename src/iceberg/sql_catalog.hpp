@@ -45,16 +45,14 @@ class SqlCatalog final : public Catalog {
   SqlCatalog& operator=(const SqlCatalog&) = delete;
 
   [[nodiscard]] Result<std::optional<CurrentMetadata>> load(const std::string& table) override;
-  [[nodiscard]] Result<std::string> commit(const std::string& table, const CurrentMetadata* base,
-                                           const TableMetadata& next) override;
+  [[nodiscard]] Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
+                                               const TableMetadata& next) override;
   [[nodiscard]] std::string default_location(const std::string& table) const override;
 
   // (namespace, name) of the table in folder `table`.
-  struct Identifier {
-    std::string ns;
-    std::string name;
-  };
-  [[nodiscard]] Identifier identify(const std::string& table) const;
+  [[nodiscard]] TableIdentifier identify(const std::string& table) const {
+    return identify_folder(table, settings_.default_namespace);
+  }
 
  private:
   // The open connection (opened and the tables created on first use);

@@ -200,11 +200,16 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
       {"[table]\nformat = \"hudi\"\n", "[table] format: unknown value 'hudi'"},
       {"[catalog]\nkind = \"sql\"\nuri = \"c.db\"\n", "[catalog] kind: [catalog] is for Iceberg tables"},
       {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\n", "[catalog] kind: kind = \"sql\" needs uri"},
-      {"[table]\nformat = \"iceberg\"\n[catalog]\nuri = \"c.db\"\n", "[catalog] uri: only a \"sql\" catalog has a uri"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nuri = \"c.db\"\n", "[catalog] uri: only a \"sql\" or \"rest\" catalog has a uri"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"rest\"\n", "[catalog] kind: kind = \"rest\" needs uri"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"rest\"\nuri = \"catalog.internal:8181\"\n",
+       "[catalog] uri: 'catalog.internal:8181' must start with http:// or https://"},
+      {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\nuri = \"c.db\"\nwarehouse = \"w\"\n",
+       "lakeorm.toml:6: [catalog] warehouse: applies to kind = \"rest\" only"},
       {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\nuri = \"postgresql://h/db\"\n",
        "[catalog] uri: must be a SQLite file"},
       {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"hive\"\n",
-       "[catalog] kind: unknown value 'hive' (expected one of: filesystem, sql)"},
+       "[catalog] kind: unknown value 'hive' (expected one of: filesystem, sql, rest)"},
       {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\nuri = \"c.db\"\nnamespace = \"\"\n",
        "name and namespace must not be empty"},
       {"[engine]\nkind = \"spark\"\n[table]\nformat = \"iceberg\"\ncatalog = \"ice\"\n[catalog]\nkind = \"sql\"\nuri = \"c.db\"\n",
@@ -334,6 +339,22 @@ TEST(ConfigTest, AnIcebergFormatOnTheEmbeddedEngineWritesIcebergTables) {
   auto n = lake::query_first<CountRow>(*db, "SELECT count(*) AS n FROM notes");
   ASSERT_TRUE(n) << n.error().to_string();
   EXPECT_EQ(n->n, 2);
+}
+
+TEST(ConfigTest, ARestCatalogSectionTakesTheServiceAndItsOAuthSettings) {
+  auto config = lake::parse_config(
+      "[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"rest\"\nuri = \"https://catalog.internal/api/catalog\"\n"
+      "warehouse = \"analytics\"\nscope = \"PRINCIPAL_ROLE:ALL\"\noauth2_server_uri = \"https://idp.internal/token\"\n"
+      "namespace = \"crm\"\n",
+      ".", "lakeorm.toml");
+  ASSERT_TRUE(config) << config.error().to_string();
+  EXPECT_EQ(config->iceberg_catalog.kind, lake::IcebergCatalogKind::rest);
+  EXPECT_EQ(config->iceberg_catalog.uri, "https://catalog.internal/api/catalog") << "a URL, not a path";
+  EXPECT_EQ(config->iceberg_catalog.warehouse, "analytics");
+  EXPECT_EQ(config->iceberg_catalog.scope, "PRINCIPAL_ROLE:ALL");
+  EXPECT_EQ(config->iceberg_catalog.oauth2_server_uri, "https://idp.internal/token");
+  EXPECT_EQ(config->iceberg_catalog.default_namespace, "crm");
+  EXPECT_TRUE(config->iceberg_catalog.credential.empty()) << "credentials come from the environment, not the file";
 }
 
 TEST(ConfigTest, ACatalogSectionKeepsIcebergTablesInASqliteCatalog) {

@@ -16,6 +16,7 @@
 #include <format>
 #include <map>
 
+#include "support/iceberg_rest.hpp"
 #include "support/peer_process.hpp"
 #include "support/table_format.hpp"
 #include "support/temp_dir.hpp"
@@ -132,6 +133,55 @@ struct [[=lake::table("visits")]] Visit {
   std::optional<std::string> page;
 };
 
+// pyiceberg on the catalog a Client's table "customers" is in
+// (catalog_peer.py with `catalog`: a SQLite file or rest:<url>; `table`
+// is pyiceberg's name for it), and the rows both should see.
+struct PyIcebergOnTheCatalog {
+  std::filesystem::path dir;
+  std::string catalog;
+  std::string table;
+  std::map<std::int64_t, Customer> expected{};
+
+  int run(std::vector<std::string> args) const {
+    args.insert(args.begin(), {catalog, dir.string()});
+    return lake::testing::run_peer_script("tests/iceberg/peers", "catalog_peer.py", args);
+  }
+  void expect_same_rows() const {
+    std::vector<Customer> all;
+    for (const auto& [id, c] : expected) all.push_back(c);
+    EXPECT_EQ(run({"check", table, customers_file(dir / "expected.arrow", all).string(), "id"}), 0);
+  }
+  [[nodiscard]] bool append(const std::vector<Customer>& rows, const std::string& file) {
+    for (const auto& c : rows) expected[c.id] = c;
+    return run({"append", table, customers_file(dir / file, rows).string()}) == 0;
+  }
+
+  // The two take turns on the table: the Client inserts 40 rows, pyiceberg
+  // appends 10 and the Client counts 50, the Client upserts one row of each;
+  // pyiceberg reads the same rows after each of the Client's commits.
+  void take_turns(lake::Client& db) {
+    std::vector<Customer> ours;
+    for (std::int64_t id = 0; id < 40; ++id) ours.push_back(customer(id, id));
+    ASSERT_TRUE(db.insert(ours));
+    for (const auto& c : ours) expected[c.id] = c;
+    expect_same_rows();
+
+    std::vector<Customer> theirs;
+    for (std::int64_t id = 1000; id < 1010; ++id) theirs.push_back(customer(id, id));
+    ASSERT_TRUE(append(theirs, "theirs.arrow"));
+    auto counted = lake::query_first<CountRow>(db, "SELECT count(*) AS n FROM customers");
+    ASSERT_TRUE(counted) << counted.error().to_string();
+    EXPECT_EQ(counted->n, 50) << "the Client sees pyiceberg's snapshot";
+
+    std::vector<Customer> changed{customer(1000, 7), customer(5, -5)};
+    auto upserted = db.upsert(changed);
+    ASSERT_TRUE(upserted) << upserted.error().to_string();
+    EXPECT_EQ(upserted->rows_updated, 2);
+    for (const auto& c : changed) expected[c.id] = c;
+    expect_same_rows();
+  }
+};
+
 // One SQLite catalog file, two writers: the Client (lake::local::open with
 // a SQL catalog) and pyiceberg's SqlCatalog commit to the same table in
 // turn, each seeing the other's snapshots, and a table pyiceberg creates
@@ -143,39 +193,9 @@ TEST(ClientOnIceberg, ASqlCatalogFileIsSharedWithPyIceberg) {
                               lake::IcebergCatalog{.kind = lake::IcebergCatalogKind::sql, .uri = catalog_file.string()});
   ASSERT_TRUE(db) << db.error().to_string();
   ASSERT_TRUE(db->migrate<Customer>());
-  auto peer = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {catalog_file.string(), dir.path.string()});
-    return lake::testing::run_peer_script("tests/iceberg/peers", "sql_catalog_peer.py", args);
-  };
-
-  std::map<std::int64_t, Customer> expected;
-  std::vector<Customer> ours;
-  for (std::int64_t id = 0; id < 40; ++id) ours.push_back(customer(id, id));
-  ASSERT_TRUE(db->insert(ours));
-  for (const auto& c : ours) expected[c.id] = c;
-  auto expect_in_pyiceberg = [&] {
-    std::vector<Customer> all;
-    for (const auto& [id, c] : expected) all.push_back(c);
-    EXPECT_EQ(peer({"check", "customers", customers_file(dir.path / "expected.arrow", all).string(), "id"}), 0);
-  };
-  expect_in_pyiceberg();
-
-  // pyiceberg commits next, through the same catalog row.
-  std::vector<Customer> theirs;
-  for (std::int64_t id = 1000; id < 1010; ++id) theirs.push_back(customer(id, id));
-  ASSERT_EQ(peer({"append", "customers", customers_file(dir.path / "theirs.arrow", theirs).string()}), 0);
-  for (const auto& c : theirs) expected[c.id] = c;
-  auto counted = lake::query_first<CountRow>(*db, "SELECT count(*) AS n FROM customers");
-  ASSERT_TRUE(counted) << counted.error().to_string();
-  EXPECT_EQ(counted->n, 50) << "the Client sees pyiceberg's snapshot";
-
-  // Then the Client again, changing rows of both.
-  std::vector<Customer> changed{customer(1000, 7), customer(5, -5)};
-  auto upserted = db->upsert(changed);
-  ASSERT_TRUE(upserted) << upserted.error().to_string();
-  EXPECT_EQ(upserted->rows_updated, 2);
-  for (const auto& c : changed) expected[c.id] = c;
-  expect_in_pyiceberg();
+  PyIcebergOnTheCatalog pyiceberg{.dir = dir.path, .catalog = catalog_file.string(), .table = "customers"};
+  pyiceberg.take_turns(*db);
+  if (HasFatalFailure()) return;
 
   // A table pyiceberg creates in the catalog (at its own default location
   // under the warehouse, <warehouse>/default.db/visits) reads here by name.
@@ -186,12 +206,56 @@ TEST(ClientOnIceberg, ASqlCatalogFileIsSharedWithPyIceberg) {
   auto visits = arrow::Table::Make(arrow::schema({arrow::field("visit_id", arrow::int64()), arrow::field("page", arrow::utf8())}),
                                    {visit_ids.Finish().ValueOrDie(), pages.Finish().ValueOrDie()});
   lake::testing::write_ipc(visits, dir.path / "visits.arrow");
-  ASSERT_EQ(peer({"create", "visits", (dir.path / "visits.arrow").string()}), 0);
+  ASSERT_EQ(pyiceberg.run({"create", "visits", (dir.path / "visits.arrow").string()}), 0);
   auto read = lake::query<Visit>(*db, "SELECT visit_id, page FROM visits ORDER BY visit_id");
   ASSERT_TRUE(read) << read.error().to_string();
   ASSERT_EQ(read->size(), 5u);
   EXPECT_EQ((*read)[4].visit_id, 5);
   EXPECT_EQ((*read)[4].page, "/page/5");
+}
+
+// A REST catalog service (the run's RESTCatalogServer), two writers: the
+// Client and pyiceberg's RestCatalog commit to one table through it in
+// turn, after deletes, compaction and expiry too.
+TEST(ClientOnIceberg, ARestCatalogServesTheClientAndPyIcebergAlike) {
+  lake::testing::TempDir dir("iceberg-rest-client");
+  const std::string uri = lake::testing::iceberg_rest_uri();
+  const std::string ns = lake::testing::unique_namespace("client");
+  auto db = lake::local::open(dir.path, {},
+                              lake::IcebergCatalog{.kind = lake::IcebergCatalogKind::rest, .uri = uri, .default_namespace = ns});
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->migrate<Customer>());
+  PyIcebergOnTheCatalog pyiceberg{.dir = dir.path, .catalog = "rest:" + uri, .table = ns + ".customers"};
+  pyiceberg.take_turns(*db);
+  if (HasFatalFailure()) return;
+
+  // Then the Client deletes, compacts and expires, each a commit the
+  // service checks and applies.
+  auto deleted = db->delete_where<Customer>(cp::less(cp::field_ref("id"), cp::literal(std::int64_t{10})));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_EQ(deleted->rows_deleted, 10);
+  std::erase_if(pyiceberg.expected, [](const auto& entry) { return entry.first < 10; });
+  auto optimized = db->maintain().optimize("customers");
+  ASSERT_TRUE(optimized) << optimized.error().to_string();
+  EXPECT_GT(optimized->files_removed, optimized->files_added);
+  auto vacuumed = db->maintain().vacuum("customers", {.retention = std::chrono::milliseconds(0), .allow_short_retention = true});
+  ASSERT_TRUE(vacuumed) << vacuumed.error().to_string();
+  EXPECT_FALSE(vacuumed->files.empty()) << "expiry through the service, then the files only old snapshots used";
+  pyiceberg.expect_same_rows();
+
+  // pyiceberg once more, on top of the compaction, and the Client reads it.
+  std::vector<Customer> more{customer(2000, 1), customer(2001, 2)};
+  ASSERT_TRUE(pyiceberg.append(more, "more.arrow"));
+  const auto& expected = pyiceberg.expected;
+  auto read = lake::query<Customer>(*db, "SELECT id, region, email, balance FROM customers ORDER BY id");
+  ASSERT_TRUE(read) << read.error().to_string();
+  ASSERT_EQ(read->size(), expected.size());
+  auto it = expected.begin();
+  for (const auto& row : *read) {
+    EXPECT_EQ(row.id, it->first);
+    EXPECT_EQ(row.balance, it->second.balance) << row.id;
+    ++it;
+  }
 }
 
 }  // namespace

@@ -256,8 +256,8 @@ class OvertakenCatalog final : public Catalog {
       : inner_(inner), interloper_(std::move(interloper)) {}
   lake::Result<std::optional<CurrentMetadata>> load(const std::string& table) override { return inner_.load(table); }
   std::string default_location(const std::string& table) const override { return inner_.default_location(table); }
-  lake::Result<std::string> commit(const std::string& table, const CurrentMetadata* base,
-                                   const TableMetadata& next) override {
+  lake::Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
+                                       const TableMetadata& next) override {
     if (++commits == 1) interloper_(inner_);
     return inner_.commit(table, base, next);
   }

@@ -119,9 +119,9 @@ class IcebergDeletes : public ::testing::Test {
     next.refs["main"] = SnapshotRef{.snapshot_id = snapshot_id};
     next.last_sequence_number = sequence;
     next.last_updated_ms += 1;
-    auto location = catalog.commit("t", &base, next);
-    EXPECT_TRUE(location) << location.error().to_string();
-    return CurrentMetadata{*location, next};
+    auto committed = catalog.commit("t", &base, next);
+    EXPECT_TRUE(committed) << committed.error().to_string();
+    return *committed;
   }
 
   std::vector<std::int64_t> ids(const CurrentMetadata& table, std::vector<std::string> columns = {"id"}) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "iceberg/commits.hpp"
+#include "iceberg/id_table.hpp"
 #include "iceberg/sql_catalog.hpp"
 #include "lake/storage/backend.hpp"
 #include "support/temp_dir.hpp"
@@ -22,18 +23,10 @@ using namespace lake::iceberg;
 using lake::ErrorCode;
 
 std::shared_ptr<arrow::RecordBatchReader> rows(std::int64_t first, std::int64_t count) {
-  arrow::Int64Builder id;
-  for (std::int64_t i = first; i < first + count; ++i) (void)id.Append(i);
-  auto schema = arrow::schema({arrow::field("id", arrow::int64(), false)});
-  return arrow::RecordBatchReader::Make({arrow::RecordBatch::Make(schema, count, {id.Finish().ValueOrDie()})}).ValueOrDie();
+  return lake::iceberg::testing::id_rows(first, count);
 }
 
-NewTable events() {
-  auto schema = parse_schema(nlohmann::json::parse(R"json({"type": "struct", "schema-id": 0, "fields": [
-      {"id": 1, "name": "id", "required": true, "type": "long"}]})json"));
-  EXPECT_TRUE(schema) << schema.error().to_string();
-  return NewTable{.schema = *schema};
-}
+NewTable events() { return lake::iceberg::testing::id_table(); }
 
 struct SqlCatalogTest : ::testing::Test {
   lake::testing::TempDir dir{"iceberg-sql-catalog"};

@@ -1,6 +1,7 @@
 // Which table format a suite built once runs on (CTest runs it again with
 // LAKE_TEST_TABLE_FORMAT=iceberg, and for Iceberg with
-// LAKE_TEST_ICEBERG_CATALOG=sql to keep the tables in a SQLite catalog),
+// LAKE_TEST_ICEBERG_CATALOG=sql to keep the tables in a SQLite catalog, or
+// =rest for the run's REST catalog service),
 // and where an Iceberg table on disk has its current metadata file, for
 // peers that read a table by that path.
 #pragma once
@@ -9,6 +10,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <format>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +20,8 @@
 #include <lake/dialect.hpp>
 #include <lake/iceberg_catalog.hpp>
 #include <lake/local.hpp>
+
+#include "support/iceberg_rest.hpp"
 
 namespace lake::testing {
 
@@ -32,9 +37,21 @@ inline bool on_sql_catalog() {
   return on_iceberg() && catalog && std::string_view(catalog) == "sql";
 }
 
+// True when the run's Iceberg tables are in the run's REST catalog service.
+inline bool on_rest_catalog() {
+  const char* catalog = std::getenv("LAKE_TEST_ICEBERG_CATALOG");
+  return on_iceberg() && catalog && std::string_view(catalog) == "rest";
+}
+
 // The catalog of the run's Iceberg tables under `dir` (a SQL catalog's
-// file is dir/catalog.db, shared by every client of the directory).
+// file is dir/catalog.db, shared by every client of the directory; on the
+// one REST service, each directory's tables get a namespace of their own,
+// the same for every process that opens the directory).
 inline lake::IcebergCatalog test_iceberg_catalog(const std::filesystem::path& dir) {
+  if (on_rest_catalog())
+    return {.kind = lake::IcebergCatalogKind::rest,
+            .uri = iceberg_rest_uri(),
+            .default_namespace = std::format("t{}", std::hash<std::string>{}(dir.string()))};
   if (!on_sql_catalog()) return {};
   return {.kind = lake::IcebergCatalogKind::sql, .uri = (dir / "catalog.db").string()};
 }
@@ -42,12 +59,12 @@ inline lake::IcebergCatalog test_iceberg_catalog(const std::filesystem::path& di
 // The run's dialect for tables under `dir`.
 inline std::shared_ptr<const lake::Dialect> test_dialect(const std::filesystem::path& dir) {
   if (!on_iceberg()) return lake::delta_dialect();
-  return on_sql_catalog() ? lake::iceberg_dialect(test_iceberg_catalog(dir)) : lake::iceberg_dialect();
+  return on_sql_catalog() || on_rest_catalog() ? lake::iceberg_dialect(test_iceberg_catalog(dir)) : lake::iceberg_dialect();
 }
 
 // lake::local::open on the run's format (and catalog).
 inline lake::Result<lake::Client> open_local(const std::filesystem::path& dir, lake::ClientOptions options = {}) {
-  if (on_sql_catalog()) return lake::local::open(dir, std::move(options), test_iceberg_catalog(dir));
+  if (on_sql_catalog() || on_rest_catalog()) return lake::local::open(dir, std::move(options), test_iceberg_catalog(dir));
   return lake::local::open(dir, std::move(options), on_iceberg() ? lake::TableFormat::iceberg : lake::TableFormat::delta);
 }
 
@@ -87,9 +104,23 @@ inline std::filesystem::path catalog_metadata_file(const std::filesystem::path& 
   return found;
 }
 
+// The newest <NNNNN>-<id>.metadata.json a catalog service wrote for the
+// table in `table_dir` (it numbers them one after the other).
+inline std::filesystem::path newest_numbered_metadata_file(const std::filesystem::path& table_dir) {
+  std::filesystem::path newest;
+  for (const auto& entry : std::filesystem::directory_iterator(table_dir / "metadata")) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 6 && name[5] == '-' && name.ends_with(".metadata.json") &&
+        (newest.empty() || name > newest.filename().string()))
+      newest = entry.path();
+  }
+  return newest;
+}
+
 // The current metadata file of the run's Iceberg table `table` under `dir`.
 inline std::filesystem::path current_metadata_file(const std::filesystem::path& dir, std::string_view table) {
   if (on_sql_catalog()) return catalog_metadata_file(dir / "catalog.db", table);
+  if (on_rest_catalog()) return newest_numbered_metadata_file(dir / table);
   return newest_metadata_file(dir / table);
 }
 

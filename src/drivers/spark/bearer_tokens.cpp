@@ -15,16 +15,7 @@ namespace {
 
 // application/x-www-form-urlencoded, which the client id and secret also
 // get inside HTTP Basic (RFC 6749 section 2.3.1).
-std::string form_encode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-      out += static_cast<char>(c);
-    else
-      out += std::format("%{:02X}", c);
-  }
-  return out;
-}
+std::string form_encode(std::string_view text) { return object_store::percent_encode(text); }
 
 }  // namespace
 

@@ -217,4 +217,17 @@ std::optional<std::vector<std::byte>> take_read_body(HttpResponse& response) {
   return std::move(response.body);
 }
 
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~')
+      out += static_cast<char>(c);
+    else
+      out += std::format("%{:02X}", c);
+  }
+  return out;
+}
+
 }  // namespace lake::object_store

@@ -73,6 +73,10 @@ struct TransportFailure {
 
 [[nodiscard]] std::expected<HttpResponse, TransportFailure> send(const HttpRequest& request);
 
+// `text` with every byte but RFC 3986's unreserved ones (letters, digits,
+// "-._~") as %XX: a path segment, a query value, a form field.
+[[nodiscard]] std::string percent_encode(std::string_view text);
+
 // Reads of whole objects or byte ranges, the same on every store: the
 // Range header for the inclusive range [first, last], and the body of the
 // answer: 200 or 206 give it, 416 (a range starting past the end) gives

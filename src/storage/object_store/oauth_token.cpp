@@ -58,6 +58,11 @@ Result<std::string> TokenCache::get(const std::function<Result<OAuthToken>()>& f
   return token_->value;
 }
 
+void TokenCache::invalidate() {
+  std::scoped_lock lock(mutex_);
+  token_.reset();
+}
+
 int TokenCache::fetches() const {
   std::scoped_lock lock(mutex_);
   return fetches_;

@@ -49,6 +49,8 @@ class TokenCache {
   // The cached token, or the one `fetch` brings when there is none or it
   // is due for refresh.
   [[nodiscard]] Result<std::string> get(const std::function<Result<OAuthToken>()>& fetch);
+  // Forgets the token (the service refused it): the next get fetches one.
+  void invalidate();
   // Tokens fetched so far (for tests and metrics).
   [[nodiscard]] int fetches() const;
 

@@ -1,7 +1,10 @@
-"""sql_catalog_peer.py <catalog.db> <warehouse dir> <command> <table> [args]
+"""catalog_peer.py <catalog> <warehouse dir> <command> <table> [args]
 
-pyiceberg's side of a SQLite catalog file shared with the lake-orm Client
-(catalog "default", tables in namespace "default"):
+pyiceberg's side of an Iceberg catalog shared with the lake-orm Client:
+<catalog> is a SQLite catalog file (pyiceberg's SqlCatalog, catalog
+"default"), or rest:<url> for a REST catalog service (pyiceberg's
+RestCatalog, with OAuth2 client credentials when LAKE_PEER_REST_CREDENTIAL
+is set). <table> is "name" (namespace "default") or "namespace.name".
 
   check <table> <expected.arrow> <key>   the table, loaded through the
       catalog, holds exactly the expected rows (in the expected file's
@@ -20,6 +23,7 @@ import sys
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
+from pyiceberg.catalog.rest import RestCatalog
 from pyiceberg.catalog.sql import SqlCatalog
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -31,26 +35,37 @@ def read_arrow(path):
         return reader.read_all()
 
 
-def main(catalog_file, warehouse, command, table_name, *args):
-    catalog = SqlCatalog("default", uri=f"sqlite:///{catalog_file}", warehouse=f"file://{warehouse}")
-    identifier = ("default", table_name)
+def open_catalog(spec, warehouse):
+    if spec.startswith("rest:"):
+        properties = {"uri": spec[len("rest:"):]}
+        if os.environ.get("LAKE_PEER_REST_CREDENTIAL"):
+            properties["credential"] = os.environ["LAKE_PEER_REST_CREDENTIAL"]
+        return RestCatalog("rest", **properties)
+    return SqlCatalog("default", uri=f"sqlite:///{spec}", warehouse=f"file://{warehouse}")
+
+
+def main(catalog_spec, warehouse, command, table_name, *args):
+    catalog = open_catalog(catalog_spec, warehouse)
+    namespace, _, name = table_name.rpartition(".")
+    identifier = (namespace or "default", name)
     if command == "check":
         expected_table = read_arrow(args[0])
         key = args[1]
         columns = expected_table.schema.names
         problems = []
-        if identifier not in catalog.list_tables("default"):
-            problems.append(f"pyiceberg does not list {identifier}: {catalog.list_tables('default')}")
+        listed = catalog.list_tables(identifier[0])
+        if identifier not in listed:
+            problems.append(f"pyiceberg does not list {identifier}: {listed}")
         table = catalog.load_table(identifier)
         theirs = table.scan().to_arrow().select(columns)
         problems += table_rows.differences(table_rows.canonical_rows(theirs, [key]),
                                            table_rows.canonical_rows(expected_table, [key]))
         return report(problems, f"pyiceberg reads {table_name} through the catalog differently",
-                      f"[sql_catalog_peer] {expected_table.num_rows} rows of {table_name} identical in pyiceberg")
+                      f"[catalog_peer] {expected_table.num_rows} rows of {table_name} identical in pyiceberg")
     rows = read_arrow(args[0])
     if command == "create":
         catalog.create_table(identifier, schema=rows.schema).append(rows)
-        print(f"[sql_catalog_peer] created {table_name} with {rows.num_rows} rows", file=sys.stderr)
+        print(f"[catalog_peer] created {table_name} with {rows.num_rows} rows", file=sys.stderr)
         return 0
     if command == "append":
         table = catalog.load_table(identifier)
@@ -62,7 +77,7 @@ def main(catalog_file, warehouse, command, table_name, *args):
         if "_ingest_id" in target.names and "_ingest_id" not in rows.schema.names:
             rows = rows.append_column("_ingest_id", pa.array(["pyiceberg-append"] * rows.num_rows, pa.string()))
         table.append(rows.select(target.names).cast(target))
-        print(f"[sql_catalog_peer] appended {rows.num_rows} rows to {table_name}", file=sys.stderr)
+        print(f"[catalog_peer] appended {rows.num_rows} rows to {table_name}", file=sys.stderr)
         return 0
     sys.exit(__doc__)
 
