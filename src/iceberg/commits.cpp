@@ -1,5 +1,7 @@
 #include "iceberg/commits.hpp"
 
+#include <optional>
+
 #include <chrono>
 #include <format>
 #include <set>
@@ -118,6 +120,10 @@ Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend>
     for (const auto& snapshot : m.snapshots) (keep.contains(snapshot.snapshot_id) ? retained : expired).push_back(snapshot);
     if (expired.empty() && !options.remove_orphans) return ExpireReport{};
 
+    // The metadata this expiry commits: referenced, whatever its file's
+    // time says (a file system stamps files with a coarse clock, so one
+    // written just now can look older than a cutoff of "now").
+    std::optional<CurrentMetadata> committed_table;
     if (!expired.empty() && !options.dry_run) {
       TableMetadata next = m;
       next.snapshots = retained;
@@ -131,6 +137,7 @@ Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend>
         back_off(options.retry, attempt);
         continue;
       }
+      committed_table = std::move(*committed);
     }
 
     // What the retained snapshots need stays; what only the expired ones
@@ -162,6 +169,11 @@ Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend>
       for (const auto& metadata_file : m.metadata_log)
         if (auto key = key_of(*backend, metadata_file.metadata_file)) referenced.insert(std::move(*key));
       if (auto key = key_of(*backend, base.location)) referenced.insert(std::move(*key));
+      if (committed_table) {
+        if (auto key = key_of(*backend, committed_table->location)) referenced.insert(std::move(*key));
+        for (const auto& metadata_file : committed_table->metadata.metadata_log)
+          if (auto key = key_of(*backend, metadata_file.metadata_file)) referenced.insert(std::move(*key));
+      }
       const timestamp cutoff{std::chrono::milliseconds(options.older_than_ms)};
       for (const auto& object : listed) {
         const std::string_view rest = std::string_view(object.key).substr(table_key.size() + 1);

@@ -8,6 +8,7 @@
 #include <arrow/compute/api.h>
 
 #include <atomic>
+#include <limits>
 #include <numeric>
 #include <functional>
 #include <set>
@@ -420,6 +421,44 @@ TEST_F(IcebergCommits, ExpiryDropsOldSnapshotsAndOnlyTheFilesTheyAloneNeeded) {
   EXPECT_EQ(backend->list("t/data/")->size(), data_before - 4);
   EXPECT_EQ(ids_of(**catalog.load("t")), ids_before);
   EXPECT_EQ(orphans("t"), std::vector<std::string>{});
+}
+
+// A file system stamps files with a coarse clock: a file written just after
+// an expiry's cutoff of "now" can carry an older time. Listings here say
+// every object is from 1970, the extreme of that.
+class OldListings final : public lake::testing::ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  using Backend::list;
+  lake::Result<std::vector<lake::ObjectInfo>> list(std::string_view prefix, std::string_view start_after) override {
+    auto listed = ForwardingBackend::list(prefix, start_after);
+    if (listed)
+      for (auto& object : *listed) object.modified = lake::timestamp{};
+    return listed;
+  }
+};
+
+TEST_F(IcebergCommits, ExpiryWithOrphanRemovalKeepsTheMetadataItCommits) {
+  auto old = std::make_shared<OldListings>(*lake::file_backend(dir.path));
+  FileSystemCatalog on_old{old};
+  ASSERT_TRUE(create_table(on_old, "t", events()));
+  for (int i = 0; i < 3; ++i) {
+    auto input = rows(i * 10, 10);
+    ASSERT_TRUE(append(on_old, old, "t", *input));
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  auto expired = expire_snapshots(on_old, old, "t",
+                                  {.older_than_ms = (now + std::chrono::minutes(1)).count(), .retain_last = 1,
+                                   .remove_orphans = true});
+  ASSERT_TRUE(expired) << expired.error().to_string();
+  EXPECT_EQ(expired->snapshots_expired, 2);
+  EXPECT_FALSE(std::ranges::contains(expired->files, std::string("t/metadata/v5.metadata.json")))
+      << "the metadata the expiry committed was removed as an orphan";
+  auto after = on_old.load("t");
+  ASSERT_TRUE(after && *after) << (after ? "no table" : after.error().to_string());
+  EXPECT_EQ((*after)->metadata.snapshots.size(), 1u) << "the expiry stays committed";
+  EXPECT_EQ(ids_of(**after).size(), 30u);
 }
 
 TEST_F(IcebergCommits, ACommitOnAStaleBaseIsAConflict) {
