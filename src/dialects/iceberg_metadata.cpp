@@ -9,6 +9,9 @@
 #include <format>
 
 #include "core/propagate.hpp"
+#include "dialects/engine_files.hpp"
+#include "iceberg/iceberg_format.hpp"
+#include "iceberg/table_metadata.hpp"
 #include "sql/expression_sql.hpp"
 #include "sql/spark_sql.hpp"
 #include "lake/arrow/convert.hpp"
@@ -85,56 +88,78 @@ std::int64_t Snapshot::summary_count(std::string_view key) const {
   return out;
 }
 
+namespace {
+
+// The table's current metadata as the engine's catalog knows it: the newest
+// entry of its metadata_log_entries table (the current file is always
+// there), the file read through the engine. Read-only: the engine commits.
+class EngineCatalog final : public lake::iceberg::Catalog {
+ public:
+  EngineCatalog(SqlSession& session, TableName name, std::shared_ptr<Backend> files)
+      : session_(session), name_(std::move(name)), files_(std::move(files)) {}
+
+  Result<std::optional<lake::iceberg::CurrentMetadata>> load(const std::string&) override {
+    auto newest = session_.run({std::format(
+        "SELECT file FROM {}.metadata_log_entries ORDER BY timestamp DESC, latest_sequence_number DESC NULLS LAST LIMIT 1",
+        name_.sql)});
+    if (!newest && newest.error().code() == ErrorCode::not_found) return std::optional<lake::iceberg::CurrentMetadata>{};
+    LAKE_RETURN_IF_ERROR(newest);
+    if ((*newest)->num_rows() == 0) return std::optional<lake::iceberg::CurrentMetadata>{};
+    lake::iceberg::CurrentMetadata current{.location = text_at(**newest, "file", 0), .metadata = {}};
+    LAKE_ASSIGN_OR_RETURN(auto text, files_->get_text(current.location));
+    LAKE_ASSIGN_OR_RETURN(current.metadata, lake::iceberg::parse_table_metadata(text, current.location));
+    root_ = current.metadata.location;
+    return std::optional(std::move(current));
+  }
+  // The table's root, as the metadata last loaded records it.
+  [[nodiscard]] const std::string& root() const { return root_; }
+  Result<lake::iceberg::CurrentMetadata> commit(const std::string& table, const lake::iceberg::CurrentMetadata*,
+                                                const lake::iceberg::TableMetadata&) override {
+    return fail(ErrorCode::unsupported, std::format("Iceberg table '{}': on Spark, the engine commits", table));
+  }
+  std::string default_location(const std::string&) const override { return {}; }
+
+ private:
+  SqlSession& session_;
+  TableName name_;
+  std::shared_ptr<Backend> files_;
+  std::string root_;
+};
+
+// A handle on the table through the engine (nullptr: no such table), and
+// the table's root as its metadata records it.
+struct EngineTable {
+  std::unique_ptr<formats::FormatTable> handle;
+  std::string location;
+};
+
+Result<EngineTable> open_through_engine(SqlSession& session, const TableName& name) {
+  auto files = std::make_shared<EngineFiles>(session);
+  auto catalog = std::make_shared<EngineCatalog>(session, name, files);
+  LAKE_ASSIGN_OR_RETURN(auto handle, lake::iceberg::open_in(files, catalog, name.sql));
+  if (!handle) return EngineTable{};
+  return EngineTable{std::move(handle), catalog->root()};
+}
+
+}  // namespace
+
 Result<std::optional<Description>> describe(SqlSession& session, const TableRef& table, const TableName& name) {
-  // Analysis resolves the table without running anything: the quickest
-  // way to learn whether the catalog has it, and its columns.
-  auto schema = session.schema_of(std::format("SELECT * FROM {}", name.sql));
-  if (!schema) {
-    if (schema.error().code() == ErrorCode::not_found) return std::optional<Description>{};
-    return std::unexpected(schema.error());
-  }
-  Description out;
-  out.info.table = table;
-  out.info.format = "iceberg";
-  for (const auto& field : (*schema)->fields()) {
-    auto type = from_arrow_type(*field->type());
-    if (!type) return std::unexpected(type.error().with_context(std::format("column '{}'", field->name())));
-    Field column;
-    column.column = field->name();
-    column.type = std::move(*type);
-    column.nullable = field->nullable();
-    out.info.columns.push_back(std::move(column));
-  }
-  // DESCRIBE TABLE EXTENDED: the partition fields under "# Partitioning",
-  // the root under "Location".
-  auto described = session.run({std::format("DESCRIBE TABLE EXTENDED {}", name.sql)});
-  LAKE_RETURN_IF_ERROR(described);
-  bool in_partitioning = false;
-  for (std::int64_t row = 0; row < (*described)->num_rows(); ++row) {
-    const std::string key = text_at(**described, "col_name", row);
-    const std::string value = text_at(**described, "data_type", row);
-    if (key == "# Partitioning") {
-      in_partitioning = true;
-    } else if (in_partitioning && key.starts_with("Part ")) {
-      out.info.partition_columns.push_back(value);
-    } else {
-      in_partitioning = false;
-      if (key == "Location") out.location = value;
-    }
-  }
-  auto properties = session.run({std::format("SHOW TBLPROPERTIES {}", name.sql)});
-  LAKE_RETURN_IF_ERROR(properties);
-  for (std::int64_t row = 0; row < (*properties)->num_rows(); ++row) {
-    const std::string key = text_at(**properties, "key", row);
-    const std::string value = text_at(**properties, "value", row);
-    if (key == "current-snapshot-id") {
-      std::int64_t id = -1;
-      if (std::from_chars(value.data(), value.data() + value.size(), id).ec == std::errc{}) out.info.version = id;
-    } else {
-      out.info.properties[key] = value;
-    }
-  }
+  LAKE_ASSIGN_OR_RETURN(auto opened, open_through_engine(session, name));
+  if (!opened.handle) return std::optional<Description>{};
+  Description out{.info = formats::table_info(table, *opened.handle), .location = std::move(opened.location)};
   return std::optional<Description>(std::move(out));
+}
+
+Result<TableStats> stats(SqlSession& session, const TableName& name) {
+  LAKE_ASSIGN_OR_RETURN(auto opened, open_through_engine(session, name));
+  if (!opened.handle) return fail(ErrorCode::not_found, std::format("there is no Iceberg table {}", name.sql));
+  return opened.handle->stats();
+}
+
+Result<std::vector<HistoryEntry>> history(SqlSession& session, const TableName& name, std::optional<std::size_t> limit) {
+  LAKE_ASSIGN_OR_RETURN(auto opened, open_through_engine(session, name));
+  if (!opened.handle) return fail(ErrorCode::not_found, std::format("there is no Iceberg table {}", name.sql));
+  return opened.handle->history(limit);
 }
 
 Result<std::vector<Snapshot>> snapshots(SqlSession& session, const TableName& name, std::optional<std::size_t> limit,
@@ -157,37 +182,6 @@ Result<std::vector<Snapshot>> snapshots(SqlSession& session, const TableName& na
                    .committed_at = time_at(**rows, "committed_at", row),
                    .operation = text_at(**rows, "operation", row),
                    .summary_json = text_at(**rows, "summary", row)});
-  return out;
-}
-
-Result<TableStats> stats(SqlSession& session, const TableName& name) {
-  auto files = session.run({std::format(
-      "SELECT count(*) AS files, coalesce(sum(record_count), 0) AS records, "
-      "coalesce(sum(file_size_in_bytes), 0) AS bytes FROM {}.data_files",
-      name.sql)});
-  LAKE_RETURN_IF_ERROR(files);
-  auto history = session.run({std::format(
-      "SELECT count(*) AS versions, max(committed_at) AS last_commit, max_by(snapshot_id, committed_at) AS latest, "
-      "min_by(snapshot_id, committed_at) AS oldest "
-      "FROM {}.snapshots",
-      name.sql)});
-  LAKE_RETURN_IF_ERROR(history);
-  TableStats out;
-  out.files = int_at(**files, "files", 0);
-  out.rows = int_at(**files, "records", 0);
-  out.bytes = int_at(**files, "bytes", 0);
-  out.versions = int_at(**history, "versions", 0);
-  out.last_commit = time_at(**history, "last_commit", 0);
-  out.version = out.versions > 0 ? int_at(**history, "latest", 0) : -1;
-  out.oldest_version = out.versions > 0 ? int_at(**history, "oldest", 0) : -1;
-  return out;
-}
-
-std::vector<HistoryEntry> history(const std::vector<Snapshot>& snapshots) {
-  std::vector<HistoryEntry> out;
-  out.reserve(snapshots.size());
-  for (const auto& snapshot : snapshots)
-    out.push_back({snapshot.id, snapshot.committed_at, snapshot.operation, snapshot.summary_json});
   return out;
 }
 

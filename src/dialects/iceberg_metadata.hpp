@@ -1,8 +1,10 @@
-// Iceberg tables as an engine that implements Iceberg (Spark) shows them:
-// what Iceberg's metadata tables (snapshots, data_files, files, all_files)
-// and DESCRIBE say, and the statements of its maintenance procedures. An
-// Iceberg table's current metadata file is known only to its catalog, so
-// the engine is asked. Internal to the Iceberg dialect.
+// Iceberg tables on an engine that implements Iceberg (Spark): their
+// metadata, read by this project's Iceberg implementation from the files
+// the engine's catalog names (an Iceberg table's current metadata file is
+// known only to its catalog, so the engine is asked, and reads the files
+// for us); what Iceberg's metadata tables (snapshots, files, all_files)
+// say where a query over them is the question; and the statements of its
+// maintenance procedures. Internal to the Iceberg dialect.
 #pragma once
 
 #include <chrono>
@@ -51,19 +53,23 @@ struct Description {
 };
 
 // The table's schema, partition fields, properties and current snapshot;
-// none when the catalog has no such table.
+// none when the catalog has no such table. Read by src/iceberg from the
+// metadata files the engine's catalog names, each read through the engine
+// (dialects/engine_files): one implementation of Iceberg metadata.
 [[nodiscard]] Result<std::optional<Description>> describe(SqlSession& session, const TableRef& table,
                                                           const TableName& name);
 
-// Snapshots, newest first; only those whose summary has `tag` = value when
-// a tag is given.
+// Snapshots (Spark's snapshots metadata table), newest first; only those
+// whose summary has `tag` = value when a tag is given.
 [[nodiscard]] Result<std::vector<Snapshot>> snapshots(
     SqlSession& session, const TableName& name, std::optional<std::size_t> limit,
     std::optional<std::pair<std::string_view, std::string_view>> tag = std::nullopt);
 
+// The table's files, rows, bytes and versions, and its history, newest
+// first: as src/iceberg reads them, through the engine.
 [[nodiscard]] Result<TableStats> stats(SqlSession& session, const TableName& name);
-
-[[nodiscard]] std::vector<HistoryEntry> history(const std::vector<Snapshot>& snapshots);
+[[nodiscard]] Result<std::vector<HistoryEntry>> history(SqlSession& session, const TableName& name,
+                                                        std::optional<std::size_t> limit);
 
 // CALL <catalog>.system.rewrite_data_files: bins of two or more small
 // files are rewritten (Delta's OPTIMIZE rule), z-ordered when columns are

@@ -77,21 +77,18 @@ class IcebergSqlFormat final : public formats::SqlFormat {
   }
 
   Result<TableStats> stats(SqlSession& session, const SqlTable& table) const override {
-    auto described = existing(session, table);
-    LAKE_RETURN_IF_ERROR(described);
     auto stats = iceberg::stats(session, name_of(table));
-    LAKE_RETURN_IF_ERROR(stats);
-    stats->partition_columns = described->info.partition_columns;
+    if (!stats && stats.error().code() == ErrorCode::not_found)
+      return std::unexpected(formats::missing_table(table.ref, *table.backend));
     return stats;
   }
 
   Result<std::vector<HistoryEntry>> history(SqlSession& session, const SqlTable& table,
                                             std::optional<std::size_t> limit) const override {
-    auto described = existing(session, table);
-    LAKE_RETURN_IF_ERROR(described);
-    auto snapshots = iceberg::snapshots(session, name_of(table), limit);
-    LAKE_RETURN_IF_ERROR(snapshots);
-    return iceberg::history(*snapshots);
+    auto history = iceberg::history(session, name_of(table), limit);
+    if (!history && history.error().code() == ErrorCode::not_found)
+      return std::unexpected(formats::missing_table(table.ref, *table.backend));
+    return history;
   }
 
   Result<std::optional<SqlStatement>> create_statement(const SqlTable& table, const Schema& schema,

@@ -876,6 +876,13 @@ std::shared_ptr<const formats::NativeFormat> native_format() {
   return format;
 }
 
+Result<std::unique_ptr<formats::FormatTable>> open_in(std::shared_ptr<Backend> backend, std::shared_ptr<Catalog> catalog,
+                                                     const std::string& table, const formats::HandleOptions& options) {
+  LAKE_ASSIGN_OR_RETURN(auto loaded, catalog->load(table));
+  if (!loaded) return std::unique_ptr<formats::FormatTable>();
+  return IcebergFormatTable::make(Where{std::move(backend), std::move(catalog), table, options}, std::move(*loaded));
+}
+
 std::shared_ptr<const formats::NativeFormat> native_format(const IcebergCatalog& catalog) {
   if (catalog.kind == IcebergCatalogKind::file_system) return native_format();
   return std::make_shared<const IcebergFormat>(catalog);

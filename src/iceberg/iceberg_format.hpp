@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "formats/table_format.hpp"
+#include "iceberg/catalog.hpp"
 #include "lake/iceberg_catalog.hpp"
 
 namespace lake::iceberg {
@@ -18,5 +19,16 @@ namespace lake::iceberg {
 [[nodiscard]] std::shared_ptr<const formats::NativeFormat> native_format();
 // Tables in `catalog`.
 [[nodiscard]] std::shared_ptr<const formats::NativeFormat> native_format(const IcebergCatalog& catalog);
+
+// A handle on table `table` of `catalog`, its files read from `backend`,
+// for callers that reach a table some other way than through storage
+// they own: the Spark dialect reads its Iceberg tables' metadata through
+// the engine (dialects/engine_files), and describes them, counts them and
+// lists their history with this implementation. nullptr when the catalog
+// has no such table.
+[[nodiscard]] Result<std::unique_ptr<formats::FormatTable>> open_in(std::shared_ptr<Backend> backend,
+                                                                   std::shared_ptr<Catalog> catalog,
+                                                                   const std::string& table,
+                                                                   const formats::HandleOptions& options = {});
 
 }  // namespace lake::iceberg

@@ -295,6 +295,9 @@ Result<std::string> key_of(const Backend& backend, std::string_view location) {
   std::string normalized(location);
   // Java's Hadoop file system writes "file:/path", the others "file:///path".
   if (normalized.starts_with("file:/") && !normalized.starts_with("file://")) normalized = "file://" + normalized.substr(5);
+  // A backend without a root (files read through an engine) takes whole
+  // locations as its keys.
+  if (root.empty()) return normalized;
   if (normalized.size() > root.size() + 1 && normalized.starts_with(root) && normalized[root.size()] == '/')
     return normalized.substr(root.size() + 1);
   return fail(ErrorCode::invalid_argument,

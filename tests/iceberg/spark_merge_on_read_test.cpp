@@ -3,7 +3,9 @@
 // DELETE and an UPDATE in merge-on-read mode leave position delete files
 // beside the data files they concern. Our scan must apply them: the rows
 // we read are exactly the rows Spark reads, and our stats count what is
-// left, not what the data files hold.
+// left, not what the data files hold. The Spark client's own stats and
+// history come from the same reading (src/iceberg, each file read through
+// the engine), so they count what is left too.
 #include <arrow/api.h>
 #include <gtest/gtest.h>
 
@@ -113,6 +115,19 @@ TEST(SparkMergeOnRead, PositionDeletesAreAppliedRowForRow) {
   for (const auto& [id, amount] : expected)
     if (id % 2 == 0) expected_eu.emplace(id, amount);
   EXPECT_EQ(rows_of(**eu), expected_eu);
+
+  // The Spark client describes the table with src/iceberg, reading Spark's
+  // metadata through Spark: the rows left after the deletes, each snapshot.
+  auto stats = db->maintain().stats("t");
+  ASSERT_TRUE(stats) << stats.error().to_string();
+  EXPECT_EQ(stats->rows, static_cast<std::int64_t>(expected.size()));
+  EXPECT_EQ(stats->version, current->snapshot_id);
+  EXPECT_EQ(stats->partition_columns, std::vector<std::string>{"region"});
+  auto history = db->maintain().history("t");
+  ASSERT_TRUE(history) << history.error().to_string();
+  ASSERT_EQ(history->size(), metadata->snapshots.size());
+  EXPECT_EQ(history->front().version, current->snapshot_id);
+  EXPECT_EQ(history->front().operation, current->operation());
 }
 
 }  // namespace
