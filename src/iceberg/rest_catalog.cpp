@@ -119,12 +119,15 @@ Result<std::optional<std::string>> RestCatalog::authorization() {
           .connection = settings_.connection,
           .prepare = [endpoint, form = std::move(form)](int) -> Result<HttpRequest> {
             // The body outlives the request: `form` is the lambda's own.
-            return HttpRequest{.method = "POST",
-                               .url = endpoint,
-                               .headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                                           {"Accept", "application/json"}},
-                               .body = std::as_bytes(std::span(form)),
-                               .description = "POST " + endpoint};
+            // Field by field: GCC 16 at -O3 takes a designated initializer's
+            // defaulted members for uninitialized (-Wmaybe-uninitialized).
+            HttpRequest request;
+            request.method = "POST";
+            request.url = endpoint;
+            request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+            request.body = std::as_bytes(std::span(form));
+            request.description = "POST " + endpoint;
+            return request;
           }});
     }));
     return std::optional("Bearer " + token);
@@ -136,7 +139,10 @@ Result<std::optional<std::string>> RestCatalog::authorization() {
 Result<HttpResponse> RestCatalog::send_authorized(const std::string& url, const Call& call, bool once) {
   LAKE_ASSIGN_OR_RETURN(auto auth, authorization());
   auto prepare = [&](int) -> Result<HttpRequest> {
-    HttpRequest request{.method = call.method, .url = url, .headers = {{"Accept", "application/json"}}};
+    HttpRequest request;
+    request.method = call.method;
+    request.url = url;
+    request.headers = {{"Accept", "application/json"}};
     if (call.body) {
       request.headers.emplace_back("Content-Type", "application/json");
       request.body = std::as_bytes(std::span(*call.body));

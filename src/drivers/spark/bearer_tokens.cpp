@@ -51,13 +51,17 @@ Result<object_store::OAuthToken> ClientCredentialsTokens::fetch() {
       .connection = {.verify_tls = credentials_.verify_tls, .max_attempts = std::max(1, credentials_.max_attempts)},
       .refresh_margin = credentials_.refresh_margin,
       .prepare = [&](int) -> Result<object_store::HttpRequest> {
-        return object_store::HttpRequest{.method = "POST",
-                                         .url = credentials_.token_endpoint,
-                                         .headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                                                     {"Authorization", authorization},
-                                                     {"Accept", "application/json"}},
-                                         .body = std::as_bytes(std::span(body)),
-                                         .description = "POST " + credentials_.token_endpoint};
+        // Field by field: GCC 16 at -O3 takes the designated initializer's
+        // defaulted members for uninitialized (-Wmaybe-uninitialized).
+        object_store::HttpRequest request;
+        request.method = "POST";
+        request.url = credentials_.token_endpoint;
+        request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                           {"Authorization", authorization},
+                           {"Accept", "application/json"}};
+        request.body = std::as_bytes(std::span(body));
+        request.description = "POST " + credentials_.token_endpoint;
+        return request;
       }});
 }
 

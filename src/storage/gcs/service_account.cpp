@@ -149,11 +149,15 @@ Result<object_store::OAuthToken> ServiceAccountTokens::fetch() {
         LAKE_RETURN_IF_ERROR(jwt);
         body = "grant_type=" + s3::uri_encode("urn:ietf:params:oauth:grant-type:jwt-bearer", true) +
                "&assertion=" + *jwt;
-        return HttpRequest{.method = "POST",
-                           .url = key_.token_uri,
-                           .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-                           .body = std::as_bytes(std::span(body)),
-                           .description = "POST " + key_.token_uri};
+        // Field by field: GCC 16 at -O3 takes a designated initializer's
+        // defaulted members for uninitialized (-Wmaybe-uninitialized).
+        HttpRequest request;
+        request.method = "POST";
+        request.url = key_.token_uri;
+        request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+        request.body = std::as_bytes(std::span(body));
+        request.description = "POST " + key_.token_uri;
+        return request;
       }});
 }
 
