@@ -20,43 +20,19 @@
 #include <lake/query.hpp>
 
 #include "bench_env.hpp"
+#include "client_workloads.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Reading {
-  std::int64_t seq = 0;
-  std::string sensor;
-  double value = 0;
-  lake::timestamp at{};
-  std::optional<std::string> note{};
-};
-
-// What the 1,000 small inserts write.
-struct [[=lake::table("small_inserts")]] SmallEvent {
-  std::int64_t seq = 0;
-  std::string name;
-  double value = 0;
-};
-
-struct Account {
-  [[=lake::pk]] std::int64_t id = 0;
-  std::string owner;
-  std::int64_t balance = 0;
-};
+using lake::bench::Account;
+using lake::bench::Reading;
+using lake::bench::SmallEvent;
 
 fs::path root() { return lake::bench::data_dir() / "client"; }
 
 std::int64_t upsert_rows() { return lake::bench::count_from_env("LAKE_BENCH_UPSERT_ROWS", 10'000'000); }
-
-Reading reading(std::int64_t seq) {
-  return {.seq = seq,
-          .sensor = std::format("sensor-{:04}", seq % 1000),
-          .value = static_cast<double>(seq) * 0.5,
-          .at = lake::timestamp(std::chrono::seconds(1'700'000'000 + seq)),
-          .note = seq % 3 == 0 ? std::optional<std::string>() : std::optional<std::string>("ok")};
-}
 
 // Appends rows [from, to) produced by make() to a table as one file per
 // `per_file` rows, straight through the Delta API (setting up is not what
@@ -81,71 +57,31 @@ void fill(lake::Client& db, std::string_view table, std::int64_t rows, std::int6
 
 // Built once per process: the tables every benchmark (and the peers) use.
 lake::Client& client() {
-  static lake::Client db = [] {
+  // Never destroyed: a static Client would close its DuckDB database after
+  // the main thread's thread_local objects are gone, and DuckDB's block
+  // allocator reads its thread-local state when it closes (a use after
+  // free under AddressSanitizer, "corrupted double-linked list" without).
+  static lake::Client& db = *new lake::Client([] {
     fs::remove_all(root());
     auto opened = lake::local::open(root()).value();
     (void)opened.migrate<Reading, SmallEvent, Account>().value();
-    fill<Reading>(opened, "readings", 1'000'000, 1'000, reading);
-    fill<Account>(opened, "accounts", upsert_rows(), 1'000'000, [](std::int64_t i) {
-      return Account{.id = i, .owner = std::format("owner-{}", i % 10'000), .balance = i};
-    });
+    fill<Reading>(opened, "readings", 1'000'000, 1'000, lake::bench::reading);
+    fill<Account>(opened, "accounts", upsert_rows(), 1'000'000, lake::bench::account);
     return opened;
-  }();
+  }());
   return db;
 }
 
-void BM_FullScanTyped(benchmark::State& state) {
-  auto& db = client();
-  std::int64_t rows = 0;
-  for (auto _ : state) {
-    auto all = lake::query<Reading>(db, "SELECT * FROM readings").value();
-    rows = static_cast<std::int64_t>(all.size());
-    benchmark::DoNotOptimize(all.data());
-  }
-  state.counters["rows"] = static_cast<double>(rows);
-  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
-}
+void BM_FullScanTyped(benchmark::State& state) { lake::bench::full_scan_typed(state, client()); }
 BENCHMARK(BM_FullScanTyped)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
-void BM_PointLookup1000Files(benchmark::State& state) {
-  auto& db = client();
-  std::int64_t key = 0;
-  for (auto _ : state) {
-    key = (key + 7'919) % 1'000'000;
-    auto row = lake::query_first<Reading>(db, "SELECT * FROM readings WHERE seq = ?", key).value();
-    benchmark::DoNotOptimize(row.seq);
-  }
-}
+void BM_PointLookup1000Files(benchmark::State& state) { lake::bench::point_lookup(state, client()); }
 BENCHMARK(BM_PointLookup1000Files)->Unit(benchmark::kMillisecond)->Iterations(50)->UseRealTime();
 
-void BM_Upsert1PercentOf10M(benchmark::State& state) {
-  auto& db = client();
-  const std::int64_t total = upsert_rows();
-  std::vector<Account> changed;
-  // Every 100th id: the changes touch every file, as a real 1 % upsert does.
-  for (std::int64_t id = 0; id < total; id += 100) changed.push_back({.id = id, .owner = "changed", .balance = -id});
-  int round = 0;
-  for (auto _ : state) {
-    for (auto& account : changed) account.balance = -account.id - (++round);
-    auto written = db.upsert(changed).value();
-    benchmark::DoNotOptimize(written.version);
-  }
-  state.counters["rows"] = static_cast<double>(changed.size());
-}
+void BM_Upsert1PercentOf10M(benchmark::State& state) { lake::bench::upsert_one_percent(state, client(), upsert_rows()); }
 BENCHMARK(BM_Upsert1PercentOf10M)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
-void BM_1000SmallInserts(benchmark::State& state) {
-  auto& db = client();
-  std::int64_t seq = 0;
-  for (auto _ : state) {
-    for (int insert = 0; insert < 1000; ++insert) {
-      std::vector<SmallEvent> rows;
-      for (int i = 0; i < 10; ++i, ++seq) rows.push_back({.seq = seq, .name = "small", .value = 1.0});
-      auto written = db.insert(rows).value();
-      benchmark::DoNotOptimize(written.version);
-    }
-  }
-}
+void BM_1000SmallInserts(benchmark::State& state) { lake::bench::small_inserts(state, client()); }
 BENCHMARK(BM_1000SmallInserts)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
 }  // namespace
