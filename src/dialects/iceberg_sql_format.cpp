@@ -122,9 +122,7 @@ class IcebergSqlFormat final : public formats::SqlFormat {
                                        std::pair{formats::kIdempotencyKeySummary, std::string_view(idempotency->key)});
       LAKE_RETURN_IF_ERROR(tagged);
       if (!tagged->empty() && now() - tagged->front().committed_at < idempotency->ttl) {
-        auto current = iceberg::stats(session, name_of(table));
-        LAKE_RETURN_IF_ERROR(current);
-        records.duplicate_at = current->version;
+        records.duplicate_at = described->info.version;  // the current snapshot, described above
         return records;
       }
       records.settings.emplace_back(snapshot_property_setting(formats::kIdempotencyKeySummary), idempotency->key);
@@ -161,8 +159,11 @@ class IcebergSqlFormat final : public formats::SqlFormat {
                                      std::pair{formats::kIngestIdSummary, std::string_view(ingest_id.to_string())});
     LAKE_RETURN_IF_ERROR(tagged);
     if (tagged->empty()) {
-      auto current = iceberg::stats(session, name_of(table));
-      return formats::LandedWrite{.committed = false, .version = current ? current->version : -1};
+      // Only the current snapshot is wanted: the metadata, not stats (which
+      // reads every manifest through the engine).
+      auto current = iceberg::describe(session, table.ref, name_of(table));
+      return formats::LandedWrite{.committed = false,
+                                  .version = current && *current ? (*current)->info.version : -1};
     }
     const Snapshot& landed = tagged->front();
     // Copy-on-write: the files that held deleted rows were rewritten
