@@ -125,6 +125,7 @@ Result<ExpireReport> expire_snapshots(Catalog& catalog, std::shared_ptr<Backend>
     // written just now can look older than a cutoff of "now").
     std::optional<CurrentMetadata> committed_table;
     if (!expired.empty() && !options.dry_run) {
+      LAKE_RETURN_IF_ERROR(check_writable(m, table));
       TableMetadata next = m;
       next.snapshots = retained;
       std::erase_if(next.snapshot_log, [&](const SnapshotLogEntry& e) { return !keep.contains(e.snapshot_id); });

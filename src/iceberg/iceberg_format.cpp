@@ -441,6 +441,7 @@ class IcebergFormatTable final : public formats::FormatTable {
   Result<std::unique_ptr<formats::PreparedCommit>> prepare(formats::RowChange change,
                                                            const formats::CommitOptions& options) override {
     const TableMetadata& table = current_->metadata;
+    LAKE_RETURN_IF_ERROR(check_writable(table, where_.table));
     std::map<std::string, std::string> summary{{std::string(formats::kIngestIdSummary), options.ingest_id.to_string()}};
     RaceJudge judge;
     if (options.idempotency) {
@@ -555,6 +556,7 @@ class IcebergFormatTable final : public formats::FormatTable {
                     std::format("Iceberg table '{}' cannot evolve to '{}': {}", where_.table, declared.type_name, list));
       }
       if (changed.empty()) return {};
+      LAKE_RETURN_IF_ERROR(check_writable(m, where_.table));
       TableMetadata updated = m;
       updated.schemas.push_back(next);
       updated.current_schema_id = next.schema_id;
@@ -572,6 +574,7 @@ class IcebergFormatTable final : public formats::FormatTable {
   Result<OptimizeReport> optimize(const OptimizeOptions& options) override {
     LAKE_RETURN_IF_ERROR(refresh());
     const TableMetadata& m = current_->metadata;
+    LAKE_RETURN_IF_ERROR(check_writable(m, where_.table));
     const Snapshot* s = m.current_snapshot();
     OptimizeReport report{.version = -1, .partitions_optimized = 0};
     // Every file of an identity partition holds one value of its source

@@ -260,6 +260,7 @@ std::set<std::int64_t> snapshots_after(const TableMetadata& table, std::optional
 Result<CommitOutcome> commit_changes(Catalog& catalog, Backend& backend, const std::string& table,
                                      CurrentMetadata base, const FileChanges& changes, const RaceJudge& judge,
                                      const WriteRetryPolicy& retry, int& attempts) {
+  LAKE_RETURN_IF_ERROR(check_writable(base.metadata, table));
   std::int64_t snapshot_id = new_snapshot_id(base.metadata);
   const std::string name = IngestId::generate().to_string();
   std::vector<std::string> written;  // this call's files that outlive an attempt: the added-files manifest

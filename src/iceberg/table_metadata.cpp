@@ -361,4 +361,13 @@ std::string to_json_text(const TableMetadata& m) {
   return j.dump(2);
 }
 
+Status check_writable(const TableMetadata& metadata, std::string_view table) {
+  if (metadata.format_version == 2) return {};
+  return fail(ErrorCode::unsupported,
+              std::format("Iceberg table '{}' is format version {}; lake-orm writes version 2 only. Upgrade the table "
+                          "first (Spark: ALTER TABLE ... SET TBLPROPERTIES ('format-version' = '2'); pyiceberg: "
+                          "transaction().upgrade_table_version(2)); every engine since Iceberg 0.12 reads version 2",
+                          table, metadata.format_version));
+}
+
 }  // namespace lake::iceberg

@@ -128,4 +128,11 @@ struct TableMetadata {
 // The format-version-2 JSON of `metadata`.
 [[nodiscard]] std::string to_json_text(const TableMetadata& metadata);
 
+// ErrorCode::unsupported, naming `table`, when this implementation cannot
+// commit a new version of it. It writes format version 2 only; a version 1
+// table is read, and stays version 1 until its owner upgrades it: an
+// upgrade decides which readers can still read the table, so it is not
+// made on the side of a write.
+[[nodiscard]] Status check_writable(const TableMetadata& metadata, std::string_view table);
+
 }  // namespace lake::iceberg

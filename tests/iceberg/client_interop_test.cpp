@@ -198,7 +198,9 @@ TEST(ClientOnIceberg, ASqlCatalogFileIsSharedWithPyIceberg) {
   if (HasFatalFailure()) return;
 
   // A table pyiceberg creates in the catalog (at its own default location
-  // under the warehouse, <warehouse>/default.db/visits) reads here by name.
+  // under the warehouse), in format version 1, reads here by name. Writing to it is refused, typed, with nothing
+  // written, until pyiceberg upgrades it to version 2; then the Client's
+  // rows land and pyiceberg reads them.
   arrow::Int64Builder visit_ids;
   arrow::StringBuilder pages;
   for (std::int64_t i = 1; i <= 5; ++i)
@@ -206,12 +208,42 @@ TEST(ClientOnIceberg, ASqlCatalogFileIsSharedWithPyIceberg) {
   auto visits = arrow::Table::Make(arrow::schema({arrow::field("visit_id", arrow::int64()), arrow::field("page", arrow::utf8())}),
                                    {visit_ids.Finish().ValueOrDie(), pages.Finish().ValueOrDie()});
   lake::testing::write_ipc(visits, dir.path / "visits.arrow");
-  ASSERT_EQ(pyiceberg.run({"create", "visits", (dir.path / "visits.arrow").string()}), 0);
+  // With the column the Client names each row's write in, as a table it
+  // writes to has.
+  arrow::StringBuilder writes;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(writes.Append("pyiceberg-create").ok());
+  auto created = visits->AddColumn(2, arrow::field("_ingest_id", arrow::utf8()), std::make_shared<arrow::ChunkedArray>(writes.Finish().ValueOrDie()));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  lake::testing::write_ipc(*created, dir.path / "visits-created.arrow");
+  ASSERT_EQ(pyiceberg.run({"create", "visits", (dir.path / "visits-created.arrow").string(), "1"}), 0);
   auto read = lake::query<Visit>(*db, "SELECT visit_id, page FROM visits ORDER BY visit_id");
   ASSERT_TRUE(read) << read.error().to_string();
   ASSERT_EQ(read->size(), 5u);
   EXPECT_EQ((*read)[4].visit_id, 5);
   EXPECT_EQ((*read)[4].page, "/page/5");
+
+  const auto files_under = [&](const std::filesystem::path& folder) {
+    std::size_t n = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(folder)) n += entry.is_regular_file();
+    return n;
+  };
+  const std::size_t files_before = files_under(dir.path);
+  std::vector<Visit> one_more{{.visit_id = 6, .page = "/page/6"}};
+  auto refused = db->insert(one_more);
+  ASSERT_FALSE(refused) << "a version 1 table written as version 2 behind its owner's back";
+  EXPECT_EQ(refused.error().code(), lake::ErrorCode::unsupported);
+  EXPECT_NE(refused.error().message().find("format version 1"), std::string::npos) << refused.error().to_string();
+  EXPECT_EQ(files_under(dir.path), files_before) << "the refused insert left files";
+  ASSERT_EQ(pyiceberg.run({"check", "visits", (dir.path / "visits.arrow").string(), "visit_id"}), 0);
+
+  ASSERT_EQ(pyiceberg.run({"upgrade", "visits"}), 0);
+  auto inserted = db->insert(one_more);
+  ASSERT_TRUE(inserted) << inserted.error().to_string();
+  ASSERT_TRUE(visit_ids.Append(6).ok() && pages.Append("/page/6").ok());
+  for (std::int64_t i = 1; i <= 5; ++i) ASSERT_TRUE(visit_ids.Append(i).ok() && pages.Append(std::format("/page/{}", i)).ok());
+  visits = arrow::Table::Make(visits->schema(), {visit_ids.Finish().ValueOrDie(), pages.Finish().ValueOrDie()});
+  lake::testing::write_ipc(visits, dir.path / "visits-after.arrow");
+  EXPECT_EQ(pyiceberg.run({"check", "visits", (dir.path / "visits-after.arrow").string(), "visit_id"}), 0);
 }
 
 // A REST catalog service (the run's RESTCatalogServer), two writers: the

@@ -12,9 +12,12 @@ is set). <table> is "name" (namespace "default") or "namespace.name".
   append <table> <rows.arrow>            appends the rows as one snapshot,
       committed through the catalog (its check-and-put on the same row
       lake-orm moves)
-  create <table> <rows.arrow>            creates the table from the rows'
+  create <table> <rows.arrow> [version] creates the table from the rows'
       schema in the catalog (at pyiceberg's default location under the
-      warehouse) and appends them
+      warehouse; Iceberg format version 2, or the one given) and appends
+      them
+  upgrade <table>                        upgrades the table to format
+      version 2, as its owner would
 
 Exit 1 with the differences when a check fails.
 """
@@ -62,10 +65,16 @@ def main(catalog_spec, warehouse, command, table_name, *args):
                                            table_rows.canonical_rows(expected_table, [key]))
         return report(problems, f"pyiceberg reads {table_name} through the catalog differently",
                       f"[catalog_peer] {expected_table.num_rows} rows of {table_name} identical in pyiceberg")
+    if command == "upgrade":
+        with catalog.load_table(identifier).transaction() as transaction:
+            transaction.upgrade_table_version(2)
+        print(f"[catalog_peer] upgraded {table_name} to format version 2", file=sys.stderr)
+        return 0
     rows = read_arrow(args[0])
     if command == "create":
-        catalog.create_table(identifier, schema=rows.schema).append(rows)
-        print(f"[catalog_peer] created {table_name} with {rows.num_rows} rows", file=sys.stderr)
+        version = args[1] if len(args) > 1 else "2"
+        catalog.create_table(identifier, schema=rows.schema, properties={"format-version": version}).append(rows)
+        print(f"[catalog_peer] created {table_name} (format version {version}) with {rows.num_rows} rows", file=sys.stderr)
         return 0
     if command == "append":
         table = catalog.load_table(identifier)

@@ -16,7 +16,6 @@ import os
 import sys
 
 import pyarrow as pa
-from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.expressions import EqualTo
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
@@ -24,7 +23,7 @@ from pyiceberg.transforms import BucketTransform, DayTransform, TruncateTransfor
 from pyiceberg.types import LongType, NestedField, StringType, TimestamptzType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readers import exit, table_rows  # noqa: E402
+from readers import exit, save_snapshot_rows, scratch_catalog  # noqa: E402
 
 
 def rows(first, count):
@@ -59,12 +58,7 @@ def partition_text(value):
 
 
 def main(directory, expected_path):
-    warehouse = os.path.join(directory, "warehouse")
-    os.makedirs(warehouse, exist_ok=True)
-    catalog = SqlCatalog(
-        "lake", uri=f"sqlite:///{directory}/catalog.db", warehouse=f"file://{warehouse}"
-    )
-    catalog.create_namespace("db")
+    catalog = scratch_catalog(directory)
     schema = Schema(
         NestedField(1, "id", LongType(), required=True),
         NestedField(2, "region", StringType(), required=False),
@@ -111,10 +105,6 @@ def main(directory, expected_path):
                 }
             )
         files.sort(key=lambda f: f["path"])
-        table_rows.save(
-            os.path.join(directory, f"rows-{snapshot.snapshot_id}.jsonl"),
-            table_rows.canonical_rows(table.scan(snapshot_id=snapshot.snapshot_id).to_arrow(), ["id"]),
-        )
         snapshots.append(
             {
                 "id": snapshot.snapshot_id,
@@ -125,6 +115,7 @@ def main(directory, expected_path):
                 "files": files,
             }
         )
+    save_snapshot_rows(table, directory)
     expected = {
         "metadata_location": table.metadata_location,
         "current_snapshot_id": table.metadata.current_snapshot_id,

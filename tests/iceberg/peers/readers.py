@@ -1,5 +1,6 @@
-"""What the Iceberg peer scripts share: their imports' paths, DuckDB's
-iceberg_scan of a metadata file, and the report at the end."""
+"""What the Iceberg peer scripts share: their imports' paths, a scratch
+pyiceberg catalog, the rows at every snapshot, DuckDB's iceberg_scan of a
+metadata file, and the report at the end."""
 import os
 import sys
 
@@ -9,6 +10,29 @@ sys.path.insert(0, os.path.join(here, "..", "..", "..", "tools"))
 import table_rows  # noqa: E402,F401  (re-exported for the scripts)
 from peer_exit import exit  # noqa: E402,F401
 from peers_smoke import duckdb_connect  # noqa: E402
+
+
+def scratch_catalog(directory):
+    """pyiceberg's SqlCatalog on <directory>/catalog.db (warehouse
+    <directory>/warehouse) with the namespace "db", as the tests read it."""
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    warehouse = os.path.join(directory, "warehouse")
+    os.makedirs(warehouse, exist_ok=True)
+    catalog = SqlCatalog("lake", uri=f"sqlite:///{directory}/catalog.db", warehouse=f"file://{warehouse}")
+    catalog.create_namespace("db")
+    return catalog
+
+
+def save_snapshot_rows(table, directory):
+    """<directory>/rows-<snapshot id>.jsonl for every snapshot of `table`: its
+    rows as pyiceberg reads them (in that snapshot's schema), canonical form,
+    for compare_rows.py."""
+    for snapshot in table.metadata.snapshots:
+        table_rows.save(
+            os.path.join(directory, f"rows-{snapshot.snapshot_id}.jsonl"),
+            table_rows.canonical_rows(table.scan(snapshot_id=snapshot.snapshot_id).to_arrow(), ["id"]),
+        )
 
 
 def duckdb_scan(metadata_path):

@@ -13,7 +13,6 @@ import os
 import sys
 
 import pyarrow as pa
-from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.expressions import AlwaysTrue, EqualTo, GreaterThanOrEqual
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
@@ -21,7 +20,7 @@ from pyiceberg.transforms import BucketTransform, IdentityTransform
 from pyiceberg.types import LongType, NestedField, StringType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readers import exit, table_rows  # noqa: E402
+from readers import exit, scratch_catalog, table_rows  # noqa: E402
 
 FILTERS = {
     "all": AlwaysTrue(),
@@ -41,10 +40,7 @@ def rows(first, count):
 
 
 def main(directory, expected_path):
-    warehouse = os.path.join(directory, "warehouse")
-    os.makedirs(warehouse, exist_ok=True)
-    catalog = SqlCatalog("lake", uri=f"sqlite:///{directory}/catalog.db", warehouse=f"file://{warehouse}")
-    catalog.create_namespace("db")
+    catalog = scratch_catalog(directory)
     schema = Schema(
         NestedField(1, "id", LongType(), required=True),
         NestedField(2, "region", StringType(), required=False),
