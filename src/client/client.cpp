@@ -40,6 +40,16 @@ TableRef ClientCore::table_ref(std::string_view table) const {
   return {std::string(table), location_in(options.default_catalog, options.default_database, table)};
 }
 
+WritePlan ClientCore::plan(PlanKind kind, std::string_view table, const IngestId& ingest_id,
+                           const std::string& idempotency_key) const {
+  WritePlan plan;
+  plan.kind = kind;
+  plan.table = table_ref(table);
+  plan.ingest_id = ingest_id;
+  plan.idempotency = idempotency_of(idempotency_key, options.default_idempotency_ttl);
+  return plan;
+}
+
 void ClientCore::log(LogLevel level, std::string_view message, std::vector<LogField> fields) const {
   if (options.logger) options.logger(level, message, fields);
 }
@@ -234,14 +244,10 @@ Result<WriteResult> Client::merge_rows(const Schema& schema, const IngestId& ing
   const auto started = std::chrono::steady_clock::now();
   auto slot = state_->acquire_slot();
   LAKE_RETURN_IF_ERROR(slot);
-  WritePlan plan;
-  plan.kind = PlanKind::merge;
-  plan.table = state_->table_ref(schema.table_name);
-  plan.ingest_id = ingest_id;
+  WritePlan plan = state_->plan(PlanKind::merge, schema.table_name, ingest_id, idempotency_key);
   for (auto i : keys) plan.keys.push_back(schema.fields[i].column);
   plan.on_match = on_match;
   plan.on_no_match = on_no_match;
-  plan.idempotency = detail::idempotency_of(idempotency_key, state_->options.default_idempotency_ttl);
   auto reader = arrow::RecordBatchReader::Make({std::move(rows)});
   if (!reader.ok()) return fail(detail::from_arrow_status(reader.status(), std::format("preparing the {}", operation)));
   plan.rows = std::move(*reader);
@@ -254,12 +260,8 @@ Result<WriteResult> Client::delete_where(std::string_view table, const arrow::co
   const auto started = std::chrono::steady_clock::now();
   auto slot = state_->acquire_slot();
   LAKE_RETURN_IF_ERROR(slot);
-  WritePlan plan;
-  plan.kind = PlanKind::delete_where;
-  plan.table = state_->table_ref(table);
-  plan.ingest_id = IngestId::generate();
+  WritePlan plan = state_->plan(PlanKind::delete_where, table, IngestId::generate(), options.idempotency_key);
   plan.predicate = predicate;
-  plan.idempotency = detail::idempotency_of(options.idempotency_key, state_->options.default_idempotency_ttl);
   return state_->run_write(std::move(plan), WritePath::direct, 0, "delete", started);
 }
 
@@ -270,19 +272,18 @@ Result<WriteResult> Client::replace_rows(const Schema& schema, const IngestId& i
   const auto started = std::chrono::steady_clock::now();
   auto slot = state_->acquire_slot();
   LAKE_RETURN_IF_ERROR(slot);
-  WritePlan plan;
-  plan.kind = PlanKind::replace_where;
-  plan.table = state_->table_ref(schema.table_name);
-  plan.ingest_id = ingest_id;
+  WritePlan plan = state_->plan(PlanKind::replace_where, schema.table_name, ingest_id, idempotency_key);
   plan.predicate = predicate;
-  plan.idempotency = detail::idempotency_of(idempotency_key, state_->options.default_idempotency_ttl);
-  // Every engine gets rows inside the predicate (the formats check again).
-  auto checked = arrow::RecordBatchReader::Make({rows});
-  if (!checked.ok()) return fail(detail::from_arrow_status(checked.status(), "preparing the replace"));
-  LAKE_RETURN_IF_ERROR(formats::rows_within(**checked, predicate));
+  // Every engine gets rows inside the predicate: an engine's SQL would
+  // take rows outside it (the native formats check again, for their own
+  // callers).
+  auto schema_of_rows = rows->schema();
   auto reader = arrow::RecordBatchReader::Make({std::move(rows)});
   if (!reader.ok()) return fail(detail::from_arrow_status(reader.status(), "preparing the replace"));
-  plan.rows = std::move(*reader);
+  LAKE_ASSIGN_OR_RETURN(auto within, formats::rows_within(**reader, predicate));
+  auto checked = arrow::RecordBatchReader::Make(std::move(within), std::move(schema_of_rows));
+  if (!checked.ok()) return fail(detail::from_arrow_status(checked.status(), "preparing the replace"));
+  plan.rows = std::move(*checked);
   return state_->run_write(std::move(plan), WritePath::direct, 0, "replace", started);
 }
 

@@ -23,6 +23,10 @@ class ClientCore {
   MetricsRegistry metrics;
 
   [[nodiscard]] TableRef table_ref(std::string_view table) const;
+  // A write's plan: its kind, target table, ingest id and idempotency key
+  // (empty: none; the client's default TTL).
+  [[nodiscard]] WritePlan plan(PlanKind kind, std::string_view table, const IngestId& ingest_id,
+                               const std::string& idempotency_key) const;
   void log(LogLevel level, std::string_view message, std::vector<LogField> fields) const;
 
   // One running write. Waits while max_inflight_ingests are running;

@@ -97,10 +97,7 @@ Result<WriteResult> Client::Ingest::Impl::finish() {
   finished = true;
   if (options.path == WritePath::object_storage && !staging && !buffered.empty())
     if (auto started_staging = start_staging(); !started_staging) return abandon(), std::unexpected(started_staging.error());
-  WritePlan plan;
-  plan.table = table;
-  plan.ingest_id = ingest_id;
-  plan.idempotency = detail::idempotency_of(options.idempotency_key, core->options.default_idempotency_ttl);
+  WritePlan plan = core->plan(PlanKind::append, schema.table_name, ingest_id, options.idempotency_key);
   if (!schema.primary_keys.empty()) {
     plan.kind = PlanKind::merge;
     for (auto i : schema.primary_keys) plan.keys.push_back(schema.fields[i].column);

@@ -32,6 +32,21 @@ namespace cp = arrow::compute;
 
 void append_all(std::vector<Add>& to, const std::vector<Add>& from) { to.insert(to.end(), from.begin(), from.end()); }
 
+// Where a change by predicate starts: the table's write layout, the
+// predicate bound to its columns, and the files that may hold matching
+// rows (by partition values and stats).
+struct PredicateScope {
+  TableLayout layout;
+  cp::Expression bound;
+  std::vector<Add> files;
+};
+Result<PredicateScope> scope_of(const TableWriter& writer, const Snapshot& snapshot, const Predicate& predicate) {
+  LAKE_ASSIGN_OR_RETURN(auto layout, writer.layout());
+  LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *layout.arrow_schema));
+  LAKE_ASSIGN_OR_RETURN(auto files, candidates(snapshot, layout, predicate));
+  return PredicateScope{.layout = std::move(layout), .bound = std::move(bound), .files = std::move(files)};
+}
+
 // What a row change makes of one file with matching rows: the rows to
 // write in its place (all of them kept, changed or dropped as the change
 // decides).
@@ -136,12 +151,7 @@ Result<CommitResult> Table::update_where(const Predicate& predicate,
 Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, WriteOptions options) {
   LAKE_RETURN_IF_ERROR(snapshot_.check_writable(true));
   TableWriter writer(*this);
-  auto layout = writer.layout();
-  LAKE_RETURN_IF_ERROR(layout);
-  auto bound = formats::bind_filter(predicate, *layout->arrow_schema);
-  LAKE_RETURN_IF_ERROR(bound);
-  auto files = candidates(snapshot_, *layout, predicate);
-  LAKE_RETURN_IF_ERROR(files);
+  LAKE_ASSIGN_OR_RETURN(auto scope, scope_of(writer, snapshot_, predicate));
 
   CommitResult result;
   PendingCommit pending{.operation = "DELETE",
@@ -149,7 +159,7 @@ Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, Wr
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  auto written = remove_matching_rows(*backend_, writer, *layout, *files, *bound, pending, result);
+  auto written = remove_matching_rows(*backend_, writer, scope.layout, scope.files, scope.bound, pending, result);
   LAKE_RETURN_IF_ERROR(written);
   return prepared_rewrite(*this, "delete", std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
 }
@@ -158,15 +168,10 @@ Result<PreparedWrite> Table::prepare_replace_where(const Predicate& predicate, a
                                                   WriteOptions options) {
   LAKE_RETURN_IF_ERROR(snapshot_.check_writable(true));
   TableWriter writer(*this);
-  auto layout = writer.layout();
-  LAKE_RETURN_IF_ERROR(layout);
-  auto bound = formats::bind_filter(predicate, *layout->arrow_schema);
-  LAKE_RETURN_IF_ERROR(bound);
+  LAKE_ASSIGN_OR_RETURN(auto scope, scope_of(writer, snapshot_, predicate));
   // The new rows are checked before anything is written.
   auto batches = formats::rows_within(rows, predicate);
   LAKE_RETURN_IF_ERROR(batches);
-  auto files = candidates(snapshot_, *layout, predicate);
-  LAKE_RETURN_IF_ERROR(files);
 
   CommitResult result;
   // What Spark's replaceWhere commits: a WRITE in mode Overwrite whose
@@ -177,7 +182,7 @@ Result<PreparedWrite> Table::prepare_replace_where(const Predicate& predicate, a
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  auto written = remove_matching_rows(*backend_, writer, *layout, *files, *bound, pending, result);
+  auto written = remove_matching_rows(*backend_, writer, scope.layout, scope.files, scope.bound, pending, result);
   LAKE_RETURN_IF_ERROR(written);
   if (!batches->empty()) {
     auto reader = arrow::RecordBatchReader::Make(*batches, rows.schema());
@@ -196,29 +201,25 @@ Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
   LAKE_RETURN_IF_ERROR(snapshot_.check_writable(true));
   if (assignments.empty()) return fail(ErrorCode::invalid_argument, "update_where: no columns to set");
   TableWriter writer(*this);
-  auto layout = writer.layout();
-  LAKE_RETURN_IF_ERROR(layout);
-  auto bound = formats::bind_filter(predicate, *layout->arrow_schema);
-  LAKE_RETURN_IF_ERROR(bound);
+  LAKE_ASSIGN_OR_RETURN(auto scope, scope_of(writer, snapshot_, predicate));
+  const arrow::Schema& columns = *scope.layout.arrow_schema;
   std::vector<std::pair<int, cp::Expression>> bound_assignments;
   nlohmann::json set = nlohmann::json::object();
   for (const auto& [column, expression] : assignments) {
-    int index = layout->arrow_schema->GetFieldIndex(column);
+    int index = columns.GetFieldIndex(column);
     if (index < 0)
       return fail(ErrorCode::schema_mismatch,
                   std::format("update_where: column '{}' is not in the table (columns: {})", column,
-                              lake::detail::column_list(*layout->arrow_schema)));
+                              lake::detail::column_list(columns)));
     // (A partition column may be set: the rewrite files rows into their new
     // partition directories.) _ingest_id is the row's provenance.
     if (column == kIngestIdColumn)
       return fail(ErrorCode::invalid_argument, "update_where: the _ingest_id system column cannot be set");
-    auto bound_value = formats::bind_value(expression, *layout->arrow_schema);
+    auto bound_value = formats::bind_value(expression, columns);
     LAKE_RETURN_IF_ERROR(bound_value);
     bound_assignments.emplace_back(index, std::move(*bound_value));
     set[column] = expression.ToString();
   }
-  auto files = candidates(snapshot_, *layout, predicate);
-  LAKE_RETURN_IF_ERROR(files);
 
   CommitResult result;
   PendingCommit pending{.operation = "UPDATE",
@@ -228,7 +229,7 @@ Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
   auto written = rewrite_matching_files(
-      *backend_, writer, *layout, *files, *bound,
+      *backend_, writer, scope.layout, scope.files, scope.bound,
       [&](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
         return formats::assign_columns(rows, matches, bound_assignments);
       },

@@ -15,6 +15,7 @@
 
 #include "core/propagate.hpp"
 #include "iceberg/scalar_order.hpp"
+#include "iceberg/scan.hpp"
 #include "iceberg/single_value.hpp"
 #include "iceberg/transforms.hpp"
 #include "lake/arrow/detail/status.hpp"
@@ -323,8 +324,11 @@ std::string partition_path(const PartitionSpec& spec, const std::vector<std::sha
 
 }  // namespace
 
-Result<std::vector<ContentFile>> write_data_files(Backend& backend, const TableFiles& files, const TableMetadata& table,
+Result<std::vector<ContentFile>> write_data_files(Backend& backend, const TableMetadata& table,
                                                   arrow::RecordBatchReader& input, const DataFileOptions& options) {
+  // Files are written by key on the backend and recorded by location.
+  LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(backend, table.location));
+  const std::string key_prefix = table_key + "/";
   LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(table.current_schema()));
   const PartitionSpec& spec = table.default_spec();
   std::vector<int> sources;
@@ -347,7 +351,7 @@ Result<std::vector<ContentFile>> write_data_files(Backend& backend, const TableF
   auto undo = [&](Error error) -> Result<std::vector<ContentFile>> {
     for (auto& [path, file] : open_files) file.reset();
     for (const auto& file : written) {
-      const std::string key = files.key_prefix + file.path.substr(files.location.size() + 1);
+      const std::string key = key_prefix + file.path.substr(table.location.size() + 1);
       (void)backend.remove(key);
     }
     return std::unexpected(std::move(error));
@@ -413,7 +417,7 @@ Result<std::vector<ContentFile>> write_data_files(Backend& backend, const TableF
         auto& file = open_files[path];
         if (!file) {
           const std::string relative = std::format("data/{}{}-{:05}.parquet", path, prefix, next_file++);
-          auto opened = OneFile::open(backend, files.key_prefix + relative, files.location + "/" + relative, schema,
+          auto opened = OneFile::open(backend, key_prefix + relative, table.location + "/" + relative, schema,
                                       tuples[g], options);
           if (!opened) {
             open_files.erase(path);

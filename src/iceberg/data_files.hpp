@@ -33,13 +33,6 @@ struct DataFileOptions {
   int zstd_level = 3;
 };
 
-// Where a table's files go: keys on the backend, and the absolute
-// locations manifests record for them.
-struct TableFiles {
-  std::string key_prefix;  // "<table key>/" on the backend
-  std::string location;    // the table's location, e.g. "s3://bucket/warehouse/db/t"
-};
-
 // `input`'s rows in `table`, the table's Arrow schema (field ids
 // included): columns matched by name, missing nullable ones NULL, types
 // cast where no value changes. ErrorCode::schema_mismatch names a column
@@ -50,12 +43,13 @@ struct TableFiles {
 
 // Writes `input` (its columns named as the current schema's top-level
 // fields, types castable to theirs without loss) as data files of the
-// default partition spec under `data/`. Returns one file per partition
+// default partition spec under the table location's `data/` (a location
+// on `backend`: see key_of), recording their absolute locations. Returns
+// one file per partition
 // per `options.file_rows`, in the order written; on error, removes the
 // files it wrote and returns the error. ErrorCode::schema_mismatch names a
 // column the table lacks or a type that does not convert.
-[[nodiscard]] Result<std::vector<ContentFile>> write_data_files(Backend& backend, const TableFiles& files,
-                                                                const TableMetadata& table,
+[[nodiscard]] Result<std::vector<ContentFile>> write_data_files(Backend& backend, const TableMetadata& table,
                                                                 arrow::RecordBatchReader& input,
                                                                 const DataFileOptions& options = {});
 

@@ -25,6 +25,7 @@
 #include "formats/lake_properties.hpp"
 #include "formats/merge_planner.hpp"
 #include "formats/row_ops.hpp"
+#include "formats/scan_projection.hpp"
 #include "iceberg/commits.hpp"
 #include "iceberg/row_changes.hpp"
 #include "iceberg/snapshot_commit.hpp"
@@ -252,42 +253,6 @@ Result<std::shared_ptr<arrow::RecordBatch>> merge_rows(const std::vector<std::sh
   return *rows;
 }
 
-// Filters a scan's batches by a predicate (NULL drops the row, as SQL's
-// WHERE does) and projects them to the requested columns.
-class FilteredReader final : public arrow::RecordBatchReader {
- public:
-  FilteredReader(std::shared_ptr<arrow::RecordBatchReader> input, arrow::compute::Expression filter,
-                 std::shared_ptr<arrow::Schema> output)
-      : input_(std::move(input)), filter_(std::move(filter)), output_(std::move(output)) {}
-
-  std::shared_ptr<arrow::Schema> schema() const override { return output_; }
-
-  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
-    for (;;) {
-      std::shared_ptr<arrow::RecordBatch> batch;
-      ARROW_RETURN_NOT_OK(input_->ReadNext(&batch));
-      if (!batch) {
-        *out = nullptr;
-        return arrow::Status::OK();
-      }
-      auto mask = formats::evaluate_mask(*batch, filter_);
-      if (!mask) return lake::detail::to_arrow_status(mask.error());
-      if (formats::count_true(**mask) == 0) continue;
-      auto kept = formats::select_rows(batch, **mask, true);
-      if (!kept) return lake::detail::to_arrow_status(kept.error());
-      arrow::ArrayVector columns;
-      for (const auto& field : output_->fields()) columns.push_back((*kept)->GetColumnByName(field->name()));
-      *out = arrow::RecordBatch::Make(output_, (*kept)->num_rows(), std::move(columns));
-      return arrow::Status::OK();
-    }
-  }
-
- private:
-  std::shared_ptr<arrow::RecordBatchReader> input_;
-  arrow::compute::Expression filter_;
-  std::shared_ptr<arrow::Schema> output_;
-};
-
 class IcebergFormatTable final : public formats::FormatTable {
  public:
   static Result<std::unique_ptr<formats::FormatTable>> make(Where where, CurrentMetadata current,
@@ -412,30 +377,13 @@ class IcebergFormatTable final : public formats::FormatTable {
                                                              file.path, where_.table, metadata().snapshot.id));
       files.push_back(it->second);
     }
-    const Schema& schema = snapshot_schema();
-    std::vector<std::string> requested = options.columns;
-    if (requested.empty())
-      for (const auto& field : arrow_schema()->fields()) requested.push_back(field->name());
-    arrow::FieldVector output;
-    for (const auto& name : requested) {
-      auto field = arrow_schema()->GetFieldByName(name);
-      if (!field)
-        return fail(ErrorCode::schema_mismatch,
-                    std::format("the scan asks for column '{}', which the table does not have; it has columns: {}", name,
-                                lake::detail::column_list(*arrow_schema())));
-      output.push_back(field);
-    }
-    if (!options.row_filter) return read_files(where_.backend, schema, std::move(files), requested, options.batch_rows);
-    LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(*options.row_filter, *arrow_schema()));
-    std::vector<std::string> read_columns;
-    const auto filtered_on = formats::columns_read_by(bound, *arrow_schema());
-    for (const auto& field : arrow_schema()->fields())
-      if (std::ranges::contains(requested, field->name()) || std::ranges::contains(filtered_on, field->name()))
-        read_columns.push_back(field->name());
-    LAKE_ASSIGN_OR_RETURN(auto reader, read_files(where_.backend, schema, std::move(files), read_columns, options.batch_rows));
-    LAKE_ASSIGN_OR_RETURN(auto filter, formats::bind_filter(*options.row_filter, *reader->schema()));
-    return std::shared_ptr<arrow::RecordBatchReader>(
-        std::make_shared<FilteredReader>(std::move(reader), std::move(filter), arrow::schema(std::move(output))));
+    LAKE_ASSIGN_OR_RETURN(auto columns, formats::scan_columns(*arrow_schema(), options.columns, options.row_filter));
+    std::vector<std::string> output;
+    for (const auto& field : columns.output->fields()) output.push_back(field->name());
+    if (!columns.filter) return read_files(where_.backend, snapshot_schema(), std::move(files), output, options.batch_rows);
+    LAKE_ASSIGN_OR_RETURN(auto reader,
+                          read_files(where_.backend, snapshot_schema(), std::move(files), columns.read, options.batch_rows));
+    return formats::filtered_reader(std::move(reader), std::move(columns));
   }
 
   Result<std::unique_ptr<formats::PreparedCommit>> prepare(formats::RowChange change,
@@ -615,7 +563,6 @@ class IcebergFormatTable final : public formats::FormatTable {
     change.changes.operation = "replace";
     if (!tag.empty()) change.changes.summary[std::string(kClusteredSummary)] = tag;
     auto rewrite = [&]() -> Status {
-      LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*where_.backend, m.location));
       for (auto& [group, files] : groups) {
         for (const auto& f : files) change.changes.removed.push_back(f.file);
         LAKE_ASSIGN_OR_RETURN(auto reader, read_files(where_.backend, m.current_schema(), files, {}));
@@ -626,8 +573,7 @@ class IcebergFormatTable final : public formats::FormatTable {
           LAKE_ASSIGN_OR_RETURN(auto ordered, formats::clustered(*all, clustering));
           rows = std::make_shared<arrow::TableBatchReader>(ordered);
         }
-        LAKE_ASSIGN_OR_RETURN(auto added, write_data_files(*where_.backend, {.key_prefix = table_key + "/", .location = m.location},
-                                                           m, *rows, {.file_rows = 4 << 20}));
+        LAKE_ASSIGN_OR_RETURN(auto added, write_data_files(*where_.backend, m, *rows, {.file_rows = 4 << 20}));
         change.changes.added.insert(change.changes.added.end(), added.begin(), added.end());
         ++report.partitions_optimized;
       }

@@ -168,7 +168,10 @@ Result<HttpResponse> RestCatalog::send_authorized(const std::string& url, const 
 
 Result<HttpResponse> RestCatalog::send(const Call& call, bool once) {
   LAKE_ASSIGN_OR_RETURN(auto root, prefix());
-  const std::string url = base_url_ + "/v1/" + root + call.path;
+  return send_to(base_url_ + "/v1/" + root + call.path, call, once);
+}
+
+Result<HttpResponse> RestCatalog::send_to(const std::string& url, const Call& call, bool once) {
   LAKE_ASSIGN_OR_RETURN(auto response, send_authorized(url, call, once));
   // A token the service no longer takes (revoked, or expired early): one
   // new one, when the credentials can bring it.
@@ -185,13 +188,7 @@ Result<std::string> RestCatalog::prefix() {
   if (base_url_.empty()) return fail(ErrorCode::invalid_argument, "Iceberg REST catalog: no uri given");
   std::string url = base_url_ + "/v1/config";
   if (!settings_.warehouse.empty()) url += "?warehouse=" + percent_encode(settings_.warehouse);
-  LAKE_ASSIGN_OR_RETURN(auto response, send_authorized(url, Call{.method = "GET", .path = {}, .what = "reading its config"},
-                                                       false));
-  if (response.status == 401 && !settings_.credential.empty()) {
-    tokens_.invalidate();
-    LAKE_ASSIGN_OR_RETURN(response, send_authorized(url, Call{.method = "GET", .path = {}, .what = "reading its config"},
-                                                    false));
-  }
+  LAKE_ASSIGN_OR_RETURN(auto response, send_to(url, Call{.method = "GET", .path = {}, .what = "reading its config"}, false));
   if (response.status != 200) return fail(service_error(response, std::format("reading its config at {}", url)));
   const auto config = json::parse(response.body_text(), nullptr, false);
   if (!config.is_object()) return fail(ErrorCode::io, std::format("Iceberg REST catalog: {} answered with no JSON object", url));

@@ -63,9 +63,11 @@ class RestCatalog final : public Catalog {
   [[nodiscard]] Result<std::string> prefix();
   // The Authorization header's value, or nullopt without credentials.
   [[nodiscard]] Result<std::optional<std::string>> authorization();
-  // Sends `call` (retrying transient failures unless `once`), a new token
-  // after a 401 when the credentials can bring one.
+  // Sends `call` to its path under the prefix; see send_to.
   [[nodiscard]] Result<object_store::HttpResponse> send(const Call& call, bool once);
+  // Sends `call` to `url` (retrying transient failures unless `once`), a
+  // new token after a 401 when the credentials can bring one.
+  [[nodiscard]] Result<object_store::HttpResponse> send_to(const std::string& url, const Call& call, bool once);
   [[nodiscard]] Result<object_store::HttpResponse> send_authorized(const std::string& url, const Call& call, bool once);
   [[nodiscard]] Result<CurrentMetadata> parse_loaded(const object_store::HttpResponse& response, const std::string& table);
   [[nodiscard]] Status create_namespace(const TableIdentifier& id);

@@ -18,11 +18,9 @@ using lake::detail::from_arrow_status;
 Result<std::vector<ContentFile>> write_rows(const ChangeBase& base,
                                             const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches,
                                             const std::shared_ptr<arrow::Schema>& schema) {
-  LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*base.backend, base.table->location));
   auto reader = arrow::RecordBatchReader::Make(batches, schema);
   if (!reader.ok()) return fail(from_arrow_status(reader.status(), "writing rows"));
-  return write_data_files(*base.backend, {.key_prefix = table_key + "/", .location = base.table->location}, *base.table,
-                          **reader, base.files);
+  return write_data_files(*base.backend, *base.table, **reader, base.files);
 }
 
 Result<std::shared_ptr<arrow::RecordBatch>> read_all(arrow::RecordBatchReader& reader, std::string_view what) {
@@ -123,10 +121,7 @@ void discard(Backend& backend, const FileChanges& changes) {
 
 Result<PlannedChange> plan_append(const ChangeBase& base, arrow::RecordBatchReader& rows) {
   return planned(base, [&](PlannedChange& out) -> Status {
-    LAKE_ASSIGN_OR_RETURN(auto table_key, key_of(*base.backend, base.table->location));
-    LAKE_ASSIGN_OR_RETURN(out.changes.added,
-                          write_data_files(*base.backend, {.key_prefix = table_key + "/", .location = base.table->location},
-                                           *base.table, rows, base.files));
+    LAKE_ASSIGN_OR_RETURN(out.changes.added, write_data_files(*base.backend, *base.table, rows, base.files));
     for (const auto& f : out.changes.added) out.rows_inserted += f.record_count;
     out.changes.operation = "append";
     return {};

@@ -17,7 +17,6 @@ location and format version, the rows pyiceberg reads at every snapshot
 columns (<dir>/rows-<name>.jsonl), canonical form, for compare_rows.py.
 """
 import decimal
-import json
 import os
 import sys
 
@@ -29,7 +28,7 @@ from pyiceberg.transforms import BucketTransform, IdentityTransform
 from pyiceberg.types import DecimalType, DoubleType, FloatType, IntegerType, LongType, NestedField, StringType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readers import exit, save_snapshot_rows, scratch_catalog, table_rows  # noqa: E402
+from readers import run_table_script, save_snapshot_rows, scratch_catalog, table_rows  # noqa: E402
 
 # Filters whose answer depends on reading old files' narrow bounds and
 # values in the promoted types (named as in the final schema).
@@ -90,7 +89,7 @@ def new_rows(first, count):
     )
 
 
-def main(directory, expected_path):
+def main(directory):
     catalog = scratch_catalog(directory)
     schema = Schema(
         NestedField(1, "id", LongType(), required=True),
@@ -122,18 +121,13 @@ def main(directory, expected_path):
             os.path.join(directory, f"rows-{name}.jsonl"),
             table_rows.canonical_rows(table.scan(row_filter=row_filter).to_arrow(), ["id"]),
         )
-    expected = {
+    return {
         "metadata_location": table.metadata_location,
         "format_version": table.metadata.format_version,
         "snapshots": len(table.metadata.snapshots),
         "schemas": len(table.metadata.schemas),
     }
-    with open(expected_path, "w") as out:
-        json.dump(expected, out, indent=1)
-    return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    exit(main(sys.argv[1], sys.argv[2]))
+    run_table_script(main, __doc__)

@@ -11,7 +11,6 @@ snapshot, its live data files (path, record count, partition values) and
 row count, and its rows (<dir>/rows-<snapshot id>.jsonl, canonical form).
 """
 import datetime
-import json
 import os
 import sys
 
@@ -23,7 +22,7 @@ from pyiceberg.transforms import BucketTransform, DayTransform, TruncateTransfor
 from pyiceberg.types import LongType, NestedField, StringType, TimestamptzType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readers import exit, save_snapshot_rows, scratch_catalog  # noqa: E402
+from readers import run_table_script, save_snapshot_rows, scratch_catalog  # noqa: E402
 
 
 def rows(first, count):
@@ -57,7 +56,7 @@ def partition_text(value):
     return str(value)
 
 
-def main(directory, expected_path):
+def main(directory):
     catalog = scratch_catalog(directory)
     schema = Schema(
         NestedField(1, "id", LongType(), required=True),
@@ -116,18 +115,13 @@ def main(directory, expected_path):
             }
         )
     save_snapshot_rows(table, directory)
-    expected = {
+    return {
         "metadata_location": table.metadata_location,
         "current_snapshot_id": table.metadata.current_snapshot_id,
         "schema_fields": [field.name for field in table.schema().fields],
         "snapshots": snapshots,
     }
-    with open(expected_path, "w") as out:
-        json.dump(expected, out, indent=1)
-    return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    exit(main(sys.argv[1], sys.argv[2]))
+    run_table_script(main, __doc__)

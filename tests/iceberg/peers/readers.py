@@ -1,6 +1,7 @@
 """What the Iceberg peer scripts share: their imports' paths, a scratch
 pyiceberg catalog, the rows at every snapshot, DuckDB's iceberg_scan of a
 metadata file, and the report at the end."""
+import json
 import os
 import sys
 
@@ -33,6 +34,17 @@ def save_snapshot_rows(table, directory):
             os.path.join(directory, f"rows-{snapshot.snapshot_id}.jsonl"),
             table_rows.canonical_rows(table.scan(snapshot_id=snapshot.snapshot_id).to_arrow(), ["id"]),
         )
+
+
+def run_table_script(write, usage):
+    """The entry point of a script `<dir> <expected.json>`: write(dir) makes
+    the table and returns what the test is to expect of it, saved as JSON."""
+    if len(sys.argv) != 3:
+        sys.exit(usage)
+    expected = write(sys.argv[1])
+    with open(sys.argv[2], "w") as out:
+        json.dump(expected, out, indent=1)
+    exit(0)
 
 
 def duckdb_scan(metadata_path):

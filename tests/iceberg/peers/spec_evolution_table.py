@@ -8,7 +8,6 @@ id of every live file, and the rows pyiceberg reads for a few filters
 (<dir>/rows-<name>.jsonl, canonical form), for the test to read the same
 files under the same filters and compare (compare_rows.py).
 """
-import json
 import os
 import sys
 
@@ -20,7 +19,7 @@ from pyiceberg.transforms import BucketTransform, IdentityTransform
 from pyiceberg.types import LongType, NestedField, StringType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readers import exit, scratch_catalog, table_rows  # noqa: E402
+from readers import run_table_script, scratch_catalog, table_rows  # noqa: E402
 
 FILTERS = {
     "all": AlwaysTrue(),
@@ -39,7 +38,7 @@ def rows(first, count):
     )
 
 
-def main(directory, expected_path):
+def main(directory):
     catalog = scratch_catalog(directory)
     schema = Schema(
         NestedField(1, "id", LongType(), required=True),
@@ -63,17 +62,12 @@ def main(directory, expected_path):
             table_rows.canonical_rows(table.scan(row_filter=row_filter).to_arrow(), ["id"]),
         )
     files = sorted((task.file.file_path, task.file.spec_id) for task in table.scan().plan_files())
-    expected = {
+    return {
         "metadata_location": table.metadata_location,
         "spec_ids": [spec.spec_id for spec in table.metadata.partition_specs],
         "files": [{"path": path, "spec_id": spec_id} for path, spec_id in files],
     }
-    with open(expected_path, "w") as out:
-        json.dump(expected, out, indent=1)
-    return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    exit(main(sys.argv[1], sys.argv[2]))
+    run_table_script(main, __doc__)
