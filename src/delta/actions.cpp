@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "delta/percent_encoding.hpp"
+#include "delta/z85.hpp"
 
 namespace lake::delta {
 namespace {
@@ -210,31 +211,6 @@ std::string DeletionVector::unique_id() const {
   if (offset) id += std::format("@{}", *offset);
   return id;
 }
-
-namespace {
-
-// Z85 (ZeroMQ RFC 32), the base-85 alphabet Delta encodes UUIDs and inline
-// vectors in: every 5 characters are 4 big-endian bytes.
-constexpr std::string_view kZ85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
-std::optional<std::string> z85_decode(std::string_view text) {
-  if (text.size() % 5 != 0) return std::nullopt;
-  std::string bytes;
-  bytes.reserve(text.size() / 5 * 4);
-  for (std::size_t i = 0; i < text.size(); i += 5) {
-    std::uint64_t value = 0;
-    for (char c : text.substr(i, 5)) {
-      auto digit = kZ85.find(c);
-      if (digit == std::string_view::npos) return std::nullopt;
-      value = value * 85 + digit;
-    }
-    if (value > 0xFFFFFFFFu) return std::nullopt;
-    for (int shift = 24; shift >= 0; shift -= 8) bytes += static_cast<char>((value >> shift) & 0xFF);
-  }
-  return bytes;
-}
-
-}  // namespace
 
 Result<std::string> DeletionVector::file_path() const {
   if (storage_type == 'p') return path_or_inline_dv;

@@ -1,5 +1,6 @@
 #include "delta/data_file_reader.hpp"
 
+#include <arrow/array/builder_primitive.h>
 #include <arrow/array/util.h>
 #include <arrow/table.h>
 #include <parquet/arrow/schema.h>
@@ -12,6 +13,7 @@
 
 #include "core/propagate.hpp"
 #include "formats/compute.hpp"
+#include "formats/row_ops.hpp"
 #include "delta/conform.hpp"
 #include "delta/partition_values.hpp"
 #include "delta/scan.hpp"
@@ -95,6 +97,9 @@ Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, c
   }
   std::ranges::sort(self->leaf_columns_);
   self->schema_ = arrow::schema(std::move(fields));
+  if (file.deletion_vector) {
+    LAKE_ASSIGN_OR_RETURN(self->deleted_, load_deleted_rows(backend, layout, *file.deletion_vector, file.path));
+  }
   return self;
 }
 
@@ -113,20 +118,53 @@ Status DataFileReader::start_row_group() {
 
 Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::next() {
   while (true) {
+    const std::int64_t first = next_row_;
+    LAKE_ASSIGN_OR_RETURN(auto batch, next_in_file());
+    if (!batch) return nullptr;
+    if (deleted_) {
+      LAKE_ASSIGN_OR_RETURN(batch, without_deleted(std::move(batch), first));
+    }
+    if (batch->num_rows() > 0) return batch;
+  }
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::next_in_file() {
+  while (true) {
     if (row_group_) {
       std::shared_ptr<arrow::RecordBatch> batch;
       if (auto status = row_group_->ReadNext(&batch); !status.ok())
         return fail(lake::detail::from_arrow_status(status, std::format("reading data file '{}'", path_)));
-      if (batch) return assemble(batch.get(), batch->num_rows());
+      if (batch) {
+        next_row_ += batch->num_rows();
+        return assemble(batch.get(), batch->num_rows());
+      }
       row_group_.reset();
     } else if (rows_left_without_columns_ > 0) {
       std::int64_t rows = std::min(rows_left_without_columns_, batch_rows_);
       rows_left_without_columns_ -= rows;
+      next_row_ += rows;
       return assemble(nullptr, rows);
     }
     if (next_row_group_ >= reader_->num_row_groups()) return nullptr;
     LAKE_RETURN_IF_ERROR(start_row_group());
   }
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::without_deleted(std::shared_ptr<arrow::RecordBatch> batch,
+                                                                            std::int64_t first) const {
+  const auto begin = static_cast<std::uint64_t>(first);
+  const auto rows = static_cast<std::uint64_t>(batch->num_rows());
+  const std::uint64_t deleted = deleted_->count_in(begin, begin + rows);
+  if (deleted == 0) return batch;
+  if (deleted == rows) return batch->Slice(0, 0);
+  arrow::BooleanBuilder keep;
+  if (auto status = keep.Reserve(batch->num_rows()); !status.ok())
+    return fail(lake::detail::from_arrow_status(status, "applying a deletion vector"));
+  for (std::uint64_t i = 0; i < rows; ++i) keep.UnsafeAppend(!deleted_->contains(begin + i));
+  std::shared_ptr<arrow::BooleanArray> mask;
+  if (auto status = keep.Finish(&mask); !status.ok())
+    return fail(lake::detail::from_arrow_status(status, "applying a deletion vector"));
+  return formats::select_rows(batch, *mask, true);
 }
 
 Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::assemble(const arrow::RecordBatch* from_file,

@@ -4,7 +4,8 @@
 // come out as the table declares them: partition columns filled from the
 // add's partition values, columns the file lacks (added to the table
 // after it was written) as NULLs, the rest cast from however the writer
-// stored them. Internal to the Delta implementation.
+// stored them. A file with a deletion vector comes out without the rows
+// the vector deletes. Internal to the Delta implementation.
 #pragma once
 
 #include <arrow/record_batch.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "delta/deletion_vectors.hpp"
 #include "delta/table_layout.hpp"
 #include "lake/delta/actions.hpp"
 #include "lake/storage/backend.hpp"
@@ -34,7 +36,7 @@ class DataFileReader {
   // The columns asked for, with the table's types.
   [[nodiscard]] const std::shared_ptr<arrow::Schema>& schema() const noexcept { return schema_; }
 
-  // The next batch, or nullptr after the last one.
+  // The next batch (never empty), or nullptr after the last one.
   [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> next();
 
  private:
@@ -46,6 +48,11 @@ class DataFileReader {
 
   DataFileReader() = default;
   [[nodiscard]] Status start_row_group();
+  // The file's next rows, deleted ones included; advances next_row_.
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> next_in_file();
+  // `batch` (the file's rows from `first` on) without the deleted rows.
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> without_deleted(std::shared_ptr<arrow::RecordBatch> batch,
+                                                                          std::int64_t first) const;
   [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> assemble(const arrow::RecordBatch* from_file,
                                                                     std::int64_t rows);
 
@@ -58,6 +65,8 @@ class DataFileReader {
   int next_row_group_ = 0;
   std::unique_ptr<arrow::RecordBatchReader> row_group_;
   std::int64_t rows_left_without_columns_ = 0;  // when no column comes from the file
+  std::unique_ptr<DeletedRows> deleted_;        // the add's deletion vector, if it has one
+  std::int64_t next_row_ = 0;                   // the file position of the next row read
 };
 
 }  // namespace lake::delta

@@ -43,13 +43,17 @@ std::int64_t Snapshot::total_bytes() const noexcept {
 
 namespace {
 
-// Reader features whose presence alone does not change how data is read,
-// or that check_readable inspects further.
+// Reader features this implementation reads by: deletion vectors are
+// applied by every read of a data file (data_file_reader); the others
+// change nothing about reading, or check_readable inspects them further.
 constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping", "vacuumProtocolCheck",
                                                 "timestampNtz"};
 // Writer features this implementation honours when writing (invariants
-// only while none are declared, checked below).
-constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants", "vacuumProtocolCheck"};
+// only while none are declared, checked below). deletionVectors: changes
+// rewrite files (copy-on-write, as the protocol lets a writer choose),
+// read without their deleted rows, and remove each file with its vector
+// (the logical file); vacuum keeps the vector files retained versions use.
+constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants", "vacuumProtocolCheck", "deletionVectors"};
 
 bool contains(std::span<const std::string_view> list, std::string_view name) {
   return std::ranges::find(list, name) != list.end();
@@ -71,12 +75,6 @@ Status Snapshot::check_readable() const {
   if (auto mode = metadata_.configuration.find("delta.columnMapping.mode");
       mode != metadata_.configuration.end() && mode->second != "none")
     return unsupported_feature("reader", "columnMapping (mode " + mode->second + ")");
-  for (const auto& [key, add] : files_)
-    if (add.deletion_vector)
-      return fail(ErrorCode::unsupported,
-                  std::format("data file '{}' has a deletion vector ({} deleted rows); lake-orm does not implement the "
-                              "'deletionVectors' reader feature, and reading the file whole would return deleted rows",
-                              key.path, add.deletion_vector->cardinality));
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/propagate.hpp"
+#include "delta/deletion_vectors.hpp"
 #include "delta/log_replay.hpp"
 #include "formats/clustering.hpp"
 #include "formats/filter.hpp"
@@ -179,11 +180,9 @@ Result<VacuumReport> Table::vacuum(VacuumOptions options) {
     LAKE_RETURN_IF_ERROR(key);
     keep.insert(*key);
     if (!dv || dv->storage_type == 'i') return {};
-    auto dv_path = dv->file_path();
-    LAKE_RETURN_IF_ERROR(dv_path);
     // An absolute ('p') path is refused here as for data files: vacuum
     // only decides about files it can place under the table root.
-    auto dv_key = dv->storage_type == 'u' ? layout->key_of(encode_path(*dv_path)) : layout->key_of(*dv_path);
+    auto dv_key = deletion_vector_key(*layout, *dv);
     if (!dv_key) return std::unexpected(dv_key.error().with_context(std::format("the deletion vector of '{}'", path)));
     keep.insert(*dv_key);
     return {};

@@ -1,15 +1,22 @@
 // Tables Spark wrote with deletion vectors (label `interop`): Spark 4.2 +
-// Delta 4.4 turn them on, and a DELETE then commits, for every file it
-// touches, the file again with a vector and the file without one removed.
-// lake-orm does not read deletion vectors yet, so it must refuse these
-// tables with ErrorCode::unsupported, through the Delta implementation and
-// through the SQL engine a service or the CLI uses, and never read them as
-// empty or short. Covered: a DELETE's vectors, a file whose vector a second
-// DELETE replaced, and the same state restated by checkpoints.
+// Delta 4.4 turn them on, and a DELETE, UPDATE or MERGE then commits, for
+// every file it touches, the file again with a vector (the rows it no
+// longer has) instead of a rewritten file. lake-orm reads them row for row
+// as Spark reads them, through the Delta implementation and through the
+// SQL engine a service or the CLI uses. Covered: a DELETE's vectors, a
+// file whose vector a second DELETE replaced, the same state restated by
+// checkpoints, an UPDATE's and a MERGE's vectors. Then our own
+// copy-on-write delete on such a table, and a vacuum keeping the vector
+// file the untouched files still use: Spark reads the result as we do.
 #include <gtest/gtest.h>
+
+#include <arrow/builder.h>
+#include <arrow/compute/api.h>
+#include <arrow/record_batch.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -24,12 +31,27 @@ namespace {
 
 using lake::delta::testing::run_peer;
 using lake::delta::testing::TempDir;
+using lake::delta::testing::write_ipc;
 namespace fs = std::filesystem;
+namespace cp = arrow::compute;
 using namespace lake;
 
 struct Count {
   std::int64_t n;
 };
+
+// Spark's rows of a table (canonical JSON lines) kept where `keep` says.
+std::int64_t copy_rows(const fs::path& from, const fs::path& to, const std::function<bool(std::int64_t n)>& keep) {
+  std::ifstream in(from);
+  std::ofstream out(to);
+  std::int64_t kept = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || !keep(nlohmann::json::parse(line)["n"].get<std::int64_t>())) continue;
+    out << line << '\n';
+    ++kept;
+  }
+  return kept;
+}
 
 class DeletionVectorInterop : public ::testing::Test {
  protected:
@@ -45,12 +67,19 @@ class DeletionVectorInterop : public ::testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(written_) << "Spark could not write the tables"; }
 
-  static void expect_refused(const std::string& name) {
+  static std::shared_ptr<Backend> backend() {
+    auto made = file_backend(dir_->path);
+    EXPECT_TRUE(made) << made.error().to_string();
+    return made ? std::shared_ptr<Backend>(std::move(*made)) : nullptr;
+  }
+
+  // The table reads here as Spark read it.
+  static void expect_read_as_spark_reads(const std::string& name) {
     SCOPED_TRACE(name);
     ASSERT_GT(view_[name]["vector_adds"].get<int>(), 0) << "Spark used no deletion vector";
-    auto backend = file_backend(dir_->path);
-    ASSERT_TRUE(backend) << backend.error().to_string();
-    std::shared_ptr<Backend> shared = std::move(*backend);
+    const std::int64_t rows = view_[name]["rows"].get<std::int64_t>();
+    std::shared_ptr<Backend> shared = backend();
+    ASSERT_NE(shared, nullptr);
 
     // The log replay keeps every file (each with its vector); the rows it
     // accounts for are the ones Spark reads.
@@ -59,19 +88,31 @@ class DeletionVectorInterop : public ::testing::Test {
     auto snapshot = delta::LogReplay{}.build(*shared, name, *listing, std::nullopt);
     ASSERT_TRUE(snapshot) << snapshot.error().to_string();
     EXPECT_FALSE(snapshot->files().empty());
-    EXPECT_EQ(snapshot->num_records(), view_[name]["rows"].get<std::int64_t>());
+    EXPECT_EQ(snapshot->num_records(), rows);
 
     auto table = delta::Table::open(shared, name);
-    ASSERT_FALSE(table) << "opened a table with deletion vectors";
-    EXPECT_EQ(table.error().code(), ErrorCode::unsupported) << table.error().to_string();
-    EXPECT_NE(table.error().message().find("deletion vector"), std::string::npos) << table.error().message();
+    ASSERT_TRUE(table) << table.error().to_string();
+    auto reader = table->scan();
+    ASSERT_TRUE(reader) << reader.error().to_string();
+    auto read = (*reader)->ToTable();
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ((*read)->num_rows(), rows);
+    const fs::path ours = dir_->path / (name + "-ours.arrow");
+    write_ipc(*read, ours);
+    EXPECT_EQ(run_peer("table_rows.py", {"compare", ours.string(), (dir_->path / (name + ".jsonl")).string(), "n"}), 0);
 
-    // What `lakeorm sql "SELECT count(*) FROM t"` does.
+    // What `lakeorm sql "SELECT count(*) FROM t"` does, and a filtered
+    // count the vectors decide.
     auto db = lake::local::open(dir_->path);
     ASSERT_TRUE(db) << db.error().to_string();
-    auto counted = lake::query<Count>(*db, std::format("SELECT count(*) AS n FROM {}", name));
-    ASSERT_FALSE(counted) << "counted " << (*counted)[0].n << " rows of a table with deletion vectors";
-    EXPECT_EQ(counted.error().code(), ErrorCode::unsupported) << counted.error().to_string();
+    auto counted = lake::query_first<Count>(*db, std::format("SELECT count(*) AS n FROM {}", name));
+    ASSERT_TRUE(counted) << counted.error().to_string();
+    EXPECT_EQ(counted->n, rows);
+    const std::int64_t small = copy_rows(dir_->path / (name + ".jsonl"), dir_->path / "scratch.jsonl",
+                                         [](std::int64_t n) { return n < 100; });
+    auto filtered = lake::query_first<Count>(*db, std::format("SELECT count(*) AS n FROM {} WHERE n < 100", name));
+    ASSERT_TRUE(filtered) << filtered.error().to_string();
+    EXPECT_EQ(filtered->n, small);
   }
 
   static inline TempDir* dir_ = nullptr;
@@ -79,12 +120,80 @@ class DeletionVectorInterop : public ::testing::Test {
   static inline nlohmann::json view_;
 };
 
-// One test, so that Spark (a JVM, about a minute here) runs once.
-TEST_F(DeletionVectorInterop, SparksTablesWithDeletionVectorsAreRefusedNeverReadShort) {
-  expect_refused("deleted");
-  expect_refused("redeleted");  // files whose vector a second DELETE replaced
+// One suite, so that Spark (a JVM, about a minute here) writes once.
+TEST_F(DeletionVectorInterop, SparksTablesWithDeletionVectorsReadAsSparkReadsThem) {
+  expect_read_as_spark_reads("deleted");
+  expect_read_as_spark_reads("redeleted");  // files whose vector a second DELETE replaced
   ASSERT_FALSE(view_["checkpointed"]["checkpoints"].empty());
-  expect_refused("checkpointed");
+  expect_read_as_spark_reads("checkpointed");
+  expect_read_as_spark_reads("updated");
+  expect_read_as_spark_reads("merged");
+}
+
+// Our delete and merge on Spark's table: the files they touch are
+// rewritten without their deleted rows (none comes back; a key whose row a
+// vector deleted is not matched), each removed with its vector; the
+// others keep theirs, and a vacuum with no retention keeps the vector file
+// they still read. Spark then reads what we read.
+TEST_F(DeletionVectorInterop, OurDeleteMergeAndVacuumOnSparksTableReadInSpark) {
+  std::shared_ptr<Backend> shared = backend();
+  ASSERT_NE(shared, nullptr);
+  auto table = delta::Table::open(shared, "redeleted");
+  ASSERT_TRUE(table) << table.error().to_string();
+  // Part of partition 0 (n % 4 = 0): its files are rewritten, in part.
+  auto deleted = table->delete_where(cp::and_(cp::equal(cp::field_ref("part"), cp::literal(0)),
+                                              cp::less(cp::field_ref("n"), cp::literal(std::int64_t{2500}))));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  auto keep = [](std::int64_t n) { return !(n % 4 == 0 && n < 2500); };
+  const fs::path expected = dir_->path / "redeleted-after.jsonl";
+  const std::int64_t left = copy_rows(dir_->path / "redeleted.jsonl", expected, keep);
+  EXPECT_EQ(deleted->rows_deleted, view_["redeleted"]["rows"].get<std::int64_t>() - left);
+
+  // Key 3 is live; 11 was deleted by Spark's vector (n % 10 = 1); 6000 is new.
+  arrow::Int64Builder ns;
+  arrow::StringBuilder labels;
+  arrow::Int32Builder parts;
+  for (std::int64_t n : {3, 11, 6000})
+    ASSERT_TRUE(ns.Append(n).ok() && labels.Append("ours").ok() && parts.Append(static_cast<std::int32_t>(n % 4)).ok());
+  auto source_batch = arrow::RecordBatch::Make(
+      arrow::schema({arrow::field("n", arrow::int64()), arrow::field("label", arrow::utf8()), arrow::field("part", arrow::int32())}),
+      3, {ns.Finish().ValueOrDie(), labels.Finish().ValueOrDie(), parts.Finish().ValueOrDie()});
+  auto source = arrow::RecordBatchReader::Make({source_batch}).ValueOrDie();
+  ASSERT_TRUE(table->refresh());
+  auto merged = table->merge(*source, {.keys = {"n"}});
+  ASSERT_TRUE(merged) << merged.error().to_string();
+  EXPECT_EQ(merged->rows_updated, 1);
+  EXPECT_EQ(merged->rows_inserted, 2);
+  {
+    std::map<std::int64_t, nlohmann::json> rows;
+    std::ifstream in(expected);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) {
+        auto row = nlohmann::json::parse(line);
+        rows[row["n"].get<std::int64_t>()] = row;
+      }
+    for (std::int64_t n : {3, 11, 6000}) rows[n] = {{"n", n}, {"label", "ours"}, {"part", n % 4}};
+    std::ofstream out(expected);
+    for (const auto& [n, row] : rows) out << row.dump() << '\n';
+  }
+
+  ASSERT_TRUE(table->refresh());
+  std::size_t with_vectors = 0;
+  for (const auto& [key, add] : table->snapshot().files()) with_vectors += add.deletion_vector.has_value();
+  EXPECT_GT(with_vectors, 0u) << "the files outside part 0 keep their vectors";
+  auto vacuumed = table->vacuum({.retention = std::chrono::milliseconds(0), .allow_short_retention = true});
+  ASSERT_TRUE(vacuumed) << vacuumed.error().to_string();
+  EXPECT_FALSE(vacuumed->files.empty()) << "the rewritten files' old versions are gone";
+
+  auto reader = table->scan();
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto read = (*reader)->ToTable();
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ((*read)->num_rows(), left + 2);
+  const fs::path ours = dir_->path / "redeleted-after.arrow";
+  write_ipc(*read, ours);
+  EXPECT_EQ(run_peer("table_rows.py", {"compare", ours.string(), expected.string(), "n"}), 0);
+  EXPECT_EQ(run_peer("spark_delta.py", {"read", (dir_->path / "redeleted").string(), expected.string(), "n"}), 0);
 }
 
 }  // namespace

@@ -14,17 +14,22 @@ usage:
       Spark's read) as JSON lines, and what Spark sees of the latest
       version: version, numFiles (DESCRIBE DETAIL), count(*), rows per live
       file, and the checkpoints written.
-  spark_delta.py read <table-dir> <expected-rows.jsonl>
+  spark_delta.py read <table-dir> <expected-rows.jsonl> [key...]
       Spark reads a Delta table someone else wrote and compares it with the
-      expected rows; exits 1 with the differences on a mismatch.
+      expected rows (sorted by the key columns, default id); exits 1 with
+      the differences on a mismatch.
   spark_delta.py write-deletion-vectors <root-dir> <spark-view.json>
-      Spark writes, with its defaults for deletion vectors on, three tables
+      Spark writes, with its defaults for deletion vectors on, five tables
       under <root-dir>: `deleted` (partitioned, 5,000 rows, then DELETE
       WHERE n % 10 = 1: each file gets a vector), `redeleted` (the same,
-      then a second DELETE, so files get a new vector replacing the first)
-      and `checkpointed` (partitioned, 50 rows, 15 single-row DELETEs, a
-      checkpoint every 5 commits). Saves the row count Spark reads from
-      each, and how many of its adds carry a vector, as JSON.
+      then a second DELETE, so files get a new vector replacing the first),
+      `checkpointed` (partitioned, 50 rows, 15 single-row DELETEs, a
+      checkpoint every 5 commits), `updated` (5,000 rows, an UPDATE of
+      every 7th: the old rows deleted by vectors, the new ones in new
+      files) and `merged` (5,000 rows, a MERGE that updates, deletes and
+      inserts). Saves the row count Spark reads from each, and how many of
+      its adds carry a vector, as JSON, and the rows Spark reads as
+      <root-dir>/<table>.jsonl (canonical form, key n).
 
 spark_session() and read_rows() are what other peer scripts import to use
 Spark; one session (one JVM) per script run keeps a run to seconds.
@@ -257,6 +262,7 @@ def write_deletion_vectors(root, view_path):
             "vector_adds": vector_adds(path),
             "checkpoints": sorted(checkpoints(path)),
         }
+        table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
 
     path, target = create("deleted")
     fill(target, 5000, 4)
@@ -275,11 +281,28 @@ def write_deletion_vectors(root, view_path):
         spark.sql(f"DELETE FROM {target} WHERE n = {n}")
     record("checkpointed", path, target)
 
+    path, target = create("updated")
+    fill(target, 5000, 4)
+    spark.sql(f"UPDATE {target} SET label = concat(label, '-updated') WHERE n % 7 = 0")
+    record("updated", path, target)
+
+    path, target = create("merged")
+    fill(target, 5000, 4)
+    # Matched: n % 5 = 0 updated, n % 5 = 1 deleted; not matched: 5000..5099 inserted.
+    spark.sql(f"""MERGE INTO {target} AS t
+                  USING (SELECT id AS n, CAST(id % 4 AS INT) AS part FROM range(0, 5100)
+                         WHERE id % 5 IN (0, 1) OR id >= 5000) AS s
+                  ON t.n = s.n
+                  WHEN MATCHED AND t.n % 5 = 0 THEN UPDATE SET label = 'merged'
+                  WHEN MATCHED AND t.n % 5 = 1 THEN DELETE
+                  WHEN NOT MATCHED THEN INSERT (n, label, part) VALUES (s.n, 'inserted', s.part)""")
+    record("merged", path, target)
+
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)
     print(f"[spark] wrote the deletion-vector tables {view} in {time.monotonic() - started:.1f} s",
           file=sys.stderr)
-    expected = {"deleted": 4500, "redeleted": 4000, "checkpointed": 35}
+    expected = {"deleted": 4500, "redeleted": 4000, "checkpointed": 35, "updated": 5000, "merged": 4100}
     for name, rows in expected.items():
         if view[name]["rows"] != rows or view[name]["vector_adds"] == 0:
             sys.exit(f"expected Spark to read {rows} rows of {name} with deletion vectors in use: {view[name]}")
@@ -287,9 +310,9 @@ def write_deletion_vectors(root, view_path):
         sys.exit("expected a checkpoint in the checkpointed table")
 
 
-def read(path, expected_path):
+def read(path, expected_path, key=("id",)):
     spark = spark_session()
-    diff = table_rows.differences(read_rows(spark, path), table_rows.load(expected_path))
+    diff = table_rows.differences(read_rows(spark, path, key), table_rows.load(expected_path))
     if diff:
         print(f"Spark reads {path} differently:\n" + "\n".join(diff), file=sys.stderr)
         return 1
@@ -300,8 +323,8 @@ def main(argv):
     started = time.monotonic()
     if len(argv) == 5 and argv[1] == "write-sample":
         status = write_sample(argv[2], argv[3], argv[4])
-    elif len(argv) == 4 and argv[1] == "read":
-        status = read(argv[2], argv[3])
+    elif len(argv) >= 4 and argv[1] == "read":
+        status = read(argv[2], argv[3], tuple(argv[4:]) or ("id",))
     elif len(argv) == 4 and argv[1] == "write-deletion-vectors":
         status = write_deletion_vectors(argv[2], argv[3])
     else:
