@@ -44,10 +44,13 @@ std::int64_t Snapshot::total_bytes() const noexcept {
 namespace {
 
 // Reader features this implementation reads by: deletion vectors are
-// applied by every read of a data file (data_file_reader); the others
+// applied by every read of a data file (data_file_reader); a widened
+// column's older files are cast to its type as they are read (conform),
+// and their stats read in it (every widening the protocol allows between
+// types lake-orm has keeps a value's order and JSON form); the others
 // change nothing about reading, or check_readable inspects them further.
-constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping", "vacuumProtocolCheck",
-                                                "timestampNtz"};
+constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping",        "vacuumProtocolCheck",
+                                                "timestampNtz",    "typeWidening",         "typeWidening-preview"};
 // Writer features this implementation honours when writing (invariants
 // only while none are declared, checked below). deletionVectors: changes
 // rewrite files (copy-on-write, as the protocol lets a writer choose),

@@ -228,6 +228,14 @@ Result<Table> Table::as_of(timestamp moment) const {
 }
 
 Result<Snapshot> Table::snapshot_as_of(timestamp moment) const {
+  // With in-commit timestamps a version's time is its commitInfo's, not
+  // its file's; reading the files' times would pick another version than
+  // Spark does.
+  if (std::ranges::contains(snapshot_.protocol().writer_features, std::string_view("inCommitTimestamp")))
+    return fail(ErrorCode::unsupported,
+                std::format("table '{}' has the 'inCommitTimestamp' feature; time travel by timestamp on it is not "
+                            "implemented (by version it is)",
+                            root_));
   auto listing = list_log(*backend_, root_);
   LAKE_RETURN_IF_ERROR(listing);
   std::optional<std::int64_t> version;

@@ -263,6 +263,22 @@ TEST(DeltaFeatures, DeletionVectorTablesAreReadAndWritten) {
   EXPECT_EQ(refused.error().code(), ErrorCode::unsupported);
 }
 
+// In-commit timestamps move a version's time into its commitInfo; time
+// travel by the commit files' times would pick another version.
+TEST(DeltaFeatures, TimeTravelByTimestampIsRefusedWithInCommitTimestamps) {
+  auto backend = memory_backend();
+  commit(*backend, 0, {Protocol{1, 7, {}, {"inCommitTimestamp"}}, table_metadata()});
+  commit(*backend, 1, {add("a.parquet", 5)});
+  auto table = Table::open(std::shared_ptr<Backend>(std::move(backend)), "t");
+  ASSERT_TRUE(table) << table.error().to_string();
+  auto by_time = table->snapshot_as_of(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  ASSERT_FALSE(by_time);
+  EXPECT_EQ(by_time.error().code(), ErrorCode::unsupported);
+  EXPECT_NE(by_time.error().message().find("inCommitTimestamp"), std::string::npos) << by_time.error().message();
+  auto by_version = table->as_of(0);
+  EXPECT_TRUE(by_version) << by_version.error().to_string();
+}
+
 TEST(DeltaFeatures, AppendOnlyTablesRefuseRemovals) {
   auto backend = memory_backend();
   Metadata meta = table_metadata();

@@ -18,17 +18,20 @@ usage:
       Spark reads a Delta table someone else wrote and compares it with the
       expected rows (sorted by the key columns, default id); exits 1 with
       the differences on a mismatch.
-  spark_delta.py write-deletion-vectors <root-dir> <spark-view.json>
-      Spark writes, with its defaults for deletion vectors on, five tables
-      under <root-dir>: `deleted` (partitioned, 5,000 rows, then DELETE
+  spark_delta.py write-feature-tables <root-dir> <spark-view.json>
+      Spark writes tables with the features it turns on under <root-dir>:
+      with deletion vectors, `deleted` (partitioned, 5,000 rows, then DELETE
       WHERE n % 10 = 1: each file gets a vector), `redeleted` (the same,
       then a second DELETE, so files get a new vector replacing the first),
       `checkpointed` (partitioned, 50 rows, 15 single-row DELETEs, a
       checkpoint every 5 commits), `updated` (5,000 rows, an UPDATE of
       every 7th: the old rows deleted by vectors, the new ones in new
       files) and `merged` (5,000 rows, a MERGE that updates, deletes and
-      inserts). Saves the row count Spark reads from each, and how many of
-      its adds carry a vector, as JSON, and the rows Spark reads as
+      inserts); and `widened` (delta.enableTypeWidening: 40 rows with n
+      INT, small BYTE, ratio FLOAT, price DECIMAL(5,2), then each column
+      widened (BIGINT, INT, DOUBLE, DECIMAL(12,2)) and 40 rows beyond the
+      old types). Saves the row count Spark reads from each, and how many
+      of its adds carry a vector, as JSON, and the rows Spark reads as
       <root-dir>/<table>.jsonl (canonical form, key n).
 
 spark_session() and read_rows() are what other peer scripts import to use
@@ -238,7 +241,21 @@ def vector_adds(path):
     return count
 
 
-def write_deletion_vectors(root, view_path):
+def reader_features(path):
+    """The reader features of the table's newest protocol action."""
+    features = []
+    log = os.path.join(path, "_delta_log")
+    for name in sorted(os.listdir(log)):
+        if name.endswith(".json") and name[:20].isdigit():
+            with open(os.path.join(log, name)) as commit:
+                for line in commit:
+                    protocol = json.loads(line).get("protocol") if line.strip() else None
+                    if protocol:
+                        features = protocol.get("readerFeatures", [])
+    return features
+
+
+def write_feature_tables(root, view_path):
     spark = spark_session()
     started = time.monotonic()
     view = {}
@@ -298,9 +315,27 @@ def write_deletion_vectors(root, view_path):
                   WHEN NOT MATCHED THEN INSERT (n, label, part) VALUES (s.n, 'inserted', s.part)""")
     record("merged", path, target)
 
+    # Type widening: files written before each change keep the narrow
+    # Parquet types (and their stats); the table reads them as the new ones.
+    path = os.path.join(root, "widened")
+    target = f"delta.`{path}`"
+    spark.sql(f"CREATE TABLE {target} (n INT, small TINYINT, ratio FLOAT, price DECIMAL(5,2)) USING delta "
+              f"TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"INSERT INTO {target} SELECT CAST(id AS INT), CAST(id - 20 AS TINYINT), CAST(id AS FLOAT) / 4, "
+              f"CAST(id AS DECIMAL(5,2)) / 4 FROM range(40)")
+    for column, wide in (("n", "BIGINT"), ("small", "INT"), ("ratio", "DOUBLE"), ("price", "DECIMAL(12,2)")):
+        spark.sql(f"ALTER TABLE {target} CHANGE COLUMN {column} TYPE {wide}")
+    spark.sql(f"INSERT INTO {target} SELECT id * 100000000, CAST(id * 1000 AS INT), CAST(id AS DOUBLE) / 3, "
+              f"CAST(id AS DECIMAL(12,2)) * 1000000 FROM range(40, 80)")
+    view["widened"] = {
+        "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
+        "reader_features": reader_features(path),
+    }
+    table_rows.save(os.path.join(root, "widened.jsonl"), read_rows(spark, path, key=("n",)))
+
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)
-    print(f"[spark] wrote the deletion-vector tables {view} in {time.monotonic() - started:.1f} s",
+    print(f"[spark] wrote the feature tables {view} in {time.monotonic() - started:.1f} s",
           file=sys.stderr)
     expected = {"deleted": 4500, "redeleted": 4000, "checkpointed": 35, "updated": 5000, "merged": 4100}
     for name, rows in expected.items():
@@ -325,8 +360,8 @@ def main(argv):
         status = write_sample(argv[2], argv[3], argv[4])
     elif len(argv) >= 4 and argv[1] == "read":
         status = read(argv[2], argv[3], tuple(argv[4:]) or ("id",))
-    elif len(argv) == 4 and argv[1] == "write-deletion-vectors":
-        status = write_deletion_vectors(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "write-feature-tables":
+        status = write_feature_tables(argv[2], argv[3])
     else:
         sys.exit(__doc__)
     print(f"[spark] {argv[1]} took {time.monotonic() - started:.1f} s", file=sys.stderr)

@@ -1,13 +1,21 @@
-// Tables Spark wrote with deletion vectors (label `interop`): Spark 4.2 +
-// Delta 4.4 turn them on, and a DELETE, UPDATE or MERGE then commits, for
-// every file it touches, the file again with a vector (the rows it no
-// longer has) instead of a rewritten file. lake-orm reads them row for row
-// as Spark reads them, through the Delta implementation and through the
-// SQL engine a service or the CLI uses. Covered: a DELETE's vectors, a
-// file whose vector a second DELETE replaced, the same state restated by
-// checkpoints, an UPDATE's and a MERGE's vectors. Then our own
-// copy-on-write delete on such a table, and a vacuum keeping the vector
-// file the untouched files still use: Spark reads the result as we do.
+// Tables Spark wrote with the features it turns on (label `interop`).
+//
+// Deletion vectors: Spark 4.2 + Delta 4.4 turn them on, and a DELETE,
+// UPDATE or MERGE then commits, for every file it touches, the file again
+// with a vector (the rows it no longer has) instead of a rewritten file.
+// lake-orm reads them row for row as Spark reads them, through the Delta
+// implementation and through the SQL engine a service or the CLI uses.
+// Covered: a DELETE's vectors, a file whose vector a second DELETE
+// replaced, the same state restated by checkpoints, an UPDATE's and a
+// MERGE's vectors. Then our own copy-on-write delete and merge on such a
+// table, and a vacuum keeping the vector file the untouched files still
+// use: Spark reads the result as we do.
+//
+// Type widening: a table whose columns Spark widened (INT to BIGINT, BYTE
+// to INT, FLOAT to DOUBLE, DECIMAL(5,2) to DECIMAL(12,2)) after writing
+// rows, then wrote wider ones: the older files' narrow Parquet columns and
+// stats read in the new types. Writing to it is refused, typed, until
+// lake-orm records type changes as the feature asks.
 #include <gtest/gtest.h>
 
 #include <arrow/builder.h>
@@ -53,11 +61,11 @@ std::int64_t copy_rows(const fs::path& from, const fs::path& to, const std::func
   return kept;
 }
 
-class DeletionVectorInterop : public ::testing::Test {
+class SparkFeatures : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir("dv-interop");
-    written_ = run_peer("spark_delta.py", {"write-deletion-vectors", dir_->path.string(),
+    dir_ = new TempDir("spark-features");
+    written_ = run_peer("spark_delta.py", {"write-feature-tables", dir_->path.string(),
                                            (dir_->path / "view.json").string()}) == 0;
     if (written_) view_ = nlohmann::json::parse(std::ifstream(dir_->path / "view.json"));
   }
@@ -76,7 +84,6 @@ class DeletionVectorInterop : public ::testing::Test {
   // The table reads here as Spark read it.
   static void expect_read_as_spark_reads(const std::string& name) {
     SCOPED_TRACE(name);
-    ASSERT_GT(view_[name]["vector_adds"].get<int>(), 0) << "Spark used no deletion vector";
     const std::int64_t rows = view_[name]["rows"].get<std::int64_t>();
     std::shared_ptr<Backend> shared = backend();
     ASSERT_NE(shared, nullptr);
@@ -121,7 +128,9 @@ class DeletionVectorInterop : public ::testing::Test {
 };
 
 // One suite, so that Spark (a JVM, about a minute here) writes once.
-TEST_F(DeletionVectorInterop, SparksTablesWithDeletionVectorsReadAsSparkReadsThem) {
+TEST_F(SparkFeatures, SparksTablesWithDeletionVectorsReadAsSparkReadsThem) {
+  for (const char* name : {"deleted", "redeleted", "checkpointed", "updated", "merged"})
+    EXPECT_GT(view_[name]["vector_adds"].get<int>(), 0) << name << ": Spark used no deletion vector";
   expect_read_as_spark_reads("deleted");
   expect_read_as_spark_reads("redeleted");  // files whose vector a second DELETE replaced
   ASSERT_FALSE(view_["checkpointed"]["checkpoints"].empty());
@@ -135,7 +144,7 @@ TEST_F(DeletionVectorInterop, SparksTablesWithDeletionVectorsReadAsSparkReadsThe
 // vector deleted is not matched), each removed with its vector; the
 // others keep theirs, and a vacuum with no retention keeps the vector file
 // they still read. Spark then reads what we read.
-TEST_F(DeletionVectorInterop, OurDeleteMergeAndVacuumOnSparksTableReadInSpark) {
+TEST_F(SparkFeatures, OurDeleteMergeAndVacuumOnSparksTableReadInSpark) {
   std::shared_ptr<Backend> shared = backend();
   ASSERT_NE(shared, nullptr);
   auto table = delta::Table::open(shared, "redeleted");
@@ -194,6 +203,35 @@ TEST_F(DeletionVectorInterop, OurDeleteMergeAndVacuumOnSparksTableReadInSpark) {
   write_ipc(*read, ours);
   EXPECT_EQ(run_peer("table_rows.py", {"compare", ours.string(), expected.string(), "n"}), 0);
   EXPECT_EQ(run_peer("spark_delta.py", {"read", (dir_->path / "redeleted").string(), expected.string(), "n"}), 0);
+}
+
+// The widened table: read as Spark reads it, filters on the widened
+// columns skip by the old files' narrow stats and still find every row,
+// and a write is refused by the feature's name with nothing written.
+TEST_F(SparkFeatures, SparksWidenedTableReadsAsSparkReadsIt) {
+  ASSERT_EQ(view_["widened"]["reader_features"], nlohmann::json::array({"typeWidening"}));
+  expect_read_as_spark_reads("widened");
+  auto db = lake::local::open(dir_->path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  for (const auto& [where, expected] : std::vector<std::pair<std::string, std::int64_t>>{
+           {"n >= 5000000000", 30}, {"n < 10", 10}, {"small < 0", 20}, {"ratio = 2.5", 1},
+           {"price >= 1000000", 40}, {"price = 9.75", 1}}) {
+    auto counted = lake::query_first<Count>(*db, std::format("SELECT count(*) AS n FROM widened WHERE {}", where));
+    ASSERT_TRUE(counted) << where << ": " << counted.error().to_string();
+    EXPECT_EQ(counted->n, expected) << where;
+  }
+
+  std::shared_ptr<Backend> shared = backend();
+  ASSERT_NE(shared, nullptr);
+  auto table = delta::Table::open(shared, "widened");
+  ASSERT_TRUE(table) << table.error().to_string();
+  const auto version = table->version();
+  auto refused = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
+  ASSERT_FALSE(refused) << "wrote to a table whose type changes it does not record";
+  EXPECT_EQ(refused.error().code(), ErrorCode::unsupported);
+  EXPECT_NE(refused.error().message().find("typeWidening"), std::string::npos) << refused.error().message();
+  ASSERT_TRUE(table->refresh());
+  EXPECT_EQ(table->version(), version);
 }
 
 }  // namespace
