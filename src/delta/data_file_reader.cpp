@@ -2,6 +2,7 @@
 
 #include <arrow/array/builder_primitive.h>
 #include <arrow/array/util.h>
+#include <arrow/util/key_value_metadata.h>
 #include <arrow/table.h>
 #include <parquet/arrow/schema.h>
 #include <parquet/file_reader.h>
@@ -9,6 +10,7 @@
 #include <parquet/properties.h>
 
 #include <algorithm>
+#include <charconv>
 #include <format>
 
 #include "core/propagate.hpp"
@@ -26,6 +28,95 @@ namespace {
 void collect_leaf_columns(const parquet::arrow::SchemaField& field, std::vector<int>& out) {
   if (field.is_leaf()) out.push_back(field.column_index);
   for (const auto& child : field.children) collect_leaf_columns(child, out);
+}
+
+// The Parquet field id Arrow read from a file's field, if it has one.
+std::optional<std::int32_t> field_id_of(const arrow::Field& field) {
+  if (!field.metadata()) return std::nullopt;
+  auto id = field.metadata()->Get("PARQUET:field_id");
+  if (!id.ok()) return std::nullopt;
+  std::int32_t value = 0;
+  const std::string& text = *id;
+  if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc{}) return std::nullopt;
+  return value;
+}
+
+// A file column's data with the nested fields renamed from their physical
+// names to the table's (and reordered, fields the file lacks as NULLs,
+// dropped ones left out); its types are the file's still, for conform to
+// cast. `logical` is the table's type of the column.
+Result<std::shared_ptr<arrow::ArrayData>> with_logical_names(const std::shared_ptr<arrow::ArrayData>& data,
+                                                             const arrow::DataType& logical, const PhysicalField& physical,
+                                                             std::string_view column) {
+  auto out = std::make_shared<arrow::ArrayData>(*data);
+  if (logical.id() == arrow::Type::STRUCT && data->type->id() == arrow::Type::STRUCT) {
+    const auto& file_type = static_cast<const arrow::StructType&>(*data->type);
+    arrow::FieldVector fields;
+    out->child_data.clear();
+    for (int i = 0; i < logical.num_fields(); ++i) {
+      const auto& want = logical.field(i);
+      const PhysicalField& child = physical.children.at(static_cast<std::size_t>(i));
+      const int index = file_type.GetFieldIndex(child.name);
+      std::shared_ptr<arrow::ArrayData> child_data;
+      if (index < 0) {
+        auto nulls = arrow::MakeArrayOfNull(want->type(), data->offset + data->length);
+        if (!nulls.ok()) return fail(lake::detail::from_arrow_status(nulls.status(), std::format("column '{}'", column)));
+        child_data = (*nulls)->data();
+      } else {
+        LAKE_ASSIGN_OR_RETURN(child_data, with_logical_names(data->child_data[static_cast<std::size_t>(index)],
+                                                             *want->type(), child, column));
+      }
+      fields.push_back(arrow::field(want->name(), child_data->type, true));
+      out->child_data.push_back(std::move(child_data));
+    }
+    out->type = arrow::struct_(std::move(fields));
+    return out;
+  }
+  if ((logical.id() == arrow::Type::LIST && data->type->id() == arrow::Type::LIST) ||
+      (logical.id() == arrow::Type::MAP && data->type->id() == arrow::Type::MAP)) {
+    // A map's one child is its entries struct<key, value>, as a list's is
+    // its element; the entries' own two fields keep the file's names.
+    const bool map = logical.id() == arrow::Type::MAP;
+    const std::shared_ptr<arrow::DataType> element = logical.field(0)->type();
+    PhysicalField entries;
+    if (map) {
+      const auto& file_entries = *data->child_data[0]->type;
+      if (file_entries.num_fields() != 2 || physical.children.size() != 2)
+        return fail(ErrorCode::schema_mismatch, std::format("column '{}': a map in the file is not key and value", column));
+      entries.children = physical.children;
+      entries.children[0].name = file_entries.field(0)->name();
+      entries.children[1].name = file_entries.field(1)->name();
+    }
+    LAKE_ASSIGN_OR_RETURN(auto child, with_logical_names(data->child_data[0], *element,
+                                                         map ? entries : physical.children.at(0), column));
+    if (map) {
+      out->type = arrow::map(child->type->field(0)->type(), child->type->field(1)->type());
+    } else {
+      out->type = arrow::list(arrow::field(logical.field(0)->name(), child->type, true));
+    }
+    out->child_data = {std::move(child)};
+    return out;
+  }
+  return out;
+}
+
+// The column's physical identity under the layout's mapping.
+const PhysicalField* physical_of(const TableLayout& layout, std::string_view column) {
+  for (std::size_t i = 0; i < layout.columns.size() && i < layout.physical.size(); ++i)
+    if (layout.columns[i].column == column) return &layout.physical[i];
+  return nullptr;
+}
+
+// Where the table's column is among the file's top-level fields: by name,
+// by physical name, or in id mode by field id (falling back to the
+// physical name for files without ids). -1 when the file lacks it.
+int file_column_index(const arrow::Schema& file, const TableLayout& layout, std::string_view column) {
+  const PhysicalField* physical = physical_of(layout, column);
+  if (physical == nullptr) return file.GetFieldIndex(std::string(column));
+  if (layout.mapping == ColumnMapping::id && physical->id)
+    for (int i = 0; i < file.num_fields(); ++i)
+      if (field_id_of(*file.field(i)) == physical->id) return i;
+  return file.GetFieldIndex(physical->name);
 }
 
 }  // namespace
@@ -74,7 +165,7 @@ Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, c
     Source source;
     if (std::ranges::contains(layout.partition_columns, name)) {
       // The log's value is the truth, even if the file also stores the column.
-      auto value = file.partition_values.find(name);
+      auto value = file.partition_values.find(layout.physical_name(name));
       auto scalar = parse_partition_value(value == file.partition_values.end() ? std::nullopt : value->second,
                                           field->type(), name);
       if (!scalar) return std::unexpected(scalar.error().with_context(std::format("data file '{}'", file.path)));
@@ -83,8 +174,9 @@ Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, c
                     std::format("data file '{}' has a NULL value for the non-nullable partition column '{}'",
                                 file.path, name));
       source.constant = std::move(*scalar);
-    } else if (int index = file_schema->GetFieldIndex(name); index >= 0) {
-      source.file_column = name;
+    } else if (int index = file_column_index(*file_schema, layout, name); index >= 0) {
+      source.file_column = file_schema->field(index)->name();
+      if (const PhysicalField* physical = physical_of(layout, name)) source.physical = *physical;
       collect_leaf_columns(self->reader_->manifest().schema_fields[static_cast<std::size_t>(index)],
                            self->leaf_columns_);
     } else {
@@ -184,6 +276,10 @@ Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::assemble(const arrow
     auto column = from_file->GetColumnByName(source.file_column);
     if (!column) return fail(ErrorCode::internal, std::format("data file '{}': column '{}' was not read", path_,
                                                               field.name()));
+    if (source.physical && field.type()->num_fields() > 0) {
+      LAKE_ASSIGN_OR_RETURN(auto renamed, with_logical_names(column->data(), *field.type(), *source.physical, field.name()));
+      column = arrow::MakeArray(std::move(renamed));
+    }
     auto conformed = conform_file_column(column, field, path_);
     LAKE_RETURN_IF_ERROR(conformed);
     columns.push_back(std::move(*conformed));

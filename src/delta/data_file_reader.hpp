@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ class DataFileReader {
   struct Source {
     std::string file_column;                  // a top-level field of the file, or
     std::shared_ptr<arrow::Scalar> constant;  // a partition value or NULL
+    std::optional<PhysicalField> physical;    // with column mapping: its nested fields' names in the file
   };
 
   DataFileReader() = default;

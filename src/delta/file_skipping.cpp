@@ -23,20 +23,14 @@ Result<bool> may_match_bound(const TableLayout& layout, const Add& file, const a
   auto facts = [&](const arrow::FieldPath& path, const arrow::Field& field) -> std::optional<formats::ColumnFacts> {
     const std::string& top = schema.field(path.indices().front())->name();
     if (std::ranges::contains(layout.partition_columns, top)) {
-      auto value = file.partition_values.find(top);
+      auto value = file.partition_values.find(layout.physical_name(top));
       if (value == file.partition_values.end()) return std::nullopt;
       auto scalar = parse_partition_value(value->second, field.type(), top);
       if (!scalar) return std::nullopt;  // reading the file reports the bad value
       return formats::ColumnFacts{.exact = *scalar};
     }
     if (!stats || field.type()->id() == arrow::Type::STRUCT) return std::nullopt;
-    std::vector<std::string> names;
-    const arrow::Field* current = nullptr;
-    for (int index : path.indices()) {
-      current = current == nullptr ? schema.field(index).get() : current->type()->field(index).get();
-      names.push_back(current->name());
-    }
-    const ColumnStats column = stats->column(names, field.type());
+    const ColumnStats column = stats->column(layout.physical_path(path.indices()), field.type());
     return formats::ColumnFacts{.min = column.min, .max = column.max, .null_count = column.null_count,
                                 .value_count = stats->num_records()};
   };

@@ -76,7 +76,7 @@ Status Snapshot::check_readable() const {
   for (const auto& feature : protocol_.reader_features)
     if (!contains(kReaderFeatures, feature)) return unsupported_feature("reader", feature);
   if (auto mode = metadata_.configuration.find("delta.columnMapping.mode");
-      mode != metadata_.configuration.end() && mode->second != "none")
+      mode != metadata_.configuration.end() && mode->second != "none" && mode->second != "name" && mode->second != "id")
     return unsupported_feature("reader", "columnMapping (mode " + mode->second + ")");
   return {};
 }

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <format>
 
+#include <nlohmann/json.hpp>
+
 #include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 
@@ -39,7 +41,97 @@ Result<int> stats_columns_of(const Metadata& metadata) {
   return n;
 }
 
+constexpr std::string_view kMappingMode = "delta.columnMapping.mode";
+constexpr std::string_view kPhysicalName = "delta.columnMapping.physicalName";
+constexpr std::string_view kFieldId = "delta.columnMapping.id";
+
+Result<ColumnMapping> mapping_of(const Metadata& metadata) {
+  auto it = metadata.configuration.find(std::string(kMappingMode));
+  if (it == metadata.configuration.end() || it->second == "none") return ColumnMapping::none;
+  if (it->second == "name") return ColumnMapping::name;
+  if (it->second == "id") return ColumnMapping::id;
+  return fail(ErrorCode::unsupported, std::format("table property {} is '{}'; the protocol knows none, name and id",
+                                                  kMappingMode, it->second));
+}
+
+Result<PhysicalField> physical_of_type(const nlohmann::json& type, std::string_view where);
+
+// A struct field's physical identity: its metadata's physical name and
+// id, then its type's nested fields.
+Result<PhysicalField> physical_of_field(const nlohmann::json& field, ColumnMapping mapping, std::string_view where) {
+  if (!field.is_object() || !field.contains("name") || !field["name"].is_string())
+    return fail(ErrorCode::invalid_argument, std::format("{}: malformed field {}", where, field.dump()));
+  const std::string name = field["name"];
+  const auto metadata = field.value("metadata", nlohmann::json::object());
+  auto physical = metadata.find(std::string(kPhysicalName));
+  if (physical == metadata.end() || !physical->is_string())
+    return fail(ErrorCode::invalid_argument,
+                std::format("{}: field '{}' has no {} although the table maps columns", where, name, kPhysicalName));
+  LAKE_ASSIGN_OR_RETURN(auto out, physical_of_type(field.value("type", nlohmann::json()), where));
+  out.name = physical->get<std::string>();
+  if (auto id = metadata.find(std::string(kFieldId)); id != metadata.end() && id->is_number_integer())
+    out.id = id->get<std::int32_t>();
+  if (mapping == ColumnMapping::id && !out.id)
+    return fail(ErrorCode::invalid_argument, std::format("{}: field '{}' has no {} in id mode", where, name, kFieldId));
+  return out;
+}
+
+// The nested fields of a type (none for a primitive).
+Result<PhysicalField> physical_of_type(const nlohmann::json& type, std::string_view where) {
+  PhysicalField out;
+  if (!type.is_object()) return out;
+  const std::string kind = type.value("type", "");
+  // The mode matters only for fields, which always carry both.
+  constexpr ColumnMapping any = ColumnMapping::name;
+  if (kind == "struct") {
+    for (const auto& field : type.value("fields", nlohmann::json::array())) {
+      LAKE_ASSIGN_OR_RETURN(auto child, physical_of_field(field, any, where));
+      out.children.push_back(std::move(child));
+    }
+  } else if (kind == "array") {
+    LAKE_ASSIGN_OR_RETURN(auto element, physical_of_type(type.value("elementType", nlohmann::json()), where));
+    out.children.push_back(std::move(element));
+  } else if (kind == "map") {
+    LAKE_ASSIGN_OR_RETURN(auto key, physical_of_type(type.value("keyType", nlohmann::json()), where));
+    LAKE_ASSIGN_OR_RETURN(auto value, physical_of_type(type.value("valueType", nlohmann::json()), where));
+    out.children.push_back(std::move(key));
+    out.children.push_back(std::move(value));
+  }
+  return out;
+}
+
 }  // namespace
+
+const std::string& TableLayout::physical_name(std::string_view column) const {
+  for (std::size_t i = 0; i < columns.size() && i < physical.size(); ++i)
+    if (columns[i].column == column) return physical[i].name;
+  for (const auto& field : columns)
+    if (field.column == column) return field.column;
+  static const std::string none;
+  return none;
+}
+
+std::vector<std::string> TableLayout::physical_path(std::span<const int> indices) const {
+  std::vector<std::string> names;
+  if (indices.empty()) return names;
+  const auto top = static_cast<std::size_t>(indices.front());
+  if (physical.empty()) {
+    // No mapping: the logical names (from the Arrow schema, which holds nested ones).
+    const arrow::Field* current = nullptr;
+    for (int index : indices) {
+      current = current == nullptr ? arrow_schema->field(index).get() : current->type()->field(index).get();
+      names.push_back(current->name());
+    }
+    return names;
+  }
+  const PhysicalField* current = &physical.at(top);
+  names.push_back(current->name);
+  for (int index : indices.subspan(1)) {
+    current = &current->children.at(static_cast<std::size_t>(index));
+    names.push_back(current->name);
+  }
+  return names;
+}
 
 Result<std::string> TableLayout::key_of(const std::string& add_path) const {
   if (has_uri_scheme(add_path) || add_path.starts_with('/'))
@@ -81,6 +173,18 @@ Result<TableLayout> layout_of(const std::string& root, const Snapshot& snapshot)
   auto stats_columns = stats_columns_of(snapshot.metadata());
   LAKE_RETURN_IF_ERROR(stats_columns);
   layout.stats_columns = *stats_columns;
+  LAKE_ASSIGN_OR_RETURN(layout.mapping, mapping_of(snapshot.metadata()));
+  if (layout.mapping != ColumnMapping::none) {
+    const auto schema = nlohmann::json::parse(snapshot.metadata().schema_string, nullptr, false);
+    if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array())
+      return fail(ErrorCode::invalid_argument, "the table's schemaString is not a struct");
+    for (const auto& field : schema["fields"]) {
+      LAKE_ASSIGN_OR_RETURN(auto physical, physical_of_field(field, layout.mapping, "the table's schema"));
+      layout.physical.push_back(std::move(physical));
+    }
+    if (layout.physical.size() != layout.columns.size())
+      return fail(ErrorCode::internal, "the table's schema and its columns disagree");
+  }
   return layout;
 }
 

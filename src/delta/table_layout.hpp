@@ -6,8 +6,12 @@
 
 #include <arrow/type.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lake/delta/snapshot.hpp"
@@ -15,6 +19,21 @@
 #include "lake/schema/schema.hpp"
 
 namespace lake::delta {
+
+// Column mapping (delta.columnMapping.mode): in `name` and `id` modes a
+// field's name in data files, partition values and stats is its physical
+// name, so renames and drops change only the schema; in `id` mode data
+// files are matched by Parquet field id.
+enum class ColumnMapping : std::uint8_t { none, name, id };
+
+// A field's physical identity, aligned with the logical DataType: a
+// struct's fields as its children, a list's element and a map's key and
+// value (unnamed) likewise.
+struct PhysicalField {
+  std::string name;
+  std::optional<std::int32_t> id{};
+  std::vector<PhysicalField> children{};
+};
 
 struct TableLayout {
   std::string root;  // the table's key prefix in the backend ("" = the backend root)
@@ -24,6 +43,16 @@ struct TableLayout {
   // delta.dataSkippingNumIndexedCols: stats are collected for the first N
   // leaf columns (-1 = all).
   int stats_columns = 32;
+  ColumnMapping mapping = ColumnMapping::none;
+  // With a mapping, one per column (in `columns`' order).
+  std::vector<PhysicalField> physical{};
+
+  // A column's name in data files, partition values and stats (its own
+  // name without a mapping).
+  [[nodiscard]] const std::string& physical_name(std::string_view column) const;
+  // The physical names along a path of field indices (top-level column,
+  // then struct fields), as stats key nested fields.
+  [[nodiscard]] std::vector<std::string> physical_path(std::span<const int> indices) const;
 
   // The key of a file given its (URI-encoded) path from an add action.
   [[nodiscard]] Result<std::string> key_of(const std::string& add_path) const;

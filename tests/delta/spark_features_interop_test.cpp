@@ -16,6 +16,10 @@
 // rows, then wrote wider ones: the older files' narrow Parquet columns and
 // stats read in the new types. Writing to it is refused, typed, until
 // lake-orm records type changes as the feature asks.
+//
+// Column mapping (name and id modes): columns, a struct field and the
+// partition column renamed and a column dropped after rows were written;
+// the older files read by physical name or field id. Writing is refused.
 #include <gtest/gtest.h>
 
 #include <arrow/builder.h>
@@ -232,6 +236,35 @@ TEST_F(SparkFeatures, SparksWidenedTableReadsAsSparkReadsIt) {
   EXPECT_NE(refused.error().message().find("typeWidening"), std::string::npos) << refused.error().message();
   ASSERT_TRUE(table->refresh());
   EXPECT_EQ(table->version(), version);
+}
+
+// Column mapping, name and id modes: a column, a struct field and the
+// partition column renamed and a column dropped after rows were written,
+// then more rows. Read as Spark reads them, the old files by their
+// physical names (or field ids), partition values and stats too; filters
+// on the renamed columns. Writing is refused by the feature's name.
+TEST_F(SparkFeatures, SparksColumnMappedTablesReadAsSparkReadsThem) {
+  auto db = lake::local::open(dir_->path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  for (const std::string name : {"mapped", "idmapped"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(view_[name]["columns"], nlohmann::json::array({"n", "title", "info", "tags", "shard"}));
+    expect_read_as_spark_reads(name);
+    for (const auto& [where, expected] : std::vector<std::pair<std::string, std::int64_t>>{
+             {"shard = 1", 20}, {"n >= 45", 15}, {"title LIKE 'new-%'", 30}, {"info.alpha >= 50", 10},
+             {"info.b = 'nb'", 30}}) {
+      auto counted = lake::query_first<Count>(*db, std::format("SELECT count(*) AS n FROM {} WHERE {}", name, where));
+      ASSERT_TRUE(counted) << where << ": " << counted.error().to_string();
+      EXPECT_EQ(counted->n, expected) << where;
+    }
+    std::shared_ptr<Backend> shared = backend();
+    ASSERT_NE(shared, nullptr);
+    auto table = delta::Table::open(shared, name);
+    ASSERT_TRUE(table) << table.error().to_string();
+    auto refused = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
+    ASSERT_FALSE(refused) << "wrote to a column-mapped table";
+    EXPECT_EQ(refused.error().code(), ErrorCode::unsupported) << refused.error().to_string();
+  }
 }
 
 }  // namespace

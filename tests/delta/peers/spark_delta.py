@@ -30,7 +30,10 @@ usage:
       inserts); and `widened` (delta.enableTypeWidening: 40 rows with n
       INT, small BYTE, ratio FLOAT, price DECIMAL(5,2), then each column
       widened (BIGINT, INT, DOUBLE, DECIMAL(12,2)) and 40 rows beyond the
-      old types). Saves the row count Spark reads from each, and how many
+      old types); `mapped` and `idmapped` (column mapping in name and id
+      mode: 30 rows, then a column, a struct field and the partition
+      column renamed and a column dropped, and 30 rows more). Saves the
+      row count Spark reads from each, and how many
       of its adds carry a vector, as JSON, and the rows Spark reads as
       <root-dir>/<table>.jsonl (canonical form, key n).
 
@@ -332,6 +335,32 @@ def write_feature_tables(root, view_path):
         "reader_features": reader_features(path),
     }
     table_rows.save(os.path.join(root, "widened.jsonl"), read_rows(spark, path, key=("n",)))
+
+    # Column mapping: renames and drops change only the schema; files,
+    # partition values and stats keep the physical names (name mode) or
+    # ids (id mode) they were written with.
+    for name, mode in (("mapped", "name"), ("idmapped", "id")):
+        path = os.path.join(root, name)
+        target = f"delta.`{path}`"
+        spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, info STRUCT<a: INT, b: STRING>, "
+                  f"tags ARRAY<STRUCT<k: STRING, v: INT>>, extra STRING, part INT) USING delta PARTITIONED BY (part) "
+                  f"TBLPROPERTIES ('delta.columnMapping.mode' = '{mode}')")
+        rows = ("SELECT id AS n, concat('row-', id) AS label, named_struct('a', CAST(id AS INT), 'b', concat('b', id)) "
+                "AS info, array(named_struct('k', 'x', 'v', CAST(id AS INT))) AS tags, 'gone' AS extra, "
+                "CAST(id % 3 AS INT) AS part FROM range({}, {})")
+        spark.sql(f"INSERT INTO {target} " + rows.format(0, 30))
+        spark.sql(f"ALTER TABLE {target} RENAME COLUMN label TO title")
+        spark.sql(f"ALTER TABLE {target} RENAME COLUMN info.a TO alpha")
+        spark.sql(f"ALTER TABLE {target} RENAME COLUMN part TO shard")
+        spark.sql(f"ALTER TABLE {target} DROP COLUMN extra")
+        spark.sql(f"INSERT INTO {target} SELECT id, concat('new-', id), named_struct('alpha', CAST(id AS INT), 'b', 'nb'), "
+                  f"array(named_struct('k', 'y', 'v', CAST(-id AS INT))), CAST(id % 3 AS INT) FROM range(30, 60)")
+        view[name] = {
+            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
+            "reader_features": reader_features(path),
+            "columns": spark.read.format("delta").load(path).columns,
+        }
+        table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
 
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)
