@@ -126,13 +126,19 @@ class SparkFeatures : public ::testing::Test {
     EXPECT_EQ(filtered->n, small);
   }
 
+  // The parts of the one test below (each a gtest test would be a process
+  // of its own under CTest, each starting Spark again).
+  static void SparksTablesWithDeletionVectorsReadAsSparkReadsThem();
+  static void OurDeleteMergeAndVacuumOnSparksTableReadInSpark();
+  static void SparksWidenedTableReadsAsSparkReadsIt();
+  static void SparksColumnMappedTablesReadAsSparkReadsThem();
+
   static inline TempDir* dir_ = nullptr;
   static inline bool written_ = false;
   static inline nlohmann::json view_;
 };
 
-// One suite, so that Spark (a JVM, about a minute here) writes once.
-TEST_F(SparkFeatures, SparksTablesWithDeletionVectorsReadAsSparkReadsThem) {
+void SparkFeatures::SparksTablesWithDeletionVectorsReadAsSparkReadsThem() {
   for (const char* name : {"deleted", "redeleted", "checkpointed", "updated", "merged"})
     EXPECT_GT(view_[name]["vector_adds"].get<int>(), 0) << name << ": Spark used no deletion vector";
   expect_read_as_spark_reads("deleted");
@@ -148,7 +154,7 @@ TEST_F(SparkFeatures, SparksTablesWithDeletionVectorsReadAsSparkReadsThem) {
 // vector deleted is not matched), each removed with its vector; the
 // others keep theirs, and a vacuum with no retention keeps the vector file
 // they still read. Spark then reads what we read.
-TEST_F(SparkFeatures, OurDeleteMergeAndVacuumOnSparksTableReadInSpark) {
+void SparkFeatures::OurDeleteMergeAndVacuumOnSparksTableReadInSpark() {
   std::shared_ptr<Backend> shared = backend();
   ASSERT_NE(shared, nullptr);
   auto table = delta::Table::open(shared, "redeleted");
@@ -212,7 +218,7 @@ TEST_F(SparkFeatures, OurDeleteMergeAndVacuumOnSparksTableReadInSpark) {
 // The widened table: read as Spark reads it, filters on the widened
 // columns skip by the old files' narrow stats and still find every row,
 // and a write is refused by the feature's name with nothing written.
-TEST_F(SparkFeatures, SparksWidenedTableReadsAsSparkReadsIt) {
+void SparkFeatures::SparksWidenedTableReadsAsSparkReadsIt() {
   ASSERT_EQ(view_["widened"]["reader_features"], nlohmann::json::array({"typeWidening"}));
   expect_read_as_spark_reads("widened");
   auto db = lake::local::open(dir_->path);
@@ -243,7 +249,7 @@ TEST_F(SparkFeatures, SparksWidenedTableReadsAsSparkReadsIt) {
 // then more rows. Read as Spark reads them, the old files by their
 // physical names (or field ids), partition values and stats too; filters
 // on the renamed columns. Writing is refused by the feature's name.
-TEST_F(SparkFeatures, SparksColumnMappedTablesReadAsSparkReadsThem) {
+void SparkFeatures::SparksColumnMappedTablesReadAsSparkReadsThem() {
   auto db = lake::local::open(dir_->path);
   ASSERT_TRUE(db) << db.error().to_string();
   for (const std::string name : {"mapped", "idmapped"}) {
@@ -264,6 +270,26 @@ TEST_F(SparkFeatures, SparksColumnMappedTablesReadAsSparkReadsThem) {
     auto refused = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
     ASSERT_FALSE(refused) << "wrote to a column-mapped table";
     EXPECT_EQ(refused.error().code(), ErrorCode::unsupported) << refused.error().to_string();
+  }
+}
+
+// One test, so that Spark (a JVM, about a minute here) writes the tables once.
+TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInSpark) {
+  {
+    SCOPED_TRACE("deletion vectors");
+    SparksTablesWithDeletionVectorsReadAsSparkReadsThem();
+  }
+  {
+    SCOPED_TRACE("our delete, merge and vacuum on a table with deletion vectors");
+    OurDeleteMergeAndVacuumOnSparksTableReadInSpark();
+  }
+  {
+    SCOPED_TRACE("type widening");
+    SparksWidenedTableReadsAsSparkReadsIt();
+  }
+  {
+    SCOPED_TRACE("column mapping");
+    SparksColumnMappedTablesReadAsSparkReadsThem();
   }
 }
 
