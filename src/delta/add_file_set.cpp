@@ -38,7 +38,7 @@ formats::ColumnBounds AddFileSet::bounds(std::size_t file, const std::string& co
   if (index < 0) return {};
   const auto& type = layout_.arrow_schema->field(index)->type();
   if (std::ranges::contains(layout_.partition_columns, column)) {
-    auto value = add.partition_values.find(layout_.physical_name(column));
+    auto value = add.partition_values.find(std::string(layout_.physical_name(column)));
     if (value == add.partition_values.end()) return {};
     auto scalar = parse_partition_value(value->second, type, column);
     if (!scalar) return {};
@@ -47,7 +47,7 @@ formats::ColumnBounds AddFileSet::bounds(std::size_t file, const std::string& co
   }
   auto stats = StatsReader::parse(add.stats);
   if (!stats) return {};
-  const std::vector<std::string> path{layout_.physical_name(column)};
+  const std::vector<std::string> path{std::string(layout_.physical_name(column))};
   ColumnStats column_stats = stats->column(path, type);
   const auto records = stats->num_records();
   // An empty file, or one whose every value of the column is NULL, holds

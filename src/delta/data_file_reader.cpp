@@ -100,18 +100,11 @@ Result<std::shared_ptr<arrow::ArrayData>> with_logical_names(const std::shared_p
   return out;
 }
 
-// The column's physical identity under the layout's mapping.
-const PhysicalField* physical_of(const TableLayout& layout, std::string_view column) {
-  for (std::size_t i = 0; i < layout.columns.size() && i < layout.physical.size(); ++i)
-    if (layout.columns[i].column == column) return &layout.physical[i];
-  return nullptr;
-}
-
 // Where the table's column is among the file's top-level fields: by name,
 // by physical name, or in id mode by field id (falling back to the
 // physical name for files without ids). -1 when the file lacks it.
 int file_column_index(const arrow::Schema& file, const TableLayout& layout, std::string_view column) {
-  const PhysicalField* physical = physical_of(layout, column);
+  const PhysicalField* physical = layout.physical_field(column);
   if (physical == nullptr) return file.GetFieldIndex(std::string(column));
   if (layout.mapping == ColumnMapping::id && physical->id)
     for (int i = 0; i < file.num_fields(); ++i)
@@ -165,7 +158,7 @@ Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, c
     Source source;
     if (std::ranges::contains(layout.partition_columns, name)) {
       // The log's value is the truth, even if the file also stores the column.
-      auto value = file.partition_values.find(layout.physical_name(name));
+      auto value = file.partition_values.find(std::string(layout.physical_name(name)));
       auto scalar = parse_partition_value(value == file.partition_values.end() ? std::nullopt : value->second,
                                           field->type(), name);
       if (!scalar) return std::unexpected(scalar.error().with_context(std::format("data file '{}'", file.path)));
@@ -176,7 +169,7 @@ Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, c
       source.constant = std::move(*scalar);
     } else if (int index = file_column_index(*file_schema, layout, name); index >= 0) {
       source.file_column = file_schema->field(index)->name();
-      if (const PhysicalField* physical = physical_of(layout, name)) source.physical = *physical;
+      if (const PhysicalField* physical = layout.physical_field(name)) source.physical = *physical;
       collect_leaf_columns(self->reader_->manifest().schema_fields[static_cast<std::size_t>(index)],
                            self->leaf_columns_);
     } else {

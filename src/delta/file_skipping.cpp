@@ -23,7 +23,7 @@ Result<bool> may_match_bound(const TableLayout& layout, const Add& file, const a
   auto facts = [&](const arrow::FieldPath& path, const arrow::Field& field) -> std::optional<formats::ColumnFacts> {
     const std::string& top = schema.field(path.indices().front())->name();
     if (std::ranges::contains(layout.partition_columns, top)) {
-      auto value = file.partition_values.find(layout.physical_name(top));
+      auto value = file.partition_values.find(std::string(layout.physical_name(top)));
       if (value == file.partition_values.end()) return std::nullopt;
       auto scalar = parse_partition_value(value->second, field.type(), top);
       if (!scalar) return std::nullopt;  // reading the file reports the bad value

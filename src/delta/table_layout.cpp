@@ -102,13 +102,15 @@ Result<PhysicalField> physical_of_type(const nlohmann::json& type, std::string_v
 
 }  // namespace
 
-const std::string& TableLayout::physical_name(std::string_view column) const {
+const PhysicalField* TableLayout::physical_field(std::string_view column) const {
   for (std::size_t i = 0; i < columns.size() && i < physical.size(); ++i)
-    if (columns[i].column == column) return physical[i].name;
-  for (const auto& field : columns)
-    if (field.column == column) return field.column;
-  static const std::string none;
-  return none;
+    if (columns[i].column == column) return &physical[i];
+  return nullptr;
+}
+
+std::string_view TableLayout::physical_name(std::string_view column) const {
+  const PhysicalField* field = physical_field(column);
+  return field ? std::string_view(field->name) : column;
 }
 
 std::vector<std::string> TableLayout::physical_path(std::span<const int> indices) const {

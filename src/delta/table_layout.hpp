@@ -47,9 +47,12 @@ struct TableLayout {
   // With a mapping, one per column (in `columns`' order).
   std::vector<PhysicalField> physical{};
 
+  // A column's physical identity; null without a mapping (or for a
+  // column the table does not have).
+  [[nodiscard]] const PhysicalField* physical_field(std::string_view column) const;
   // A column's name in data files, partition values and stats (its own
   // name without a mapping).
-  [[nodiscard]] const std::string& physical_name(std::string_view column) const;
+  [[nodiscard]] std::string_view physical_name(std::string_view column) const;
   // The physical names along a path of field indices (top-level column,
   // then struct fields), as stats key nested fields.
   [[nodiscard]] std::vector<std::string> physical_path(std::span<const int> indices) const;
