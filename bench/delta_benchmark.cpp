@@ -1,9 +1,12 @@
 // Native Delta throughput: appending the mixed 8-column record (10M rows
-// by default) as ZSTD Parquet with stats, and opening a table with a
+// by default) as ZSTD Parquet with stats, deleting 1 % of it with
+// deletion vectors and copy-on-write, and opening a table with a
 // 10,000-commit log (a checkpoint every 100 commits). The data and the
 // 10k-commit table are left under LAKE_BENCH_DATA (default
 // /tmp/lake-bench) so bench/peers/delta_rs_bench.py measures delta-rs on
 // exactly the same input in the same run.
+#include <arrow/builder.h>
+#include <arrow/compute/api.h>
 #include <arrow/io/file.h>
 #include <arrow/ipc/writer.h>
 #include <benchmark/benchmark.h>
@@ -77,6 +80,48 @@ void BM_DeltaAppend(benchmark::State& state) {
                                                     benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DeltaAppend)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+
+// Deleting 1 % of the 10M rows (every 100th id: the rows are in every
+// file, as in a real 1 % change), each iteration the next 1 %. With
+// deletion vectors (merge-on-read) the delete reads the id column of each
+// file, writes one vector file and rewrites no data file; copy-on-write
+// (the same table property, the handle asking for it) rewrites every file.
+// delta-rs deletes copy-on-write (delta_rs_bench.py, same input).
+void BM_DeltaDelete1Percent(benchmark::State& state) {
+  const bool vectors = state.range(0) == 1;
+  const auto& batches = input();
+  std::int64_t total = 0;
+  for (const auto& b : batches) total += b->num_rows();
+  const fs::path dir = data_dir() / (vectors ? "delete-vectors" : "delete-rewrite");
+  fs::remove_all(dir);
+  auto backend = lake::file_backend(dir);
+  auto table = lake::delta::Table::create(
+      std::shared_ptr<lake::Backend>(std::move(*backend)), "", lake::schema_of<Event>(),
+      {.properties = {{"delta.enableDeletionVectors", "true"}}},
+      {.row_changes = vectors ? lake::RowChanges::automatic : lake::RowChanges::copy_on_write});
+  auto reader = arrow::RecordBatchReader::Make(batches);
+  if (!table || !table->append(**reader)) std::abort();
+  std::int64_t round = 0, deleted = 0, files_added = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    arrow::Int64Builder ids;
+    for (std::int64_t id = round++; id < total; id += 100)
+      if (!ids.Append(id).ok()) std::abort();
+    auto predicate = arrow::compute::call("is_in", {arrow::compute::field_ref("id")},
+                                          arrow::compute::SetLookupOptions(ids.Finish().ValueOrDie()));
+    state.ResumeTiming();
+    auto result = table->delete_where(predicate);
+    if (!result) {
+      state.SkipWithError(result.error().to_string());
+      break;
+    }
+    deleted = result->rows_deleted;
+    files_added = result->files_added;
+  }
+  state.counters["rows_deleted"] = static_cast<double>(deleted);
+  state.counters["files_added"] = static_cast<double>(files_added);
+}
+BENCHMARK(BM_DeltaDelete1Percent)->ArgName("vectors")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 // A 10,000-commit table: each commit adds one (tiny, real) file.
 const fs::path& replay_table() {

@@ -109,6 +109,11 @@ struct ClientOptions {
   // processes, replicas) retry within this bound; keyed writes conflict
   // only on keys both really write (see insert()).
   WriteRetryPolicy write_retry{};
+  // How delete, update and upsert change existing files: deletion vectors
+  // on tables that enable them (automatic), always rewriting
+  // (copy_on_write), or creating tables with deletion vectors on
+  // (merge_on_read). See lake/row_changes.hpp.
+  RowChanges row_changes = RowChanges::automatic;
 };
 
 // seed: OnConflict, ViaGRPC / ViaObjectStorage, WithIdempotencyKey.

@@ -26,6 +26,12 @@ class NativeFormat;  // the table-format contract (internal)
 class SqlFormat;    // the format as an engine that implements it drives it (internal)
 }
 
+// What a client asks of the tables it creates.
+struct TableDefaults {
+  std::chrono::seconds idempotency_ttl{std::chrono::hours(24)};
+  RowChanges row_changes = RowChanges::automatic;
+};
+
 class Dialect {
  public:
   virtual ~Dialect() = default;
@@ -47,9 +53,13 @@ class Dialect {
 
   // Table properties a new table for `schema` gets, beyond what the table
   // format records from the schema itself (keys, clustering): e.g. how
-  // long the format keeps idempotency records.
-  [[nodiscard]] virtual std::map<std::string, std::string> table_properties(
-      const Schema& schema, std::chrono::seconds idempotency_ttl) const = 0;
+  // long the format keeps idempotency records, whether changes are
+  // merge-on-read.
+  [[nodiscard]] virtual std::map<std::string, std::string> table_properties(const Schema& schema,
+                                                                            const TableDefaults& defaults) const = 0;
+  // ErrorCode::unsupported when the format's writes cannot change rows
+  // the way `mode` asks (Client::open checks it).
+  [[nodiscard]] virtual Status check_row_changes(RowChanges mode) const = 0;
 
   // The partitioning a table created for `schema` has, as TableInfo and
   // TableStats show it (what assert_schema compares): Delta's partition

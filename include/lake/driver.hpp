@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "lake/error.hpp"
+#include "lake/row_changes.hpp"
 #include "lake/progress.hpp"
 #include "lake/ingest_id.hpp"
 #include "lake/maintenance.hpp"
@@ -166,6 +167,7 @@ struct DriverContext {
   std::string default_catalog{};
   std::string default_database{};
   WriteRetryPolicy write_retry{};
+  RowChanges row_changes = RowChanges::automatic;
 };
 
 class Driver {

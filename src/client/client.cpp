@@ -177,6 +177,8 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
     if (!value->empty() && (!is_valid_identifier(*value) || value->find('/') != std::string::npos || *value == "." ||
                             *value == ".."))
       return fail(ErrorCode::invalid_argument, std::format("open: {} '{}' is not a usable name", name, *value));
+  if (auto supported = dialect->check_row_changes(options.row_changes); !supported)
+    return std::unexpected(supported.error().with_context("open"));
 
   auto state = std::make_shared<State>();
   state->driver = std::move(driver);
@@ -192,7 +194,8 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                                          .session_pool_size = state->options.session_pool_size,
                                          .default_catalog = state->options.default_catalog,
                                          .default_database = state->options.default_database,
-                                         .write_retry = state->options.write_retry});
+                                         .write_retry = state->options.write_retry,
+                                         .row_changes = state->options.row_changes});
   LAKE_RETURN_IF_ERROR(attached);
   return Client(std::move(state));
 }
@@ -401,7 +404,9 @@ Status Client::migrate_schema(const Schema& schema) const {
   LAKE_RETURN_IF_ERROR(check_open());
   const TableRef table = state_->table_ref(schema.table_name);
   auto created = state_->driver->create_table(
-      table, schema, state_->dialect->table_properties(schema, state_->options.default_idempotency_ttl));
+      table, schema,
+      state_->dialect->table_properties(schema, {.idempotency_ttl = state_->options.default_idempotency_ttl,
+                                                 .row_changes = state_->options.row_changes}));
   if (!created) return std::unexpected(created.error().with_context(std::format("migrating {}", schema.type_name)));
   state_->log(LogLevel::info, "table migrated", {{"table", table.name}, {"location", table.location}});
   return {};

@@ -433,6 +433,13 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
                                              {"uncompressed", Compression::uncompressed}}),
                         config.client.compression);
          }},
+        {"row_changes", [&](const auto& node, const auto& where) {
+           return store(choice<RowChanges>(node, where,
+                                           {{"automatic", RowChanges::automatic},
+                                            {"copy_on_write", RowChanges::copy_on_write},
+                                            {"merge_on_read", RowChanges::merge_on_read}}),
+                        config.client.row_changes);
+         }},
         {"fast_path_threshold",
          [&](const auto& node, const auto& where) { return store(byte_size(node, where), config.client.fast_path_threshold); }},
         {"staging_batch_bytes",

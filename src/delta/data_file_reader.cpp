@@ -280,9 +280,10 @@ Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::assemble(const arrow
   return arrow::RecordBatch::Make(schema_, rows, std::move(columns));
 }
 
-Result<std::shared_ptr<arrow::Table>> read_data_file(Backend& backend, const TableLayout& layout, const Add& file) {
-  std::vector<std::string> columns;
-  for (const auto& field : layout.arrow_schema->fields()) columns.push_back(field->name());
+Result<std::shared_ptr<arrow::Table>> read_data_file(Backend& backend, const TableLayout& layout, const Add& file,
+                                                     std::vector<std::string> columns) {
+  if (columns.empty())
+    for (const auto& field : layout.arrow_schema->fields()) columns.push_back(field->name());
   auto reader = DataFileReader::open(backend, layout, file, columns, std::int64_t{64} * 1024);
   LAKE_RETURN_IF_ERROR(reader);
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches;

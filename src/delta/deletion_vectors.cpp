@@ -4,10 +4,13 @@
 #include <zlib.h>
 
 #include <format>
+#include <limits>
+#include <span>
 
 #include "core/propagate.hpp"
 #include "delta/percent_encoding.hpp"
 #include "delta/z85.hpp"
+#include "lake/ingest_id.hpp"
 
 namespace lake::delta {
 
@@ -38,6 +41,13 @@ std::uint32_t big_endian_u32(std::span<const std::byte> bytes) {
   return value;
 }
 
+void append_big_endian_u32(std::string& out, std::uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
+}
+
+// "Deletion Vector File Storage Format": the version of the file format.
+constexpr char kFileFormatVersion = 1;
+
 }  // namespace
 
 DeletedRows::DeletedRows(std::unique_ptr<Bitmap> bitmap) : bitmap_(std::move(bitmap)) {}
@@ -67,6 +77,44 @@ Result<std::unique_ptr<DeletedRows>> DeletedRows::parse(std::string_view bytes, 
   return std::make_unique<DeletedRows>(std::move(bitmap));
 }
 
+std::unique_ptr<DeletedRows> DeletedRows::none() {
+  return std::make_unique<DeletedRows>(std::make_unique<Bitmap>(roaring::api::roaring64_bitmap_create()));
+}
+
+std::unique_ptr<DeletedRows> DeletedRows::copy() const {
+  return std::make_unique<DeletedRows>(std::make_unique<Bitmap>(roaring::api::roaring64_bitmap_copy(bitmap_->roaring)));
+}
+
+std::uint64_t DeletedRows::delete_remaining(const arrow::BooleanArray& gone) {
+  using namespace roaring::api;
+  // Walk the file's positions beside the rows already deleted (in order,
+  // from an iterator over the vector as it was), collecting the new ones
+  // apart so the walk does not see them.
+  roaring64_iterator_t* deleted = roaring64_iterator_create(bitmap_->roaring);
+  std::vector<std::uint64_t> added;
+  std::uint64_t position = 0;
+  for (std::int64_t row = 0; row < gone.length(); ++row, ++position) {
+    while (roaring64_iterator_has_value(deleted) && roaring64_iterator_value(deleted) == position) {
+      ++position;
+      roaring64_iterator_advance(deleted);
+    }
+    if (gone.IsValid(row) && gone.Value(row)) added.push_back(position);
+  }
+  roaring64_iterator_free(deleted);
+  roaring64_bitmap_add_many(bitmap_->roaring, added.size(), added.data());
+  return added.size();
+}
+
+std::string DeletedRows::serialize() {
+  using namespace roaring::api;
+  roaring64_bitmap_run_optimize(bitmap_->roaring);
+  const std::size_t size = roaring64_bitmap_portable_size_in_bytes(bitmap_->roaring);
+  std::string bytes(4 + size, '\0');
+  for (int i = 0; i < 4; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<char>((kPortableMagic >> (8 * i)) & 0xFF);
+  roaring64_bitmap_portable_serialize(bitmap_->roaring, bytes.data() + 4);
+  return bytes;
+}
+
 bool DeletedRows::contains(std::uint64_t row) const {
   return roaring::api::roaring64_bitmap_contains(bitmap_->roaring, row);
 }
@@ -76,6 +124,41 @@ std::uint64_t DeletedRows::count_in(std::uint64_t begin, std::uint64_t end) cons
 }
 
 std::uint64_t DeletedRows::cardinality() const { return roaring::api::roaring64_bitmap_get_cardinality(bitmap_->roaring); }
+
+Result<WrittenVectors> write_deletion_vectors(Backend& backend, const TableLayout& layout,
+                                              const std::vector<DeletedRows*>& vectors) {
+  WrittenVectors written;
+  if (vectors.empty()) return written;
+  // A fresh UUID names the file; the descriptor carries its 16 bytes in
+  // Z85 (no random prefix: the file sits at the table root, as Spark's do
+  // unless delta.randomizeFilePrefixes is set).
+  const auto uuid = IngestId::generate().bytes();
+  const std::string encoded = z85_encode(std::string_view(reinterpret_cast<const char*>(uuid.data()), uuid.size()));
+  DeletionVector named{.storage_type = 'u', .path_or_inline_dv = encoded};
+  LAKE_ASSIGN_OR_RETURN(auto path, named.file_path());
+  LAKE_ASSIGN_OR_RETURN(written.key, layout.key_of(path));
+
+  std::string file(1, kFileFormatVersion);
+  for (DeletedRows* rows : vectors) {
+    const std::string serialized = rows->serialize();
+    if (serialized.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()) ||
+        file.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+      return fail(ErrorCode::invalid_argument, "deletion vectors beyond 2 GiB in one file");
+    DeletionVector descriptor = named;
+    descriptor.offset = static_cast<std::int32_t>(file.size());
+    descriptor.size_in_bytes = static_cast<std::int32_t>(serialized.size());
+    descriptor.cardinality = static_cast<std::int64_t>(rows->cardinality());
+    append_big_endian_u32(file, static_cast<std::uint32_t>(serialized.size()));
+    file += serialized;
+    const auto* data = reinterpret_cast<const Bytef*>(serialized.data());
+    append_big_endian_u32(
+        file, static_cast<std::uint32_t>(crc32(crc32(0L, Z_NULL, 0), data, static_cast<uInt>(serialized.size()))));
+    written.descriptors.push_back(std::move(descriptor));
+  }
+  if (auto put = backend.put(written.key, std::as_bytes(std::span(file)), PutMode::create); !put)
+    return std::unexpected(put.error().with_context("writing deletion vectors"));
+  return written;
+}
 
 Result<std::string> deletion_vector_key(const TableLayout& layout, const DeletionVector& vector) {
   LAKE_ASSIGN_OR_RETURN(auto path, vector.file_path());

@@ -16,6 +16,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <arrow/array/array_primitive.h>
 
 #include "delta/table_layout.hpp"
 #include "lake/delta/actions.hpp"
@@ -35,6 +38,17 @@ class DeletedRows {
   // The serialized vector (magic number and portable 64-bit Roaring
   // bitmap); ErrorCode::invalid_argument naming `where` when it is not one.
   [[nodiscard]] static Result<std::unique_ptr<DeletedRows>> parse(std::string_view bytes, std::string_view where);
+  // A vector deleting nothing (a file that had none).
+  [[nodiscard]] static std::unique_ptr<DeletedRows> none();
+
+  [[nodiscard]] std::unique_ptr<DeletedRows> copy() const;
+  // Deletes the rows `gone` selects among the rows this vector leaves: its
+  // i-th entry is the file's i-th row not yet deleted (rows as a reader
+  // of the logical file sees them). Returns how many rows it deleted.
+  std::uint64_t delete_remaining(const arrow::BooleanArray& gone);
+  // The serialized vector: the magic number and the portable form,
+  // run-length encoded where that is smaller.
+  [[nodiscard]] std::string serialize();
 
   [[nodiscard]] bool contains(std::uint64_t row) const;
   // How many of the rows [begin, end) are deleted.
@@ -44,6 +58,19 @@ class DeletedRows {
  private:
   std::unique_ptr<Bitmap> bitmap_;
 };
+
+// Vectors written to a new file (see write_deletion_vectors).
+struct WrittenVectors {
+  std::string key;  // the file's backend key ("" when there was nothing to write)
+  std::vector<DeletionVector> descriptors;
+};
+
+// Writes `vectors` into one new file, deletion_vector_<uuid>.bin under the
+// table root (the file format version byte, then each vector framed by
+// its size and CRC-32), and returns their 'u' descriptors in the same
+// order. Each vector is serialized as it is (the caller keeps them).
+[[nodiscard]] Result<WrittenVectors> write_deletion_vectors(Backend& backend, const TableLayout& layout,
+                                                            const std::vector<DeletedRows*>& vectors);
 
 // The backend key of an on-disk vector: a 'u' vector's file under the
 // table root, a 'p' vector's absolute path when it is under the root.

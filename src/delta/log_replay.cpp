@@ -52,10 +52,11 @@ namespace {
 constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping",        "vacuumProtocolCheck",
                                                 "timestampNtz",    "typeWidening",         "typeWidening-preview"};
 // Writer features this implementation honours when writing (invariants
-// only while none are declared, checked below). deletionVectors: changes
-// rewrite files (copy-on-write, as the protocol lets a writer choose),
-// read without their deleted rows, and remove each file with its vector
-// (the logical file); vacuum keeps the vector files retained versions use.
+// only while none are declared, checked below). deletionVectors: files
+// are read without their deleted rows and removed with their vector (the
+// logical file); delete, update and merge write vectors when the table
+// enables them (row_deletions.hpp) and rewrite files otherwise; optimize
+// purges vectors; vacuum keeps the vector files retained versions use.
 constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants", "vacuumProtocolCheck", "deletionVectors"};
 
 bool contains(std::span<const std::string_view> list, std::string_view name) {

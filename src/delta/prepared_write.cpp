@@ -22,7 +22,7 @@ PreparedWrite::~PreparedWrite() { abort(); }
 void PreparedWrite::abort() {
   if (!state_ || state_->status != PreparedWriteState::Status::pending) return;
   state_->status = PreparedWriteState::Status::aborted;
-  if (state_->planned) TableWriter(*state_->table).discard(state_->planned->written);
+  if (state_->planned) TableWriter(*state_->table).discard(state_->planned->written, state_->planned->written_vectors);
   state_->planned.reset();
 }
 
@@ -49,7 +49,8 @@ Result<CommitResult> PreparedWrite::commit() {
     PlannedCommit planned = std::move(*s.planned);
     s.planned.reset();
     // On failure the writer has removed the planned files already.
-    auto committed = writer.commit(std::move(planned.pending), planned.written, planned.result, &s.attempts);
+    auto committed = writer.commit(std::move(planned.pending), planned.written, planned.result, &s.attempts,
+                                   planned.written_vectors);
     if (committed || !s.replan || !redo_resolves(committed.error())) return finish(std::move(committed));
     if (s.attempts.used >= policy.max_attempts)
       return finish(fail(ErrorCode::conflict,

@@ -14,10 +14,12 @@
 namespace lake::delta {
 
 // One planning of a write against one snapshot: the commit, and the data
-// files it already wrote (removed again if the commit does not happen).
+// and deletion-vector files it already wrote (removed again if the commit
+// does not happen).
 struct PlannedCommit {
   PendingCommit pending;
   std::vector<Add> written;
+  std::vector<std::string> written_vectors{};  // deletion-vector files (backend keys)
   CommitResult result;
 };
 

@@ -31,11 +31,13 @@ namespace lake::delta {
 [[nodiscard]] Result<std::vector<Add>> prune_files(const TableLayout& layout, const std::vector<Add>& files,
                                                    const std::optional<arrow::compute::Expression>& filter);
 
-// Every row of one data file in the table's Arrow schema: partition columns
-// filled from the add's partition values, columns the file lacks (added
-// by schema evolution later) as NULLs, types cast to the table's.
+// Every row of one data file in the table's Arrow schema (or only
+// `columns`, in that order): partition columns filled from the add's
+// partition values, columns the file lacks (added by schema evolution
+// later) as NULLs, types cast to the table's.
 [[nodiscard]] Result<std::shared_ptr<arrow::Table>> read_data_file(Backend& backend, const TableLayout& layout,
-                                                                   const Add& file);
+                                                                   const Add& file,
+                                                                   std::vector<std::string> columns = {});
 
 struct ScanOptions {
   std::vector<std::string> columns;  // empty: all, in table order

@@ -172,7 +172,8 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
                  {"properties", json(metadata.configuration).dump()}}},
                {"isBlindAppend", true},
                {"engineInfo", "lake-orm/0.1.0"}};
-  std::vector<Action> actions{CommitInfo{info.dump()}, Protocol{1, 2, {}, {}}, std::move(metadata)};
+  Protocol protocol = protocol_for_new_table(metadata.configuration);
+  std::vector<Action> actions{CommitInfo{info.dump()}, std::move(protocol), std::move(metadata)};
   const std::string text = to_commit_text(actions);
   if (auto put = backend->put(commit_key(root, 0), std::as_bytes(std::span(text)), PutMode::create); !put) {
     if (put.error().code() == ErrorCode::already_exists) {

@@ -1,5 +1,5 @@
 // Table maintenance: optimize (compaction, optionally clustering rows by a
-// Z-order curve or a sort), vacuum (deleting files no version inside the
+// Z-order curve or a sort, and purging deletion vectors), vacuum (deleting files no version inside the
 // retention window references) and table statistics.
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
@@ -90,9 +90,16 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
   for (auto& [values, files] : partitions) {
     std::vector<Add> inputs;
     if (cluster_tag.empty()) {
-      for (const auto& file : files)
-        if (file.size < file_options.target_file_bytes) inputs.push_back(file);
-      if (inputs.size() < 2) {
+      // Small files are compacted; a file with a deletion vector is
+      // rewritten whatever its size, without its deleted rows (Spark's
+      // REORG ... APPLY (PURGE)): readers stop paying for the vector, and
+      // the deleted rows' bytes can be vacuumed.
+      bool purges = false;
+      for (const auto& file : files) {
+        if (file.deletion_vector) purges = true;
+        if (file.size < file_options.target_file_bytes || file.deletion_vector) inputs.push_back(file);
+      }
+      if (inputs.size() < 2 && !purges) {
         report_progress();
         continue;
       }

@@ -1,8 +1,9 @@
 // Merge on Delta: the keyed row change behind upsert, update and remove by
 // key and key-checked inserts. Matching and the per-row rules are
 // formats/merge_planner's (shared with Iceberg); here are the Delta parts:
-// candidate files from the snapshot's stats, a rewrite as remove + add,
-// the commit with its metrics.
+// candidate files from the snapshot's stats, matched rows taken out of
+// their files (a rewrite as remove + add, or a deletion vector), the
+// commit with its metrics.
 //
 // Concurrency. A merge commits with its keys (formats/write_keys.hpp)
 // instead of a read predicate: when it loses the commit race, the rows
@@ -26,10 +27,12 @@
 #include "delta/conform.hpp"
 #include "delta/add_file_set.hpp"
 #include "delta/prepared_write.hpp"
+#include "delta/row_deletions.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
 #include "formats/lake_properties.hpp"
 #include "formats/merge_planner.hpp"
+#include "formats/row_ops.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/ingest_id.hpp"
 
@@ -71,25 +74,39 @@ OnMatch on_match(WhenMatched when) {
   return OnMatch::update;
 }
 
-// The Delta side of a merge: candidate files from the snapshot's stats,
-// rewrites as remove + add, inserted rows as new files; what it wrote is
-// collected in the attempt.
+// The Delta side of a merge: candidate files from the snapshot's stats;
+// matched rows leave their files as remove + add of the rewritten file
+// (copy-on-write) or as a new deletion vector (merge-on-read, when the
+// writer deletes by vector); inserted rows are new files. What it wrote
+// is collected in the attempt.
 class DeltaMergeTarget final : public formats::MergeTarget {
  public:
   DeltaMergeTarget(Backend& backend, const TableWriter& writer, const TableLayout& layout, std::vector<Add> files,
                    PlannedCommit& attempt)
       : backend_(backend), writer_(writer), layout_(layout), files_(files), set_(backend, layout, std::move(files)),
-        attempt_(attempt) {}
+        attempt_(attempt) {
+    if (writer.deletes_by_vector()) deletions_.emplace(backend, layout);
+  }
 
   const formats::DataFileSet& files() const override { return set_; }
   Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const override {
     return delta::read_whole(backend_, layout_, files_[file]);
   }
-  Status rewrite(std::size_t file, std::shared_ptr<arrow::RecordBatch> kept) override {
-    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(backend_, layout_, {std::move(kept)}, writer_.file_options()));
+  Result<std::int64_t> remove_rows(std::size_t file, const arrow::BooleanArray& gone,
+                                   std::shared_ptr<arrow::RecordBatch> rows) override {
+    if (deletions_) {
+      LAKE_RETURN_IF_ERROR(deletions_->mark(files_[file], gone));
+      return 0;
+    }
+    if (!rows) {
+      LAKE_ASSIGN_OR_RETURN(rows, read_whole(file));
+    }
+    LAKE_ASSIGN_OR_RETURN(auto kept, formats::select_rows(rows, gone, false));
+    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(backend_, layout_, {kept}, writer_.file_options()));
     attempt_.pending.actions.emplace_back(remove_of(files_[file]));
     attempt_.written.insert(attempt_.written.end(), added.begin(), added.end());
-    return {};
+    ++files_removed_;
+    return kept->num_rows();
   }
   void depends_on(std::size_t file) override { attempt_.pending.read_files.insert(files_[file].key()); }
   Status insert(std::shared_ptr<arrow::RecordBatch> rows) override {
@@ -98,6 +115,18 @@ class DeltaMergeTarget final : public formats::MergeTarget {
     return {};
   }
 
+  // Writes the deletion vectors the merge made (if any) into the attempt.
+  Status finish() {
+    if (!deletions_ || deletions_->empty()) return {};
+    LAKE_ASSIGN_OR_RETURN(auto added, deletions_->add_to(attempt_.pending));
+    attempt_.written_vectors.push_back(std::move(added.vector_file));
+    attempt_.result.deletion_vectors_added = added.vectors;
+    files_removed_ += added.files_removed;
+    return {};
+  }
+  // Files the merge removed (rewritten, or every row deleted).
+  [[nodiscard]] std::int64_t files_removed() const noexcept { return files_removed_; }
+
  private:
   Backend& backend_;
   const TableWriter& writer_;
@@ -105,6 +134,8 @@ class DeltaMergeTarget final : public formats::MergeTarget {
   std::vector<Add> files_;
   AddFileSet set_;
   PlannedCommit& attempt_;
+  std::optional<RowDeletions> deletions_;
+  std::int64_t files_removed_ = 0;
 };
 
 class MergePlanner {
@@ -125,15 +156,16 @@ class MergePlanner {
         .user_metadata = options_.write.user_metadata,
         .write_keys = source_.keys,
         .txn = txn_of(options_.write)};
-    auto counts = run();
+    std::int64_t files_removed = 0;
+    auto counts = run(files_removed);
     if (!counts) {
-      writer_.discard(attempt_.written);
+      writer_.discard(attempt_.written, attempt_.written_vectors);
       return std::unexpected(counts.error());
     }
     if (attempt_.written.empty() && counts->files_rewritten == 0) return std::optional<PlannedCommit>{};
     for (const auto& add : attempt_.written) attempt_.pending.actions.emplace_back(add);
     auto& result = attempt_.result;
-    result.files_removed = counts->files_rewritten;
+    result.files_removed = files_removed;
     result.files_added = static_cast<std::int64_t>(attempt_.written.size());
     result.rows_inserted = counts->rows_inserted;
     result.rows_updated = counts->rows_updated;
@@ -141,6 +173,7 @@ class MergePlanner {
     result.rows_copied = counts->rows_copied;
     attempt_.pending.metrics = {{"numTargetFilesRemoved", result.files_removed},
                                 {"numTargetFilesAdded", result.files_added},
+                                {"numTargetDeletionVectorsAdded", result.deletion_vectors_added},
                                 {"numTargetRowsUpdated", result.rows_updated},
                                 {"numTargetRowsDeleted", result.rows_deleted},
                                 {"numTargetRowsInserted", result.rows_inserted},
@@ -150,7 +183,7 @@ class MergePlanner {
   }
 
  private:
-  Result<formats::MergeCounts> run() {
+  Result<formats::MergeCounts> run(std::int64_t& files_removed) {
     std::vector<Add> files;
     if (!source_.keys->empty()) {
       std::optional<Predicate> read_predicate = options_.target_filter;
@@ -159,12 +192,17 @@ class MergePlanner {
       LAKE_ASSIGN_OR_RETURN(files, candidates(writer_.snapshot(), layout_, read_predicate));
     }
     DeltaMergeTarget target(backend_, writer_, layout_, std::move(files), attempt_);
-    return formats::merge_into(source_,
-                               {.on_match = on_match(options_.when_matched),
-                                .on_no_match = options_.when_not_matched == WhenNotMatched::insert ? OnNoMatch::insert
-                                                                                                   : OnNoMatch::skip,
-                                .target_filter = options_.target_filter},
-                               target);
+    auto counts =
+        formats::merge_into(source_,
+                            {.on_match = on_match(options_.when_matched),
+                             .on_no_match = options_.when_not_matched == WhenNotMatched::insert ? OnNoMatch::insert
+                                                                                                : OnNoMatch::skip,
+                             .target_filter = options_.target_filter},
+                            target);
+    LAKE_RETURN_IF_ERROR(counts);
+    LAKE_RETURN_IF_ERROR(target.finish());
+    files_removed = target.files_removed();
+    return counts;
   }
 
   Backend& backend_;

@@ -1,13 +1,16 @@
-// Copy-on-write row changes by predicate: delete and update. Each reads
-// only the files that may hold affected rows (partition values and stats),
-// rewrites only files with an actual match, and commits the removes and
-// adds as one version. The files read and the predicate go into the
+// Row changes by predicate: delete, update and replace. Each reads only
+// the files that may hold affected rows (partition values and stats) and
+// changes only files with an actual match: copy-on-write rewrites them,
+// merge-on-read (tables with deletion vectors, row_deletions.hpp) records
+// the rows in their deletion vectors; the removes and adds commit as one
+// version. The files read and the predicate go into the
 // commit, so a concurrent writer that removed or rewrote them makes this a
 // conflict rather than a lost update. (Merge, the keyed change, is in
 // table_merge.cpp.)
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
 
+#include <algorithm>
 #include <format>
 #include <functional>
 #include <unordered_set>
@@ -18,6 +21,7 @@
 #include "delta/conform.hpp"
 #include "formats/filter.hpp"
 #include "delta/prepared_write.hpp"
+#include "delta/row_deletions.hpp"
 #include "formats/row_ops.hpp"
 #include "delta/scan.hpp"
 #include "delta/table_properties.hpp"
@@ -47,80 +51,122 @@ Result<PredicateScope> scope_of(const TableWriter& writer, const Snapshot& snaps
   return PredicateScope{.layout = std::move(layout), .bound = std::move(bound), .files = std::move(files)};
 }
 
-// What a row change makes of one file with matching rows: the rows to
-// write in its place (all of them kept, changed or dropped as the change
-// decides).
+// What a row change makes of one file's rows, given the rows that match:
+// copy-on-write, the rows to write in the file's place (all of them kept,
+// changed or dropped as the change decides); merge-on-read, the changed
+// rows' new values (none for a delete).
 using RowRewrite = std::function<Result<std::shared_ptr<arrow::RecordBatch>>(
     const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches)>;
 
-// The copy-on-write core of delete and update: reads each candidate file,
-// and every file with at least one row matching `bound` is removed and its
-// rewritten rows are written as new files. Records the files read and
-// removed in `pending`, the counts in `result` (matching rows go to
-// `rows_changed`, the others to rows_copied), and returns the files
-// written; on error they are removed again.
-Result<std::vector<Add>> rewrite_matching_files(Backend& backend, const TableWriter& writer,
-                                                const TableLayout& layout, const std::vector<Add>& files,
-                                                const cp::Expression& bound, const RowRewrite& rewrite,
-                                                PendingCommit& pending, CommitResult& result,
-                                                std::int64_t& rows_changed) {
-  std::vector<Add> written;
+struct RowChange {
+  RowRewrite copy_on_write;
+  RowRewrite changed_rows;  // unset: the change only deletes
+};
+
+// What a change by predicate produced before its commit.
+struct ChangedFiles {
+  std::vector<Add> written;      // new data files
+  std::string vector_file;       // its deletion vectors' file ("" without)
+};
+
+// The core of delete and update: every candidate file with at least one
+// row matching the predicate loses those rows. Copy-on-write removes the
+// file and writes change.copy_on_write's rows in its place; merge-on-read
+// (when the writer deletes by vector) records the matching rows in the
+// file's deletion vector and writes only change.changed_rows. Records
+// the files read and removed in `pending`, the counts in `result`
+// (matching rows go to `rows_changed`, rewritten unchanged ones to
+// rows_copied); on error what it wrote is removed again.
+Result<ChangedFiles> change_matching_rows(Backend& backend, const TableWriter& writer, const PredicateScope& scope,
+                                          const Predicate& predicate, const RowChange& change, PendingCommit& pending,
+                                          CommitResult& result, std::int64_t& rows_changed) {
+  const TableLayout& layout = scope.layout;
+  ChangedFiles out;
   const auto file_options = writer.file_options();
   auto failed = [&](const Error& error) {
-    writer.discard(written);
+    writer.discard(out.written);
     return std::unexpected(error);
   };
-  for (const auto& file : files) {
-    auto rows = read_whole(backend, layout, file);
+  std::optional<RowDeletions> deletions;
+  if (writer.deletes_by_vector()) deletions.emplace(backend, layout);
+  // A merge-on-read delete needs only the predicate's columns.
+  std::vector<std::string> columns;
+  cp::Expression bound = scope.bound;
+  if (deletions && !change.changed_rows) {
+    columns = formats::columns_read_by(scope.bound, *layout.arrow_schema);
+    arrow::FieldVector fields;
+    for (const auto& column : columns) fields.push_back(layout.arrow_schema->GetFieldByName(column));
+    if (!columns.empty()) {
+      LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(predicate, arrow::Schema(fields)));
+    }
+  }
+  for (const auto& file : scope.files) {
+    auto rows = read_whole(backend, layout, file, columns);
     if (!rows) return failed(rows.error());
     auto mask = formats::evaluate_mask(**rows, bound);
     if (!mask) return failed(mask.error());
     const std::int64_t matched = formats::count_true(**mask);
     if (matched == 0) continue;
+    pending.read_files.insert(file.key());
+    rows_changed += matched;
+    const RowRewrite& rewrite = deletions ? change.changed_rows : change.copy_on_write;
+    if (deletions) {
+      if (auto marked = deletions->mark(file, **mask); !marked) return failed(marked.error());
+    } else {
+      pending.actions.emplace_back(remove_of(file));
+      ++result.files_removed;
+      result.rows_copied += (*rows)->num_rows() - matched;
+    }
+    if (!rewrite) continue;
     auto replacement = rewrite(*rows, **mask);
     if (!replacement) return failed(replacement.error());
     auto added = write_rows(backend, layout, {*replacement}, file_options);
     if (!added) return failed(added.error());
-    pending.read_files.insert(file.key());
-    pending.actions.emplace_back(remove_of(file));
-    ++result.files_removed;
-    rows_changed += matched;
-    result.rows_copied += (*rows)->num_rows() - matched;
-    append_all(written, *added);
+    append_all(out.written, *added);
   }
-  return written;
+  if (deletions && !deletions->empty()) {
+    auto added = deletions->add_to(pending);
+    if (!added) return failed(added.error());
+    out.vector_file = std::move(added->vector_file);
+    result.deletion_vectors_added = added->vectors;
+    result.files_removed += added->files_removed;
+  }
+  return out;
 }
 
-// Delete's rewrite (and replace's first half): rows that match go; a file
-// all of whose rows match is only removed.
-Result<std::vector<Add>> remove_matching_rows(Backend& backend, const TableWriter& writer, const TableLayout& layout,
-                                              const std::vector<Add>& files, const cp::Expression& bound,
-                                              PendingCommit& pending, CommitResult& result) {
-  return rewrite_matching_files(
-      backend, writer, layout, files, bound,
-      [](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
-        return formats::select_rows(rows, matches, false);
-      },
-      pending, result, result.rows_deleted);
+// Delete's change (and replace's first half): rows that match go.
+Result<ChangedFiles> remove_matching_rows(Backend& backend, const TableWriter& writer, const PredicateScope& scope,
+                                          const Predicate& predicate, PendingCommit& pending, CommitResult& result) {
+  const RowChange change{.copy_on_write = [](const std::shared_ptr<arrow::RecordBatch>& rows,
+                                             const arrow::BooleanArray& matches) {
+                           return formats::select_rows(rows, matches, false);
+                         },
+                         .changed_rows = {}};
+  return change_matching_rows(backend, writer, scope, predicate, change, pending, result, result.rows_deleted);
 }
 
 // The prepared delete, update or replace: nothing to commit when no file
 // had a match and no row is added.
-PreparedWrite prepared_rewrite(Table& table, std::string operation, PendingCommit pending,
-                               const std::vector<Add>& written, CommitResult result, std::string_view changed_metric,
-                               std::int64_t rows_changed) {
+PreparedWrite prepared_rewrite(Table& table, std::string operation, PendingCommit pending, ChangedFiles changed,
+                               CommitResult result, std::string_view changed_metric, std::int64_t rows_changed) {
   auto state = std::make_unique<PreparedWriteState>();
   state->table = &table;
   state->operation = std::move(operation);
   state->read_version = table.version();
-  if (result.files_removed > 0 || !written.empty()) {
-    for (const auto& add : written) pending.actions.emplace_back(add);
-    result.files_added = static_cast<std::int64_t>(written.size());
+  if (result.files_removed > 0 || result.deletion_vectors_added > 0 || !changed.written.empty()) {
+    for (const auto& add : changed.written) pending.actions.emplace_back(add);
+    result.files_added = static_cast<std::int64_t>(changed.written.size());
     pending.metrics = {{"numRemovedFiles", result.files_removed},
                        {"numAddedFiles", result.files_added},
+                       {"numDeletionVectorsAdded", result.deletion_vectors_added},
                        {std::string(changed_metric), rows_changed},
                        {"numCopiedRows", result.rows_copied}};
-    state->planned = PlannedCommit{std::move(pending), written, result};
+    state->planned = PlannedCommit{.pending = std::move(pending),
+                                   .written = std::move(changed.written),
+                                   .written_vectors = {std::move(changed.vector_file)},
+                                   .result = result};
+  } else {
+    TableWriter(table).discard(changed.written, {changed.vector_file});
   }
   return PreparedWrite(std::move(state));
 }
@@ -159,9 +205,10 @@ Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, Wr
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  auto written = remove_matching_rows(*backend_, writer, scope.layout, scope.files, scope.bound, pending, result);
-  LAKE_RETURN_IF_ERROR(written);
-  return prepared_rewrite(*this, "delete", std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
+  auto changed = remove_matching_rows(*backend_, writer, scope, predicate, pending, result);
+  LAKE_RETURN_IF_ERROR(changed);
+  return prepared_rewrite(*this, "delete", std::move(pending), std::move(*changed), result, "numDeletedRows",
+                          result.rows_deleted);
 }
 
 Result<PreparedWrite> Table::prepare_replace_where(const Predicate& predicate, arrow::RecordBatchReader& rows,
@@ -182,17 +229,19 @@ Result<PreparedWrite> Table::prepare_replace_where(const Predicate& predicate, a
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  auto written = remove_matching_rows(*backend_, writer, scope.layout, scope.files, scope.bound, pending, result);
-  LAKE_RETURN_IF_ERROR(written);
+  auto changed = remove_matching_rows(*backend_, writer, scope, predicate, pending, result);
+  LAKE_RETURN_IF_ERROR(changed);
   if (!batches->empty()) {
+    auto undo = [&] { writer.discard(changed->written, {changed->vector_file}); };
     auto reader = arrow::RecordBatchReader::Make(*batches, rows.schema());
-    if (!reader.ok()) return writer.discard(*written), fail(ErrorCode::internal, reader.status().ToString());
+    if (!reader.ok()) return undo(), fail(ErrorCode::internal, reader.status().ToString());
     auto added = write_files(**reader);
-    if (!added) return writer.discard(*written), std::unexpected(added.error());
+    if (!added) return undo(), std::unexpected(added.error());
     for (const auto& batch : *batches) result.rows_inserted += batch->num_rows();
-    append_all(*written, *added);
+    append_all(changed->written, *added);
   }
-  return prepared_rewrite(*this, "replace", std::move(pending), *written, result, "numDeletedRows", result.rows_deleted);
+  return prepared_rewrite(*this, "replace", std::move(pending), std::move(*changed), result, "numDeletedRows",
+                          result.rows_deleted);
 }
 
 Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
@@ -228,14 +277,20 @@ Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  auto written = rewrite_matching_files(
-      *backend_, writer, scope.layout, scope.files, scope.bound,
-      [&](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
-        return formats::assign_columns(rows, matches, bound_assignments);
-      },
-      pending, result, result.rows_updated);
-  LAKE_RETURN_IF_ERROR(written);
-  return prepared_rewrite(*this, "update", std::move(pending), *written, result, "numUpdatedRows", result.rows_updated);
+  const RowChange change{
+      .copy_on_write =
+          [&](const std::shared_ptr<arrow::RecordBatch>& rows, const arrow::BooleanArray& matches) {
+            return formats::assign_columns(rows, matches, bound_assignments);
+          },
+      .changed_rows = [&](const std::shared_ptr<arrow::RecordBatch>& rows,
+                          const arrow::BooleanArray& matches) -> Result<std::shared_ptr<arrow::RecordBatch>> {
+        LAKE_ASSIGN_OR_RETURN(auto assigned, formats::assign_columns(rows, matches, bound_assignments));
+        return formats::select_rows(assigned, matches, true);
+      }};
+  auto changed = change_matching_rows(*backend_, writer, scope, predicate, change, pending, result, result.rows_updated);
+  LAKE_RETURN_IF_ERROR(changed);
+  return prepared_rewrite(*this, "update", std::move(pending), std::move(*changed), result, "numUpdatedRows",
+                          result.rows_updated);
 }
 
 }  // namespace lake::delta

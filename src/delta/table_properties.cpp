@@ -9,6 +9,17 @@
 
 namespace lake::delta {
 
+Protocol protocol_for_new_table(const std::map<std::string, std::string>& properties) {
+  auto is_true = [&](std::string_view key) {
+    auto it = properties.find(std::string(key));
+    return it != properties.end() && it->second == "true";
+  };
+  if (!is_true(kEnableDeletionVectors)) return Protocol{1, 2, {}, {}};
+  Protocol protocol{3, 7, {"deletionVectors"}, {"deletionVectors"}};
+  if (is_true("delta.appendOnly")) protocol.writer_features.push_back("appendOnly");
+  return protocol;
+}
+
 // Spark's calendar-interval syntax for interval table properties
 // ("interval 1 week", "7 days", "interval 2 days 12 hours"): an optional
 // "interval", then signed integer / unit pairs, case-insensitive. Months and

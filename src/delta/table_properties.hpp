@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,19 @@
 #include "lake/error.hpp"
 
 namespace lake::delta {
+
+// Turns on deletion vectors: delete, update and merge record removed rows
+// in them instead of rewriting files (the table needs the
+// deletionVectors feature).
+inline constexpr std::string_view kEnableDeletionVectors = "delta.enableDeletionVectors";
+
+// The protocol a new table with these properties needs: reader 1 and
+// writer 2 (what every Delta reader reads), unless a property needs a
+// table feature: then reader 3 and writer 7 listing it
+// (delta.enableDeletionVectors=true: deletionVectors, and appendOnly
+// with it when delta.appendOnly=true, since writer 7 enforces only the
+// features it lists).
+[[nodiscard]] Protocol protocol_for_new_table(const std::map<std::string, std::string>& properties);
 
 // A Spark interval property ("interval 7 days", "7 days", "interval 2
 // days 12 hours"; weeks down to microseconds; months and years refused).

@@ -5,6 +5,7 @@
 
 #include <arrow/table.h>
 
+#include <algorithm>
 #include <charconv>
 #include <format>
 
@@ -12,6 +13,7 @@
 #include "delta/checkpoint_writer.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
+#include "delta/table_properties.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -71,12 +73,23 @@ int TableWriter::checkpoint_interval() const {
   return kDefaultCheckpointInterval;
 }
 
-void TableWriter::discard(const std::vector<Add>& written) const {
+void TableWriter::discard(const std::vector<Add>& written, const std::vector<std::string>& written_vectors) const {
   for (const auto& file : written) {
     auto key = layout_of(table_.root_, table_.snapshot_).and_then([&](const TableLayout& l) { return l.key_of(file.path); });
     // Best effort: a file left behind is unreferenced and vacuum removes it.
     if (key) (void)table_.backend_->remove(*key);
   }
+  for (const auto& key : written_vectors)
+    if (!key.empty()) (void)table_.backend_->remove(key);
+}
+
+bool TableWriter::deletes_by_vector() const {
+  if (table_.options_.row_changes == RowChanges::copy_on_write) return false;
+  const auto& features = table_.snapshot_.protocol().writer_features;
+  const auto& config = table_.snapshot_.metadata().configuration;
+  auto enabled = config.find(std::string(kEnableDeletionVectors));
+  return std::ranges::contains(features, std::string_view("deletionVectors")) && enabled != config.end() &&
+         enabled->second == "true";
 }
 
 CommitPolicy TableWriter::commit_policy() const {
@@ -86,20 +99,20 @@ CommitPolicy TableWriter::commit_policy() const {
 }
 
 Result<CommitResult> TableWriter::commit(PendingCommit pending, const std::vector<Add>& written, CommitResult result,
-                                         CommitAttempts* attempts) {
+                                         CommitAttempts* attempts, const std::vector<std::string>& written_vectors) {
   CommitAttempts own;
   CommitAttempts& counted = attempts != nullptr ? *attempts : own;
   auto outcome =
       delta::commit(*table_.backend_, table_.root_, table_.snapshot_, std::move(pending), commit_policy(), counted);
   if (!outcome) {
-    discard(written);
+    discard(written, written_vectors);
     return std::unexpected(outcome.error());
   }
   result.attempts = outcome->attempts;
   result.version = outcome->version;
   table_.snapshot_ = std::move(outcome->snapshot);
   if (!outcome->committed) {
-    discard(written);
+    discard(written, written_vectors);
     return CommitResult{.skipped_as_duplicate = true, .version = result.version, .attempts = result.attempts};
   }
   result.committed = true;
@@ -112,8 +125,9 @@ Result<CommitResult> TableWriter::commit(PendingCommit pending, const std::vecto
   return result;
 }
 
-Result<std::shared_ptr<arrow::RecordBatch>> read_whole(Backend& backend, const TableLayout& layout, const Add& file) {
-  auto table = read_data_file(backend, layout, file);
+Result<std::shared_ptr<arrow::RecordBatch>> read_whole(Backend& backend, const TableLayout& layout, const Add& file,
+                                                      std::vector<std::string> columns) {
+  auto table = read_data_file(backend, layout, file, std::move(columns));
   LAKE_RETURN_IF_ERROR(table);
   auto batch = (*table)->CombineChunksToBatch();
   if (!batch.ok()) return fail(lake::detail::from_arrow_status(batch.status(), std::format("reading '{}'", file.path)));

@@ -25,14 +25,22 @@ class TableWriter {
   [[nodiscard]] Backend& backend() const { return *table_.backend_; }
 
   [[nodiscard]] CommitPolicy commit_policy() const;
-  // Commits `pending`. `written` are the data files this write produced:
-  // on failure (or when an idempotent write turns out to be a duplicate)
-  // they are removed, so nothing of the write remains. `attempts`, when
-  // given, counts attempts across the redos of one write.
+  // Commits `pending`. `written` are the data files this write produced,
+  // `written_vectors` the keys of its deletion-vector files: on failure
+  // (or when an idempotent write turns out to be a duplicate) they are
+  // removed, so nothing of the write remains. `attempts`, when given,
+  // counts attempts across the redos of one write.
   [[nodiscard]] Result<CommitResult> commit(PendingCommit pending, const std::vector<Add>& written,
-                                            CommitResult result, CommitAttempts* attempts = nullptr);
+                                            CommitResult result, CommitAttempts* attempts = nullptr,
+                                            const std::vector<std::string>& written_vectors = {});
   // Best-effort removal of files that were never committed.
-  void discard(const std::vector<Add>& written) const;
+  void discard(const std::vector<Add>& written, const std::vector<std::string>& written_vectors = {}) const;
+  // Whether delete, update and merge record removed rows in deletion
+  // vectors (merge-on-read) rather than rewriting files: when the table
+  // has the deletionVectors feature and enables it
+  // (delta.enableDeletionVectors), unless the handle asks for
+  // copy-on-write.
+  [[nodiscard]] bool deletes_by_vector() const;
 
  private:
   Table& table_;
@@ -49,9 +57,10 @@ class TableWriter {
 // Total numRecords of files (0 for files without stats).
 [[nodiscard]] std::int64_t rows_in(const std::vector<Add>& files);
 
-// A data file's rows, whole, in the table's schema.
+// A data file's rows, whole, in the table's schema (or only `columns`).
 [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatch>> read_whole(Backend& backend, const TableLayout& layout,
-                                                                     const Add& file);
+                                                                     const Add& file,
+                                                                     std::vector<std::string> columns = {});
 // Writes rows (already in the table's schema) as new data files.
 [[nodiscard]] Result<std::vector<Add>> write_rows(Backend& backend, const TableLayout& layout,
                                                   const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches,

@@ -32,4 +32,19 @@ inline std::optional<std::string> z85_decode(std::string_view text) {
   return bytes;
 }
 
+// The Z85 text of `bytes`; their length must be a multiple of 4 (a UUID's
+// 16 bytes are 20 characters).
+inline std::string z85_encode(std::string_view bytes) {
+  std::string text;
+  text.reserve(bytes.size() / 4 * 5);
+  for (std::size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+    std::uint64_t value = 0;
+    for (std::size_t j = 0; j < 4; ++j) value = (value << 8) | static_cast<unsigned char>(bytes[i + j]);
+    char group[5];
+    for (int k = 4; k >= 0; --k, value /= 85) group[k] = kZ85[value % 85];
+    text.append(group, 5);
+  }
+  return text;
+}
+
 }  // namespace lake::delta

@@ -16,10 +16,15 @@ class DeltaDialect final : public Dialect {
   std::shared_ptr<const formats::NativeFormat> native_format() const override { return delta::native_format(); }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::delta::sql_format(); }
 
-  std::map<std::string, std::string> table_properties(const Schema&,
-                                                      std::chrono::seconds idempotency_ttl) const override {
-    return delta::native_format()->idempotency_properties(idempotency_ttl);
+  std::map<std::string, std::string> table_properties(const Schema&, const TableDefaults& defaults) const override {
+    auto properties = delta::native_format()->idempotency_properties(defaults.idempotency_ttl);
+    // Deletion vectors: Table::create gives the table the protocol
+    // feature this property needs.
+    if (defaults.row_changes == RowChanges::merge_on_read) properties["delta.enableDeletionVectors"] = "true";
+    return properties;
   }
+
+  Status check_row_changes(RowChanges) const override { return {}; }
 
   std::vector<std::string> partition_columns(const Schema& schema) const override {
     // Delta has no transforms: bucket and truncate annotations become

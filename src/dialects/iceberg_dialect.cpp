@@ -20,13 +20,21 @@ class IcebergDialect final : public Dialect {
   std::shared_ptr<const formats::NativeFormat> native_format() const override { return native_; }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::iceberg::sql_format(); }
 
-  std::map<std::string, std::string> table_properties(const Schema&, std::chrono::seconds) const override {
+  std::map<std::string, std::string> table_properties(const Schema&, const TableDefaults&) const override {
     // Format version 2: row-level deletes and sequence numbers, which
     // MERGE, UPDATE and DELETE use. An idempotency record lives in the
     // summary of the snapshot that wrote it, so it lasts as long as that
     // snapshot does (history.expire.max-snapshot-age-ms, 5 days by
     // default); Iceberg has no separate retention to set for it.
     return {{"format-version", "2"}};
+  }
+
+  Status check_row_changes(RowChanges mode) const override {
+    if (mode == RowChanges::merge_on_read)
+      return fail(ErrorCode::unsupported,
+                  "row_changes merge_on_read: lake-orm changes Iceberg tables copy-on-write (it reads the position and "
+                  "equality deletes other engines write, but does not write them); use automatic or copy_on_write");
+    return {};
   }
 
   std::vector<std::string> partition_columns(const Schema& schema) const override {

@@ -72,9 +72,7 @@ class Merge {
     LAKE_ASSIGN_OR_RETURN(auto found, source_.keys->find_in_file(target_.files(), file));
     LAKE_ASSIGN_OR_RETURN(auto matched, record_matches(found, nullptr, file));
     if (matched == 0 || !rewrites()) return {};
-    LAKE_ASSIGN_OR_RETURN(auto rows, target_.read_whole(file));
-    LAKE_ASSIGN_OR_RETURN(auto again, source_rows_of(*rows));
-    return rewrite(file, rows, again, nullptr);
+    return remove_matched(file, nullptr, found, nullptr);
   }
 
   // A file read whole (the merge has a target filter to evaluate).
@@ -84,7 +82,7 @@ class Merge {
     LAKE_ASSIGN_OR_RETURN(auto in_scope, evaluate_mask(*rows, *target_filter_));
     LAKE_ASSIGN_OR_RETURN(auto matched, record_matches(found, in_scope.get(), file));
     if (matched == 0 || !rewrites()) return {};
-    return rewrite(file, rows, found, in_scope.get());
+    return remove_matched(file, rows, found, in_scope.get());
   }
 
   bool rewrites() const { return rules_.on_match == OnMatch::update || rules_.on_match == OnMatch::remove; }
@@ -123,8 +121,10 @@ class Merge {
     return matched;
   }
 
-  Status rewrite(std::size_t file, const std::shared_ptr<arrow::RecordBatch>& rows,
-                 const std::vector<std::int64_t>& found, const arrow::BooleanArray* in_scope) {
+  // The matched rows leave the file (their new values, if any, are
+  // inserted with the source rows). `rows`: the file read whole, or null.
+  Status remove_matched(std::size_t file, const std::shared_ptr<arrow::RecordBatch>& rows,
+                        const std::vector<std::int64_t>& found, const arrow::BooleanArray* in_scope) {
     std::vector<bool> hit(found.size(), false);
     std::int64_t matched = 0;
     for (std::size_t row = 0; row < found.size(); ++row) {
@@ -132,9 +132,7 @@ class Merge {
       matched += hit[row];
     }
     LAKE_ASSIGN_OR_RETURN(auto mask, mask_of(hit));
-    LAKE_ASSIGN_OR_RETURN(auto kept, select_rows(rows, *mask, false));
-    const std::int64_t copied = kept->num_rows();
-    LAKE_RETURN_IF_ERROR(target_.rewrite(file, std::move(kept)));
+    LAKE_ASSIGN_OR_RETURN(auto copied, target_.remove_rows(file, *mask, rows));
     ++counts_.files_rewritten;
     counts_.rows_copied += copied;
     (rules_.on_match == OnMatch::update ? counts_.rows_updated : counts_.rows_deleted) += matched;

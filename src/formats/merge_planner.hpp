@@ -6,8 +6,8 @@
 // Only the files a format hands over (those its skipping by the source's
 // key range cannot rule out) are looked at; of those, files whose
 // statistics rule out every source key are passed over, the others are
-// read through their key columns only, and read whole only when a match
-// must be rewritten (copy-on-write).
+// read through their key columns only; the format reads a file whole only
+// when it rewrites it (copy-on-write).
 #pragma once
 
 #include <arrow/compute/expression.h>
@@ -59,9 +59,14 @@ class MergeTarget {
   [[nodiscard]] virtual const DataFileSet& files() const = 0;
   // A candidate's rows, whole, in the table's schema.
   [[nodiscard]] virtual Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const = 0;
-  // The file is replaced by `kept` (its rows the merge leaves alone; may
-  // have no rows).
-  [[nodiscard]] virtual Status rewrite(std::size_t file, std::shared_ptr<arrow::RecordBatch> kept) = 0;
+  // The merge takes the rows `gone` selects out of the file (one entry per
+  // row, in the order read_whole and the key reads give them); the new
+  // values of updated rows come through insert(). `rows` is the file read
+  // whole when the merge has read it, else null. The format rewrites the
+  // file without them (copy-on-write) or records them deleted
+  // (merge-on-read). Returns how many unchanged rows it rewrote.
+  [[nodiscard]] virtual Result<std::int64_t> remove_rows(std::size_t file, const arrow::BooleanArray& gone,
+                                                         std::shared_ptr<arrow::RecordBatch> rows) = 0;
   // The merge's outcome depends on the file's rows though it does not
   // rewrite it (a key it skipped or refused is there): a concurrent commit
   // that removes the file must make the merge run again.
@@ -72,7 +77,7 @@ class MergeTarget {
 };
 
 struct MergeCounts {
-  std::int64_t files_rewritten = 0;
+  std::int64_t files_rewritten = 0;  // files that lost rows (rewritten, or given a deletion vector)
   std::int64_t rows_inserted = 0;
   std::int64_t rows_updated = 0;
   std::int64_t rows_deleted = 0;

@@ -171,6 +171,7 @@ class PreparedCommit {
 // How a format's handles commit: attempts and backoff after lost races.
 struct HandleOptions {
   WriteRetryPolicy retry{};
+  RowChanges row_changes = RowChanges::automatic;
 };
 
 class FormatTable {

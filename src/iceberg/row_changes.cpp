@@ -94,9 +94,16 @@ class IcebergMergeTarget final : public formats::MergeTarget {
   Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const override {
     return files_.read_whole(file);
   }
-  Status rewrite(std::size_t file, std::shared_ptr<arrow::RecordBatch> kept) override {
+  // Copy-on-write: the file goes, its other rows are written anew.
+  Result<std::int64_t> remove_rows(std::size_t file, const arrow::BooleanArray& gone,
+                                   std::shared_ptr<arrow::RecordBatch> rows) override {
+    if (!rows) {
+      LAKE_ASSIGN_OR_RETURN(rows, files_.read_whole(file));
+    }
+    LAKE_ASSIGN_OR_RETURN(auto kept, formats::select_rows(rows, gone, false));
     out_.changes.removed.push_back(files_.file(file).file);
-    return kept->num_rows() > 0 ? insert(std::move(kept)) : Status{};
+    if (kept->num_rows() > 0) LAKE_RETURN_IF_ERROR(insert(kept));
+    return kept->num_rows();
   }
   void depends_on(std::size_t file) override { out_.changes.depends_on.insert(files_.file(file).file.path); }
   Status insert(std::shared_ptr<arrow::RecordBatch> rows) override {

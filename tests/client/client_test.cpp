@@ -26,6 +26,7 @@
 #include <thread>
 
 #include <lake/client.hpp>
+#include <lake/delta/table.hpp>
 #include <lake/drivers/duckdb.hpp>
 #include <lake/local.hpp>
 #include <lake/query.hpp>
@@ -445,6 +446,53 @@ TEST_F(ClientTest, UpsertUpdateRemoveAndDeleteWhere) {
   EXPECT_EQ(deleted->rows_deleted, 1);  // a0005 (1005)
   EXPECT_EQ(count(db, "SELECT count(*) AS n FROM accounts"), 3);
   EXPECT_EQ(db.metrics().value("lake_rows_written_total", {{"table", "accounts"}, {"op", "delete"}}), 3);
+}
+
+// ClientOptions::row_changes = merge_on_read: the Delta tables the Client
+// creates enable deletion vectors, and its upsert, update and delete take
+// the changed rows out by vector, the data file the insert wrote staying
+// live; the rows read are those of any other mode. Iceberg tables are
+// changed copy-on-write only, so a client for them refuses the mode.
+TEST_F(ClientTest, MergeOnReadTablesChangeRowsByDeletionVector) {
+  if (on_iceberg()) {
+    auto refused = lake::local::open(dir.path, {.row_changes = lake::RowChanges::merge_on_read},
+                                     lake::TableFormat::iceberg);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), lake::ErrorCode::unsupported);
+    EXPECT_NE(refused.error().message().find("merge_on_read"), std::string::npos) << refused.error().message();
+    return;
+  }
+  auto db = open({.row_changes = lake::RowChanges::merge_on_read});
+  ASSERT_TRUE(db.migrate<Account>());
+  ASSERT_TRUE(db.insert(accounts(0, 50)));
+  auto changes = accounts(10, 2);
+  for (auto& c : changes) c.balance += 1000;
+  auto upserted = db.upsert(changes);
+  ASSERT_TRUE(upserted) << upserted.error().to_string();
+  EXPECT_EQ(upserted->rows_updated, 2);
+  auto one = accounts(20, 1);
+  one[0].email = "changed@example.com";
+  auto updated = db.update(one);
+  ASSERT_TRUE(updated) << updated.error().to_string();
+  EXPECT_EQ(updated->rows_updated, 1);
+  auto deleted = db.delete_where<Account>(cp::less(cp::field_ref("balance"), cp::literal(std::int64_t{5})));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_EQ(deleted->rows_deleted, 5);
+  EXPECT_EQ(count(db, "SELECT count(*) AS n FROM accounts"), 45);
+  EXPECT_EQ(count(db, "SELECT balance AS n FROM accounts WHERE id = 'a0011'"), 1011);
+  auto fetched = lake::query_first<Account>(db, "SELECT * FROM accounts WHERE id = ?", "a0020");
+  ASSERT_TRUE(fetched) << fetched.error().to_string();
+  EXPECT_EQ(fetched->email, "changed@example.com");
+
+  // The table as the Delta log records it: the feature, and vectors.
+  auto backend = lake::file_backend(table_dir("accounts"));
+  ASSERT_TRUE(backend) << backend.error().to_string();
+  auto table = lake::delta::Table::open(std::move(*backend), "");
+  ASSERT_TRUE(table) << table.error().to_string();
+  EXPECT_TRUE(std::ranges::contains(table->snapshot().protocol().writer_features, "deletionVectors"));
+  std::size_t with_vectors = 0;
+  for (const auto& [key, add] : table->snapshot().files()) with_vectors += add.deletion_vector.has_value();
+  EXPECT_GE(with_vectors, 1u) << "no change took its rows out by deletion vector";
 }
 
 // Overwrite by filter: the predicate's rows swapped for the records in one
@@ -1078,7 +1126,7 @@ TEST_F(ClientTest, AssertSchemaAgreesWithThePartitioningMigrateCreated) {
 TEST(IcebergDialect, CreateTableSqlForSpark) {
   auto sql = lake::iceberg_dialect()->create_table_sql(
       {"visits", "visits"}, lake::schema_of<Visit>(), "s3a://bucket/lake/visits",
-      lake::iceberg_dialect()->table_properties(lake::schema_of<Visit>(), std::chrono::hours(1)));
+      lake::iceberg_dialect()->table_properties(lake::schema_of<Visit>(), {.idempotency_ttl = std::chrono::hours(1)}));
   ASSERT_TRUE(sql);
   EXPECT_EQ(*sql,
             "CREATE TABLE IF NOT EXISTS `visits` (`id` BIGINT NOT NULL, `visitor` STRING NOT NULL, `page` STRING NOT "

@@ -57,6 +57,7 @@ default_idempotency_ttl = "2h"
 write_attempts = 12
 write_backoff = "20ms"
 write_backoff_max = "3s"
+row_changes = "merge_on_read"
 
 [log]
 level = "warn"
@@ -82,6 +83,7 @@ output = "stdout"
   EXPECT_EQ(config->client.write_retry.max_attempts, 12);
   EXPECT_EQ(config->client.write_retry.initial_backoff, std::chrono::milliseconds(20));
   EXPECT_EQ(config->client.write_retry.max_backoff, std::chrono::seconds(3));
+  EXPECT_EQ(config->client.row_changes, lake::RowChanges::merge_on_read);
   EXPECT_EQ(config->log_level, lake::LogLevel::warn);
   EXPECT_EQ(config->log_output, lake::LogOutput::stdout_lines);
 }

@@ -59,7 +59,7 @@ std::string vector_file(const std::vector<std::string>& vectors, std::vector<std
   return file;
 }
 
-std::string z85_encode(std::string bytes) {
+std::string z85_padded(std::string bytes) {
   while (bytes.size() % 4 != 0) bytes += '\0';
   std::string text;
   for (std::size_t i = 0; i < bytes.size(); i += 4) {
@@ -112,7 +112,7 @@ TEST(DeletionVectors, InlineAndFileVectorsLoadAndAreChecked) {
   const std::string data = serialized(kRows);
   const auto cardinality = static_cast<std::int64_t>(kRows.size());
 
-  const DeletionVector inline_vector{'i', z85_encode(data), std::nullopt, static_cast<std::int32_t>(data.size()),
+  const DeletionVector inline_vector{'i', z85_padded(data), std::nullopt, static_cast<std::int32_t>(data.size()),
                                      cardinality};
   auto inline_rows = load_deleted_rows(*backend, layout, inline_vector, "part-0.parquet");
   ASSERT_TRUE(inline_rows) << inline_rows.error().to_string();

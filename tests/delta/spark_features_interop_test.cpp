@@ -7,9 +7,12 @@
 // implementation and through the SQL engine a service or the CLI uses.
 // Covered: a DELETE's vectors, a file whose vector a second DELETE
 // replaced, the same state restated by checkpoints, an UPDATE's and a
-// MERGE's vectors. Then our own copy-on-write delete and merge on such a
-// table, and a vacuum keeping the vector file the untouched files still
-// use: Spark reads the result as we do.
+// MERGE's vectors. Then our own delete and merge on such a table, which
+// write deletion vectors of their own (the table enables them), and a
+// vacuum keeping the vector files the files still use: Spark, delta-rs
+// and DuckDB read the result as we do. And a table of ours created with
+// deletion vectors, changed by delete, update and merge (merge-on-read)
+// and checkpointed: the three engines read it row for row.
 //
 // Type widening: a table whose columns Spark widened (INT to BIGINT, BYTE
 // to INT, FLOAT to DOUBLE, DECIMAL(5,2) to DECIMAL(12,2)) after writing
@@ -32,9 +35,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <lake/arrow/convert.hpp>
 #include <lake/delta/table.hpp>
 #include <lake/local.hpp>
 #include <lake/query.hpp>
+#include <lake/schema/reflect.hpp>
 
 #include "delta/log_replay.hpp"
 #include "peer_support.hpp"
@@ -50,6 +55,13 @@ using namespace lake;
 
 struct Count {
   std::int64_t n;
+};
+
+struct [[=lake::partition_by("sensor")]] Reading {
+  [[=lake::pk]] std::int64_t id = 0;
+  std::string sensor;
+  double value = 0;
+  std::optional<std::string> note;
 };
 
 // Spark's rows of a table (canonical JSON lines) kept where `keep` says.
@@ -130,6 +142,7 @@ class SparkFeatures : public ::testing::Test {
   // of its own under CTest, each starting Spark again).
   static void SparksTablesWithDeletionVectorsReadAsSparkReadsThem();
   static void OurDeleteMergeAndVacuumOnSparksTableReadInSpark();
+  static void OurTableWithDeletionVectorsReadsInEveryEngine();
   static void SparksWidenedTableReadsAsSparkReadsIt();
   static void SparksColumnMappedTablesReadAsSparkReadsThem();
 
@@ -149,11 +162,11 @@ void SparkFeatures::SparksTablesWithDeletionVectorsReadAsSparkReadsThem() {
   expect_read_as_spark_reads("merged");
 }
 
-// Our delete and merge on Spark's table: the files they touch are
-// rewritten without their deleted rows (none comes back; a key whose row a
-// vector deleted is not matched), each removed with its vector; the
-// others keep theirs, and a vacuum with no retention keeps the vector file
-// they still read. Spark then reads what we read.
+// Our delete and merge on Spark's table, which enables deletion vectors:
+// the files they touch get a vector of ours replacing Spark's (Spark's
+// rows stay deleted; a key whose row a vector deleted is not matched) and
+// no data file is rewritten; a vacuum with no retention keeps the vector
+// files still in use. Spark, delta-rs and DuckDB then read what we read.
 void SparkFeatures::OurDeleteMergeAndVacuumOnSparksTableReadInSpark() {
   std::shared_ptr<Backend> shared = backend();
   ASSERT_NE(shared, nullptr);
@@ -163,6 +176,8 @@ void SparkFeatures::OurDeleteMergeAndVacuumOnSparksTableReadInSpark() {
   auto deleted = table->delete_where(cp::and_(cp::equal(cp::field_ref("part"), cp::literal(0)),
                                               cp::less(cp::field_ref("n"), cp::literal(std::int64_t{2500}))));
   ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_GT(deleted->deletion_vectors_added, 0);
+  EXPECT_EQ(deleted->files_added, 0) << "a merge-on-read delete wrote a data file";
   auto keep = [](std::int64_t n) { return !(n % 4 == 0 && n < 2500); };
   const fs::path expected = dir_->path / "redeleted-after.jsonl";
   const std::int64_t left = copy_rows(dir_->path / "redeleted.jsonl", expected, keep);
@@ -183,6 +198,7 @@ void SparkFeatures::OurDeleteMergeAndVacuumOnSparksTableReadInSpark() {
   ASSERT_TRUE(merged) << merged.error().to_string();
   EXPECT_EQ(merged->rows_updated, 1);
   EXPECT_EQ(merged->rows_inserted, 2);
+  EXPECT_EQ(merged->deletion_vectors_added, 1);
   {
     std::map<std::int64_t, nlohmann::json> rows;
     std::ifstream in(expected);
@@ -202,7 +218,7 @@ void SparkFeatures::OurDeleteMergeAndVacuumOnSparksTableReadInSpark() {
   EXPECT_GT(with_vectors, 0u) << "the files outside part 0 keep their vectors";
   auto vacuumed = table->vacuum({.retention = std::chrono::milliseconds(0), .allow_short_retention = true});
   ASSERT_TRUE(vacuumed) << vacuumed.error().to_string();
-  EXPECT_FALSE(vacuumed->files.empty()) << "the rewritten files' old versions are gone";
+  EXPECT_FALSE(vacuumed->files.empty()) << "the replaced vectors' files are gone";
 
   auto reader = table->scan();
   ASSERT_TRUE(reader) << reader.error().to_string();
@@ -213,6 +229,74 @@ void SparkFeatures::OurDeleteMergeAndVacuumOnSparksTableReadInSpark() {
   write_ipc(*read, ours);
   EXPECT_EQ(run_peer("table_rows.py", {"compare", ours.string(), expected.string(), "n"}), 0);
   EXPECT_EQ(run_peer("spark_delta.py", {"read", (dir_->path / "redeleted").string(), expected.string(), "n"}), 0);
+  EXPECT_EQ(run_peer("table_interop.py", {"check", (dir_->path / "redeleted").string(), ours.string(), "deltalake",
+                                          "duckdb"}),
+            0);
+}
+
+// A table of ours with deletion vectors on, partitioned, changed by
+// delete, update, merge and a second delete of rows in files that already
+// have vectors, then checkpointed: Spark, delta-rs and DuckDB read it as
+// we do.
+void SparkFeatures::OurTableWithDeletionVectorsReadsInEveryEngine() {
+  std::shared_ptr<Backend> shared = backend();
+  ASSERT_NE(shared, nullptr);
+  auto table = delta::Table::create(shared, "ours", schema_of<Reading>(),
+                                    {.properties = {{"delta.enableDeletionVectors", "true"}}});
+  ASSERT_TRUE(table) << table.error().to_string();
+  for (std::int64_t first : {0, 1500}) {
+    std::vector<Reading> rows;
+    for (std::int64_t id = first; id < first + 1500; ++id)
+      rows.push_back({.id = id, .sensor = std::format("s{}", id % 3), .value = id * 0.25, .note = std::nullopt});
+    auto batch = to_record_batch(std::span<const Reading>(rows));
+    ASSERT_TRUE(batch) << batch.error().to_string();
+    ASSERT_TRUE(table->append(*batch));
+  }
+  // id % 7 == remainder, as the ids it selects.
+  auto modulo_is = [](std::int64_t remainder) {
+    arrow::Int64Builder ids;
+    for (std::int64_t id = remainder; id < 3010; id += 7) EXPECT_TRUE(ids.Append(id).ok());
+    return cp::call("is_in", {cp::field_ref("id")}, cp::SetLookupOptions(ids.Finish().ValueOrDie()));
+  };
+  auto deleted = table->delete_where(modulo_is(0));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_EQ(deleted->deletion_vectors_added, 6);
+  auto updated = table->update_where(cp::and_(cp::equal(cp::field_ref("sensor"), cp::literal("s1")),
+                                              cp::less(cp::field_ref("id"), cp::literal(std::int64_t{1000}))),
+                                     {{"note", cp::literal("updated")}});
+  ASSERT_TRUE(updated) << updated.error().to_string();
+  EXPECT_EQ(updated->deletion_vectors_added, 1);
+  std::vector<Reading> source;
+  for (std::int64_t id = 2990; id < 3010; ++id)
+    source.push_back({.id = id, .sensor = std::format("s{}", id % 3), .value = -1, .note = "merged"});
+  auto source_batch = to_record_batch(std::span<const Reading>(source));
+  ASSERT_TRUE(source_batch);
+  auto reader = arrow::RecordBatchReader::Make({*source_batch}).ValueOrDie();
+  auto merged = table->merge(*reader, {.keys = {"id"}});
+  ASSERT_TRUE(merged) << merged.error().to_string();
+  EXPECT_GT(merged->deletion_vectors_added, 0);
+  auto again = table->delete_where(modulo_is(1));
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_GT(again->deletion_vectors_added, 0);
+  ASSERT_TRUE(table->checkpoint());
+  std::size_t with_vectors = 0;
+  for (const auto& [key, add] : table->snapshot().files()) with_vectors += add.deletion_vector.has_value();
+  EXPECT_GE(with_vectors, 6u);
+
+  auto scanned = table->scan();
+  ASSERT_TRUE(scanned) << scanned.error().to_string();
+  auto read = (*scanned)->ToTable();
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  // The merge brought 2990..3009 back whole; the second delete then took
+  // every row with id % 7 == 1.
+  std::int64_t expected_rows = 0;
+  for (std::int64_t id = 0; id < 3010; ++id) expected_rows += id % 7 != 1 && (id >= 2990 || id % 7 != 0);
+  EXPECT_EQ((*read)->num_rows(), expected_rows);
+  const fs::path ours = dir_->path / "ours.arrow";
+  write_ipc(*read, ours);
+  EXPECT_EQ(run_peer("table_interop.py", {"check", (dir_->path / "ours").string(), ours.string(), "spark",
+                                          "deltalake", "duckdb"}),
+            0);
 }
 
 // The widened table: read as Spark reads it, filters on the widened
@@ -282,6 +366,10 @@ TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInS
   {
     SCOPED_TRACE("our delete, merge and vacuum on a table with deletion vectors");
     OurDeleteMergeAndVacuumOnSparksTableReadInSpark();
+  }
+  {
+    SCOPED_TRACE("our table with deletion vectors");
+    OurTableWithDeletionVectorsReadsInEveryEngine();
   }
   {
     SCOPED_TRACE("type widening");

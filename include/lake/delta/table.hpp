@@ -45,6 +45,7 @@
 #include "lake/error.hpp"
 #include "lake/maintenance.hpp"
 #include "lake/progress.hpp"
+#include "lake/row_changes.hpp"
 #include "lake/schema/schema.hpp"
 #include "lake/storage/backend.hpp"
 #include "lake/types.hpp"
@@ -90,6 +91,9 @@ struct TableOptions {
   // race: uniform in [0, min(max, initial * 2^(losses-1))].
   int max_commit_attempts = 64;
   int zstd_level = 3;
+  // Whether delete, update and merge write deletion vectors (on tables
+  // that enable them) or rewrite files; see lake/row_changes.hpp.
+  RowChanges row_changes = RowChanges::automatic;
   std::chrono::milliseconds commit_backoff{5};
   std::chrono::milliseconds max_commit_backoff{500};
 };
@@ -132,6 +136,9 @@ struct CommitResult {
   std::int64_t rows_copied = 0;  // unchanged rows rewritten with their file
   std::int64_t files_added = 0;
   std::int64_t files_removed = 0;
+  // Files whose changed rows a new deletion vector records (merge-on-read;
+  // such a file is neither removed nor added in the counts above).
+  std::int64_t deletion_vectors_added = 0;
   // A checkpoint due after this commit that could not be written. The
   // commit itself stands; the next due checkpoint retries.
   std::optional<Error> checkpoint_error{};
