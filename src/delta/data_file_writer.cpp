@@ -7,6 +7,7 @@
 #include <format>
 
 #include "core/propagate.hpp"
+#include "delta/column_mapping.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/storage/arrow_io.hpp"
 
@@ -43,7 +44,10 @@ Result<std::unique_ptr<DataFileWriter>> DataFileWriter::open(Backend& backend, c
                         ->compression_level(options.zstd_level)
                         ->max_row_group_length(options.row_group_rows)
                         ->build();
-  auto writer = parquet::arrow::FileWriter::Open(*data_schema, arrow::default_memory_pool(), self->sink_, properties);
+  // Under column mapping the file names its columns by physical name and
+  // carries their field ids; the rows and their stats arrive by logical name.
+  auto writer = parquet::arrow::FileWriter::Open(*physical_schema(layout, data_schema), arrow::default_memory_pool(),
+                                                 self->sink_, properties);
   if (!writer.ok())
     return fail(lake::detail::from_arrow_status(writer.status(), std::format("writing data file '{}'", self->key_)));
   self->writer_ = std::move(*writer);
@@ -61,6 +65,9 @@ Status DataFileWriter::append(std::shared_ptr<arrow::RecordBatch> rows, std::int
 Result<std::int64_t> DataFileWriter::flush_row_group() {
   if (pending_rows_ == 0) return 0;
   const std::int64_t before = bytes_written();
+  for (auto& batch : pending_) {
+    LAKE_ASSIGN_OR_RETURN(batch, relabelled(batch, writer_->schema()));
+  }
   auto table = arrow::Table::FromRecordBatches(writer_->schema(), pending_);
   arrow::Status status = table.status();
   // One call, one row group: the caller keeps pending_rows_ within the

@@ -124,6 +124,14 @@ class PartitionedWriter {
     std::uint64_t last_used = 0;
   };
 
+  // Two characters from the id's random bits (Spark's default prefix
+  // length for tables with column mapping).
+  static std::string random_prefix(const IngestId& id) {
+    static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const auto& bytes = id.bytes();
+    return {kAlphabet[bytes[14] % kAlphabet.size()], kAlphabet[bytes[15] % kAlphabet.size()]};
+  }
+
   static std::unexpected<Error> arrow_failure(const arrow::Status& status) {
     return fail(lake::detail::from_arrow_status(status, "writing data files"));
   }
@@ -141,9 +149,16 @@ class PartitionedWriter {
         if (!scalar.ok()) return arrow_failure(scalar.status());
         auto value = serialize_partition_value(**scalar);
         if (!value) return std::unexpected(value.error().with_context(std::format("partition column '{}'", column)));
-        if (!partition.directory.empty()) partition.directory += '/';
-        partition.directory += hive_directory(column, *value);
-        partition.values[column] = std::move(*value);
+        // Under column mapping the values are keyed by physical name (a
+        // rename leaves them valid) and files go to random prefixes, as
+        // Spark writes them, not to column=value directories: a directory
+        // naming a physical column is one readers inferring partitions
+        // from paths would mistake for a column.
+        if (layout_.mapping == ColumnMapping::none) {
+          if (!partition.directory.empty()) partition.directory += '/';
+          partition.directory += hive_directory(column, *value);
+        }
+        partition.values[std::string(layout_.physical_name(column))] = std::move(*value);
       }
       partitions_.push_back(std::move(partition));
     }
@@ -160,9 +175,11 @@ class PartitionedWriter {
       const Partition& partition = partitions_[group];
       // Named as delta-rs and Spark name theirs; the id keeps names unique
       // across writers, the counter orders one write's files.
-      std::string name =
-          std::format("part-{:05}-{}-c000.zstd.parquet", files_started_++, IngestId::generate().to_string());
-      std::string path = partition.directory.empty() ? name : partition.directory + "/" + name;
+      const IngestId id = IngestId::generate();
+      std::string name = std::format("part-{:05}-{}-c000.zstd.parquet", files_started_++, id.to_string());
+      std::string directory = partition.directory;
+      if (layout_.mapping != ColumnMapping::none) directory = random_prefix(id);
+      std::string path = directory.empty() ? name : directory + "/" + name;
       auto writer = DataFileWriter::open(backend_, layout_, data_schema_, std::move(path), partition.values, options_);
       LAKE_RETURN_IF_ERROR(writer);
       it = open_.emplace(group, OpenFile{std::move(*writer), 0}).first;

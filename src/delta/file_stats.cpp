@@ -34,18 +34,25 @@ bool keeps_bounds(const arrow::DataType& type) {
   }
 }
 
-void collect_leaves(const arrow::Field& field, std::vector<std::string> path, int limit,
-                    std::vector<std::vector<std::string>>& paths, std::vector<std::shared_ptr<arrow::DataType>>& types) {
+// The leaves (primitive fields, through structs) of `field`, at most
+// `limit` in all (-1: no limit): their paths by name and by field index.
+void collect_leaves(const arrow::Field& field, std::vector<std::string> path, std::vector<int> indices, int limit,
+                    std::vector<std::vector<std::string>>& paths, std::vector<std::vector<int>>& index_paths,
+                    std::vector<std::shared_ptr<arrow::DataType>>& types) {
   if (limit >= 0 && std::cmp_greater_equal(paths.size(), limit)) return;
   if (field.type()->id() == Type::STRUCT) {
-    for (const auto& child : field.type()->fields()) {
+    for (int i = 0; i < field.type()->num_fields(); ++i) {
+      const auto& child = field.type()->field(i);
       auto child_path = path;
       child_path.push_back(child->name());
-      collect_leaves(*child, std::move(child_path), limit, paths, types);
+      auto child_indices = indices;
+      child_indices.push_back(i);
+      collect_leaves(*child, std::move(child_path), std::move(child_indices), limit, paths, index_paths, types);
     }
     return;
   }
   paths.push_back(std::move(path));
+  index_paths.push_back(std::move(indices));
   types.push_back(field.type());
 }
 
@@ -180,14 +187,17 @@ struct JsonTree {
 
 FileStatsCollector::FileStatsCollector(const TableLayout& layout) {
   std::vector<std::vector<std::string>> paths;
+  std::vector<std::vector<int>> index_paths;
   std::vector<std::shared_ptr<arrow::DataType>> types;
-  for (const auto& field : layout.arrow_schema->fields()) {
+  for (int i = 0; i < layout.arrow_schema->num_fields(); ++i) {
+    const auto& field = layout.arrow_schema->field(i);
     if (std::ranges::contains(layout.partition_columns, field->name())) continue;
-    collect_leaves(*field, {field->name()}, layout.stats_columns, paths, types);
+    collect_leaves(*field, {field->name()}, {i}, layout.stats_columns, paths, index_paths, types);
   }
   for (std::size_t i = 0; i < paths.size(); ++i) {
     Leaf leaf;
     leaf.path = std::move(paths[i]);
+    leaf.stats_path = layout.physical_path(index_paths[i]);
     leaf.type = types[i];
     leaf.has_bounds = keeps_bounds(*leaf.type);
     leaves_.push_back(std::move(leaf));
@@ -254,10 +264,10 @@ Status FileStatsCollector::add_bounds(Leaf& leaf, const arrow::Array& values) {
 std::string FileStatsCollector::to_json() const {
   JsonTree min_values, max_values, null_counts;
   for (const auto& leaf : leaves_) {
-    null_counts.put(leaf.path, std::to_string(leaf.null_count));
+    null_counts.put(leaf.stats_path, std::to_string(leaf.null_count));
     if (!leaf.min) continue;
-    if (auto text = bound_json(*leaf.min, Bound::lower)) min_values.put(leaf.path, std::move(*text));
-    if (auto text = bound_json(*leaf.max, Bound::upper)) max_values.put(leaf.path, std::move(*text));
+    if (auto text = bound_json(*leaf.min, Bound::lower)) min_values.put(leaf.stats_path, std::move(*text));
+    if (auto text = bound_json(*leaf.max, Bound::upper)) max_values.put(leaf.stats_path, std::move(*text));
   }
   std::string out = std::format("{{\"numRecords\":{},\"minValues\":", records_);
   min_values.render(out);

@@ -48,7 +48,8 @@ class FileStatsCollector {
 
  private:
   struct Leaf {
-    std::vector<std::string> path;  // top-level column, then struct fields
+    std::vector<std::string> path;        // top-level column, then struct fields
+    std::vector<std::string> stats_path;  // the same by physical name (column mapping), as stats key it
     std::shared_ptr<arrow::DataType> type;
     bool has_bounds = false;  // a type min/max are kept for
     std::int64_t null_count = 0;

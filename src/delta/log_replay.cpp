@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/propagate.hpp"
+#include "delta/column_mapping.hpp"
 #include "delta/schema_json.hpp"
 
 namespace lake::delta {
@@ -57,7 +58,11 @@ constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMappin
 // logical file); delete, update and merge write vectors when the table
 // enables them (row_deletions.hpp) and rewrite files otherwise; optimize
 // purges vectors; vacuum keeps the vector files retained versions use.
-constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants", "vacuumProtocolCheck", "deletionVectors"};
+// columnMapping: data files, partition values and stats are written by
+// physical name and field id (column_mapping.hpp); renames and drops
+// change only the schema.
+constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants", "vacuumProtocolCheck", "deletionVectors",
+                                                "columnMapping"};
 
 bool contains(std::span<const std::string_view> list, std::string_view name) {
   return std::ranges::find(list, name) != list.end();
@@ -76,18 +81,34 @@ Status Snapshot::check_readable() const {
                 std::format("the table needs Delta reader version {} (lake-orm reads up to 3)", protocol_.min_reader_version));
   for (const auto& feature : protocol_.reader_features)
     if (!contains(kReaderFeatures, feature)) return unsupported_feature("reader", feature);
-  if (auto mode = metadata_.configuration.find("delta.columnMapping.mode");
-      mode != metadata_.configuration.end() && mode->second != "none" && mode->second != "name" && mode->second != "id")
-    return unsupported_feature("reader", "columnMapping (mode " + mode->second + ")");
+  if (auto mapping = column_mapping_of(metadata_.configuration); !mapping)
+    return unsupported_feature("reader", "columnMapping (mode " + metadata_.configuration.at("delta.columnMapping.mode") + ")");
   return {};
 }
 
 Status Snapshot::check_writable(bool removes_data) const {
   LAKE_RETURN_IF_ERROR(check_readable());
-  if (protocol_.min_writer_version > 7 || (protocol_.min_writer_version > 2 && protocol_.min_writer_version < 7))
-    return fail(ErrorCode::unsupported, std::format("the table needs Delta writer version {} (lake-orm writes 1, 2 "
+  // Legacy writer versions 3 to 5 (what Spark gives a table when column
+  // mapping is turned on without table features) ask for CHECK
+  // constraints, the change data feed and generated columns besides
+  // column mapping: written while the table uses none of them.
+  const int writer = protocol_.min_writer_version;
+  if (writer > 7 || writer == 6)
+    return fail(ErrorCode::unsupported, std::format("the table needs Delta writer version {} (lake-orm writes 1 to 5 "
                                                     "and 7 with supported features)",
-                                                    protocol_.min_writer_version));
+                                                    writer));
+  if (writer >= 3 && writer <= 5) {
+    for (const auto& [key, value] : metadata_.configuration)
+      if (key.starts_with("delta.constraints."))
+        return unsupported_feature("writer", std::format("checkConstraints (constraint '{}')", key));
+    if (writer >= 4) {
+      if (auto cdf = metadata_.configuration.find("delta.enableChangeDataFeed");
+          cdf != metadata_.configuration.end() && cdf->second == "true")
+        return unsupported_feature("writer", "changeDataFeed (delta.enableChangeDataFeed = true)");
+      if (metadata_.schema_string.find("delta.generationExpression") != std::string::npos)
+        return unsupported_feature("writer", "generatedColumns (the schema declares generated columns)");
+    }
+  }
   for (const auto& feature : protocol_.writer_features)
     if (!contains(kWriterFeatures, feature)) return unsupported_feature("writer", feature);
   if (metadata_.schema_string.find("delta.invariants") != std::string::npos)

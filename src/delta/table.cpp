@@ -13,6 +13,7 @@
 
 #include "core/propagate.hpp"
 #include "delta/checkpoint_writer.hpp"
+#include "delta/column_mapping.hpp"
 #include "delta/log_replay.hpp"
 #include "delta/scan.hpp"
 #include "delta/schema_json.hpp"
@@ -162,6 +163,11 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
   metadata.configuration = options.properties;
   for (auto& [key, value] : formats::key_properties(schema, cluster_by))
     metadata.configuration.insert_or_assign(key, value);
+  // Column mapping from the start: every field gets a physical name and id.
+  LAKE_ASSIGN_OR_RETURN(auto mapping, column_mapping_of(metadata.configuration));
+  LAKE_ASSIGN_OR_RETURN(auto mapped, new_table_schema(metadata.schema_string, metadata.configuration, mapping));
+  metadata.schema_string = std::move(mapped.schema_string);
+  metadata.configuration = std::move(mapped.configuration);
   metadata.created_time = now_ms();
 
   json info = {{"timestamp", now_ms()},

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/propagate.hpp"
+#include "delta/column_mapping.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -41,19 +42,6 @@ Result<int> stats_columns_of(const Metadata& metadata) {
   return n;
 }
 
-constexpr std::string_view kMappingMode = "delta.columnMapping.mode";
-constexpr std::string_view kPhysicalName = "delta.columnMapping.physicalName";
-constexpr std::string_view kFieldId = "delta.columnMapping.id";
-
-Result<ColumnMapping> mapping_of(const Metadata& metadata) {
-  auto it = metadata.configuration.find(std::string(kMappingMode));
-  if (it == metadata.configuration.end() || it->second == "none") return ColumnMapping::none;
-  if (it->second == "name") return ColumnMapping::name;
-  if (it->second == "id") return ColumnMapping::id;
-  return fail(ErrorCode::unsupported, std::format("table property {} is '{}'; the protocol knows none, name and id",
-                                                  kMappingMode, it->second));
-}
-
 Result<PhysicalField> physical_of_type(const nlohmann::json& type, std::string_view where);
 
 // A struct field's physical identity: its metadata's physical name and
@@ -69,10 +57,11 @@ Result<PhysicalField> physical_of_field(const nlohmann::json& field, ColumnMappi
                 std::format("{}: field '{}' has no {} although the table maps columns", where, name, kPhysicalName));
   LAKE_ASSIGN_OR_RETURN(auto out, physical_of_type(field.value("type", nlohmann::json()), where));
   out.name = physical->get<std::string>();
-  if (auto id = metadata.find(std::string(kFieldId)); id != metadata.end() && id->is_number_integer())
+  if (auto id = metadata.find(std::string(kColumnMappingId)); id != metadata.end() && id->is_number_integer())
     out.id = id->get<std::int32_t>();
   if (mapping == ColumnMapping::id && !out.id)
-    return fail(ErrorCode::invalid_argument, std::format("{}: field '{}' has no {} in id mode", where, name, kFieldId));
+    return fail(ErrorCode::invalid_argument,
+                std::format("{}: field '{}' has no {} in id mode", where, name, kColumnMappingId));
   return out;
 }
 
@@ -175,7 +164,7 @@ Result<TableLayout> layout_of(const std::string& root, const Snapshot& snapshot)
   auto stats_columns = stats_columns_of(snapshot.metadata());
   LAKE_RETURN_IF_ERROR(stats_columns);
   layout.stats_columns = *stats_columns;
-  LAKE_ASSIGN_OR_RETURN(layout.mapping, mapping_of(snapshot.metadata()));
+  LAKE_ASSIGN_OR_RETURN(layout.mapping, column_mapping_of(snapshot.metadata().configuration));
   if (layout.mapping != ColumnMapping::none) {
     const auto schema = nlohmann::json::parse(snapshot.metadata().schema_string, nullptr, false);
     if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array())

@@ -14,10 +14,42 @@ Protocol protocol_for_new_table(const std::map<std::string, std::string>& proper
     auto it = properties.find(std::string(key));
     return it != properties.end() && it->second == "true";
   };
-  if (!is_true(kEnableDeletionVectors)) return Protocol{1, 2, {}, {}};
-  Protocol protocol{3, 7, {"deletionVectors"}, {"deletionVectors"}};
-  if (is_true("delta.appendOnly")) protocol.writer_features.push_back("appendOnly");
+  auto mode = properties.find("delta.columnMapping.mode");
+  const bool maps = mode != properties.end() && (mode->second == "name" || mode->second == "id");
+  if (!is_true(kEnableDeletionVectors) && !maps) return Protocol{1, 2, {}, {}};
+  // What writer version 2 implied, listed as writer 7 asks (Spark refuses
+  // a table whose non-nullable columns need invariants it does not list).
+  Protocol protocol{3, 7, {}, {"appendOnly", "invariants"}};
+  for (auto [feature, on] : {std::pair{"columnMapping", maps}, std::pair{"deletionVectors", is_true(kEnableDeletionVectors)}}) {
+    if (!on) continue;
+    protocol.reader_features.emplace_back(feature);
+    protocol.writer_features.emplace_back(feature);
+  }
   return protocol;
+}
+
+Protocol with_table_feature(const Protocol& protocol, std::string_view feature, bool reader) {
+  Protocol out = protocol;
+  auto add = [](std::vector<std::string>& list, std::string_view name) {
+    if (!std::ranges::contains(list, name)) list.emplace_back(name);
+  };
+  if (out.min_writer_version < 7) {
+    static constexpr std::pair<int, std::string_view> kImplied[] = {
+        {2, "appendOnly"},      {2, "invariants"},       {3, "checkConstraints"}, {4, "changeDataFeed"},
+        {4, "generatedColumns"}, {5, "columnMapping"}, {6, "identityColumns"}};
+    for (const auto& [version, name] : kImplied)
+      if (protocol.min_writer_version >= version) add(out.writer_features, name);
+    out.min_writer_version = 7;
+  }
+  add(out.writer_features, feature);
+  if (reader) {
+    if (out.min_reader_version < 3) {
+      if (protocol.min_reader_version >= 2) add(out.reader_features, "columnMapping");
+      out.min_reader_version = 3;
+    }
+    add(out.reader_features, feature);
+  }
+  return out;
 }
 
 // Spark's calendar-interval syntax for interval table properties

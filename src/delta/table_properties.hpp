@@ -21,10 +21,20 @@ inline constexpr std::string_view kEnableDeletionVectors = "delta.enableDeletion
 // The protocol a new table with these properties needs: reader 1 and
 // writer 2 (what every Delta reader reads), unless a property needs a
 // table feature: then reader 3 and writer 7 listing it
-// (delta.enableDeletionVectors=true: deletionVectors, and appendOnly
-// with it when delta.appendOnly=true, since writer 7 enforces only the
-// features it lists).
+// (delta.enableDeletionVectors=true: deletionVectors;
+// delta.columnMapping.mode name or id: columnMapping) with the writer
+// features version 2 implied (appendOnly, invariants: writer 7 enforces
+// only the features it lists, and Spark holds a NOT NULL column to be an
+// invariant).
 [[nodiscard]] Protocol protocol_for_new_table(const std::map<std::string, std::string>& properties);
+
+// `protocol` with table feature `feature` (a writer feature; a reader one
+// too when `reader`): on reader 3 / writer 7, listing the features its
+// legacy versions implied (writer 2: appendOnly, invariants; 3:
+// checkConstraints; 4: changeDataFeed, generatedColumns; 5: columnMapping;
+// 6: identityColumns; reader 2: columnMapping), so nothing the table asked
+// of writers before is forgotten.
+[[nodiscard]] Protocol with_table_feature(const Protocol& protocol, std::string_view feature, bool reader);
 
 // A Spark interval property ("interval 7 days", "7 days", "interval 2
 // days 12 hours"; weeks down to microseconds; months and years refused).

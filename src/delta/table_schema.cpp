@@ -1,17 +1,20 @@
-// Schema evolution: the changes Delta allows without rewriting data or
-// column mapping, namely new nullable columns at the end and dropping a NOT
-// NULL constraint. Files written before a change read the new columns as
-// NULL (see read_data_file).
+// Schema evolution: new nullable columns at the end and dropping a NOT
+// NULL constraint (files written before read the new columns as NULL, see
+// read_data_file); under column mapping also renames and drops, which
+// change only the schema; and turning column mapping on.
 #include <algorithm>
 #include <cctype>
 #include <format>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "core/propagate.hpp"
+#include "delta/column_mapping.hpp"
 #include "delta/schema_json.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
+#include "formats/lake_properties.hpp"
 
 namespace lake::delta {
 namespace {
@@ -22,14 +25,35 @@ bool same_name(std::string_view a, std::string_view b) {
   });
 }
 
-Result<CommitResult> commit_columns(TableWriter& writer, std::vector<Field> columns,
-                                    std::string operation, nlohmann::json parameters) {
+// Commits a metadata action (and a protocol, when it changes) as one
+// version; a concurrent write conflicts with it (metadata_changed).
+Result<CommitResult> commit_metadata(TableWriter& writer, Metadata metadata, std::string operation,
+                                     std::map<std::string, std::string> parameters,
+                                     std::optional<Protocol> protocol = std::nullopt) {
+  PendingCommit pending{.operation = std::move(operation), .parameters = std::move(parameters)};
+  if (protocol) pending.actions.emplace_back(std::move(*protocol));
+  pending.actions.emplace_back(std::move(metadata));
+  return writer.commit(std::move(pending), {}, CommitResult{});
+}
+
+// The table's columns after a change: existing fields keep their schema
+// entries (physical names and ids under column mapping, comments), new
+// ones get their own.
+Result<CommitResult> commit_columns(TableWriter& writer, const std::vector<Field>& columns, std::string operation,
+                                    const nlohmann::json& parameters) {
   Metadata metadata = writer.snapshot().metadata();
-  metadata.schema_string = to_schema_string(columns);
-  return writer.commit(PendingCommit{.operation = std::move(operation),
-                                     .parameters = {{"columns", parameters.dump()}},
-                                     .actions = {std::move(metadata)}},
-                       {}, CommitResult{});
+  LAKE_ASSIGN_OR_RETURN(auto edit, schema_with_columns(metadata, columns));
+  metadata.schema_string = std::move(edit.schema_string);
+  metadata.configuration = std::move(edit.configuration);
+  return commit_metadata(writer, std::move(metadata), std::move(operation), {{"columns", parameters.dump()}});
+}
+
+// The lake.* key and clustering lists naming `column`.
+std::vector<std::string_view> key_lists_naming(const Metadata& metadata, std::string_view column) {
+  std::vector<std::string_view> lists;
+  for (std::string_view key : {formats::kPrimaryKeysProperty, formats::kMergeKeysProperty, formats::kClusterByProperty})
+    if (std::ranges::contains(formats::list_property(metadata.configuration, key), column)) lists.push_back(key);
+  return lists;
 }
 
 }  // namespace
@@ -58,7 +82,7 @@ Result<CommitResult> Table::add_columns(const std::vector<Field>& columns) {
     added.push_back(field.column);
   }
   TableWriter writer(*this);
-  return commit_columns(writer, std::move(next), "ADD COLUMNS", added);
+  return commit_columns(writer, next, "ADD COLUMNS", added);
 }
 
 Result<CommitResult> Table::evolve_to(const Schema& schema) {
@@ -116,7 +140,66 @@ Result<CommitResult> Table::evolve_to(const Schema& schema) {
                 std::format("table '{}' cannot evolve to '{}': {}", root_, schema.type_name, join(problems, "; ")));
   if (changed.empty()) return CommitResult{.version = version()};
   TableWriter writer(*this);
-  return commit_columns(writer, std::move(next), "CHANGE COLUMNS", changed);
+  return commit_columns(writer, next, "CHANGE COLUMNS", changed);
+}
+
+Result<CommitResult> Table::rename_column(std::string_view from, std::string_view to) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
+  if (!is_valid_identifier(to))
+    return fail(ErrorCode::schema_mismatch, std::format("rename_column: '{}' is not a valid column name", to));
+  Metadata metadata = snapshot_.metadata();
+  LAKE_ASSIGN_OR_RETURN(auto edit, schema_with_rename(metadata, from, to));
+  metadata.schema_string = std::move(edit.schema_string);
+  metadata.configuration = std::move(edit.configuration);
+  // The partition columns and lake-orm's key lists name columns by
+  // their (logical) names: they follow the rename.
+  std::ranges::replace(metadata.partition_columns, std::string(from), std::string(to));
+  for (std::string_view key : key_lists_naming(metadata, from)) {
+    auto items = formats::list_property(metadata.configuration, key);
+    std::ranges::replace(items, std::string(from), std::string(to));
+    metadata.configuration[std::string(key)] = formats::list_value(items);
+  }
+  TableWriter writer(*this);
+  return commit_metadata(writer, std::move(metadata), "RENAME COLUMN",
+                         {{"oldColumnPath", std::string(from)}, {"newColumnPath", std::string(to)}});
+}
+
+Result<CommitResult> Table::drop_column(std::string_view column) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
+  Metadata metadata = snapshot_.metadata();
+  if (std::ranges::contains(metadata.partition_columns, column))
+    return fail(ErrorCode::invalid_argument,
+                std::format("drop_column: '{}' is a partition column; Delta cannot drop one in place", column));
+  if (auto lists = key_lists_naming(metadata, column); !lists.empty())
+    return fail(ErrorCode::invalid_argument,
+                std::format("drop_column: '{}' is one of the table's keys or clustering columns ({})", column,
+                            lists.front()));
+  LAKE_ASSIGN_OR_RETURN(auto edit, schema_without(metadata, column));
+  LAKE_ASSIGN_OR_RETURN(auto left, parse_schema_string(edit.schema_string));
+  if (left.size() <= metadata.partition_columns.size())
+    return fail(ErrorCode::invalid_argument,
+                std::format("drop_column: '{}' is the table's last data column", column));
+  metadata.schema_string = std::move(edit.schema_string);
+  metadata.configuration = std::move(edit.configuration);
+  TableWriter writer(*this);
+  return commit_metadata(writer, std::move(metadata), "DROP COLUMNS",
+                         {{"columns", nlohmann::json::array({std::string(column)}).dump()}});
+}
+
+Result<CommitResult> Table::enable_column_mapping(ColumnMappingMode mode) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
+  Metadata metadata = snapshot_.metadata();
+  LAKE_ASSIGN_OR_RETURN(
+      auto edit, schema_with_mapping(metadata, mode == ColumnMappingMode::id ? ColumnMapping::id : ColumnMapping::name));
+  metadata.schema_string = std::move(edit.schema_string);
+  metadata.configuration = std::move(edit.configuration);
+  const Protocol protocol = with_table_feature(snapshot_.protocol(), "columnMapping", true);
+  TableWriter writer(*this);
+  return commit_metadata(
+      writer, std::move(metadata), "SET TBLPROPERTIES",
+      {{"properties", nlohmann::json({{std::string(kColumnMappingMode), mode == ColumnMappingMode::id ? "id" : "name"}})
+                          .dump()}},
+      protocol);
 }
 
 }  // namespace lake::delta

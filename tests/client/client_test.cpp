@@ -464,7 +464,8 @@ TEST_F(ClientTest, MergeOnReadTablesChangeRowsByDeletionVector) {
   }
   auto db = open({.row_changes = lake::RowChanges::merge_on_read});
   ASSERT_TRUE(db.migrate<Account>());
-  ASSERT_TRUE(db.insert(accounts(0, 50)));
+  auto base = accounts(0, 50);
+  ASSERT_TRUE(db.insert(base));
   auto changes = accounts(10, 2);
   for (auto& c : changes) c.balance += 1000;
   auto upserted = db.upsert(changes);
@@ -489,7 +490,7 @@ TEST_F(ClientTest, MergeOnReadTablesChangeRowsByDeletionVector) {
   ASSERT_TRUE(backend) << backend.error().to_string();
   auto table = lake::delta::Table::open(std::move(*backend), "");
   ASSERT_TRUE(table) << table.error().to_string();
-  EXPECT_TRUE(std::ranges::contains(table->snapshot().protocol().writer_features, "deletionVectors"));
+  EXPECT_TRUE(std::ranges::contains(table->snapshot().protocol().writer_features, std::string("deletionVectors")));
   std::size_t with_vectors = 0;
   for (const auto& [key, add] : table->snapshot().files()) with_vectors += add.deletion_vector.has_value();
   EXPECT_GE(with_vectors, 1u) << "no change took its rows out by deletion vector";

@@ -90,7 +90,7 @@ class DeletionVectorWrites : public ::testing::Test {
 TEST_F(DeletionVectorWrites, ATableCreatedWithThemHasTheFeature) {
   auto table = Table::create(backend_, "t", schema_of<Plain>(), kWithVectors);
   ASSERT_TRUE(table) << table.error().to_string();
-  const Protocol expected{3, 7, {"deletionVectors"}, {"deletionVectors"}};
+  const Protocol expected{3, 7, {"deletionVectors"}, {"appendOnly", "invariants", "deletionVectors"}};
   EXPECT_EQ(table->snapshot().protocol(), expected);
   // Without the property a table stays on the protocol every reader reads.
   auto plain = Table::create(backend_, "u", schema_of<Plain>());

@@ -39,6 +39,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lake/delta/snapshot.hpp"
@@ -97,6 +98,9 @@ struct TableOptions {
   std::chrono::milliseconds commit_backoff{5};
   std::chrono::milliseconds max_commit_backoff{500};
 };
+
+// Column mapping modes (see Table::enable_column_mapping).
+enum class ColumnMappingMode { name, id };
 
 struct CreateOptions {
   // Table properties (delta.appendOnly, delta.checkpointInterval, ...).
@@ -308,6 +312,22 @@ class Table {
   // became non-nullable, other partitioning) is ErrorCode::schema_mismatch
   // listing every difference. Nothing is committed when nothing differs.
   [[nodiscard]] Result<CommitResult> evolve_to(const Schema& schema);
+
+  // Column mapping (delta.columnMapping.mode name or id): data files name
+  // columns by physical name (or field id), so a rename or a drop commits
+  // only a new schema and rewrites nothing. Both need the table to map
+  // columns (ErrorCode::unsupported otherwise, saying how to turn it on);
+  // a partition column cannot be dropped, nor a key column of lake.*
+  // properties (ErrorCode::invalid_argument).
+  [[nodiscard]] Result<CommitResult> rename_column(std::string_view from, std::string_view to);
+  [[nodiscard]] Result<CommitResult> drop_column(std::string_view column);
+  // Turns column mapping on for a table that has none: the columns keep
+  // their names as physical names (no file is rewritten) and get ids, and
+  // the protocol is upgraded to the columnMapping table feature (reader 3,
+  // writer 7), which readers without column mapping cannot read: an
+  // explicit, irreversible step, logged in the commit as a SET
+  // TBLPROPERTIES. New tables get it from the property at create time.
+  [[nodiscard]] Result<CommitResult> enable_column_mapping(ColumnMappingMode mode = ColumnMappingMode::name);
 
   [[nodiscard]] Result<OptimizeReport> optimize(OptimizeOptions options = {});
   [[nodiscard]] Result<VacuumReport> vacuum(VacuumOptions options = {});

@@ -5,6 +5,12 @@
       compares its rows with the Arrow IPC file the C++ side wrote (what
       lake-orm itself reads from the table). Exit 1 with a diff on mismatch.
 
+  table_interop.py check-tables (<table-dir> <expected.arrow> <engine,engine...>)...
+      (an engine given as "duckdb!col" compares without column col)
+      The same for several tables in one process (one Spark session for
+      all of them); every table is checked before the exit status says
+      whether any differed.
+
   table_interop.py write-deltalake <table-dir> <expected.arrow>
       delta-rs writes a partitioned table through appends, a delete, an
       update, a merge, a compaction and a checkpoint; the rows delta-rs
@@ -24,7 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "to
 
 def normalise(table):
     """Comparable form: columns by name, plain string / microsecond UTC
-    timestamp types, rows sorted by every column."""
+    timestamp types, rows sorted by every primitive column."""
     columns = {}
     for name in sorted(table.column_names):
         column = table.column(name).combine_chunks() if table.num_rows else table.column(name)
@@ -38,7 +44,9 @@ def normalise(table):
             column = column.cast(t.value_type)
         columns[name] = column
     result = pa.table(columns)
-    return result.sort_by([(name, "ascending") for name in result.column_names])
+    # (Arrow sorts by primitive columns only; the tables compared have a key among them.)
+    keys = [name for name in result.column_names if not pa.types.is_nested(result.schema.field(name).type)]
+    return result.sort_by([(name, "ascending") for name in keys])
 
 
 def read_deltalake(path):
@@ -80,9 +88,13 @@ def diff(expected, actual, limit=5):
 
 
 def check(path, expected_file, engines):
-    expected = normalise(ipc.open_file(expected_file).read_all())
+    everything = ipc.open_file(expected_file).read_all()
     failed = False
-    for engine in engines:
+    for spec in engines:
+        # "engine!a!b": the engine is known to misread columns a and b, which
+        # are left out of its comparison (the caller says why).
+        engine, *skipped = spec.split("!")
+        expected = normalise(everything.select([n for n in everything.column_names if n not in skipped]))
         actual = READERS[engine](path)
         actual = normalise(actual.select([n for n in expected.column_names if n in actual.column_names]))
         actual = actual.cast(expected.schema) if actual.schema != expected.schema else actual
@@ -135,6 +147,12 @@ def main():
     command = sys.argv[1]
     if command == "check":
         return check(sys.argv[2], sys.argv[3], sys.argv[4:])
+    if command == "check-tables" and len(sys.argv) >= 5 and (len(sys.argv) - 2) % 3 == 0:
+        failed = 0
+        for i in range(2, len(sys.argv), 3):
+            print(f"{sys.argv[i]}:")
+            failed |= check(sys.argv[i], sys.argv[i + 1], sys.argv[i + 2].split(","))
+        return failed
     if command == "write-deltalake":
         return write_deltalake(sys.argv[2], sys.argv[3])
     print(__doc__, file=sys.stderr)
