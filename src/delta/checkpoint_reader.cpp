@@ -1,14 +1,20 @@
-// Reading classic (single and multi-part) Parquet checkpoints into a
-// snapshot (PROTOCOL.md "Checkpoints", "Checkpoint Schema").
+// Reading checkpoints into a snapshot (PROTOCOL.md "Checkpoints",
+// "Checkpoint Schema"): classic ones (single and multi-part Parquet) and
+// V2 ones (UUID-named or classic-named, Parquet or JSON, whose file and
+// sidecar actions may move the adds and removes into Parquet sidecar
+// files under _delta_log/_sidecars/).
 //
 // Fields are found by name inside the action structs, so checkpoints from
 // Spark, delta-rs and lake-orm read alike, whatever extra fields
-// (stats_parsed, partitionValues_parsed, tags, ...) they carry.
+// (stats_parsed, partitionValues_parsed, tags, checkpointMetadata, ...)
+// they carry.
 #include <arrow/array.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 
 #include <format>
+
+#include <nlohmann/json.hpp>
 
 #include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
@@ -184,25 +190,93 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
   return out;
 }
 
+// The sidecar files a V2 checkpoint's rows name (their `sidecar.path`).
+void sidecars_of(const arrow::RecordBatch& batch, std::vector<std::string>& paths) {
+  const auto* sidecar = struct_column(batch, "sidecar");
+  if (sidecar == nullptr) return;
+  for (std::int64_t i = 0; i < batch.num_rows(); ++i)
+    if (sidecar->IsValid(i))
+      if (auto path = string_at(child(*sidecar, "path"), i)) paths.push_back(std::move(*path));
+}
+
+// The backend key of a sidecar named in checkpoint `key`: sidecars live
+// in _delta_log/_sidecars/, and their path is the file's (URI-encoded)
+// name there. Anything else is refused rather than read from elsewhere.
+Result<std::string> sidecar_key(const std::string& key, const std::string& path) {
+  auto name = decode_path(path);
+  if (!name || name->empty() || name->find('/') != std::string::npos || name->find(':') != std::string::npos ||
+      name->starts_with('.'))
+    return fail(ErrorCode::unsupported,
+                std::format("{}: sidecar '{}' is not a file name in _delta_log/_sidecars/; lake-orm reads sidecars "
+                            "only there",
+                            key, path));
+  return key.substr(0, key.rfind('/') + 1) + "_sidecars/" + *name;
+}
+
+// Applies every action of one Parquet file (a checkpoint or a sidecar);
+// the sidecars it names are added to `sidecars`.
+template <class Apply>
+Status read_parquet_actions(Backend& backend, const std::string& key, Apply&& apply,
+                            std::vector<std::string>* sidecars) {
+  auto input = open_arrow_input(backend, key);
+  if (!input) return fail(input.error().with_context("opening checkpoint"));
+  auto reader = parquet::arrow::OpenFile(*input, arrow::default_memory_pool());
+  if (!reader.ok()) return fail(detail::from_arrow_status(reader.status(), std::format("reading {}", key)));
+  auto table = (*reader)->ReadTable();
+  if (!table.ok()) return fail(detail::from_arrow_status(table.status(), std::format("reading {}", key)));
+  arrow::TableBatchReader batches(**table);
+  std::shared_ptr<arrow::RecordBatch> batch;
+  while (true) {
+    if (auto status = batches.ReadNext(&batch); !status.ok())
+      return fail(detail::from_arrow_status(status, std::format("reading {}", key)));
+    if (!batch) break;
+    auto actions = actions_of(*batch, key);
+    LAKE_RETURN_IF_ERROR(actions);
+    for (auto& action : *actions) apply(std::move(action));
+    if (sidecars != nullptr) sidecars_of(*batch, *sidecars);
+  }
+  return {};
+}
+
+// A V2 checkpoint in JSON: one action per line, as in a commit.
+template <class Apply>
+Status read_json_actions(Backend& backend, const std::string& key, Apply&& apply, std::vector<std::string>& sidecars) {
+  auto text = backend.get_text(key);
+  if (!text) return fail(text.error().with_context("reading checkpoint"));
+  auto actions = parse_commit_text(*text, key);
+  LAKE_RETURN_IF_ERROR(actions);
+  for (auto& action : *actions) apply(std::move(action));
+  // parse_commit_text knows the commit actions; sidecars are a
+  // checkpoint's own.
+  for (std::string_view rest = *text; !rest.empty();) {
+    const auto newline = rest.find('\n');
+    const std::string_view line = rest.substr(0, newline);
+    rest = newline == std::string_view::npos ? std::string_view{} : rest.substr(newline + 1);
+    if (line.find("\"sidecar\"") == std::string_view::npos) continue;
+    auto doc = nlohmann::json::parse(line, nullptr, false);
+    if (!doc.is_object() || !doc.contains("sidecar")) continue;
+    const auto& sidecar = doc["sidecar"];
+    if (!sidecar.is_object() || !sidecar.contains("path") || !sidecar["path"].is_string())
+      return fail(ErrorCode::invalid_argument, std::format("{}: a sidecar action without its path", key));
+    sidecars.push_back(sidecar["path"].get<std::string>());
+  }
+  return {};
+}
+
 }  // namespace
 
 Status LogReplay::load_checkpoint(Snapshot& snapshot, Backend& backend, const CheckpointFiles& checkpoint) {
+  auto apply_one = [&](Action action) { apply(snapshot, std::move(action)); };
   for (const auto& file : checkpoint.files) {
-    auto input = open_arrow_input(backend, file.key);
-    if (!input) return fail(input.error().with_context("opening checkpoint"));
-    auto reader = parquet::arrow::OpenFile(*input, arrow::default_memory_pool());
-    if (!reader.ok()) return fail(detail::from_arrow_status(reader.status(), std::format("reading {}", file.key)));
-    auto table = (*reader)->ReadTable();
-    if (!table.ok()) return fail(detail::from_arrow_status(table.status(), std::format("reading {}", file.key)));
-    arrow::TableBatchReader batches(**table);
-    std::shared_ptr<arrow::RecordBatch> batch;
-    while (true) {
-      if (auto status = batches.ReadNext(&batch); !status.ok())
-        return fail(detail::from_arrow_status(status, std::format("reading {}", file.key)));
-      if (!batch) break;
-      auto actions = actions_of(*batch, file.key);
-      LAKE_RETURN_IF_ERROR(actions);
-      for (auto& action : *actions) apply(snapshot, std::move(action));
+    std::vector<std::string> sidecars;
+    if (file.key.ends_with(".json")) {
+      LAKE_RETURN_IF_ERROR(read_json_actions(backend, file.key, apply_one, sidecars));
+    } else {
+      LAKE_RETURN_IF_ERROR(read_parquet_actions(backend, file.key, apply_one, &sidecars));
+    }
+    for (const auto& path : sidecars) {
+      LAKE_ASSIGN_OR_RETURN(auto key, sidecar_key(file.key, path));
+      LAKE_RETURN_IF_ERROR(read_parquet_actions(backend, key, apply_one, nullptr));
     }
   }
   return {};

@@ -2,6 +2,7 @@
 #include "delta/log_replay.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <format>
 
@@ -50,8 +51,12 @@ namespace {
 // and their stats read in it (every widening the protocol allows between
 // types lake-orm has keeps a value's order and JSON form); the others
 // change nothing about reading, or check_readable inspects them further.
+// v2Checkpoint: UUID-named and JSON checkpoints and their sidecars are
+// read (checkpoint_reader); writing to such a table is refused, since its
+// next checkpoint would have to be a V2 one.
 constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping",        "vacuumProtocolCheck",
-                                                "timestampNtz",    "typeWidening",         "typeWidening-preview"};
+                                                "timestampNtz",    "typeWidening",         "typeWidening-preview",
+                                                "v2Checkpoint"};
 // Writer features this implementation honours when writing (invariants
 // only while none are declared, checked below). deletionVectors: files
 // are read without their deleted rows and removed with their vector (the
@@ -178,6 +183,23 @@ std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& s
 
 namespace {
 
+// ".checkpoint.<uuid>.parquet" or ".checkpoint.<uuid>.json": a
+// UUID-named V2 checkpoint.
+bool is_uuid_checkpoint(std::string_view rest) {
+  constexpr std::string_view kPrefix = ".checkpoint.";
+  if (!rest.starts_with(kPrefix)) return false;
+  std::string_view uuid = rest.substr(kPrefix.size());
+  if (uuid.ends_with(".parquet")) uuid.remove_suffix(8);
+  else if (uuid.ends_with(".json")) uuid.remove_suffix(5);
+  else return false;
+  if (uuid.size() != 36) return false;
+  for (std::size_t i = 0; i < uuid.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? uuid[i] != '-' : !std::isxdigit(static_cast<unsigned char>(uuid[i]))) return false;
+  }
+  return true;
+}
+
 // Sorts the _delta_log objects into commits and complete checkpoints.
 LogListing classify_log(const std::string& table, std::vector<ObjectInfo> objects) {
   LogListing listing;
@@ -192,6 +214,10 @@ LogListing classify_log(const std::string& table, std::vector<ObjectInfo> object
     if (rest == ".json") {
       listing.commits.push_back({version, object});
     } else if (rest == ".checkpoint.parquet") {
+      listing.checkpoints.push_back({version, 1, {object}});
+    } else if (is_uuid_checkpoint(rest)) {
+      // V2: <v>.checkpoint.<uuid>.parquet or .json, one file (its
+      // sidecars are named inside it).
       listing.checkpoints.push_back({version, 1, {object}});
     } else if (rest.starts_with(".checkpoint.") && rest.ends_with(".parquet")) {
       // Multi-part: <v>.checkpoint.<part>.<parts>.parquet, 10 digits each.
@@ -209,8 +235,6 @@ LogListing classify_log(const std::string& table, std::vector<ObjectInfo> object
         }
         it->files.push_back(object);
       }
-      // UUID-named (v2) checkpoints are found through the v2Checkpoint
-      // reader feature, which check_readable refuses.
     }
   }
   // A multi-part checkpoint counts only when every part is there.

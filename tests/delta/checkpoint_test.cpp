@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <arrow/array.h>
+#include <arrow/compute/api.h>
+#include <arrow/io/memory.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
+#include <parquet/arrow/writer.h>
 
 #include <format>
 
@@ -513,3 +516,85 @@ TEST_P(CheckpointTest, AnInvalidRetentionIsAnErrorNotASilentDefault) {
 }
 
 }  // namespace
+
+// V2 checkpoints (PROTOCOL.md "V2 Checkpoint Table Feature"): a
+// UUID-named JSON checkpoint whose adds and removes are in a Parquet
+// sidecar under _delta_log/_sidecars/ rebuilds the table alone; a sidecar
+// named outside _sidecars/ is refused. (UUID-named Parquet top levels,
+// as Spark writes them: spark_features_interop_test.)
+TEST_P(CheckpointTest, VersionTwoCheckpointsAndTheirSidecarsRebuildTheTable) {
+  const std::string table = "lake/v2";
+  const Protocol v2{3, 7, {"v2Checkpoint"}, {"v2Checkpoint", "appendOnly", "invariants"}};
+  const Metadata metadata = table_metadata({{"delta.checkpointPolicy", "v2"}});
+  Add us = add("country=US/part-0.parquet", "US", 10);
+  Add gb = add("country=GB/part-1.parquet", "GB", 3);
+  const Txn txn{"stream-a", 1, ms_before_now(1h)};
+  const std::vector<Action> files{us, gb, txn};
+  const std::vector<Action> removes{removal(us, ms_before_now(1h))};
+  commit(table, 0, {v2, metadata});
+  commit(table, 1, files);
+  commit(table, 2, removes);
+  auto reference = snapshot(table);
+  ASSERT_TRUE(reference) << reference.error().to_string();
+  ASSERT_TRUE(reference->check_readable()) << "v2Checkpoint is a reader feature lake-orm reads";
+  // Writing would have to checkpoint the V2 way: refused, by name.
+  auto writable = reference->check_writable(false);
+  ASSERT_FALSE(writable);
+  EXPECT_NE(writable.error().message().find("v2Checkpoint"), std::string::npos) << writable.error().message();
+
+  // The sidecar: the add and remove rows of a checkpoint of the same files
+  // (written for a twin table on the classic protocol), in _sidecars/.
+  const std::string twin = "lake/twin";
+  commit(twin, 0, {Protocol{1, 2, {}, {}}, metadata});
+  commit(twin, 1, files);
+  commit(twin, 2, removes);
+  auto twin_snapshot = snapshot(twin);
+  ASSERT_TRUE(twin_snapshot);
+  ASSERT_TRUE(write_checkpoint(backend(), twin, *twin_snapshot, kNow));
+  auto rows = read_checkpoint(twin, 2);
+  ASSERT_NE(rows, nullptr);
+  ASSERT_TRUE(arrow::compute::Initialize().ok());
+  auto is_file = arrow::compute::Or(arrow::compute::IsValid(rows->GetColumnByName("add")).ValueOrDie(),
+                                    arrow::compute::IsValid(rows->GetColumnByName("remove")).ValueOrDie());
+  ASSERT_TRUE(is_file.ok());
+  auto file_rows = arrow::compute::Filter(rows, *is_file);
+  ASSERT_TRUE(file_rows.ok());
+  ASSERT_EQ(file_rows->table()->num_rows(), 2);  // gb, and us's tombstone
+  auto sink = arrow::io::BufferOutputStream::Create().ValueOrDie();
+  ASSERT_TRUE(parquet::arrow::WriteTable(*file_rows->table(), arrow::default_memory_pool(), sink).ok());
+  auto sidecar_bytes = sink->Finish().ValueOrDie();
+  const std::string sidecar = "00000000000000000002.checkpoint.0000000001.0000000001.016e2f5a-4f6d-4c55-9d0b-2b5f0a1c9e77.parquet";
+  ASSERT_TRUE(backend().put(log_prefix(table) + "_sidecars/" + sidecar,
+                            std::as_bytes(std::span(sidecar_bytes->data(), static_cast<std::size_t>(sidecar_bytes->size()))),
+                            PutMode::create));
+  auto top_level = [&](std::string_view sidecar_path) {
+    return to_commit_text({v2, metadata, txn}) + R"({"checkpointMetadata":{"version":2}})" "\n" +
+           std::format(R"({{"sidecar":{{"path":"{}","sizeInBytes":{},"modificationTime":1}}}})", sidecar_path,
+                       sidecar_bytes->size()) +
+           "\n";
+  };
+  ASSERT_TRUE(backend().put_text(
+      std::format("{}{:020}.checkpoint.80a1a5d7-6a1c-4f7e-b2b1-2f9e0c3d4a55.json", log_prefix(table), 2),
+      top_level(sidecar), PutMode::create));
+  delete_commits_through(table, 2);
+
+  auto listing = list_log(backend(), table);
+  ASSERT_TRUE(listing);
+  ASSERT_EQ(listing->checkpoints.size(), 1u);
+  EXPECT_TRUE(listing->commits.empty());
+  auto rebuilt = snapshot(table);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  EXPECT_EQ(rebuilt->version(), 2);
+  expect_same_state(state_of(*rebuilt), state_of(*reference));
+  EXPECT_EQ(rebuilt->num_records(), 3);
+
+  // A sidecar path outside _delta_log/_sidecars/ is refused, not followed.
+  const std::string other = "lake/v2-escape";
+  commit(other, 0, {v2, metadata});
+  ASSERT_TRUE(backend().put_text(std::format("{}{:020}.checkpoint.80a1a5d7-6a1c-4f7e-b2b1-2f9e0c3d4a55.json",
+                                             log_prefix(other), 1),
+                                 top_level("../../v2/_delta_log/_sidecars/" + sidecar), PutMode::create));
+  auto escaped = snapshot(other);
+  ASSERT_FALSE(escaped);
+  EXPECT_EQ(escaped.error().code(), ErrorCode::unsupported) << escaped.error().to_string();
+}

@@ -22,6 +22,9 @@
 // stats read in the new types. Writing to it is refused, typed, until
 // lake-orm records type changes as the feature asks.
 //
+// V2 checkpoints: UUID-named checkpoints, Parquet and JSON at the top
+// level, their adds in sidecars, read as Spark reads the tables.
+//
 // Column mapping (name and id modes): columns, a struct field and the
 // partition column renamed and a column dropped after rows were written;
 // the older files read by physical name or field id. Then our delete,
@@ -156,6 +159,7 @@ class SparkFeatures : public ::testing::Test {
   static void OurDeleteMergeAndVacuumOnSparksTableReadInSpark();
   static void OurTableWithDeletionVectorsReadsInEveryEngine();
   static void OurColumnMappedTableReadsInEveryEngine();
+  static void SparksV2CheckpointedTablesReadAsSparkReadsThem();
 
   // Queues a table (as we read it, in `ours`) for Spark and DuckDB to
   // read; check_queued_tables runs them all in one process (one Spark
@@ -448,6 +452,38 @@ void SparkFeatures::SparksColumnMappedTablesReadAsSparkReadsThem() {
   }
 }
 
+// V2 checkpoints: Spark's tables with delta.checkpointPolicy = v2, whose
+// latest version is a UUID-named checkpoint (Parquet or JSON at the top
+// level) with the file actions in a sidecar: read from it as Spark reads
+// them. Writing is refused by the feature's name.
+void SparkFeatures::SparksV2CheckpointedTablesReadAsSparkReadsThem() {
+  for (const auto& [name, extension] : {std::pair{"v2parquet", ".parquet"}, std::pair{"v2json", ".json"}}) {
+    SCOPED_TRACE(name);
+    const auto& view = view_[name];
+    EXPECT_EQ(view["reader_features"], nlohmann::json::array({"v2Checkpoint"}));
+    bool uuid_named = false;
+    for (const auto& file : view["checkpoint_files"]) {
+      const std::string file_name = file.get<std::string>();
+      uuid_named |= file_name.starts_with("00000000000000000006.checkpoint.") && file_name.ends_with(extension) &&
+                    file_name.size() == 20 + 12 + 36 + std::string_view(extension).size();
+    }
+    EXPECT_TRUE(uuid_named) << view.dump();
+    EXPECT_FALSE(view["sidecars"].empty()) << "Spark wrote no sidecar";
+    auto listing = delta::list_log(*backend(), name);
+    ASSERT_TRUE(listing);
+    ASSERT_FALSE(listing->checkpoints.empty());
+    EXPECT_EQ(listing->checkpoints.back().version, 6);
+    expect_read_as_spark_reads(name);
+
+    auto table = delta::Table::open(backend(), name);
+    ASSERT_TRUE(table) << table.error().to_string();
+    auto refused = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
+    ASSERT_FALSE(refused) << "wrote to a table whose checkpoints must be V2 ones";
+    EXPECT_EQ(refused.error().code(), ErrorCode::unsupported);
+    EXPECT_NE(refused.error().message().find("v2Checkpoint"), std::string::npos) << refused.error().message();
+  }
+}
+
 // One test, so that Spark (a JVM, about a minute here) writes the tables once.
 TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInSpark) {
   {
@@ -473,6 +509,10 @@ TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInS
   {
     SCOPED_TRACE("column mapping");
     SparksColumnMappedTablesReadAsSparkReadsThem();
+  }
+  {
+    SCOPED_TRACE("V2 checkpoints");
+    SparksV2CheckpointedTablesReadAsSparkReadsThem();
   }
   {
     SCOPED_TRACE("our tables and our writes read by Spark and DuckDB");

@@ -32,7 +32,10 @@ usage:
       widened (BIGINT, INT, DOUBLE, DECIMAL(12,2)) and 40 rows beyond the
       old types); `mapped` and `idmapped` (column mapping in name and id
       mode: 30 rows, then a column, a struct field and the partition
-      column renamed and a column dropped, and 30 rows more). Saves the
+      column renamed and a column dropped, and 30 rows more); `v2parquet`
+      and `v2json` (delta.checkpointPolicy = v2, a checkpoint every 3
+      commits: UUID-named V2 checkpoints, Parquet and JSON at the top
+      level, file actions in sidecars). Saves the
       row count Spark reads from each, and how many
       of its adds carry a vector, as JSON, and the rows Spark reads as
       <root-dir>/<table>.jsonl (canonical form, key n).
@@ -221,6 +224,30 @@ def write_sample(path, expected_path, view_path):
         "files": {relative(row.file): row["count"] for row in per_file},
         "checkpoints": {str(v): parts for v, parts in sorted(checkpoints(path).items())},
     }
+    # V2 checkpoints (delta.checkpointPolicy = v2): UUID-named, the top
+    # level in Parquet (the default) or JSON, the file actions in sidecars.
+    for name, top_level in (("v2parquet", "parquet"), ("v2json", "json")):
+        spark.conf.set("spark.databricks.delta.checkpointV2.topLevelFileFormat", top_level)
+        path = os.path.join(root, name)
+        target = f"delta.`{path}`"
+        spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta PARTITIONED BY (part) "
+                  f"TBLPROPERTIES ('delta.checkpointPolicy' = 'v2', 'delta.checkpointInterval' = '3')")
+        for first in range(0, 400, 100):
+            spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, CAST(id % 3 AS INT) AS part "
+                      f"FROM range({first}, {first + 100})")
+        spark.sql(f"DELETE FROM {target} WHERE n % 7 = 0")
+        spark.sql(f"INSERT INTO {target} SELECT id, concat('late-', id), CAST(id % 3 AS INT) FROM range(400, 420)")
+        log = os.path.join(path, "_delta_log")
+        sidecars = os.path.join(log, "_sidecars")
+        view[name] = {
+            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
+            "reader_features": reader_features(path),
+            "checkpoint_files": sorted(n for n in os.listdir(log) if ".checkpoint." in n),
+            "sidecars": sorted(os.listdir(sidecars)) if os.path.isdir(sidecars) else [],
+        }
+        table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
+    spark.conf.unset("spark.databricks.delta.checkpointV2.topLevelFileFormat")
+
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)
     print(f"[spark] wrote {path} (version {view['version']}, checkpoints {view['checkpoints']}) "
@@ -361,6 +388,30 @@ def write_feature_tables(root, view_path):
             "columns": spark.read.format("delta").load(path).columns,
         }
         table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
+
+    # V2 checkpoints (delta.checkpointPolicy = v2): UUID-named, the top
+    # level in Parquet (the default) or JSON, the file actions in sidecars.
+    for name, top_level in (("v2parquet", "parquet"), ("v2json", "json")):
+        spark.conf.set("spark.databricks.delta.checkpointV2.topLevelFileFormat", top_level)
+        path = os.path.join(root, name)
+        target = f"delta.`{path}`"
+        spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta PARTITIONED BY (part) "
+                  f"TBLPROPERTIES ('delta.checkpointPolicy' = 'v2', 'delta.checkpointInterval' = '3')")
+        for first in range(0, 400, 100):
+            spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, CAST(id % 3 AS INT) AS part "
+                      f"FROM range({first}, {first + 100})")
+        spark.sql(f"DELETE FROM {target} WHERE n % 7 = 0")
+        spark.sql(f"INSERT INTO {target} SELECT id, concat('late-', id), CAST(id % 3 AS INT) FROM range(400, 420)")
+        log = os.path.join(path, "_delta_log")
+        sidecars = os.path.join(log, "_sidecars")
+        view[name] = {
+            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
+            "reader_features": reader_features(path),
+            "checkpoint_files": sorted(n for n in os.listdir(log) if ".checkpoint." in n),
+            "sidecars": sorted(os.listdir(sidecars)) if os.path.isdir(sidecars) else [],
+        }
+        table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
+    spark.conf.unset("spark.databricks.delta.checkpointV2.topLevelFileFormat")
 
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)
