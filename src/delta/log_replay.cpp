@@ -66,8 +66,12 @@ constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMappin
 // columnMapping: data files, partition values and stats are written by
 // physical name and field id (column_mapping.hpp); renames and drops
 // change only the schema.
-constexpr std::string_view kWriterFeatures[] = {"appendOnly", "invariants", "vacuumProtocolCheck", "deletionVectors",
-                                                "columnMapping"};
+// typeWidening: files are written in the columns' current types, and a
+// type change lake-orm makes is recorded in delta.typeChanges
+// (type_widening.hpp).
+constexpr std::string_view kWriterFeatures[] = {"appendOnly",    "invariants",   "vacuumProtocolCheck",
+                                                "deletionVectors", "columnMapping", "typeWidening",
+                                                "typeWidening-preview"};
 
 bool contains(std::span<const std::string_view> list, std::string_view name) {
   return std::ranges::find(list, name) != list.end();

@@ -1,7 +1,8 @@
 // Schema evolution: new nullable columns at the end and dropping a NOT
 // NULL constraint (files written before read the new columns as NULL, see
 // read_data_file); under column mapping also renames and drops, which
-// change only the schema; and turning column mapping on.
+// change only the schema; turning column mapping on; and widening a
+// column's type (type_widening.hpp).
 #include <algorithm>
 #include <cctype>
 #include <format>
@@ -14,6 +15,7 @@
 #include "delta/schema_json.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
+#include "delta/type_widening.hpp"
 #include "formats/lake_properties.hpp"
 
 namespace lake::delta {
@@ -184,6 +186,32 @@ Result<CommitResult> Table::drop_column(std::string_view column) {
   TableWriter writer(*this);
   return commit_metadata(writer, std::move(metadata), "DROP COLUMNS",
                          {{"columns", nlohmann::json::array({std::string(column)}).dump()}});
+}
+
+Result<CommitResult> Table::change_column_type(std::string_view column, const DataType& to) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
+  Metadata metadata = snapshot_.metadata();
+  const auto before = std::ranges::find(snapshot_.columns(), column, &Field::column);
+  const Protocol& protocol = snapshot_.protocol();
+  const bool stable = std::ranges::contains(protocol.writer_features, std::string("typeWidening"));
+  const bool preview = std::ranges::contains(protocol.writer_features, std::string("typeWidening-preview"));
+  // The preview form records the table version of each change, which a
+  // commit that may land later than planned cannot know for certain.
+  if (preview && !stable)
+    return fail(ErrorCode::unsupported, "change_column_type: the table has typeWidening-preview, whose type changes "
+                                        "record their table version; lake-orm writes the stable form only");
+  LAKE_ASSIGN_OR_RETURN(auto edit, schema_with_type_change(metadata, column, to));
+  metadata.schema_string = std::move(edit.schema_string);
+  metadata.configuration = std::move(edit.configuration);
+  std::optional<Protocol> upgraded;
+  if (!stable) upgraded = with_table_feature(protocol, "typeWidening", true);
+  TableWriter writer(*this);
+  return commit_metadata(writer, std::move(metadata), "CHANGE COLUMN",
+                         {{"column", nlohmann::json({{"name", std::string(column)},
+                                                     {"fromType", before->type.to_string()},
+                                                     {"toType", to.to_string()}})
+                                         .dump()}},
+                         std::move(upgraded));
 }
 
 Result<CommitResult> Table::enable_column_mapping(ColumnMappingMode mode) {

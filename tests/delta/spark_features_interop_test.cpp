@@ -19,8 +19,8 @@
 // Type widening: a table whose columns Spark widened (INT to BIGINT, BYTE
 // to INT, FLOAT to DOUBLE, DECIMAL(5,2) to DECIMAL(12,2)) after writing
 // rows, then wrote wider ones: the older files' narrow Parquet columns and
-// stats read in the new types. Writing to it is refused, typed, until
-// lake-orm records type changes as the feature asks.
+// stats read in the new types. Then our delete, a type change of ours and
+// an update beyond the old type on it: Spark and DuckDB read what we read.
 //
 // V2 checkpoints: UUID-named checkpoints, Parquet and JSON at the top
 // level, their adds in sidecars, read as Spark reads the tables.
@@ -378,8 +378,8 @@ void SparkFeatures::OurColumnMappedTableReadsInEveryEngine() {
 }
 
 // The widened table: read as Spark reads it, filters on the widened
-// columns skip by the old files' narrow stats and still find every row,
-// and a write is refused by the feature's name with nothing written.
+// columns skip by the old files' narrow stats and still find every row;
+// then our writes on it.
 void SparkFeatures::SparksWidenedTableReadsAsSparkReadsIt() {
   ASSERT_EQ(view_["widened"]["reader_features"], nlohmann::json::array({"typeWidening"}));
   expect_read_as_spark_reads("widened");
@@ -393,17 +393,31 @@ void SparkFeatures::SparksWidenedTableReadsAsSparkReadsIt() {
     EXPECT_EQ(counted->n, expected) << where;
   }
 
+  // Our writes on it: a delete (the narrow files rewritten in the wide
+  // types), a type change of our own (small, INT to BIGINT, recorded after
+  // Spark's BYTE to INT) and rows beyond the old type. Spark and DuckDB
+  // read what we read.
   std::shared_ptr<Backend> shared = backend();
   ASSERT_NE(shared, nullptr);
   auto table = delta::Table::open(shared, "widened");
   ASSERT_TRUE(table) << table.error().to_string();
-  const auto version = table->version();
-  auto refused = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
-  ASSERT_FALSE(refused) << "wrote to a table whose type changes it does not record";
-  EXPECT_EQ(refused.error().code(), ErrorCode::unsupported);
-  EXPECT_NE(refused.error().message().find("typeWidening"), std::string::npos) << refused.error().message();
-  ASSERT_TRUE(table->refresh());
-  EXPECT_EQ(table->version(), version);
+  auto deleted = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_EQ(deleted->rows_deleted, 5);
+  auto changed = table->change_column_type("small", DataType(TypeId::int64));
+  ASSERT_TRUE(changed) << changed.error().to_string();
+  auto updated = table->update_where(cp::equal(cp::field_ref("n"), cp::literal(std::int64_t{7})),
+                                     {{"small", cp::literal(std::int64_t{9'000'000'000})}});
+  ASSERT_TRUE(updated) << updated.error().to_string();
+  EXPECT_EQ(updated->rows_updated, 1);
+  auto scanned = table->scan();
+  ASSERT_TRUE(scanned) << scanned.error().to_string();
+  auto read = (*scanned)->ToTable();
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ((*read)->num_rows(), view_["widened"]["rows"].get<std::int64_t>() - 5);
+  const fs::path ours = dir_->path / "widened-after.arrow";
+  write_ipc(*read, ours);
+  check_in_every_engine("widened", ours);
 }
 
 // Column mapping, name and id modes: a column, a struct field and the

@@ -328,6 +328,15 @@ class Table {
   // explicit, irreversible step, logged in the commit as a SET
   // TBLPROPERTIES. New tables get it from the property at create time.
   [[nodiscard]] Result<CommitResult> enable_column_mapping(ColumnMappingMode mode = ColumnMappingMode::name);
+  // Type widening: changes a top-level column to a wider type without
+  // rewriting data (an integer to a wider integer, float to double, a
+  // decimal to one with no fewer integer digits and no smaller scale);
+  // older files read in the new type. The change is recorded in the
+  // field's delta.typeChanges, and the first one upgrades the protocol to
+  // the typeWidening feature (reader 3, writer 7) and sets
+  // delta.enableTypeWidening. Any other change is ErrorCode::
+  // schema_mismatch naming both types.
+  [[nodiscard]] Result<CommitResult> change_column_type(std::string_view column, const DataType& to);
 
   [[nodiscard]] Result<OptimizeReport> optimize(OptimizeOptions options = {});
   [[nodiscard]] Result<VacuumReport> vacuum(VacuumOptions options = {});
