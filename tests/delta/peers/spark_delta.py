@@ -224,30 +224,6 @@ def write_sample(path, expected_path, view_path):
         "files": {relative(row.file): row["count"] for row in per_file},
         "checkpoints": {str(v): parts for v, parts in sorted(checkpoints(path).items())},
     }
-    # V2 checkpoints (delta.checkpointPolicy = v2): UUID-named, the top
-    # level in Parquet (the default) or JSON, the file actions in sidecars.
-    for name, top_level in (("v2parquet", "parquet"), ("v2json", "json")):
-        spark.conf.set("spark.databricks.delta.checkpointV2.topLevelFileFormat", top_level)
-        path = os.path.join(root, name)
-        target = f"delta.`{path}`"
-        spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta PARTITIONED BY (part) "
-                  f"TBLPROPERTIES ('delta.checkpointPolicy' = 'v2', 'delta.checkpointInterval' = '3')")
-        for first in range(0, 400, 100):
-            spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, CAST(id % 3 AS INT) AS part "
-                      f"FROM range({first}, {first + 100})")
-        spark.sql(f"DELETE FROM {target} WHERE n % 7 = 0")
-        spark.sql(f"INSERT INTO {target} SELECT id, concat('late-', id), CAST(id % 3 AS INT) FROM range(400, 420)")
-        log = os.path.join(path, "_delta_log")
-        sidecars = os.path.join(log, "_sidecars")
-        view[name] = {
-            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
-            "reader_features": reader_features(path),
-            "checkpoint_files": sorted(n for n in os.listdir(log) if ".checkpoint." in n),
-            "sidecars": sorted(os.listdir(sidecars)) if os.path.isdir(sidecars) else [],
-        }
-        table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
-    spark.conf.unset("spark.databricks.delta.checkpointV2.topLevelFileFormat")
-
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)
     print(f"[spark] wrote {path} (version {view['version']}, checkpoints {view['checkpoints']}) "
