@@ -131,6 +131,31 @@ Status Snapshot::check_writable(bool removes_data) const {
   return {};
 }
 
+std::size_t top_level_member(std::string_view text, std::string_view name) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      std::size_t end = i + 1;
+      while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+      if (end >= text.size()) return std::string_view::npos;
+      // A string at depth 1 followed by ':' is a member name (a value is
+      // followed by ',' or '}').
+      if (depth == 1 && text.substr(i + 1, end - i - 1) == name) {
+        const std::size_t colon = text.find_first_not_of(kSpace, end + 1);
+        if (colon != std::string_view::npos && text[colon] == ':') return text.find_first_not_of(kSpace, colon + 1);
+      }
+      i = end;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& stats) {
   if (!stats) return std::nullopt;
   // A scan of the top-level object instead of a full JSON parse (this runs
@@ -138,51 +163,13 @@ std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& s
   // object itself counts, not one of minValues / maxValues / nullCount,
   // where a column may have that name.
   const std::string_view text = *stats;
-  int depth = 0;
-  bool expect_key = false;
-  bool at_records = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '"') {
-      std::size_t end = i + 1;
-      for (bool escaped = false; end < text.size(); ++end) {
-        if (escaped) escaped = false;
-        else if (text[end] == '\\') escaped = true;
-        else if (text[end] == '"') break;
-      }
-      if (end >= text.size()) return std::nullopt;
-      if (depth == 1 && expect_key) {
-        at_records = text.substr(i + 1, end - i - 1) == "numRecords";
-        expect_key = false;
-      }
-      i = end;
-      continue;
-    }
-    switch (c) {
-      case '{':
-      case '[':
-        if (++depth == 1) expect_key = c == '{';
-        break;
-      case '}':
-      case ']': --depth; break;
-      case ',':
-        if (depth == 1) expect_key = true;
-        break;
-      case ':': {
-        if (depth != 1 || !at_records) break;
-        std::size_t pos = i + 1;
-        while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
-          ++pos;
-        std::int64_t n = 0;
-        auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), n);
-        if (ec != std::errc{} || (end != text.data() + text.size() && (*end == '.' || *end == 'e' || *end == 'E')))
-          return std::nullopt;
-        return n;
-      }
-      default: break;
-    }
-  }
-  return std::nullopt;
+  const std::size_t value = top_level_member(text, "numRecords");
+  if (value == std::string_view::npos) return std::nullopt;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data() + value, text.data() + text.size(), n);
+  if (ec != std::errc{} || (end != text.data() + text.size() && (*end == '.' || *end == 'e' || *end == 'E')))
+    return std::nullopt;
+  return n;
 }
 
 namespace {

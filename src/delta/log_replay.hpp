@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lake/delta/snapshot.hpp"
@@ -36,6 +37,12 @@ struct LogListing {
 // with a long history lists a few entries instead of all of them. Without a
 // usable hint (none, unreadable, or its checkpoint incomplete) the whole log.
 [[nodiscard]] Result<LogListing> list_log_for_latest(Backend& backend, const std::string& table);
+
+// Where the value of the top-level member `name` of the JSON object
+// `text` starts; npos when it has none. A scan, not a parse: stats are
+// read for every file of a table, and edited as text (parsing would turn
+// decimal bounds into doubles).
+[[nodiscard]] std::size_t top_level_member(std::string_view text, std::string_view name);
 
 // numRecords from an add's stats JSON, if present.
 [[nodiscard]] std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& stats);

@@ -5,39 +5,10 @@
 #include <string_view>
 
 #include "core/propagate.hpp"
+#include "delta/log_replay.hpp"
 #include "delta/table_writer.hpp"
 
 namespace lake::delta {
-
-namespace {
-
-// Where the value of the top-level member `name` of the JSON object `text`
-// starts; npos when it has none. (The stats are edited as text: parsing
-// them would turn decimal bounds into doubles and round them.)
-std::size_t member_value(std::string_view text, std::string_view name) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  int depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '"') {
-      std::size_t end = i + 1;
-      while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
-      if (end >= text.size()) return std::string_view::npos;
-      if (depth == 1 && text.substr(i + 1, end - i - 1) == name) {
-        const std::size_t colon = text.find_first_not_of(kSpace, end + 1);
-        if (colon != std::string_view::npos && text[colon] == ':') return text.find_first_not_of(kSpace, colon + 1);
-      }
-      i = end;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
 
 std::string stats_under_vector(const std::optional<std::string>& stats, std::uint64_t file_rows) {
   const std::string fresh = std::format(R"({{"numRecords":{},"tightBounds":false}})", file_rows);
@@ -47,14 +18,14 @@ std::string stats_under_vector(const std::optional<std::string>& stats, std::uin
   if (open == std::string::npos || text[open] != '{') return fresh;  // not an object: says nothing
   if (const std::size_t next = text.find_first_not_of(" \t\r\n", open + 1); next == std::string::npos || text[next] == '}')
     return fresh;
-  if (const std::size_t tight = member_value(text, "tightBounds"); tight != std::string::npos) {
+  if (const std::size_t tight = top_level_member(text, "tightBounds"); tight != std::string::npos) {
     if (text.compare(tight, 4, "true") == 0) text.replace(tight, 4, "false");
   } else {
     text.insert(open + 1, R"("tightBounds":false,)");
   }
   // numRecords counts the file's rows whatever its vector deletes; a
   // writer that left it out is told it here.
-  if (member_value(text, "numRecords") == std::string::npos)
+  if (top_level_member(text, "numRecords") == std::string::npos)
     text.insert(open + 1, std::format(R"("numRecords":{},)", file_rows));
   return text;
 }

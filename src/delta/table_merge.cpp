@@ -115,17 +115,19 @@ class DeltaMergeTarget final : public formats::MergeTarget {
     return {};
   }
 
-  // Writes the deletion vectors the merge made (if any) into the attempt.
+  // Writes the deletion vectors the merge made (if any) into the attempt,
+  // and the files it removed (rewritten, or every row deleted) into its
+  // result.
   Status finish() {
-    if (!deletions_ || deletions_->empty()) return {};
-    LAKE_ASSIGN_OR_RETURN(auto added, deletions_->add_to(attempt_.pending));
-    attempt_.written_vectors.push_back(std::move(added.vector_file));
-    attempt_.result.deletion_vectors_added = added.vectors;
-    files_removed_ += added.files_removed;
+    if (deletions_ && !deletions_->empty()) {
+      LAKE_ASSIGN_OR_RETURN(auto added, deletions_->add_to(attempt_.pending));
+      attempt_.written_vectors.push_back(std::move(added.vector_file));
+      attempt_.result.deletion_vectors_added = added.vectors;
+      files_removed_ += added.files_removed;
+    }
+    attempt_.result.files_removed = files_removed_;
     return {};
   }
-  // Files the merge removed (rewritten, or every row deleted).
-  [[nodiscard]] std::int64_t files_removed() const noexcept { return files_removed_; }
 
  private:
   Backend& backend_;
@@ -156,8 +158,7 @@ class MergePlanner {
         .user_metadata = options_.write.user_metadata,
         .write_keys = source_.keys,
         .txn = txn_of(options_.write)};
-    std::int64_t files_removed = 0;
-    auto counts = run(files_removed);
+    auto counts = run();
     if (!counts) {
       writer_.discard(attempt_.written, attempt_.written_vectors);
       return std::unexpected(counts.error());
@@ -165,7 +166,6 @@ class MergePlanner {
     if (attempt_.written.empty() && counts->files_rewritten == 0) return std::optional<PlannedCommit>{};
     for (const auto& add : attempt_.written) attempt_.pending.actions.emplace_back(add);
     auto& result = attempt_.result;
-    result.files_removed = files_removed;
     result.files_added = static_cast<std::int64_t>(attempt_.written.size());
     result.rows_inserted = counts->rows_inserted;
     result.rows_updated = counts->rows_updated;
@@ -183,7 +183,7 @@ class MergePlanner {
   }
 
  private:
-  Result<formats::MergeCounts> run(std::int64_t& files_removed) {
+  Result<formats::MergeCounts> run() {
     std::vector<Add> files;
     if (!source_.keys->empty()) {
       std::optional<Predicate> read_predicate = options_.target_filter;
@@ -201,7 +201,6 @@ class MergePlanner {
                             target);
     LAKE_RETURN_IF_ERROR(counts);
     LAKE_RETURN_IF_ERROR(target.finish());
-    files_removed = target.files_removed();
     return counts;
   }
 

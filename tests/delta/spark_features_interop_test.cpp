@@ -175,6 +175,25 @@ class SparkFeatures : public ::testing::Test {
     checks_.push_back(ours.string());
     checks_.push_back(unread_by_duckdb.empty() ? "spark,duckdb" : "spark,duckdb!" + unread_by_duckdb);
   }
+  // What we read of `table` (directory `name`): saved as <file>.arrow and
+  // queued for Spark and DuckDB (check_in_every_engine).
+  struct OurReading {
+    std::shared_ptr<arrow::Table> rows;
+    fs::path file;
+  };
+  static OurReading read_for_every_engine(delta::Table& table, const std::string& name, const std::string& file,
+                                          const std::string& unread_by_duckdb = "") {
+    auto scanned = table.scan();
+    EXPECT_TRUE(scanned) << scanned.error().to_string();
+    if (!scanned) return {};
+    auto read = (*scanned)->ToTable();
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    if (!read.ok()) return {};
+    OurReading ours{*read, dir_->path / (file + ".arrow")};
+    write_ipc(*read, ours.file);
+    check_in_every_engine(name, ours.file, unread_by_duckdb);
+    return ours;
+  }
   static void check_queued_tables() {
     ASSERT_FALSE(checks_.empty());
     std::vector<std::string> args{"check-tables"};
@@ -262,15 +281,10 @@ void SparkFeatures::OurDeleteMergeAndVacuumOnSparksTableReadInSpark() {
   // vector files still holds the vectors of files we did not touch.
   EXPECT_TRUE(vacuumed->files.empty()) << "vacuum deleted " << vacuumed->files.front();
 
-  auto reader = table->scan();
-  ASSERT_TRUE(reader) << reader.error().to_string();
-  auto read = (*reader)->ToTable();
-  ASSERT_TRUE(read.ok()) << read.status().ToString();
-  EXPECT_EQ((*read)->num_rows(), left + 2);
-  const fs::path ours = dir_->path / "redeleted-after.arrow";
-  write_ipc(*read, ours);
-  EXPECT_EQ(run_peer("table_rows.py", {"compare", ours.string(), expected.string(), "n"}), 0);
-  check_in_every_engine("redeleted", ours);
+  auto ours = read_for_every_engine(*table, "redeleted", "redeleted-after");
+  ASSERT_NE(ours.rows, nullptr);
+  EXPECT_EQ(ours.rows->num_rows(), left + 2);
+  EXPECT_EQ(run_peer("table_rows.py", {"compare", ours.file.string(), expected.string(), "n"}), 0);
 }
 
 // A table of ours with deletion vectors on, partitioned, changed by
@@ -321,18 +335,13 @@ void SparkFeatures::OurTableWithDeletionVectorsReadsInEveryEngine() {
   for (const auto& [key, add] : table->snapshot().files()) with_vectors += add.deletion_vector.has_value();
   EXPECT_GE(with_vectors, 6u);
 
-  auto scanned = table->scan();
-  ASSERT_TRUE(scanned) << scanned.error().to_string();
-  auto read = (*scanned)->ToTable();
-  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  auto ours = read_for_every_engine(*table, "ours", "ours");
+  ASSERT_NE(ours.rows, nullptr);
   // The merge brought 2990..3009 back whole; the second delete then took
   // every row with id % 7 == 1.
   std::int64_t expected_rows = 0;
   for (std::int64_t id = 0; id < 3010; ++id) expected_rows += id % 7 != 1 && (id >= 2990 || id % 7 != 0);
-  EXPECT_EQ((*read)->num_rows(), expected_rows);
-  const fs::path ours = dir_->path / "ours.arrow";
-  write_ipc(*read, ours);
-  check_in_every_engine("ours", ours);
+  EXPECT_EQ(ours.rows->num_rows(), expected_rows);
 }
 
 // A table of ours with column mapping on: columns
@@ -366,15 +375,10 @@ void SparkFeatures::OurColumnMappedTableReadsInEveryEngine() {
   ASSERT_TRUE(deleted) << deleted.error().to_string();
   EXPECT_GT(deleted->rows_deleted, 0);
 
-  auto scanned = table->scan();
-  ASSERT_TRUE(scanned) << scanned.error().to_string();
-  auto read = (*scanned)->ToTable();
-  ASSERT_TRUE(read.ok()) << read.status().ToString();
-  EXPECT_EQ((*read)->num_rows(), 400 - deleted->rows_deleted);
-  EXPECT_EQ((*read)->schema()->field_names(), (std::vector<std::string>{"id", "station", "reading", "_ingest_id"}));
-  const fs::path ours = dir_->path / "ours_mapped.arrow";
-  write_ipc(*read, ours);
-  check_in_every_engine("ours_mapped", ours, "station");
+  auto ours = read_for_every_engine(*table, "ours_mapped", "ours_mapped", "station");
+  ASSERT_NE(ours.rows, nullptr);
+  EXPECT_EQ(ours.rows->num_rows(), 400 - deleted->rows_deleted);
+  EXPECT_EQ(ours.rows->schema()->field_names(), (std::vector<std::string>{"id", "station", "reading", "_ingest_id"}));
 }
 
 // The widened table: read as Spark reads it, filters on the widened
@@ -410,14 +414,9 @@ void SparkFeatures::SparksWidenedTableReadsAsSparkReadsIt() {
                                      {{"small", cp::literal(std::int64_t{9'000'000'000})}});
   ASSERT_TRUE(updated) << updated.error().to_string();
   EXPECT_EQ(updated->rows_updated, 1);
-  auto scanned = table->scan();
-  ASSERT_TRUE(scanned) << scanned.error().to_string();
-  auto read = (*scanned)->ToTable();
-  ASSERT_TRUE(read.ok()) << read.status().ToString();
-  EXPECT_EQ((*read)->num_rows(), view_["widened"]["rows"].get<std::int64_t>() - 5);
-  const fs::path ours = dir_->path / "widened-after.arrow";
-  write_ipc(*read, ours);
-  check_in_every_engine("widened", ours);
+  auto ours = read_for_every_engine(*table, "widened", "widened-after");
+  ASSERT_NE(ours.rows, nullptr);
+  EXPECT_EQ(ours.rows->num_rows(), view_["widened"]["rows"].get<std::int64_t>() - 5);
 }
 
 // Column mapping, name and id modes: a column, a struct field and the
@@ -455,14 +454,9 @@ void SparkFeatures::SparksColumnMappedTablesReadAsSparkReadsThem() {
     EXPECT_EQ(updated->rows_updated, 1);
     auto renamed = table->rename_column("title", "heading");
     ASSERT_TRUE(renamed) << renamed.error().to_string();
-    auto scanned = table->scan();
-    ASSERT_TRUE(scanned) << scanned.error().to_string();
-    auto read = (*scanned)->ToTable();
-    ASSERT_TRUE(read.ok()) << read.status().ToString();
-    EXPECT_EQ((*read)->num_rows(), view_[name]["rows"].get<std::int64_t>() - 5);
-    const fs::path ours = dir_->path / (name + "-after.arrow");
-    write_ipc(*read, ours);
-    check_in_every_engine(name, ours, "shard");
+    auto ours = read_for_every_engine(*table, name, name + "-after", "shard");
+    ASSERT_NE(ours.rows, nullptr);
+    EXPECT_EQ(ours.rows->num_rows(), view_[name]["rows"].get<std::int64_t>() - 5);
   }
 }
 
