@@ -61,6 +61,9 @@ json action_json(const Add& a) {
   put_optional(body, "stats", a.stats);
   if (!a.tags.empty()) body["tags"] = a.tags;
   if (a.deletion_vector) body["deletionVector"] = deletion_vector_json(*a.deletion_vector);
+  put_optional(body, "baseRowId", a.base_row_id);
+  put_optional(body, "defaultRowCommitVersion", a.default_row_commit_version);
+  put_optional(body, "clusteringProvider", a.clustering_provider);
   return {{"add", body}};
 }
 
@@ -73,6 +76,8 @@ json action_json(const Remove& r) {
     put_optional(body, "size", r.size);
   }
   if (r.deletion_vector) body["deletionVector"] = deletion_vector_json(*r.deletion_vector);
+  put_optional(body, "baseRowId", r.base_row_id);
+  put_optional(body, "defaultRowCommitVersion", r.default_row_commit_version);
   return {{"remove", body}};
 }
 
@@ -80,6 +85,11 @@ json action_json(const Txn& t) {
   json body{{"appId", t.app_id}, {"version", t.version}};
   put_optional(body, "lastUpdated", t.last_updated);
   return {{"txn", body}};
+}
+
+json action_json(const DomainMetadata& d) {
+  json body{{"domain", d.domain}, {"configuration", d.configuration}, {"removed", d.removed}};
+  return {{"domainMetadata", body}};
 }
 
 json action_json(const CommitInfo& c) {
@@ -299,6 +309,9 @@ Result<std::vector<Action>> parse_commit_text(std::string_view text, std::string
         a.stats = r.optional_string("stats");
         a.tags = r.string_map("tags");
         a.deletion_vector = r.deletion_vector();
+        a.base_row_id = r.optional_integer("baseRowId");
+        a.default_row_commit_version = r.optional_integer("defaultRowCommitVersion");
+        a.clustering_provider = r.optional_string("clusteringProvider");
         actions.emplace_back(std::move(a));
       } else if (kind == "remove") {
         Remove rm;
@@ -309,6 +322,8 @@ Result<std::vector<Action>> parse_commit_text(std::string_view text, std::string
         rm.partition_values = r.partition_values("partitionValues");
         rm.size = r.optional_integer("size");
         rm.deletion_vector = r.deletion_vector();
+        rm.base_row_id = r.optional_integer("baseRowId");
+        rm.default_row_commit_version = r.optional_integer("defaultRowCommitVersion");
         actions.emplace_back(std::move(rm));
       } else if (kind == "txn") {
         Txn t;
@@ -316,6 +331,12 @@ Result<std::vector<Action>> parse_commit_text(std::string_view text, std::string
         t.version = r.integer("version");
         t.last_updated = r.optional_integer("lastUpdated");
         actions.emplace_back(std::move(t));
+      } else if (kind == "domainMetadata") {
+        DomainMetadata d;
+        d.domain = r.string("domain");
+        d.configuration = r.string("configuration");
+        d.removed = r.boolean("removed", false);
+        actions.emplace_back(std::move(d));
       } else if (kind == "commitInfo") {
         actions.emplace_back(CommitInfo{body.dump(-1, ' ', false, json::error_handler_t::replace)});
       }

@@ -6,7 +6,7 @@
 //
 // Fields are found by name inside the action structs, so checkpoints from
 // Spark, delta-rs and lake-orm read alike, whatever extra fields
-// (stats_parsed, partitionValues_parsed, tags, checkpointMetadata, ...)
+// (stats_parsed, partitionValues_parsed, checkpointMetadata, ...)
 // they carry.
 #include <arrow/array.h>
 #include <arrow/table.h>
@@ -121,6 +121,7 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
   const auto* add = struct_column(batch, "add");
   const auto* remove = struct_column(batch, "remove");
   const auto* txn = struct_column(batch, "txn");
+  const auto* domain = struct_column(batch, "domainMetadata");
   auto bad = [&](std::string_view what, std::int64_t row) {
     return fail(ErrorCode::invalid_argument, std::format("{}: row {} has a '{}' action without its required fields",
                                                          where, row, what));
@@ -163,6 +164,9 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
       auto dv = deletion_vector_at(*add, i, where);
       LAKE_RETURN_IF_ERROR(dv);
       a.deletion_vector = std::move(*dv);
+      a.base_row_id = integer_at(child(*add, "baseRowId"), i);
+      a.default_row_commit_version = integer_at(child(*add, "defaultRowCommitVersion"), i);
+      a.clustering_provider = string_at(child(*add, "clusteringProvider"), i);
       out.emplace_back(std::move(a));
     }
     if (remove && remove->IsValid(i)) {
@@ -178,6 +182,8 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
       auto dv = deletion_vector_at(*remove, i, where);
       LAKE_RETURN_IF_ERROR(dv);
       r.deletion_vector = std::move(*dv);
+      r.base_row_id = integer_at(child(*remove, "baseRowId"), i);
+      r.default_row_commit_version = integer_at(child(*remove, "defaultRowCommitVersion"), i);
       out.emplace_back(std::move(r));
     }
     if (txn && txn->IsValid(i)) {
@@ -185,6 +191,12 @@ Result<std::vector<Action>> actions_of(const arrow::RecordBatch& batch, std::str
       auto version = integer_at(child(*txn, "version"), i);
       if (!app || !version) return bad("txn", i);
       out.emplace_back(Txn{*app, *version, integer_at(child(*txn, "lastUpdated"), i)});
+    }
+    if (domain && domain->IsValid(i)) {
+      auto name = string_at(child(*domain, "domain"), i);
+      auto configuration = string_at(child(*domain, "configuration"), i);
+      if (!name || !configuration) return bad("domainMetadata", i);
+      out.emplace_back(DomainMetadata{*name, *configuration, bool_at(child(*domain, "removed"), i).value_or(false)});
     }
   }
   return out;

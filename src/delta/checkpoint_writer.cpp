@@ -1,5 +1,7 @@
-// Writing classic V1 checkpoints (PROTOCOL.md "Checkpoints", "Checkpoint
-// Schema", "Last Checkpoint File Schema").
+// Writing checkpoints (PROTOCOL.md "Checkpoints", "Checkpoint Schema",
+// "Last Checkpoint File Schema"): classic V1 ones, and on tables whose
+// delta.checkpointPolicy is v2, UUID-named V2 ones whose adds and removes
+// are in a sidecar file.
 //
 // The Parquet schema is the one Spark, delta-rs and delta-kernel-rs
 // (DuckDB's delta extension) write and read: one nullable struct column
@@ -7,9 +9,9 @@
 // order (txn, add, remove, metaData, protocol). Fields delta-kernel-rs
 // requires are non-nullable here, as in the files it writes itself, so it
 // accepts ours. File actions carry their deletionVector (part of a logical
-// file's key; a purged table keeps tombstones with vectors). Optional fields
-// this implementation never holds (baseRowId, stats_parsed, ...) are left
-// out, which every reader treats as null.
+// file's key; a purged table keeps tombstones with vectors) and their row
+// tracking fields. Optional fields this implementation never holds
+// (stats_parsed, ...) are left out, which every reader treats as null.
 #include "delta/checkpoint_writer.hpp"
 
 #include <arrow/builder.h>
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <format>
 #include <map>
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +34,7 @@
 #include "delta/log_replay.hpp"
 #include "delta/table_properties.hpp"
 #include "lake/arrow/convert.hpp"
+#include "lake/ingest_id.hpp"
 #include "lake/storage/arrow_io.hpp"
 
 namespace lake::delta {
@@ -53,7 +57,12 @@ std::shared_ptr<arrow::DataType> deletion_vector_type() {
                          field("cardinality", arrow::int64(), false)});
 }
 
-std::shared_ptr<arrow::Schema> checkpoint_schema() {
+// What one checkpoint file holds: a V1 checkpoint every action; a V2
+// one's top level the table state and the sidecar actions naming its
+// files; a sidecar the file actions.
+enum class Part { v1, v2_top_level, sidecar };
+
+std::shared_ptr<arrow::Schema> checkpoint_schema(Part part) {
   using arrow::field;
   auto txn = arrow::struct_({field("appId", arrow::utf8(), false), field("version", arrow::int64(), false),
                              field("lastUpdated", arrow::int64())});
@@ -64,12 +73,18 @@ std::shared_ptr<arrow::Schema> checkpoint_schema() {
                              field("dataChange", arrow::boolean(), false),
                              field("stats", arrow::utf8()),
                              field("tags", string_map(true)),
-                             field("deletionVector", deletion_vector_type())});
+                             field("deletionVector", deletion_vector_type()),
+                             field("baseRowId", arrow::int64()),
+                             field("defaultRowCommitVersion", arrow::int64()),
+                             field("clusteringProvider", arrow::utf8())});
   auto remove = arrow::struct_({field("path", arrow::utf8(), false), field("deletionTimestamp", arrow::int64()),
                                 field("dataChange", arrow::boolean(), false),
                                 field("extendedFileMetadata", arrow::boolean()),
                                 field("partitionValues", string_map(true)), field("size", arrow::int64()),
-                                field("deletionVector", deletion_vector_type())});
+                                field("deletionVector", deletion_vector_type()),
+                                field("baseRowId", arrow::int64()),
+                                field("defaultRowCommitVersion", arrow::int64())});
+  if (part == Part::sidecar) return arrow::schema({field("add", add), field("remove", remove)});
   auto format = arrow::struct_({field("provider", arrow::utf8(), false), field("options", string_map(false), false)});
   auto metadata = arrow::struct_({field("id", arrow::utf8(), false), field("name", arrow::utf8()),
                                   field("description", arrow::utf8()), field("format", format, false),
@@ -80,8 +95,19 @@ std::shared_ptr<arrow::Schema> checkpoint_schema() {
   auto protocol = arrow::struct_({field("minReaderVersion", arrow::int32(), false),
                                   field("minWriterVersion", arrow::int32(), false),
                                   field("readerFeatures", string_list()), field("writerFeatures", string_list())});
-  return arrow::schema({field("txn", txn), field("add", add), field("remove", remove), field("metaData", metadata),
-                        field("protocol", protocol)});
+  auto domain = arrow::struct_({field("domain", arrow::utf8(), false), field("configuration", arrow::utf8(), false),
+                                field("removed", arrow::boolean(), false)});
+  arrow::FieldVector fields{field("txn", txn), field("add", add), field("remove", remove), field("metaData", metadata),
+                            field("protocol", protocol), field("domainMetadata", domain)};
+  if (part == Part::v2_top_level) {
+    fields.push_back(field("checkpointMetadata", arrow::struct_({field("version", arrow::int64(), false),
+                                                                 field("tags", string_map(true))})));
+    fields.push_back(field("sidecar", arrow::struct_({field("path", arrow::utf8(), false),
+                                                      field("sizeInBytes", arrow::int64(), false),
+                                                      field("modificationTime", arrow::int64(), false),
+                                                      field("tags", string_map(true))})));
+  }
+  return arrow::schema(std::move(fields));
 }
 
 // A struct builder whose fields are found by name. The schema above is
@@ -147,6 +173,17 @@ arrow::Status append_deletion_vector(const StructSlot& s, const std::optional<De
   return slot.field<arrow::Int64Builder>("cardinality").Append(dv->cardinality);
 }
 
+// The V2 checkpoint's own actions (PROTOCOL.md "Checkpoint Metadata",
+// "Sidecar File Information"), which never appear in commits.
+struct CheckpointMetadataRow {
+  std::int64_t version = 0;
+};
+struct SidecarRow {
+  std::string path;  // the file's name in _delta_log/_sidecars/
+  std::int64_t size_in_bytes = 0;
+  std::int64_t modification_time = 0;
+};
+
 // Rows of the checkpoint, a batch at a time: each append fills one action
 // column and leaves the others null.
 class CheckpointRows {
@@ -177,7 +214,11 @@ class CheckpointRows {
     ARROW_RETURN_NOT_OK(with_stats ? append_optional(stats, a.stats) : stats.AppendNull());
     auto& tags = s.field<arrow::MapBuilder>("tags");
     ARROW_RETURN_NOT_OK(a.tags.empty() ? tags.AppendNull() : append_map(tags, a.tags));
-    return append_deletion_vector(s, a.deletion_vector);
+    ARROW_RETURN_NOT_OK(append_deletion_vector(s, a.deletion_vector));
+    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::Int64Builder>("baseRowId"), a.base_row_id));
+    ARROW_RETURN_NOT_OK(
+        append_optional(s.field<arrow::Int64Builder>("defaultRowCommitVersion"), a.default_row_commit_version));
+    return append_optional(s.field<arrow::StringBuilder>("clusteringProvider"), a.clustering_provider);
   }
 
   // Tombstones too are restated with dataChange = false; they carry no
@@ -195,7 +236,30 @@ class CheckpointRows {
                             ? append_partition_values(partition_values, r.partition_values)
                             : partition_values.AppendNull());
     ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::Int64Builder>("size"), r.size));
-    return append_deletion_vector(s, r.deletion_vector);
+    ARROW_RETURN_NOT_OK(append_deletion_vector(s, r.deletion_vector));
+    ARROW_RETURN_NOT_OK(append_optional(s.field<arrow::Int64Builder>("baseRowId"), r.base_row_id));
+    return append_optional(s.field<arrow::Int64Builder>("defaultRowCommitVersion"), r.default_row_commit_version);
+  }
+
+  arrow::Status append(const DomainMetadata& d) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("domainMetadata"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("domain").Append(d.domain));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("configuration").Append(d.configuration));
+    return s.field<arrow::BooleanBuilder>("removed").Append(false);
+  }
+
+  arrow::Status append(const CheckpointMetadataRow& c) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("checkpointMetadata"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("version").Append(c.version));
+    return s.field<arrow::MapBuilder>("tags").AppendNull();
+  }
+
+  arrow::Status append(const SidecarRow& sidecar) {
+    ARROW_ASSIGN_OR_RAISE(auto s, start_row("sidecar"));
+    ARROW_RETURN_NOT_OK(s.field<arrow::StringBuilder>("path").Append(sidecar.path));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("sizeInBytes").Append(sidecar.size_in_bytes));
+    ARROW_RETURN_NOT_OK(s.field<arrow::Int64Builder>("modificationTime").Append(sidecar.modification_time));
+    return s.field<arrow::MapBuilder>("tags").AppendNull();
   }
 
   arrow::Status append(const Metadata& m) {
@@ -305,79 +369,172 @@ struct WrittenCheckpoint {
   std::int64_t bytes = 0;
 };
 
-// Streams the checkpoint's rows into `output` and closes it, which
-// publishes the object once the Parquet footer is written.
-arrow::Result<WrittenCheckpoint> write_rows(std::shared_ptr<arrow::io::OutputStream> output, const Snapshot& snapshot,
-                                            const CheckpointPolicy& policy) {
-  auto schema = checkpoint_schema();
-  auto properties = parquet::WriterProperties::Builder()
-                        .compression(parquet::Compression::ZSTD)
-                        ->max_row_group_length(kRowGroupRows)
-                        ->build();
-  ARROW_ASSIGN_OR_RAISE(auto writer,
-                        parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), output, properties));
-  ARROW_ASSIGN_OR_RAISE(auto rows, CheckpointRows::make(schema));
-  WrittenCheckpoint written;
-  auto append = [&](const auto&... action) -> arrow::Status {
-    ARROW_RETURN_NOT_OK(rows.append(action...));
-    ++written.actions;
-    if (rows.pending() < kBatchRows) return arrow::Status::OK();
-    ARROW_ASSIGN_OR_RAISE(auto batch, rows.flush());
-    return writer->WriteRecordBatch(*batch);
-  };
+// One checkpoint file being written: rows are appended a batch at a time
+// and the object is published by finish(), once its footer is written.
+class CheckpointFile {
+ public:
+  static arrow::Result<CheckpointFile> open(std::shared_ptr<arrow::io::OutputStream> output, Part part) {
+    auto schema = checkpoint_schema(part);
+    auto properties = parquet::WriterProperties::Builder()
+                          .compression(parquet::Compression::ZSTD)
+                          ->max_row_group_length(kRowGroupRows)
+                          ->build();
+    ARROW_ASSIGN_OR_RAISE(auto writer,
+                          parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), output, properties));
+    ARROW_ASSIGN_OR_RAISE(auto rows, CheckpointRows::make(schema));
+    return CheckpointFile(std::move(output), std::move(writer), std::move(rows));
+  }
 
-  ARROW_RETURN_NOT_OK(append(snapshot.protocol()));
-  ARROW_RETURN_NOT_OK(append(snapshot.metadata()));
+  template <class... A>
+  arrow::Status append(const A&... action) {
+    ARROW_RETURN_NOT_OK(rows_.append(action...));
+    ++written_.actions;
+    if (rows_.pending() < kBatchRows) return arrow::Status::OK();
+    ARROW_ASSIGN_OR_RAISE(auto batch, rows_.flush());
+    return writer_->WriteRecordBatch(*batch);
+  }
+
+  arrow::Result<WrittenCheckpoint> finish() {
+    if (rows_.pending() > 0) {
+      ARROW_ASSIGN_OR_RAISE(auto batch, rows_.flush());
+      ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(*batch));
+    }
+    ARROW_RETURN_NOT_OK(writer_->Close());
+    ARROW_RETURN_NOT_OK(output_->Close());
+    ARROW_ASSIGN_OR_RAISE(written_.bytes, output_->Tell());
+    return written_;
+  }
+
+  WrittenCheckpoint& written() { return written_; }
+
+ private:
+  CheckpointFile(std::shared_ptr<arrow::io::OutputStream> output, std::unique_ptr<parquet::arrow::FileWriter> writer,
+                 CheckpointRows rows)
+      : output_(std::move(output)), writer_(std::move(writer)), rows_(std::move(rows)) {}
+
+  std::shared_ptr<arrow::io::OutputStream> output_;
+  std::unique_ptr<parquet::arrow::FileWriter> writer_;
+  CheckpointRows rows_;
+  WrittenCheckpoint written_;
+};
+
+// The table state a checkpoint restates besides its files: protocol,
+// metadata, unexpired txns and live domains.
+arrow::Status append_table_state(CheckpointFile& file, const Snapshot& snapshot, const CheckpointPolicy& policy) {
+  ARROW_RETURN_NOT_OK(file.append(snapshot.protocol()));
+  ARROW_RETURN_NOT_OK(file.append(snapshot.metadata()));
   for (const auto& [app, txn] : snapshot.transactions()) {
     if (policy.txn_cutoff && txn.last_updated.value_or(0) <= *policy.txn_cutoff) continue;
-    ARROW_RETURN_NOT_OK(append(txn));
+    ARROW_RETURN_NOT_OK(file.append(txn));
   }
+  for (const auto& [name, domain] : snapshot.domains()) ARROW_RETURN_NOT_OK(file.append(domain));
+  return arrow::Status::OK();
+}
+
+// The live files and unexpired tombstones.
+arrow::Status append_files(CheckpointFile& file, const Snapshot& snapshot, const CheckpointPolicy& policy) {
   for (const auto& [key, add] : snapshot.files()) {
-    ARROW_RETURN_NOT_OK(append(add, policy.stats_as_json));
-    ++written.add_files;
+    ARROW_RETURN_NOT_OK(file.append(add, policy.stats_as_json));
+    ++file.written().add_files;
   }
   for (const auto& [key, remove] : snapshot.tombstones()) {
     // As Spark does: a tombstone without a timestamp counts as infinitely
     // old, and one exactly at the cutoff has expired.
     if (remove.deletion_timestamp.value_or(0) <= policy.tombstone_cutoff) continue;
-    ARROW_RETURN_NOT_OK(append(remove));
+    ARROW_RETURN_NOT_OK(file.append(remove));
   }
-  if (rows.pending() > 0) {
-    ARROW_ASSIGN_OR_RAISE(auto batch, rows.flush());
-    ARROW_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
-  }
-  ARROW_RETURN_NOT_OK(writer->Close());
-  ARROW_RETURN_NOT_OK(output->Close());
-  ARROW_ASSIGN_OR_RAISE(written.bytes, output->Tell());
-  return written;
+  return arrow::Status::OK();
 }
 
-std::string checkpoint_key(const std::string& table, std::int64_t version) {
+std::string classic_key(const std::string& table, std::int64_t version) {
   return std::format("{}{:020}.checkpoint.parquet", log_prefix(table), version);
+}
+
+Status from_arrow(const arrow::Status& status, const std::string& key) {
+  return fail(detail::from_arrow_status(status, std::format("writing {}", key)));
+}
+
+// A classic V1 checkpoint: every action in <version>.checkpoint.parquet.
+Result<WrittenCheckpoint> write_v1(Backend& backend, const std::string& table, const Snapshot& snapshot,
+                                   const CheckpointPolicy& policy) {
+  const std::string key = classic_key(table, snapshot.version());
+  LAKE_ASSIGN_OR_RETURN(auto output, open_arrow_output(backend, key, PutMode::overwrite));
+  auto file = CheckpointFile::open(output, Part::v1);
+  if (!file.ok()) return std::unexpected(from_arrow(file.status(), key).error());
+  arrow::Status status = append_table_state(*file, snapshot, policy);
+  if (status.ok()) status = append_files(*file, snapshot, policy);
+  if (!status.ok()) return std::unexpected(from_arrow(status, key).error());
+  auto written = file->finish();
+  if (!written.ok()) return std::unexpected(from_arrow(written.status(), key).error());
+  return *written;
+}
+
+// A UUID-named V2 checkpoint (PROTOCOL.md "V2 Spec"): the file actions go
+// to one sidecar, _delta_log/_sidecars/<uuid>.parquet, written first; the
+// top level, <version>.checkpoint.<uuid>.parquet, holds the
+// checkpointMetadata, the table state and the sidecar action. Readers
+// only find a checkpoint by its top level, so a crash between the two
+// leaves an unreferenced sidecar, never a partial checkpoint.
+Result<WrittenCheckpoint> write_v2(Backend& backend, const std::string& table, const Snapshot& snapshot,
+                                   const CheckpointPolicy& policy) {
+  const std::string sidecar_name = IngestId::generate().to_string() + ".parquet";
+  const std::string sidecar_key = log_prefix(table) + "_sidecars/" + sidecar_name;
+  LAKE_ASSIGN_OR_RETURN(auto sidecar_output, open_arrow_output(backend, sidecar_key, PutMode::create));
+  auto sidecar = CheckpointFile::open(sidecar_output, Part::sidecar);
+  if (!sidecar.ok()) return std::unexpected(from_arrow(sidecar.status(), sidecar_key).error());
+  if (auto status = append_files(*sidecar, snapshot, policy); !status.ok())
+    return std::unexpected(from_arrow(status, sidecar_key).error());
+  auto files = sidecar->finish();
+  if (!files.ok()) return std::unexpected(from_arrow(files.status(), sidecar_key).error());
+  LAKE_ASSIGN_OR_RETURN(auto sidecar_info, backend.head(sidecar_key));
+
+  const std::string key =
+      std::format("{}{:020}.checkpoint.{}.parquet", log_prefix(table), snapshot.version(), IngestId::generate().to_string());
+  LAKE_ASSIGN_OR_RETURN(auto output, open_arrow_output(backend, key, PutMode::create));
+  auto file = CheckpointFile::open(output, Part::v2_top_level);
+  if (!file.ok()) return std::unexpected(from_arrow(file.status(), key).error());
+  arrow::Status status = file->append(CheckpointMetadataRow{snapshot.version()});
+  if (status.ok()) status = append_table_state(*file, snapshot, policy);
+  if (status.ok())
+    status = file->append(SidecarRow{sidecar_name, files->bytes,
+                                     std::chrono::duration_cast<milliseconds>(
+                                         sidecar_info.modified.time_since_epoch()).count()});
+  if (!status.ok()) return std::unexpected(from_arrow(status, key).error());
+  auto written = file->finish();
+  if (!written.ok()) return std::unexpected(from_arrow(written.status(), key).error());
+  written->actions += files->actions;
+  written->add_files = files->add_files;
+  return *written;
+}
+
+// V2 checkpoints when the table asks for them: the v2Checkpoint feature
+// and delta.checkpointPolicy = v2, as Spark decides. A table with the
+// feature and the classic policy gets V1 checkpoints, which the protocol
+// allows.
+bool wants_v2(const Snapshot& snapshot) {
+  return std::ranges::contains(snapshot.protocol().writer_features, std::string_view("v2Checkpoint")) &&
+         property_is(snapshot.metadata(), "delta.checkpointPolicy", "v2");
 }
 
 }  // namespace
 
 Status write_checkpoint(Backend& backend, const std::string& table, const Snapshot& snapshot, timestamp now) {
-  const std::string key = checkpoint_key(table, snapshot.version());
   auto refuse = [&](const Error& why) {
     return fail(why.with_context(std::format("cannot checkpoint table '{}' at version {}", table, snapshot.version())));
   };
   if (snapshot.version() < 0)
     return fail(ErrorCode::invalid_argument, std::format("cannot checkpoint table '{}': the snapshot is empty", table));
   // A checkpoint is a write to the log: it must restate every action the
-  // table's features rely on (deletion vectors, domain metadata, row
-  // tracking, v2 checkpoint metadata, ...) and this implementation's
-  // actions carry only the ones of the features it writes.
+  // table's features rely on, and this implementation's actions carry
+  // only the ones of the features it writes.
   if (auto writable = snapshot.check_writable(false); !writable) return refuse(writable.error());
 
   auto policy = policy_of(snapshot.metadata(), now);
   if (!policy) return refuse(policy.error());
 
-  auto output = open_arrow_output(backend, key, PutMode::overwrite);
-  LAKE_RETURN_IF_ERROR(output);
-  auto written = write_rows(*output, snapshot, *policy);
-  if (!written.ok()) return fail(detail::from_arrow_status(written.status(), std::format("writing {}", key)));
+  auto written = wants_v2(snapshot) ? write_v2(backend, table, snapshot, *policy)
+                                    : write_v1(backend, table, snapshot, *policy);
+  LAKE_RETURN_IF_ERROR(written);
 
   // Required: version and size; the rest helps readers size their reads.
   nlohmann::json last{{"version", snapshot.version()},

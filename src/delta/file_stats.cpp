@@ -194,6 +194,13 @@ FileStatsCollector::FileStatsCollector(const TableLayout& layout) {
     if (std::ranges::contains(layout.partition_columns, field->name())) continue;
     collect_leaves(*field, {field->name()}, {i}, layout.stats_columns, paths, index_paths, types);
   }
+  // Clustering columns beyond the first stats_columns leaves: a clustered
+  // table's files must have their stats.
+  for (const auto& column : layout.clustering_columns) {
+    const int i = layout.arrow_schema->GetFieldIndex(column);
+    if (i < 0 || std::ranges::any_of(paths, [&](const auto& path) { return path.front() == column; })) continue;
+    collect_leaves(*layout.arrow_schema->field(i), {column}, {i}, -1, paths, index_paths, types);
+  }
   for (std::size_t i = 0; i < paths.size(); ++i) {
     Leaf leaf;
     leaf.path = std::move(paths[i]);

@@ -52,8 +52,7 @@ namespace {
 // types lake-orm has keeps a value's order and JSON form); the others
 // change nothing about reading, or check_readable inspects them further.
 // v2Checkpoint: UUID-named and JSON checkpoints and their sidecars are
-// read (checkpoint_reader); writing to such a table is refused, since its
-// next checkpoint would have to be a V2 one.
+// read (checkpoint_reader).
 constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMapping",        "vacuumProtocolCheck",
                                                 "timestampNtz",    "typeWidening",         "typeWidening-preview",
                                                 "v2Checkpoint"};
@@ -69,9 +68,21 @@ constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMappin
 // typeWidening: files are written in the columns' current types, and a
 // type change lake-orm makes is recorded in delta.typeChanges
 // (type_widening.hpp).
-constexpr std::string_view kWriterFeatures[] = {"appendOnly",    "invariants",   "vacuumProtocolCheck",
-                                                "deletionVectors", "columnMapping", "typeWidening",
-                                                "typeWidening-preview"};
+// domainMetadata: domains are replayed, kept in checkpoints, and a
+// commit setting a domain conflicts with a winner that set it too.
+// v2Checkpoint: checkpoints are V2 ones (a UUID-named top level and a
+// sidecar) when delta.checkpointPolicy is v2 (checkpoint_writer).
+// inCommitTimestamp: commitInfo comes first and records a timestamp
+// after the previous commit's (transaction.cpp).
+// rowTracking: new files get fresh row ids and commit versions, files
+// recommitted or removed keep theirs, the high water mark is kept
+// (row_tracking.hpp).
+// clustering: writes keep the clustering domain and collect stats on its
+// columns; optimize clusters by them (liquid_clustering.hpp).
+constexpr std::string_view kWriterFeatures[] = {
+    "appendOnly",   "invariants",           "vacuumProtocolCheck", "deletionVectors",   "columnMapping",
+    "typeWidening", "typeWidening-preview", "domainMetadata",      "v2Checkpoint",      "inCommitTimestamp",
+    "rowTracking",  "clustering"};
 
 bool contains(std::span<const std::string_view> list, std::string_view name) {
   return std::ranges::find(list, name) != list.end();
@@ -84,12 +95,29 @@ Status unsupported_feature(std::string_view what, std::string_view feature) {
 
 }  // namespace
 
-Status Snapshot::check_readable() const {
-  if (protocol_.min_reader_version > 3)
+Status check_protocol_readable(const Protocol& protocol) {
+  if (protocol.min_reader_version > 3)
     return fail(ErrorCode::unsupported,
-                std::format("the table needs Delta reader version {} (lake-orm reads up to 3)", protocol_.min_reader_version));
-  for (const auto& feature : protocol_.reader_features)
+                std::format("the table needs Delta reader version {} (lake-orm reads up to 3)", protocol.min_reader_version));
+  for (const auto& feature : protocol.reader_features)
     if (!contains(kReaderFeatures, feature)) return unsupported_feature("reader", feature);
+  return {};
+}
+
+Status check_protocol_writable(const Protocol& protocol) {
+  LAKE_RETURN_IF_ERROR(check_protocol_readable(protocol));
+  const int writer = protocol.min_writer_version;
+  if (writer > 7 || writer == 6)
+    return fail(ErrorCode::unsupported, std::format("the table needs Delta writer version {} (lake-orm writes 1 to 5 "
+                                                    "and 7 with supported features)",
+                                                    writer));
+  for (const auto& feature : protocol.writer_features)
+    if (!contains(kWriterFeatures, feature)) return unsupported_feature("writer", feature);
+  return {};
+}
+
+Status Snapshot::check_readable() const {
+  LAKE_RETURN_IF_ERROR(check_protocol_readable(protocol_));
   if (auto mapping = column_mapping_of(metadata_.configuration); !mapping)
     return unsupported_feature("reader", "columnMapping (mode " + metadata_.configuration.at("delta.columnMapping.mode") + ")");
   return {};
@@ -101,11 +129,8 @@ Status Snapshot::check_writable(bool removes_data) const {
   // mapping is turned on without table features) ask for CHECK
   // constraints, the change data feed and generated columns besides
   // column mapping: written while the table uses none of them.
+  LAKE_RETURN_IF_ERROR(check_protocol_writable(protocol_));
   const int writer = protocol_.min_writer_version;
-  if (writer > 7 || writer == 6)
-    return fail(ErrorCode::unsupported, std::format("the table needs Delta writer version {} (lake-orm writes 1 to 5 "
-                                                    "and 7 with supported features)",
-                                                    writer));
   if (writer >= 3 && writer <= 5) {
     for (const auto& [key, value] : metadata_.configuration)
       if (key.starts_with("delta.constraints."))
@@ -118,8 +143,6 @@ Status Snapshot::check_writable(bool removes_data) const {
         return unsupported_feature("writer", "generatedColumns (the schema declares generated columns)");
     }
   }
-  for (const auto& feature : protocol_.writer_features)
-    if (!contains(kWriterFeatures, feature)) return unsupported_feature("writer", feature);
   if (metadata_.schema_string.find("delta.invariants") != std::string::npos)
     return unsupported_feature("writer", "invariants (the schema declares column invariants)");
   if (removes_data) {
@@ -310,6 +333,36 @@ Result<LogListing> list_log_for_latest(Backend& backend, const std::string& tabl
   return list_log(backend, table);
 }
 
+std::optional<std::int64_t> in_commit_timestamp_of(const CommitInfo& info) {
+  // The member is at the top level of the object; a scan avoids parsing
+  // operation parameters and metrics for every replayed commit.
+  const std::string_view text = info.json;
+  const std::size_t value = top_level_member(text, "inCommitTimestamp");
+  if (value == std::string_view::npos) return std::nullopt;
+  std::int64_t ms = 0;
+  auto [end, ec] = std::from_chars(text.data() + value, text.data() + text.size(), ms);
+  if (ec != std::errc{}) return std::nullopt;
+  return ms;
+}
+
+bool in_commit_timestamps_enabled(const Metadata& metadata) {
+  auto it = metadata.configuration.find("delta.enableInCommitTimestamps");
+  return it != metadata.configuration.end() && it->second == "true";
+}
+
+void LogReplay::set_commit_time(Snapshot& s, timestamp file_time, std::optional<std::int64_t> in_commit_timestamp) {
+  // PROTOCOL.md "In-Commit Timestamps": while the table enables them, a
+  // commit's time is the one its commitInfo records (file times change when
+  // the log is copied); before that, and on other tables, the file's.
+  s.in_commit_timestamp_ = in_commit_timestamps_enabled(s.metadata_) ? in_commit_timestamp : std::nullopt;
+  s.committed_at_ = s.in_commit_timestamp_ ? timestamp(std::chrono::milliseconds(*s.in_commit_timestamp_)) : file_time;
+}
+
+const DomainMetadata* Snapshot::domain(std::string_view name) const {
+  auto it = domains_.find(name);
+  return it == domains_.end() ? nullptr : &it->second;
+}
+
 void LogReplay::apply(Snapshot& s, Action action) {
   std::visit(
       [&](auto&& a) {
@@ -332,6 +385,14 @@ void LogReplay::apply(Snapshot& s, Action action) {
         } else if constexpr (std::same_as<A, Txn>) {
           std::string app = a.app_id;
           s.txns_.insert_or_assign(std::move(app), std::move(a));
+        } else if constexpr (std::same_as<A, DomainMetadata>) {
+          // The newest action of a domain wins; a tombstone removes it.
+          if (a.removed) {
+            if (auto it = s.domains_.find(a.domain); it != s.domains_.end()) s.domains_.erase(it);
+          } else {
+            std::string domain = a.domain;
+            s.domains_.insert_or_assign(std::move(domain), std::move(a));
+          }
         }
       },
       std::move(action));
@@ -370,11 +431,14 @@ Status LogReplay::apply_actions(Snapshot& s, const CommitFile& commit, std::vect
   std::vector<std::string> added;
   for (const auto& action : actions)
     if (const auto* add = std::get_if<Add>(&action)) added.push_back(add->path);
+  std::optional<std::int64_t> in_commit_timestamp;
+  for (const auto& action : actions)
+    if (const auto* info = std::get_if<CommitInfo>(&action)) in_commit_timestamp = in_commit_timestamp_of(*info);
   for (auto& action : actions) apply(s, std::move(action));
   for (const auto& path : added)
     LAKE_RETURN_IF_ERROR(check_one_file_per_path(s, path, commit.object.key));
   s.version_ = commit.version;
-  s.committed_at_ = commit.object.modified;
+  set_commit_time(s, commit.object.modified, in_commit_timestamp);
   // A snapshot already built (version >= 0 before this commit) keeps its
   // columns in step with schema changes; build() parses them once at the end.
   if (!s.columns_.empty() && s.metadata_.schema_string != schema_before) {
@@ -407,7 +471,18 @@ Result<Snapshot> LogReplay::build(Backend& backend, const std::string& table, co
     // The commit's own time when it is still listed; the checkpoint was
     // written after it.
     auto commit = std::ranges::find(listing.commits, it->version, &CommitFile::version);
-    s.committed_at_ = commit != listing.commits.end() ? commit->object.modified : it->files.front().modified;
+    std::optional<std::int64_t> in_commit_timestamp;
+    if (commit != listing.commits.end() && in_commit_timestamps_enabled(s.metadata_)) {
+      // Checkpoints drop commitInfo: the version's timestamp is in its commit.
+      auto text = backend.get_text(commit->object.key);
+      LAKE_RETURN_IF_ERROR(text);
+      auto actions = parse_commit_text(*text, commit->object.key);
+      LAKE_RETURN_IF_ERROR(actions);
+      for (const auto& action : *actions)
+        if (const auto* info = std::get_if<CommitInfo>(&action)) in_commit_timestamp = in_commit_timestamp_of(*info);
+    }
+    set_commit_time(s, commit != listing.commits.end() ? commit->object.modified : it->files.front().modified,
+                    in_commit_timestamp);
     next = it->version + 1;
     break;
   }

@@ -47,6 +47,18 @@ struct LogListing {
 // numRecords from an add's stats JSON, if present.
 [[nodiscard]] std::optional<std::int64_t> records_in_stats(const std::optional<std::string>& stats);
 
+// Whether lake-orm reads / writes a table with this protocol (its
+// versions and features; Snapshot::check_readable / check_writable check
+// the table's properties and schema too). ErrorCode::unsupported naming
+// the first feature it lacks.
+[[nodiscard]] Status check_protocol_readable(const Protocol& protocol);
+[[nodiscard]] Status check_protocol_writable(const Protocol& protocol);
+
+// commitInfo.inCommitTimestamp, when the commit records one.
+[[nodiscard]] std::optional<std::int64_t> in_commit_timestamp_of(const CommitInfo& info);
+// delta.enableInCommitTimestamps = true.
+[[nodiscard]] bool in_commit_timestamps_enabled(const Metadata& metadata);
+
 class LogReplay {
  public:
   // The snapshot at `target` (the latest when empty), starting from the
@@ -61,6 +73,7 @@ class LogReplay {
 
  private:
   void apply(Snapshot& snapshot, Action action);
+  static void set_commit_time(Snapshot& snapshot, timestamp file_time, std::optional<std::int64_t> in_commit_timestamp);
   // ErrorCode::invalid_argument when two logical files of `path` are live.
   [[nodiscard]] static Status check_one_file_per_path(const Snapshot& snapshot, const std::string& path,
                                                       std::string_view where);

@@ -5,6 +5,7 @@
 #include <arrow/table.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <format>
 #include <span>
@@ -33,11 +34,47 @@ std::string json_array(const std::vector<std::string>& items) { return json(item
 // Commit times as Delta defines them for time travel: the commit file's
 // modification time, made strictly increasing (a commit whose clock ran
 // behind its predecessor's counts as 1 ms after it).
-std::vector<std::pair<std::int64_t, timestamp>> commit_times(const LogListing& listing) {
+// When each listed commit happened. On tables with in-commit timestamps
+// (delta.enableInCommitTimestamps in `latest`), the commits from the one
+// that turned them on (delta.inCommitTimestampEnablementVersion, the first
+// when unset) have theirs in commitInfo, which is what Spark uses for
+// history and time travel (PROTOCOL.md "In-Commit Timestamps"); other
+// commits have their file's modification time, nudged to be strictly
+// increasing so that each version has a moment of its own.
+Result<std::vector<std::pair<std::int64_t, timestamp>>> commit_times(Backend& backend, const LogListing& listing,
+                                                                     const Metadata& latest) {
+  std::optional<std::int64_t> enabled_from;
+  if (in_commit_timestamps_enabled(latest)) {
+    enabled_from = 0;
+    if (auto it = latest.configuration.find("delta.inCommitTimestampEnablementVersion");
+        it != latest.configuration.end()) {
+      std::int64_t version = 0;
+      auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), version);
+      if (ec != std::errc{} || end != it->second.data() + it->second.size())
+        return fail(ErrorCode::invalid_argument,
+                    std::format("delta.inCommitTimestampEnablementVersion is not a version: '{}'", it->second));
+      enabled_from = version;
+    }
+  }
   std::vector<std::pair<std::int64_t, timestamp>> times;
   times.reserve(listing.commits.size());
   for (const auto& commit : listing.commits) {
     timestamp t = commit.object.modified;
+    if (enabled_from && commit.version >= *enabled_from) {
+      auto text = backend.get_text(commit.object.key);
+      LAKE_RETURN_IF_ERROR(text);
+      auto actions = parse_commit_text(*text, commit.object.key);
+      LAKE_RETURN_IF_ERROR(actions);
+      std::optional<std::int64_t> recorded;
+      for (const auto& action : *actions)
+        if (const auto* info = std::get_if<CommitInfo>(&action)) recorded = in_commit_timestamp_of(*info);
+      if (!recorded)
+        return fail(ErrorCode::invalid_argument,
+                    std::format("{}: the table records in-commit timestamps, and this commit has none",
+                                commit.object.key));
+      times.emplace_back(commit.version, timestamp(std::chrono::milliseconds(*recorded)));
+      continue;
+    }
     if (!times.empty() && t <= times.back().second) t = times.back().second + std::chrono::milliseconds(1);
     times.emplace_back(commit.version, t);
   }
@@ -178,7 +215,19 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
                  {"properties", json(metadata.configuration).dump()}}},
                {"isBlindAppend", true},
                {"engineInfo", "lake-orm/0.1.0"}};
-  Protocol protocol = protocol_for_new_table(metadata.configuration);
+  LAKE_ASSIGN_OR_RETURN(Protocol protocol, protocol_for_new_table(metadata.configuration));
+  if (auto writable = check_protocol_writable(protocol); !writable)
+    return std::unexpected(writable.error().with_context(std::format("creating table '{}'", root)));
+  if (std::ranges::contains(protocol.writer_features, std::string_view("rowTracking")) &&
+      metadata.configuration.contains("delta.enableRowTracking")) {
+    // Enabling row tracking names the hidden columns that would hold
+    // preserved row ids and commit versions (PROTOCOL.md "Row Tracking").
+    const std::string id = IngestId::generate().to_string();
+    metadata.configuration.try_emplace("delta.rowTracking.materializedRowIdColumnName", "_row-id-col-" + id);
+    metadata.configuration.try_emplace("delta.rowTracking.materializedRowCommitVersionColumnName",
+                                       "_row-commit-version-col-" + id);
+  }
+  if (in_commit_timestamps_enabled(metadata)) info["inCommitTimestamp"] = info["timestamp"];
   std::vector<Action> actions{CommitInfo{info.dump()}, std::move(protocol), std::move(metadata)};
   const std::string text = to_commit_text(actions);
   if (auto put = backend->put(commit_key(root, 0), std::as_bytes(std::span(text)), PutMode::create); !put) {
@@ -235,36 +284,27 @@ Result<Table> Table::as_of(timestamp moment) const {
 }
 
 Result<Snapshot> Table::snapshot_as_of(timestamp moment) const {
-  // With in-commit timestamps a version's time is its commitInfo's, not
-  // its file's; reading the files' times would pick another version than
-  // Spark does.
-  if (std::ranges::contains(snapshot_.protocol().writer_features, std::string_view("inCommitTimestamp")))
-    return fail(ErrorCode::unsupported,
-                std::format("table '{}' has the 'inCommitTimestamp' feature; time travel by timestamp on it is not "
-                            "implemented (by version it is)",
-                            root_));
   auto listing = list_log(*backend_, root_);
   LAKE_RETURN_IF_ERROR(listing);
+  LAKE_ASSIGN_OR_RETURN(auto times, commit_times(*backend_, *listing, snapshot_.metadata()));
   std::optional<std::int64_t> version;
-  for (const auto& [v, t] : commit_times(*listing)) {
+  for (const auto& [v, t] : times) {
     if (t > moment) break;
     version = v;
   }
-  if (!version) {
-    auto times = commit_times(*listing);
+  if (!version)
     return fail(ErrorCode::not_found,
                 std::format("table '{}' has no version committed at or before {} (the oldest retained commit is "
                             "from {})",
                             root_, format_timestamp(moment),
                             times.empty() ? std::string("-") : format_timestamp(times.front().second)));
-  }
   return build_snapshot(*backend_, root_, version);
 }
 
 Result<std::vector<CommitSummary>> Table::history(std::optional<std::size_t> limit) const {
   auto listing = list_log(*backend_, root_);
   LAKE_RETURN_IF_ERROR(listing);
-  auto times = commit_times(*listing);
+  LAKE_ASSIGN_OR_RETURN(auto times, commit_times(*backend_, *listing, snapshot_.metadata()));
   std::vector<CommitSummary> history;
   for (std::size_t i = listing->commits.size(); i-- > 0;) {
     if (limit && history.size() >= *limit) break;

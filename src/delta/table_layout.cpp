@@ -10,6 +10,7 @@
 
 #include "core/propagate.hpp"
 #include "delta/column_mapping.hpp"
+#include "delta/liquid_clustering.hpp"
 #include "lake/arrow/convert.hpp"
 
 namespace lake::delta {
@@ -176,6 +177,7 @@ Result<TableLayout> layout_of(const std::string& root, const Snapshot& snapshot)
     if (layout.physical.size() != layout.columns.size())
       return fail(ErrorCode::internal, "the table's schema and its columns disagree");
   }
+  LAKE_ASSIGN_OR_RETURN(layout.clustering_columns, clustering_columns(snapshot, layout));
   return layout;
 }
 

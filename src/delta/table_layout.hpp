@@ -43,6 +43,9 @@ struct TableLayout {
   // delta.dataSkippingNumIndexedCols: stats are collected for the first N
   // leaf columns (-1 = all).
   int stats_columns = 32;
+  // A clustered table's clustering columns, whose stats every file must
+  // have whatever stats_columns says.
+  std::vector<std::string> clustering_columns{};
   ColumnMapping mapping = ColumnMapping::none;
   // With a mapping, one per column (in `columns`' order).
   std::vector<PhysicalField> physical{};

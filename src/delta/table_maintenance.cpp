@@ -16,6 +16,7 @@
 #include "core/propagate.hpp"
 #include "delta/deletion_vectors.hpp"
 #include "delta/log_replay.hpp"
+#include "delta/liquid_clustering.hpp"
 #include "formats/clustering.hpp"
 #include "formats/filter.hpp"
 #include "formats/row_ops.hpp"
@@ -46,11 +47,20 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
   auto layout = writer.layout();
   LAKE_RETURN_IF_ERROR(layout);
   const arrow::Schema& schema = *layout->arrow_schema;
+  // A clustered table (liquid clustering) clusters on its domain's
+  // columns, as Spark's OPTIMIZE does, and takes no other order; other
+  // tables on lake.clusterBy unless the options say otherwise.
+  const bool liquid = is_clustered_table(snapshot_);
+  LAKE_ASSIGN_OR_RETURN(auto clustered_by, clustering_columns(snapshot_, *layout));
+  if (liquid && (!options.zorder_by.empty() || !options.sort_by.empty()))
+    return fail(ErrorCode::invalid_argument,
+                std::format("optimize: table '{}' is clustered by [{}] (liquid clustering); it takes no Z-order or "
+                            "sort columns (change them with cluster_by)",
+                            root_, join(clustered_by, ", ")));
+  if (!liquid)
+    clustered_by = formats::list_property(snapshot_.metadata().configuration, formats::kClusterByProperty);
   LAKE_ASSIGN_OR_RETURN(auto clustering,
-                        formats::clustering_of(options,
-                                               formats::list_property(snapshot_.metadata().configuration,
-                                                                      formats::kClusterByProperty),
-                                               schema, layout->partition_columns));
+                        formats::clustering_of(options, clustered_by, schema, layout->partition_columns));
   const std::string cluster_tag = clustering.tag();
   const auto& zorder = clustering.kind == formats::Clustering::Kind::zorder ? clustering.columns
                                                                             : std::vector<std::string>{};
@@ -104,6 +114,13 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
         continue;
       }
     } else {
+      // On a clustered table, files another clustering implementation
+      // clustered are its to recluster, not ours (PROTOCOL.md "Writer
+      // Requirements for Clustered Table").
+      if (liquid)
+        std::erase_if(files, [](const Add& f) {
+          return f.clustering_provider && *f.clustering_provider != kClusteringProvider;
+        });
       const bool clustered = std::ranges::all_of(files, [&](const Add& f) {
         auto tag = f.tags.find(std::string(kClusteredTag));
         return tag != f.tags.end() && tag->second == cluster_tag;
@@ -133,6 +150,7 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
     for (auto& add : *added) {
       add.data_change = false;
       if (!cluster_tag.empty()) add.tags[std::string(kClusteredTag)] = cluster_tag;
+      if (liquid && !cluster_tag.empty()) add.clustering_provider = std::string(kClusteringProvider);
       report.bytes_added += add.size;
       written.push_back(std::move(add));
     }

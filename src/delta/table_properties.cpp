@@ -9,21 +9,52 @@
 
 namespace lake::delta {
 
-Protocol protocol_for_new_table(const std::map<std::string, std::string>& properties) {
+Result<Protocol> protocol_for_new_table(std::map<std::string, std::string>& properties) {
   auto is_true = [&](std::string_view key) {
     auto it = properties.find(std::string(key));
     return it != properties.end() && it->second == "true";
   };
+  // Reader-and-writer features; the others are writer features.
+  static constexpr std::string_view kReaderWriter[] = {"deletionVectors", "columnMapping", "v2Checkpoint",
+                                                       "typeWidening",    "timestampNtz",  "vacuumProtocolCheck"};
+  std::vector<std::string> features;
+  auto want = [&](std::string_view feature) {
+    if (!std::ranges::contains(features, feature)) features.emplace_back(feature);
+  };
+  // Spark's explicit form, delta.feature.<name> = supported: turned into
+  // the protocol, not kept as a property (as Spark does).
+  for (auto it = properties.begin(); it != properties.end();) {
+    if (!it->first.starts_with("delta.feature.")) {
+      ++it;
+      continue;
+    }
+    const std::string feature = it->first.substr(std::string_view("delta.feature.").size());
+    if (it->second != "supported" && it->second != "enabled")
+      return fail(ErrorCode::invalid_argument,
+                  std::format("table property {} is '{}'; table features are added with 'supported'", it->first,
+                              it->second));
+    want(feature);
+    it = properties.erase(it);
+  }
   auto mode = properties.find("delta.columnMapping.mode");
-  const bool maps = mode != properties.end() && (mode->second == "name" || mode->second == "id");
-  if (!is_true(kEnableDeletionVectors) && !maps) return Protocol{1, 2, {}, {}};
+  if (mode != properties.end() && (mode->second == "name" || mode->second == "id")) want("columnMapping");
+  if (is_true(kEnableDeletionVectors)) want("deletionVectors");
+  if (is_true("delta.enableInCommitTimestamps")) want("inCommitTimestamp");
+  if (is_true("delta.enableRowTracking")) want("rowTracking");
+  if (is_true("delta.enableTypeWidening")) want("typeWidening");
+  if (auto policy = properties.find("delta.checkpointPolicy"); policy != properties.end() && policy->second == "v2")
+    want("v2Checkpoint");
+  // Features that rest on domain metadata.
+  if (std::ranges::contains(features, std::string_view("rowTracking")) ||
+      std::ranges::contains(features, std::string_view("clustering")))
+    want("domainMetadata");
+  if (features.empty()) return Protocol{1, 2, {}, {}};
   // What writer version 2 implied, listed as writer 7 asks (Spark refuses
   // a table whose non-nullable columns need invariants it does not list).
-  Protocol protocol{3, 7, {}, {"appendOnly", "invariants"}};
-  for (auto [feature, on] : {std::pair{"columnMapping", maps}, std::pair{"deletionVectors", is_true(kEnableDeletionVectors)}}) {
-    if (!on) continue;
-    protocol.reader_features.emplace_back(feature);
-    protocol.writer_features.emplace_back(feature);
+  Protocol protocol{1, 7, {}, {"appendOnly", "invariants"}};
+  for (const auto& feature : features) {
+    const bool reader = std::ranges::contains(kReaderWriter, feature);
+    protocol = with_table_feature(protocol, feature, reader);
   }
   return protocol;
 }

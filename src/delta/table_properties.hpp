@@ -20,13 +20,17 @@ inline constexpr std::string_view kEnableDeletionVectors = "delta.enableDeletion
 
 // The protocol a new table with these properties needs: reader 1 and
 // writer 2 (what every Delta reader reads), unless a property needs a
-// table feature: then reader 3 and writer 7 listing it
-// (delta.enableDeletionVectors=true: deletionVectors;
-// delta.columnMapping.mode name or id: columnMapping) with the writer
-// features version 2 implied (appendOnly, invariants: writer 7 enforces
-// only the features it lists, and Spark holds a NOT NULL column to be an
-// invariant).
-[[nodiscard]] Protocol protocol_for_new_table(const std::map<std::string, std::string>& properties);
+// table feature: then writer 7 (and reader 3 for reader features) listing
+// it, with the writer features version 2 implied (appendOnly, invariants:
+// writer 7 enforces only the features it lists, and Spark holds a NOT
+// NULL column to be an invariant). The properties that do, as in Spark:
+// delta.enableDeletionVectors, delta.columnMapping.mode name or id,
+// delta.enableInCommitTimestamps, delta.enableRowTracking,
+// delta.enableTypeWidening, delta.checkpointPolicy = v2, and
+// delta.feature.<name> = supported, which is taken out of `properties`.
+// Row tracking and clustering bring domainMetadata. Whether lake-orm can
+// write the result is checked when the table is opened.
+[[nodiscard]] Result<Protocol> protocol_for_new_table(std::map<std::string, std::string>& properties);
 
 // `protocol` with table feature `feature` (a writer feature; a reader one
 // too when `reader`): on reader 3 / writer 7, listing the features its

@@ -12,6 +12,7 @@
 
 #include "core/propagate.hpp"
 #include "delta/column_mapping.hpp"
+#include "delta/liquid_clustering.hpp"
 #include "delta/schema_json.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
@@ -176,6 +177,16 @@ Result<CommitResult> Table::drop_column(std::string_view column) {
     return fail(ErrorCode::invalid_argument,
                 std::format("drop_column: '{}' is one of the table's keys or clustering columns ({})", column,
                             lists.front()));
+  {
+    TableWriter writer(*this);
+    LAKE_ASSIGN_OR_RETURN(auto layout, writer.layout());
+    LAKE_ASSIGN_OR_RETURN(auto clustered_by, clustering_columns(snapshot_, layout));
+    if (std::ranges::contains(clustered_by, column))
+      return fail(ErrorCode::invalid_argument,
+                  std::format("drop_column: '{}' is a clustering column of the table (the {} domain); change the "
+                              "clustering first",
+                              column, kClusteringDomain));
+  }
   LAKE_ASSIGN_OR_RETURN(auto edit, schema_without(metadata, column));
   LAKE_ASSIGN_OR_RETURN(auto left, parse_schema_string(edit.schema_string));
   if (left.size() <= metadata.partition_columns.size())
@@ -228,6 +239,45 @@ Result<CommitResult> Table::enable_column_mapping(ColumnMappingMode mode) {
       {{"properties", nlohmann::json({{std::string(kColumnMappingMode), mode == ColumnMappingMode::id ? "id" : "name"}})
                           .dump()}},
       protocol);
+}
+
+Result<CommitResult> Table::cluster_by(const std::vector<std::string>& columns) {
+  LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
+  if (!snapshot_.partition_columns().empty())
+    return fail(ErrorCode::invalid_argument,
+                std::format("cluster_by: table '{}' is partitioned by [{}]; a Delta table is clustered or partitioned, "
+                            "not both",
+                            root_, join(snapshot_.partition_columns(), ", ")));
+  TableWriter writer(*this);
+  LAKE_ASSIGN_OR_RETURN(auto layout, writer.layout());
+  LAKE_ASSIGN_OR_RETURN(auto before, clustering_columns(snapshot_, layout));
+  LAKE_ASSIGN_OR_RETURN(auto domain, clustering_domain(columns, layout));
+  // Every file must have stats on a clustering column (PROTOCOL.md
+  // "Writer Requirements for Clustered Table"); files are not rewritten
+  // here, so a column some file has no stats for is refused.
+  for (const auto& name : columns) {
+    if (std::ranges::contains(before, name)) continue;
+    const std::string physical(layout.physical_name(name));
+    for (const auto& [key, add] : snapshot_.files()) {
+      const auto stats = add.stats ? nlohmann::json::parse(*add.stats, nullptr, false) : nlohmann::json();
+      const bool has = stats.is_object() && stats.contains("nullCount") && stats["nullCount"].is_object() &&
+                       stats["nullCount"].contains(physical);
+      if (!has)
+        return fail(ErrorCode::invalid_argument,
+                    std::format("cluster_by: data file '{}' has no statistics for '{}' (the table collects stats on "
+                                "its first delta.dataSkippingNumIndexedCols columns); a clustering column needs them "
+                                "in every file",
+                                key.path, name));
+    }
+  }
+  PendingCommit pending{.operation = "CLUSTER BY",
+                        .parameters = {{"oldClusteringColumns", join(before, ",")},
+                                       {"newClusteringColumns", join(columns, ",")}}};
+  Protocol protocol = with_table_feature(with_table_feature(snapshot_.protocol(), "domainMetadata", false),
+                                         "clustering", false);
+  if (!(protocol == snapshot_.protocol())) pending.actions.emplace_back(std::move(protocol));
+  pending.actions.emplace_back(std::move(domain));
+  return writer.commit(std::move(pending), {}, CommitResult{});
 }
 
 }  // namespace lake::delta

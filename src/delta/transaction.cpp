@@ -13,6 +13,7 @@
 #include "core/propagate.hpp"
 #include "delta/add_file_set.hpp"
 #include "delta/log_replay.hpp"
+#include "delta/row_tracking.hpp"
 #include "delta/scan.hpp"
 #include "delta/schema_json.hpp"
 #include "lake/delta/table.hpp"
@@ -49,7 +50,13 @@ std::unexpected<Error> conflict(ConflictDetail::Kind kind, std::int64_t version,
               std::make_shared<ConflictDetail>(kind, version, std::move(files)));
 }
 
-std::string commit_info_json(const PendingCommit& pending, std::int64_t read_version) {
+// commitInfo of one commit attempt at `current.version() + 1`. On tables
+// with in-commit timestamps it records the commit's time, never earlier
+// than 1 ms after the previous commit's (PROTOCOL.md "In-Commit
+// Timestamps"); on row-tracking tables, whether the commit kept every
+// row's stable id (`preserved`).
+std::string commit_info_json(const PendingCommit& pending, std::int64_t read_version, const Snapshot& current,
+                             std::optional<bool> preserved) {
   json parameters = json::object();
   for (const auto& [k, v] : pending.parameters) parameters[k] = v;
   json metrics = json::object();
@@ -67,6 +74,14 @@ std::string commit_info_json(const PendingCommit& pending, std::int64_t read_ver
       {"txnId", IngestId::generate().to_string()},
   };
   if (pending.user_metadata) info["userMetadata"] = *pending.user_metadata;
+  if (in_commit_timestamps_enabled(current.metadata())) {
+    const std::int64_t previous = current.in_commit_timestamp().value_or(
+        std::chrono::duration_cast<std::chrono::milliseconds>(current.committed_at().time_since_epoch()).count());
+    const std::int64_t at = std::max(info["timestamp"].get<std::int64_t>(), previous + 1);
+    info["inCommitTimestamp"] = at;
+    info["timestamp"] = at;
+  }
+  if (preserved) info["tags"] = {{"delta.rowTracking.preserved", *preserved ? "true" : "false"}};
   return info.dump();
 }
 
@@ -105,7 +120,7 @@ bool only_adds_nullable_columns(const Snapshot& before, const Metadata& after) {
 // table layout).
 Status check_winner(const PendingCommit& pending, const Snapshot& read, const Snapshot& current,
                     std::int64_t winner_version, const std::vector<Action>& winner,
-                    const std::set<LogicalFileKey>& our_removes) {
+                    const std::set<LogicalFileKey>& our_removes, const std::set<std::string>& our_domains) {
   const bool winner_blind = winner_is_blind_append(winner);
   std::vector<std::string> read_removed, both_removed, appended;
   for (const auto& action : winner) {
@@ -121,6 +136,8 @@ Status check_winner(const PendingCommit& pending, const Snapshot& read, const Sn
       // caller); an earlier one means two writers share an application id.
       return conflict(ConflictDetail::Kind::concurrent_transaction, winner_version, {}, read.version());
     }
+    if (const auto* domain = std::get_if<DomainMetadata>(&action); domain && our_domains.contains(domain->domain))
+      return conflict(ConflictDetail::Kind::metadata_changed, winner_version, {}, read.version());
     if (const auto* remove = std::get_if<Remove>(&action)) {
       const LogicalFileKey key = remove->key();
       if (pending.read_files.contains(key)) read_removed.push_back(remove->path);
@@ -229,8 +246,13 @@ void back_off(const CommitPolicy& policy, int losses) {
 Result<LogCommit> commit(Backend& backend, const std::string& root, const Snapshot& read, PendingCommit pending,
                              const CommitPolicy& policy, CommitAttempts& attempts) {
   std::set<LogicalFileKey> our_removes;
-  for (const auto& action : pending.actions)
+  // Domains this commit sets: a winner setting one too conflicts (the
+  // row-tracking domain is not among them: it is stamped per attempt).
+  std::set<std::string> our_domains;
+  for (const auto& action : pending.actions) {
     if (const auto* remove = std::get_if<Remove>(&action)) our_removes.insert(remove->key());
+    if (const auto* domain = std::get_if<DomainMetadata>(&action)) our_domains.insert(domain->domain);
+  }
 
   Snapshot current = read;
   LogReplay replay;
@@ -241,11 +263,16 @@ Result<LogCommit> commit(Backend& backend, const std::string& root, const Snapsh
     }
     const int attempt = ++attempts.used;
     const std::int64_t version = current.version() + 1;
-    std::vector<Action> actions;
-    actions.reserve(pending.actions.size() + 2);
-    actions.emplace_back(CommitInfo{commit_info_json(pending, read.version())});
-    if (pending.txn) actions.emplace_back(*pending.txn);
-    actions.insert(actions.end(), pending.actions.begin(), pending.actions.end());
+    // commitInfo first (in-commit timestamps require it), then the txn and
+    // the write's actions, stamped with row ids for this version.
+    std::vector<Action> actions = pending.actions;
+    std::optional<bool> preserved;
+    if (assigns_row_ids(current)) {
+      preserved = preserves_row_ids(actions);
+      LAKE_ASSIGN_OR_RETURN(actions, with_row_ids(std::move(actions), current, version));
+    }
+    if (pending.txn) actions.insert(actions.begin(), *pending.txn);
+    actions.insert(actions.begin(), CommitInfo{commit_info_json(pending, read.version(), current, preserved)});
     const std::string text = to_commit_text(actions);
     const std::string key = commit_key(root, version);
     auto put = backend.put(key, std::as_bytes(std::span(text)), PutMode::create);
@@ -273,7 +300,8 @@ Result<LogCommit> commit(Backend& backend, const std::string& root, const Snapsh
       LAKE_RETURN_IF_ERROR(winner_text);
       auto winner_actions = parse_commit_text(*winner_text, winner.object.key);
       LAKE_RETURN_IF_ERROR(winner_actions);
-      LAKE_RETURN_IF_ERROR(check_winner(pending, read, current, winner.version, *winner_actions, our_removes));
+      LAKE_RETURN_IF_ERROR(
+          check_winner(pending, read, current, winner.version, *winner_actions, our_removes, our_domains));
       if (pending.write_keys)
         LAKE_RETURN_IF_ERROR(check_winner_keys(pending, backend, root, read, current, winner.version, *winner_actions));
       LAKE_RETURN_IF_ERROR(replay.apply_actions(current, winner, std::move(*winner_actions)));

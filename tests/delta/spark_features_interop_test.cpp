@@ -23,7 +23,13 @@
 // an update beyond the old type on it: Spark and DuckDB read what we read.
 //
 // V2 checkpoints: UUID-named checkpoints, Parquet and JSON at the top
-// level, their adds in sidecars, read as Spark reads the tables.
+// level, their adds in sidecars, read as Spark reads the tables; our
+// delete and a V2 checkpoint of ours on them, read by Spark and DuckDB.
+//
+// Liquid clustering, row tracking and in-commit timestamps: Spark's
+// clustered table and its row-tracking table take our appends, an
+// optimize that clusters only our files, and a delete by deletion vectors
+// that keeps every row's id; a table of ours with all of them.
 //
 // Column mapping (name and id modes): columns, a struct field and the
 // partition column renamed and a column dropped after rows were written;
@@ -40,6 +46,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +77,12 @@ struct [[=lake::partition_by("sensor")]] Reading {
   std::string sensor;
   double value = 0;
   std::optional<std::string> note;
+};
+
+struct Metric {
+  [[=lake::pk]] std::int64_t id = 0;
+  std::string sensor;
+  double value = 0;
 };
 
 // Reading after value was renamed reading, sensor station, and note dropped.
@@ -160,6 +173,7 @@ class SparkFeatures : public ::testing::Test {
   static void OurTableWithDeletionVectorsReadsInEveryEngine();
   static void OurColumnMappedTableReadsInEveryEngine();
   static void SparksV2CheckpointedTablesReadAsSparkReadsThem();
+  static void SparksClusteredAndTrackedTablesTakeOurWrites();
 
   // Queues a table (as we read it, in `ours`) for Spark and DuckDB to
   // read; check_queued_tables runs them all in one process (one Spark
@@ -169,11 +183,14 @@ class SparkFeatures : public ::testing::Test {
   // DuckDB's delta extension (1.5.5) reads the partition column of a
   // column-mapped table as NULL, Spark's own tables included, so under
   // column mapping it is compared without it (`unread_by_duckdb`).
+  // Tables without those reader features are read by delta-rs too
+  // (`with_delta_rs`).
   static void check_in_every_engine(const std::string& table, const fs::path& ours,
-                                    const std::string& unread_by_duckdb = "") {
+                                    const std::string& unread_by_duckdb = "", bool with_delta_rs = false) {
     checks_.push_back((dir_->path / table).string());
     checks_.push_back(ours.string());
-    checks_.push_back(unread_by_duckdb.empty() ? "spark,duckdb" : "spark,duckdb!" + unread_by_duckdb);
+    checks_.push_back((unread_by_duckdb.empty() ? "spark,duckdb" : "spark,duckdb!" + unread_by_duckdb) +
+                      (with_delta_rs ? ",deltalake" : ""));
   }
   // What we read of `table` (directory `name`): saved as <file>.arrow and
   // queued for Spark and DuckDB (check_in_every_engine).
@@ -182,7 +199,7 @@ class SparkFeatures : public ::testing::Test {
     fs::path file;
   };
   static OurReading read_for_every_engine(delta::Table& table, const std::string& name, const std::string& file,
-                                          const std::string& unread_by_duckdb = "") {
+                                          const std::string& unread_by_duckdb = "", bool with_delta_rs = false) {
     auto scanned = table.scan();
     EXPECT_TRUE(scanned) << scanned.error().to_string();
     if (!scanned) return {};
@@ -191,7 +208,7 @@ class SparkFeatures : public ::testing::Test {
     if (!read.ok()) return {};
     OurReading ours{*read, dir_->path / (file + ".arrow")};
     write_ipc(*read, ours.file);
-    check_in_every_engine(name, ours.file, unread_by_duckdb);
+    check_in_every_engine(name, ours.file, unread_by_duckdb, with_delta_rs);
     return ours;
   }
   static void check_queued_tables() {
@@ -463,7 +480,8 @@ void SparkFeatures::SparksColumnMappedTablesReadAsSparkReadsThem() {
 // V2 checkpoints: Spark's tables with delta.checkpointPolicy = v2, whose
 // latest version is a UUID-named checkpoint (Parquet or JSON at the top
 // level) with the file actions in a sidecar: read from it as Spark reads
-// them. Writing is refused by the feature's name.
+// them. Then our delete and a checkpoint of ours, a V2 one as the table's
+// policy asks.
 void SparkFeatures::SparksV2CheckpointedTablesReadAsSparkReadsThem() {
   for (const auto& [name, extension] : {std::pair{"v2parquet", ".parquet"}, std::pair{"v2json", ".json"}}) {
     SCOPED_TRACE(name);
@@ -483,14 +501,142 @@ void SparkFeatures::SparksV2CheckpointedTablesReadAsSparkReadsThem() {
     EXPECT_EQ(listing->checkpoints.back().version, 6);
     expect_read_as_spark_reads(name);
 
+    // Our delete, then a checkpoint of ours: a V2 one (the table's
+    // policy), its files in a sidecar. Spark and DuckDB read what we read.
     auto table = delta::Table::open(backend(), name);
     ASSERT_TRUE(table) << table.error().to_string();
-    auto refused = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
-    ASSERT_FALSE(refused) << "wrote to a table whose checkpoints must be V2 ones";
-    EXPECT_EQ(refused.error().code(), ErrorCode::unsupported);
-    EXPECT_NE(refused.error().message().find("v2Checkpoint"), std::string::npos) << refused.error().message();
+    auto deleted = table->delete_where(cp::less(cp::field_ref("n"), cp::literal(std::int64_t{5})));
+    ASSERT_TRUE(deleted) << deleted.error().to_string();
+    EXPECT_EQ(deleted->rows_deleted, 4);  // 0 went with Spark's DELETE of n % 7 = 0
+    ASSERT_TRUE(table->checkpoint());
+    auto relisted = delta::list_log(*backend(), name);
+    ASSERT_TRUE(relisted);
+    ASSERT_EQ(relisted->checkpoints.back().version, table->version());
+    EXPECT_NE(relisted->checkpoints.back().files.front().key.find(".checkpoint."), std::string::npos);
+    EXPECT_FALSE(relisted->checkpoints.back().files.front().key.ends_with(".checkpoint.parquet"))
+        << "a classic checkpoint on a table whose policy is v2";
+    auto ours = read_for_every_engine(*table, name, std::string(name) + "-after");
+    ASSERT_NE(ours.rows, nullptr);
+    EXPECT_EQ(ours.rows->num_rows(), view["rows"].get<std::int64_t>() - 4);
   }
 }
+
+// Spark's clustered table (CLUSTER BY, OPTIMIZEd) and its table with row
+// tracking, in-commit timestamps and deletion vectors, read as Spark reads
+// them; then our writes on them: rows appended to the clustered table and
+// an optimize of ours, which clusters our files and leaves Spark's; rows
+// appended to the tracked table and a delete by deletion vectors, after
+// which Spark reads every row it had with the row id and commit version it
+// had, our rows with ids of their own, and our commits at the in-commit
+// timestamps we recorded. And a table of ours with all of these features.
+void SparkFeatures::SparksClusteredAndTrackedTablesTakeOurWrites() {
+  EXPECT_NE(view_["clustered"]["writer_features"].dump().find("\"clustering\""), std::string::npos)
+      << view_["clustered"].dump();
+  expect_read_as_spark_reads("clustered");
+  expect_read_as_spark_reads("tracked");
+  std::shared_ptr<Backend> shared = backend();
+  ASSERT_NE(shared, nullptr);
+
+  auto clustered = delta::Table::open(shared, "clustered");
+  ASSERT_TRUE(clustered) << clustered.error().to_string();
+  const auto* domain = clustered->snapshot().domain("delta.clustering");
+  ASSERT_NE(domain, nullptr);
+  // Spark's form of the domain is the one we write.
+  EXPECT_EQ(nlohmann::json::parse(domain->configuration), view_["clustered"]["domains"]["delta.clustering"]);
+  auto batch = [](std::int64_t first, std::int64_t count) {
+    arrow::Int64Builder ns;
+    arrow::StringBuilder labels;
+    arrow::Int32Builder parts;
+    for (std::int64_t n = first; n < first + count; ++n)
+      EXPECT_TRUE(ns.Append(n).ok() && labels.Append(std::format("ours-{}", n)).ok() &&
+                  parts.Append(static_cast<std::int32_t>(n % 3)).ok());
+    return arrow::RecordBatch::Make(arrow::schema({arrow::field("n", arrow::int64()), arrow::field("label", arrow::utf8()),
+                                                   arrow::field("part", arrow::int32())}),
+                                    count, {ns.Finish().ValueOrDie(), labels.Finish().ValueOrDie(),
+                                            parts.Finish().ValueOrDie()});
+  };
+  ASSERT_TRUE(clustered->append(batch(1000, 50)));
+  ASSERT_TRUE(clustered->append(batch(1050, 50)));
+  auto optimized = clustered->optimize();
+  ASSERT_TRUE(optimized) << optimized.error().to_string();
+  EXPECT_EQ(optimized->files_removed, 2) << "optimize reclustered files Spark's clustering wrote";
+  std::set<std::string> providers;
+  for (const auto& [key, add] : clustered->snapshot().files()) providers.insert(add.clustering_provider.value_or(""));
+  EXPECT_EQ(providers, (std::set<std::string>{"liquid", "lake-orm"}));
+  auto ours = read_for_every_engine(*clustered, "clustered", "clustered-after", "", true);
+  ASSERT_NE(ours.rows, nullptr);
+  EXPECT_EQ(ours.rows->num_rows(), view_["clustered"]["rows"].get<std::int64_t>() + 100);
+
+  auto tracked = delta::Table::open(shared, "tracked");
+  ASSERT_TRUE(tracked) << tracked.error().to_string();
+  const std::int64_t first_ours = tracked->version() + 1;
+  ASSERT_TRUE(tracked->append(batch(1000, 40)));
+  arrow::Int64Builder threes;
+  for (std::int64_t n = 3; n < 1040; n += 10) ASSERT_TRUE(threes.Append(n).ok());
+  auto deleted = tracked->delete_where(
+      cp::call("is_in", {cp::field_ref("n")}, cp::SetLookupOptions(threes.Finish().ValueOrDie())));
+  ASSERT_TRUE(deleted) << deleted.error().to_string();
+  EXPECT_GT(deleted->deletion_vectors_added, 0);
+  EXPECT_EQ(deleted->files_added, 0);
+  auto tracked_rows = read_for_every_engine(*tracked, "tracked", "tracked-after");
+  ASSERT_NE(tracked_rows.rows, nullptr);
+  EXPECT_EQ(tracked_rows.rows->num_rows(), 300 + 40 - 34);
+  const fs::path ids_after = dir_->path / "tracked-ids-after.json";
+  ASSERT_EQ(run_peer("spark_delta.py", {"row-ids", (dir_->path / "tracked").string(), ids_after.string()}), 0);
+  const auto before = nlohmann::json::parse(std::ifstream(dir_->path / "tracked-ids.json"));
+  const auto after = nlohmann::json::parse(std::ifstream(ids_after));
+  std::set<std::int64_t> seen;
+  for (const auto& [n, id] : after["rows"].items()) {
+    EXPECT_TRUE(seen.insert(id[0].get<std::int64_t>()).second) << "row id " << id[0] << " twice (row " << n << ")";
+    if (before["rows"].contains(n)) {
+      EXPECT_EQ(id, before["rows"][n]) << "row " << n << " changed its row id or version";
+    } else {
+      EXPECT_EQ(id[1].get<std::int64_t>(), first_ours) << "row " << n;
+    }
+  }
+  EXPECT_EQ(after["rows"].size(), 306u);
+  auto history = tracked->history();
+  ASSERT_TRUE(history) << history.error().to_string();
+  for (const auto& entry : *history) {
+    if (entry.version < first_ours) continue;
+    EXPECT_EQ(after["history"][std::to_string(entry.version)].get<std::int64_t>(),
+              std::chrono::duration_cast<std::chrono::milliseconds>(entry.committed_at.time_since_epoch()).count())
+        << "Spark's time for our version " << entry.version;
+  }
+
+  // Ours, with every feature: row tracking, in-commit timestamps, deletion
+  // vectors, V2 checkpoints and liquid clustering.
+  auto all = delta::Table::create(shared, "ours_features", schema_of<Metric>(),
+                                  {.properties = {{"delta.enableRowTracking", "true"},
+                                                  {"delta.enableInCommitTimestamps", "true"},
+                                                  {"delta.enableDeletionVectors", "true"},
+                                                  {"delta.checkpointPolicy", "v2"}}});
+  ASSERT_TRUE(all) << all.error().to_string();
+  ASSERT_TRUE(all->cluster_by({"sensor", "id"}));
+  for (std::int64_t first : {0, 600}) {
+    std::vector<Metric> metrics;
+    for (std::int64_t id = first; id < first + 600; ++id)
+      metrics.push_back({.id = id, .sensor = std::format("s{}", id % 4), .value = id * 0.5});
+    auto metric_batch = to_record_batch(std::span<const Metric>(metrics));
+    ASSERT_TRUE(metric_batch);
+    ASSERT_TRUE(all->append(*metric_batch));
+  }
+  auto removed = all->delete_where(cp::equal(cp::field_ref("sensor"), cp::literal("s1")));
+  ASSERT_TRUE(removed) << removed.error().to_string();
+  EXPECT_EQ(removed->deletion_vectors_added, 2);
+  auto clustered_ours = all->optimize();
+  ASSERT_TRUE(clustered_ours) << clustered_ours.error().to_string();
+  EXPECT_EQ(clustered_ours->files_removed, 2);
+  ASSERT_TRUE(all->checkpoint());
+  for (const auto& [key, add] : all->snapshot().files()) {
+    EXPECT_EQ(add.clustering_provider, std::optional<std::string>("lake-orm"));
+    EXPECT_TRUE(add.base_row_id.has_value());
+  }
+  auto all_rows = read_for_every_engine(*all, "ours_features", "ours_features");
+  ASSERT_NE(all_rows.rows, nullptr);
+  EXPECT_EQ(all_rows.rows->num_rows(), 900);
+}
+
 
 // One test, so that Spark (a JVM, about a minute here) writes the tables once.
 TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInSpark) {
@@ -521,6 +667,10 @@ TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInS
   {
     SCOPED_TRACE("V2 checkpoints");
     SparksV2CheckpointedTablesReadAsSparkReadsThem();
+  }
+  {
+    SCOPED_TRACE("liquid clustering, row tracking, in-commit timestamps");
+    SparksClusteredAndTrackedTablesTakeOurWrites();
   }
   {
     SCOPED_TRACE("our tables and our writes read by Spark and DuckDB");

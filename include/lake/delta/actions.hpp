@@ -82,6 +82,14 @@ struct Add {
   std::optional<std::string> stats;  // JSON text
   std::map<std::string, std::string> tags;
   std::optional<DeletionVector> deletion_vector{};
+  // Row tracking (PROTOCOL.md "Row Tracking"): the fresh row id of the
+  // file's first row and the version that committed its rows; kept by
+  // every later add or remove of the same data file.
+  std::optional<std::int64_t> base_row_id{};
+  std::optional<std::int64_t> default_row_commit_version{};
+  // The clustering implementation that clustered the file (PROTOCOL.md
+  // "Clustered Table"); unset for files written unclustered.
+  std::optional<std::string> clustering_provider{};
   friend bool operator==(const Add&, const Add&) = default;
 
   [[nodiscard]] LogicalFileKey key() const;
@@ -97,6 +105,9 @@ struct Remove {
   // The vector of the logical file removed (the remove of a data file that
   // had one names it, so that the right logical file goes).
   std::optional<DeletionVector> deletion_vector{};
+  // The removed add's row tracking fields, as the protocol asks.
+  std::optional<std::int64_t> base_row_id{};
+  std::optional<std::int64_t> default_row_commit_version{};
   friend bool operator==(const Remove&, const Remove&) = default;
 
   [[nodiscard]] LogicalFileKey key() const;
@@ -116,7 +127,18 @@ struct CommitInfo {
   friend bool operator==(const CommitInfo&, const CommitInfo&) = default;
 };
 
-using Action = std::variant<Protocol, Metadata, Add, Remove, Txn, CommitInfo>;
+// Named, JSON-configured table state (PROTOCOL.md "Domain Metadata"):
+// system domains ("delta.*", e.g. delta.clustering, delta.rowTracking)
+// belong to the features that define them; every domain is kept by
+// writers, whether they know it or not. `removed` is a tombstone.
+struct DomainMetadata {
+  std::string domain;
+  std::string configuration;  // JSON text
+  bool removed = false;
+  friend bool operator==(const DomainMetadata&, const DomainMetadata&) = default;
+};
+
+using Action = std::variant<Protocol, Metadata, Add, Remove, Txn, CommitInfo, DomainMetadata>;
 
 // One action as a single-line JSON document ({"add":{...}}).
 [[nodiscard]] std::string to_json_line(const Action& action);
@@ -124,7 +146,7 @@ using Action = std::variant<Protocol, Metadata, Add, Remove, Txn, CommitInfo>;
 [[nodiscard]] std::string to_commit_text(const std::vector<Action>& actions);
 
 // Parses a commit file. Actions this implementation does not know (cdc,
-// domainMetadata, sidecar, checkpointMetadata, ...) are skipped, as the
+// sidecar, checkpointMetadata, ...) are skipped, as the
 // protocol requires of readers; features that change how data must be read
 // are caught from the protocol action instead. `where` names the file in
 // errors.

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lake/delta/actions.hpp"
@@ -20,8 +21,12 @@ namespace lake::delta {
 class Snapshot {
  public:
   [[nodiscard]] std::int64_t version() const noexcept { return version_; }
-  // When this version was committed (the commit file's modification time).
+  // When this version was committed: its in-commit timestamp on tables
+  // that record them, else the commit file's modification time.
   [[nodiscard]] timestamp committed_at() const noexcept { return committed_at_; }
+  // The version's commitInfo.inCommitTimestamp (ms since the epoch), when
+  // the table enables in-commit timestamps and the commit carries one.
+  [[nodiscard]] std::optional<std::int64_t> in_commit_timestamp() const noexcept { return in_commit_timestamp_; }
   [[nodiscard]] const Protocol& protocol() const noexcept { return protocol_; }
   [[nodiscard]] const Metadata& metadata() const noexcept { return metadata_; }
   // The table's columns in schema order (including _ingest_id when the
@@ -40,6 +45,11 @@ class Snapshot {
   [[nodiscard]] std::optional<std::int64_t> app_version(const std::string& app_id) const;
   // Every application's latest txn action, by application id.
   [[nodiscard]] const std::map<std::string, Txn>& transactions() const noexcept { return txns_; }
+  // The live domain metadata (tombstoned domains are gone), by domain.
+  [[nodiscard]] const std::map<std::string, DomainMetadata, std::less<>>& domains() const noexcept {
+    return domains_;
+  }
+  [[nodiscard]] const DomainMetadata* domain(std::string_view name) const;
 
   [[nodiscard]] std::int64_t num_records() const noexcept;  // -1 when a file has no stats
   [[nodiscard]] std::int64_t total_bytes() const noexcept;
@@ -63,6 +73,8 @@ class Snapshot {
   std::map<LogicalFileKey, Add> files_;
   std::map<LogicalFileKey, Remove> tombstones_;
   std::map<std::string, Txn> txns_;
+  std::map<std::string, DomainMetadata, std::less<>> domains_;
+  std::optional<std::int64_t> in_commit_timestamp_;
 };
 
 // One entry of the table's history.

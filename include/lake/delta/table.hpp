@@ -338,6 +338,16 @@ class Table {
   // schema_mismatch naming both types.
   [[nodiscard]] Result<CommitResult> change_column_type(std::string_view column, const DataType& to);
 
+  // Liquid clustering (Delta's clustered tables, Spark's ALTER TABLE ...
+  // CLUSTER BY): records `columns` (top-level, primitive; none: CLUSTER BY
+  // NONE) in the delta.clustering domain, the first time upgrading the
+  // protocol to the clustering and domainMetadata writer features. Rows are
+  // not moved now: optimize() clusters them (a Z-order curve over the
+  // columns) and marks the files it clustered. ErrorCode::invalid_argument
+  // on a partitioned table (Delta tables are clustered or partitioned), for
+  // a column that is not one, or one some data file has no stats for.
+  [[nodiscard]] Result<CommitResult> cluster_by(const std::vector<std::string>& columns);
+
   [[nodiscard]] Result<OptimizeReport> optimize(OptimizeOptions options = {});
   [[nodiscard]] Result<VacuumReport> vacuum(VacuumOptions options = {});
   [[nodiscard]] Result<TableStats> stats() const;

@@ -18,6 +18,10 @@ usage:
       Spark reads a Delta table someone else wrote and compares it with the
       expected rows (sorted by the key columns, default id); exits 1 with
       the differences on a mismatch.
+  spark_delta.py row-ids <table-dir> <out.json>
+      What Spark reads of a row-tracking table's stable row ids and row
+      commit versions (n -> [row_id, row_commit_version]) and DESCRIBE
+      HISTORY's timestamp of each version, as JSON.
   spark_delta.py write-feature-tables <root-dir> <spark-view.json>
       Spark writes tables with the features it turns on under <root-dir>:
       with deletion vectors, `deleted` (partitioned, 5,000 rows, then DELETE
@@ -35,7 +39,10 @@ usage:
       column renamed and a column dropped, and 30 rows more); `v2parquet`
       and `v2json` (delta.checkpointPolicy = v2, a checkpoint every 3
       commits: UUID-named V2 checkpoints, Parquet and JSON at the top
-      level, file actions in sidecars). Saves the
+      level, file actions in sidecars); `clustered` (CLUSTER BY (n), 400
+      rows in two inserts, then OPTIMIZE) and `tracked` (row tracking,
+      in-commit timestamps and deletion vectors: 300 rows, an UPDATE of
+      every 10th, its row ids saved as tracked-ids.json). Saves the
       row count Spark reads from each, and how many
       of its adds carry a vector, as JSON, and the rows Spark reads as
       <root-dir>/<table>.jsonl (canonical form, key n).
@@ -261,6 +268,50 @@ def reader_features(path):
     return features
 
 
+def writer_features(path):
+    """The writer features of the table's newest protocol action."""
+    features = []
+    log = os.path.join(path, "_delta_log")
+    for name in sorted(os.listdir(log)):
+        if name.endswith(".json") and name[:20].isdigit():
+            with open(os.path.join(log, name)) as commit:
+                for line in commit:
+                    protocol = json.loads(line).get("protocol") if line.strip() else None
+                    if protocol:
+                        features = protocol.get("writerFeatures", [])
+    return sorted(features)
+
+
+def domains(path):
+    """The live domain metadata of the table (from its commits), by domain."""
+    live = {}
+    log = os.path.join(path, "_delta_log")
+    for name in sorted(os.listdir(log)):
+        if name.endswith(".json") and name[:20].isdigit():
+            with open(os.path.join(log, name)) as commit:
+                for line in commit:
+                    domain = json.loads(line).get("domainMetadata") if line.strip() else None
+                    if domain and domain.get("removed"):
+                        live.pop(domain["domain"], None)
+                    elif domain:
+                        live[domain["domain"]] = json.loads(domain["configuration"])
+    return live
+
+
+def row_ids(spark, path):
+    """What Spark reads of a row-tracking table's rows' stable ids: n ->
+    [row_id, row_commit_version], and each version's history timestamp
+    (in-commit timestamps when the table records them), in ms."""
+    rows = spark.sql(f"SELECT n, _metadata.row_id AS id, _metadata.row_commit_version AS v "
+                     f"FROM delta.`{path}`").collect()
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{path}`").collect()
+    return {
+        "rows": {str(r.n): [r.id, r.v] for r in rows},
+        "history": {str(h.version): round(h.timestamp.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
+                    for h in history},
+    }
+
+
 def write_feature_tables(root, view_path):
     spark = spark_session()
     started = time.monotonic()
@@ -389,6 +440,42 @@ def write_feature_tables(root, view_path):
         table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
     spark.conf.unset("spark.databricks.delta.checkpointV2.topLevelFileFormat")
 
+    # Liquid clustering: CLUSTER BY records the columns in the
+    # delta.clustering domain; OPTIMIZE clusters the files (provider
+    # "liquid").
+    path = os.path.join(root, "clustered")
+    target = f"delta.`{path}`"
+    spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta CLUSTER BY (n)")
+    for first in (0, 200):
+        spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, CAST(id % 3 AS INT) AS part "
+                  f"FROM range({first}, {first + 200})")
+    spark.sql(f"OPTIMIZE {target}")
+    view["clustered"] = {
+        "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
+        "writer_features": writer_features(path),
+        "domains": domains(path),
+    }
+    table_rows.save(os.path.join(root, "clustered.jsonl"), read_rows(spark, path, key=("n",)))
+
+    # Row tracking with in-commit timestamps and deletion vectors: an
+    # UPDATE moves rows to new files, their stable row ids materialized.
+    path = os.path.join(root, "tracked")
+    target = f"delta.`{path}`"
+    spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta "
+              f"TBLPROPERTIES ('delta.enableRowTracking' = 'true', 'delta.enableInCommitTimestamps' = 'true', "
+              f"'delta.enableDeletionVectors' = 'true')")
+    spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, CAST(id % 3 AS INT) AS part "
+              f"FROM range(300)")
+    spark.sql(f"UPDATE {target} SET label = concat(label, '-updated') WHERE n % 10 = 0")
+    view["tracked"] = {
+        "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
+        "writer_features": writer_features(path),
+        "domains": domains(path),
+    }
+    table_rows.save(os.path.join(root, "tracked.jsonl"), read_rows(spark, path, key=("n",)))
+    with open(os.path.join(root, "tracked-ids.json"), "w") as out:
+        json.dump(row_ids(spark, path), out, sort_keys=True)
+
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)
     print(f"[spark] wrote the feature tables {view} in {time.monotonic() - started:.1f} s",
@@ -416,6 +503,10 @@ def main(argv):
         status = write_sample(argv[2], argv[3], argv[4])
     elif len(argv) >= 4 and argv[1] == "read":
         status = read(argv[2], argv[3], tuple(argv[4:]) or ("id",))
+    elif len(argv) == 4 and argv[1] == "row-ids":
+        with open(argv[3], "w") as out:
+            json.dump(row_ids(spark_session(), argv[2]), out, sort_keys=True)
+        status = 0
     elif len(argv) == 4 and argv[1] == "write-feature-tables":
         status = write_feature_tables(argv[2], argv[3])
     else:
