@@ -26,7 +26,8 @@ struct SqlDecimal {
   friend bool operator==(const SqlDecimal&, const SqlDecimal&) = default;
 };
 
-using SqlValue = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, timestamp, date, SqlDecimal>;
+using SqlValue =
+    std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, timestamp, date, SqlDecimal, local_timestamp>;
 using SqlParams = std::vector<SqlValue>;
 
 namespace detail {
@@ -41,7 +42,7 @@ inline constexpr bool is_optional_v<std::optional<T>> = true;
 }  // namespace detail
 
 // The SqlValue of one C++ argument: integers, floating point, bool,
-// strings, lake::timestamp / date / decimal, std::optional (NULL when
+// strings, lake::timestamp / local_timestamp / date / decimal, std::optional (NULL when
 // empty) and nullptr.
 template <class T>
 [[nodiscard]] Result<SqlValue> to_sql_value(const T& value) {
@@ -65,7 +66,7 @@ template <class T>
     return SqlValue(static_cast<double>(value));
   } else if constexpr (std::convertible_to<const V&, std::string_view>) {
     return SqlValue(std::string(std::string_view(value)));
-  } else if constexpr (std::same_as<V, timestamp> || std::same_as<V, date>) {
+  } else if constexpr (std::same_as<V, timestamp> || std::same_as<V, local_timestamp> || std::same_as<V, date>) {
     return SqlValue(value);
   } else if constexpr (detail::is_decimal_v<V>) {
     return SqlValue(SqlDecimal{value.unscaled(), V::precision, V::scale});

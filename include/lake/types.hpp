@@ -2,6 +2,8 @@
 //
 // They map one-to-one onto the types Delta Lake and Iceberg share:
 //   lake::timestamp       -> timestamp, microseconds since the Unix epoch, UTC
+//   lake::local_timestamp -> timestamp without time zone (Delta timestamp_ntz,
+//                            Iceberg timestamp): a wall-clock reading, no instant
 //   lake::date            -> date, days since the Unix epoch
 //   lake::decimal<P, S>   -> decimal(P, S), P <= 38
 //   lake::bytes           -> binary
@@ -26,6 +28,7 @@ namespace lake {
 __extension__ typedef __int128 int128;
 
 using timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+using local_timestamp = std::chrono::local_time<std::chrono::microseconds>;
 using date = std::chrono::sys_days;
 using bytes = std::vector<std::byte>;
 
@@ -36,6 +39,11 @@ using bytes = std::vector<std::byte>;
 // accepts an offset, a space separator and fewer fraction digits).
 [[nodiscard]] std::string format_timestamp(timestamp t);
 [[nodiscard]] Result<timestamp> parse_timestamp(std::string_view text);
+// ISO 8601 without a zone ("2026-11-21T09:57:51.123456") and its parsing
+// (also a space separator and fewer fraction digits; a zone or offset is
+// refused: a local timestamp names no instant).
+[[nodiscard]] std::string format_local_timestamp(local_timestamp t);
+[[nodiscard]] Result<local_timestamp> parse_local_timestamp(std::string_view text);
 [[nodiscard]] std::string format_date(date d);
 [[nodiscard]] Result<date> parse_date(std::string_view text);
 

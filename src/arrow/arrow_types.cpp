@@ -26,6 +26,7 @@ std::shared_ptr<arrow::DataType> to_arrow_type(const DataType& type) {
     case TypeId::string: return arrow::utf8();
     case TypeId::binary: return arrow::binary();
     case TypeId::timestamp: return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
+    case TypeId::timestamp_ntz: return arrow::timestamp(arrow::TimeUnit::MICRO);
     case TypeId::date: return arrow::date32();
     case TypeId::decimal: return arrow::decimal128(type.precision, type.scale);
     case TypeId::list: return arrow::list(child_field(0));
@@ -67,7 +68,11 @@ Result<DataType> from_arrow_type(const arrow::DataType& type) {
     case arrow::Type::BINARY: case arrow::Type::LARGE_BINARY: case arrow::Type::BINARY_VIEW:
     case arrow::Type::FIXED_SIZE_BINARY:
       return DataType(TypeId::binary);
-    case arrow::Type::TIMESTAMP: return DataType(TypeId::timestamp);
+    // An Arrow timestamp with a zone is an instant; without one, a local
+    // reading.
+    case arrow::Type::TIMESTAMP:
+      return DataType(static_cast<const arrow::TimestampType&>(type).timezone().empty() ? TypeId::timestamp_ntz
+                                                                                         : TypeId::timestamp);
     case arrow::Type::DATE32: case arrow::Type::DATE64: return DataType(TypeId::date);
     case arrow::Type::DECIMAL128: {
       const auto& d = static_cast<const arrow::Decimal128Type&>(type);

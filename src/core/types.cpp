@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <format>
+#include <optional>
 
 namespace lake {
 
@@ -10,14 +11,25 @@ using namespace std::chrono;
 
 timestamp now() noexcept { return floor<microseconds>(system_clock::now()); }
 
-std::string format_timestamp(timestamp t) {
+namespace {
+
+// "YYYY-MM-DDTHH:MM:SS.ffffff" of microseconds since the epoch (an
+// instant's UTC reading, or a local reading).
+std::string format_micros(microseconds since_epoch) {
+  const sys_time<microseconds> t{since_epoch};
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<microseconds> time{t - day};
-  return std::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", static_cast<int>(ymd.year()),
+  return std::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}", static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), time.hours().count(),
                      time.minutes().count(), time.seconds().count(), time.subseconds().count());
 }
+
+}  // namespace
+
+std::string format_timestamp(timestamp t) { return format_micros(t.time_since_epoch()) + "Z"; }
+
+std::string format_local_timestamp(local_timestamp t) { return format_micros(t.time_since_epoch()); }
 
 std::string format_date(date d) {
   year_month_day ymd{d};
@@ -63,21 +75,26 @@ Result<date> parse_date(std::string_view text) {
   return d;
 }
 
-Result<timestamp> parse_timestamp(std::string_view text) {
-  auto bad = [&] {
-    return fail(ErrorCode::invalid_argument,
-                std::format("'{}' is not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM))", text));
-  };
+namespace {
+
+// A date with an optional time: microseconds since the epoch of its
+// reading, and where the text goes on (a zone, or the end).
+struct Reading {
+  microseconds since_epoch{};
+  std::size_t pos = 0;
+};
+
+std::optional<Reading> parse_reading(std::string_view text) {
   std::size_t pos = 0;
   date d;
-  if (!parse_ymd(text, pos, d)) return bad();
-  if (pos == text.size()) return timestamp{d};
-  if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return bad();
+  if (!parse_ymd(text, pos, d)) return std::nullopt;
+  if (pos == text.size()) return Reading{d.time_since_epoch(), pos};
+  if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
   ++pos;
   int hh = 0, mm = 0, ss = 0;
   if (!read_digits(text, pos, 2, hh) || !expect(text, pos, ':') || !read_digits(text, pos, 2, mm) ||
       !expect(text, pos, ':') || !read_digits(text, pos, 2, ss) || hh > 23 || mm > 59 || ss > 60)
-    return bad();
+    return std::nullopt;
   std::int64_t micros = 0;
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
@@ -87,9 +104,30 @@ Result<timestamp> parse_timestamp(std::string_view text) {
       ++digits;
       ++pos;
     }
-    if (digits == 0) return bad();
+    if (digits == 0) return std::nullopt;
     for (int i = digits; i < 6; ++i) micros *= 10;
   }
+  return Reading{d.time_since_epoch() + hours{hh} + minutes{mm} + seconds{ss} + microseconds{micros}, pos};
+}
+
+}  // namespace
+
+Result<local_timestamp> parse_local_timestamp(std::string_view text) {
+  auto reading = parse_reading(text);
+  if (!reading || reading->pos != text.size())
+    return fail(ErrorCode::invalid_argument,
+                std::format("'{}' is not a local timestamp (YYYY-MM-DD[THH:MM:SS[.ffffff]], no zone)", text));
+  return local_timestamp{reading->since_epoch};
+}
+
+Result<timestamp> parse_timestamp(std::string_view text) {
+  auto bad = [&] {
+    return fail(ErrorCode::invalid_argument,
+                std::format("'{}' is not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM))", text));
+  };
+  auto reading = parse_reading(text);
+  if (!reading) return bad();
+  std::size_t pos = reading->pos;
   std::int64_t offset_minutes = 0;
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
     ++pos;
@@ -101,7 +139,7 @@ Result<timestamp> parse_timestamp(std::string_view text) {
     offset_minutes = sign * (oh * 60 + om);
   }
   if (pos != text.size()) return bad();
-  return timestamp{d} + hours{hh} + minutes{mm} + seconds{ss} + microseconds{micros} - minutes{offset_minutes};
+  return timestamp{reading->since_epoch - minutes{offset_minutes}};
 }
 
 namespace detail {

@@ -65,6 +65,9 @@ bool widens_without_loss(const arrow::DataType& from, const arrow::DataType& to)
       return t.scale() >= d.scale() && t.precision() - t.scale() >= d.precision() - d.scale();
     }
     case Type::TIMESTAMP:
+      // A date widened to timestamp_ntz (Delta's type widening) reads as
+      // its midnight.
+      if (f == Type::DATE32) return static_cast<const arrow::TimestampType&>(to).timezone().empty();
       // Any zone: Arrow timestamps with a zone are UTC instants already;
       // zone-less ones are read as UTC, as Arrow's own cast does.
       return f == Type::TIMESTAMP &&

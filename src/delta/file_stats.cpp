@@ -105,11 +105,13 @@ std::optional<std::string> json_floating(double value) {
   return std::string(buffer, end);
 }
 
-std::string timestamp_millis_json(std::chrono::sys_time<std::chrono::milliseconds> t) {
+// An instant's bound ends in Z; a timestamp_ntz bound has no zone, as
+// Spark writes them.
+std::string timestamp_millis_json(std::chrono::sys_time<std::chrono::milliseconds> t, bool instant) {
   auto day = std::chrono::floor<std::chrono::days>(t);
   std::chrono::hh_mm_ss<std::chrono::milliseconds> time{t - day};
-  return std::format("\"{}T{:02}:{:02}:{:02}.{:03}Z\"", format_date(day), time.hours().count(),
-                     time.minutes().count(), time.seconds().count(), time.subseconds().count());
+  return std::format("\"{}T{:02}:{:02}:{:02}.{:03}{}\"", format_date(day), time.hours().count(),
+                     time.minutes().count(), time.seconds().count(), time.subseconds().count(), instant ? "Z" : "");
 }
 
 enum class Bound { lower, upper };
@@ -136,8 +138,10 @@ std::optional<std::string> bound_json(const arrow::Scalar& value, Bound bound) {
     case Type::TIMESTAMP: {
       std::chrono::sys_time<std::chrono::microseconds> t{
           std::chrono::microseconds(static_cast<const arrow::TimestampScalar&>(value).value)};
+      const bool instant = !static_cast<const arrow::TimestampType&>(*value.type).timezone().empty();
       return timestamp_millis_json(bound == Bound::lower ? std::chrono::floor<std::chrono::milliseconds>(t)
-                                                         : std::chrono::ceil<std::chrono::milliseconds>(t));
+                                                         : std::chrono::ceil<std::chrono::milliseconds>(t),
+                                   instant);
     }
     case Type::STRING: {
       std::string_view text = static_cast<const arrow::StringScalar&>(value).view();

@@ -79,10 +79,12 @@ constexpr std::string_view kReaderFeatures[] = {"deletionVectors", "columnMappin
 // (row_tracking.hpp).
 // clustering: writes keep the clustering domain and collect stats on its
 // columns; optimize clusters by them (liquid_clustering.hpp).
+// timestampNtz: timestamp_ntz columns are zone-less Arrow timestamps
+// (lake::local_timestamp), their stats written without a zone.
 constexpr std::string_view kWriterFeatures[] = {
     "appendOnly",   "invariants",           "vacuumProtocolCheck", "deletionVectors",   "columnMapping",
     "typeWidening", "typeWidening-preview", "domainMetadata",      "v2Checkpoint",      "inCommitTimestamp",
-    "rowTracking",  "clustering"};
+    "rowTracking",  "clustering",           "timestampNtz"};
 
 bool contains(std::span<const std::string_view> list, std::string_view name) {
   return std::ranges::find(list, name) != list.end();

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "delta/schema_json.hpp"
 #include "core/propagate.hpp"
 
@@ -54,7 +55,7 @@ Result<DataType> parse_primitive(std::string_view name, std::string_view where) 
       {"boolean", TypeId::boolean}, {"byte", TypeId::int8},       {"short", TypeId::int16},
       {"integer", TypeId::int32},   {"long", TypeId::int64},      {"float", TypeId::float32},
       {"double", TypeId::float64},  {"string", TypeId::string},   {"binary", TypeId::binary},
-      {"timestamp", TypeId::timestamp}, {"date", TypeId::date},
+      {"timestamp", TypeId::timestamp}, {"timestamp_ntz", TypeId::timestamp_ntz}, {"date", TypeId::date},
   };
   for (const auto& e : kPrimitives)
     if (e.name == name) return DataType(e.id);
@@ -73,7 +74,7 @@ Result<DataType> parse_primitive(std::string_view name, std::string_view where) 
         s <= p)
       return DataType::decimal(static_cast<std::uint8_t>(p), static_cast<std::uint8_t>(s));
   }
-  // timestamp_ntz, variant, interval... are table features we do not read.
+  // variant, interval... are types we do not read.
   return fail(ErrorCode::unsupported, std::format("{}: Delta type '{}' is not supported", where, name));
 }
 
@@ -127,6 +128,7 @@ std::string primitive_type_name(const DataType& type) {
     case TypeId::string: return "string";
     case TypeId::binary: return "binary";
     case TypeId::timestamp: return "timestamp";
+    case TypeId::timestamp_ntz: return "timestamp_ntz";
     case TypeId::date: return "date";
     case TypeId::decimal: return std::format("decimal({},{})", type.precision, type.scale);
     default: return type_json(type).dump();
@@ -167,6 +169,17 @@ Result<std::vector<Field>> parse_schema_string(std::string_view text) {
     fields.push_back(std::move(f));
   }
   return fields;
+}
+
+namespace {
+bool type_uses_ntz(const DataType& type) {
+  return type.id == TypeId::timestamp_ntz ||
+         std::ranges::any_of(type.children, [](const Column& child) { return type_uses_ntz(child.type); });
+}
+}  // namespace
+
+bool uses_timestamp_ntz(const std::vector<Field>& columns) {
+  return std::ranges::any_of(columns, [](const Field& field) { return type_uses_ntz(field.type); });
 }
 
 }  // namespace lake::delta

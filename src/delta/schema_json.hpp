@@ -24,6 +24,10 @@ namespace lake::delta {
 // column, when present, is kept as a field like any other.
 [[nodiscard]] Result<std::vector<Field>> parse_schema_string(std::string_view text);
 
+// True when a column, or a field inside one, is a timestamp_ntz: the table
+// then needs the timestampNtz table feature.
+[[nodiscard]] bool uses_timestamp_ntz(const std::vector<Field>& columns);
+
 // "long", "decimal(10,2)", ... for primitive types; nested types are JSON.
 [[nodiscard]] std::string primitive_type_name(const DataType& type);
 

@@ -198,6 +198,9 @@ Result<Table> Table::create(std::shared_ptr<Backend> backend, std::string root, 
   metadata.schema_string = to_schema_string(columns);
   metadata.partition_columns = partitions;
   metadata.configuration = options.properties;
+  // A timestamp_ntz column needs its table feature (readers without it
+  // would read the local readings as instants).
+  if (uses_timestamp_ntz(columns)) metadata.configuration.try_emplace("delta.feature.timestampNtz", "supported");
   for (auto& [key, value] : formats::key_properties(schema, cluster_by))
     metadata.configuration.insert_or_assign(key, value);
   // Column mapping from the start: every field gets a physical name and id.

@@ -48,7 +48,13 @@ Result<CommitResult> commit_columns(TableWriter& writer, const std::vector<Field
   LAKE_ASSIGN_OR_RETURN(auto edit, schema_with_columns(metadata, columns));
   metadata.schema_string = std::move(edit.schema_string);
   metadata.configuration = std::move(edit.configuration);
-  return commit_metadata(writer, std::move(metadata), std::move(operation), {{"columns", parameters.dump()}});
+  // The first timestamp_ntz column brings its table feature.
+  std::optional<Protocol> protocol;
+  const Protocol& current = writer.snapshot().protocol();
+  if (uses_timestamp_ntz(columns) && !std::ranges::contains(current.reader_features, std::string_view("timestampNtz")))
+    protocol = with_table_feature(current, "timestampNtz", true);
+  return commit_metadata(writer, std::move(metadata), std::move(operation), {{"columns", parameters.dump()}},
+                         std::move(protocol));
 }
 
 // The lake.* key and clustering lists naming `column`.
@@ -216,6 +222,8 @@ Result<CommitResult> Table::change_column_type(std::string_view column, const Da
   metadata.configuration = std::move(edit.configuration);
   std::optional<Protocol> upgraded;
   if (!stable) upgraded = with_table_feature(protocol, "typeWidening", true);
+  if (to.id == TypeId::timestamp_ntz && !std::ranges::contains(protocol.reader_features, std::string("timestampNtz")))
+    upgraded = with_table_feature(upgraded.value_or(protocol), "timestampNtz", true);
   TableWriter writer(*this);
   return commit_metadata(writer, std::move(metadata), "CHANGE COLUMN",
                          {{"column", nlohmann::json({{"name", std::string(column)},

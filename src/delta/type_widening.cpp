@@ -25,6 +25,7 @@ int integer_rank(TypeId id) {
 bool widens(const DataType& from, const DataType& to) {
   if (const int a = integer_rank(from.id), b = integer_rank(to.id); a > 0 && b > 0) return a < b;
   if (from.id == TypeId::float32) return to.id == TypeId::float64;
+  if (from.id == TypeId::date) return to.id == TypeId::timestamp_ntz;
   if (from.id == TypeId::decimal && to.id == TypeId::decimal)
     return to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale &&
            (to.precision != from.precision || to.scale != from.scale);
@@ -48,8 +49,8 @@ Result<SchemaEdit> schema_with_type_change(const Metadata& metadata, std::string
     if (!widens(from, to))
       return fail(ErrorCode::schema_mismatch,
                   std::format("column '{}' cannot change from {} to {}: lake-orm widens integers to wider integers, "
-                              "float to double and decimals to ones with no fewer integer digits and no smaller "
-                              "scale (Delta's type widening)",
+                              "float to double, decimals to ones with no fewer integer digits and no smaller "
+                              "scale, and date to timestamp_ntz (Delta's type widening)",
                               column, from.to_string(), to.to_string()));
     auto& field = fields[i];
     field["type"] = primitive_type_name(to);

@@ -20,9 +20,9 @@ inline constexpr std::string_view kEnableTypeWidening = "delta.enableTypeWidenin
 inline constexpr std::string_view kTypeChanges = "delta.typeChanges";
 
 // Whether lake-orm widens `from` to `to`: the integer widenings (byte to
-// short to integer to long), float to double, and a decimal to one with
-// no fewer integer digits and no smaller scale. (The protocol also allows
-// integers to double or decimal and date to timestamp_ntz; lake-orm does
+// short to integer to long), float to double, a decimal to one with no
+// fewer integer digits and no smaller scale, and date to timestamp_ntz.
+// (The protocol also allows integers to double or decimal; lake-orm does
 // not make those changes.)
 [[nodiscard]] bool widens(const DataType& from, const DataType& to);
 

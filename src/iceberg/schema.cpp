@@ -349,6 +349,7 @@ Result<DataType> to_lake_type(const Type& type, std::string_view column) {
   if (p == "double") return DataType(TypeId::float64);
   if (p == "date") return DataType(TypeId::date);
   if (p == "timestamptz") return DataType(TypeId::timestamp);
+  if (p == "timestamp") return DataType(TypeId::timestamp_ntz);
   if (p == "string") return DataType(TypeId::string);
   if (p == "binary") return DataType(TypeId::binary);
   if (auto decimal = decimal_parts(p))
@@ -382,6 +383,7 @@ std::string primitive_of(const DataType& type) {
     case TypeId::string: return "string";
     case TypeId::binary: return "binary";
     case TypeId::timestamp: return "timestamptz";
+    case TypeId::timestamp_ntz: return "timestamp";
     case TypeId::date: return "date";
     case TypeId::decimal: return std::format("decimal({}, {})", type.precision, type.scale);
     case TypeId::list:

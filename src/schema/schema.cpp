@@ -17,6 +17,7 @@ std::string_view to_string(TypeId id) noexcept {
     case TypeId::string: return "string";
     case TypeId::binary: return "binary";
     case TypeId::timestamp: return "timestamp";
+    case TypeId::timestamp_ntz: return "timestamp_ntz";
     case TypeId::date: return "date";
     case TypeId::decimal: return "decimal";
     case TypeId::list: return "list";

@@ -52,6 +52,8 @@ Result<SqlValue> sql_value_of(const arrow::Scalar& scalar) {
         case arrow::TimeUnit::MICRO: break;
         case arrow::TimeUnit::NANO: micros = ts.value / 1'000; break;
       }
+      if (static_cast<const arrow::TimestampType&>(*scalar.type).timezone().empty())
+        return SqlValue(local_timestamp(std::chrono::microseconds(micros)));
       return SqlValue(timestamp(std::chrono::microseconds(micros)));
     }
     case arrow::Type::DECIMAL128: {
@@ -193,6 +195,8 @@ std::string literal(const SqlValue& value) {
           return quote_string(v);
         } else if constexpr (std::same_as<V, timestamp>) {
           return std::format("TIMESTAMP {}", quote_string(format_timestamp(v)));
+        } else if constexpr (std::same_as<V, local_timestamp>) {
+          return std::format("TIMESTAMP_NTZ {}", quote_string(format_local_timestamp(v)));
         } else if constexpr (std::same_as<V, date>) {
           return std::format("DATE {}", quote_string(format_date(v)));
         } else {

@@ -49,6 +49,7 @@ namespace lake::spark_sql {
     case TypeId::string: return "STRING";
     case TypeId::binary: return "BINARY";
     case TypeId::timestamp: return "TIMESTAMP";
+    case TypeId::timestamp_ntz: return "TIMESTAMP_NTZ";
     case TypeId::date: return "DATE";
     case TypeId::decimal: return std::format("DECIMAL({},{})", type.precision, type.scale);
     case TypeId::list: return std::format("ARRAY<{}>", type_name(type.children.at(0).type));

@@ -79,6 +79,13 @@ struct [[=lake::partition_by("sensor")]] Reading {
   std::optional<std::string> note;
 };
 
+struct NtzRow {
+  std::int64_t n = 0;
+  lake::local_timestamp at{};
+  std::string label;
+  lake::local_timestamp slot{};
+};
+
 struct Metric {
   [[=lake::pk]] std::int64_t id = 0;
   std::string sensor;
@@ -174,6 +181,7 @@ class SparkFeatures : public ::testing::Test {
   static void OurColumnMappedTableReadsInEveryEngine();
   static void SparksV2CheckpointedTablesReadAsSparkReadsThem();
   static void SparksClusteredAndTrackedTablesTakeOurWrites();
+  static void SparksTimestampNtzTableReadsAndTakesOurRows();
 
   // Queues a table (as we read it, in `ours`) for Spark and DuckDB to
   // read; check_queued_tables runs them all in one process (one Spark
@@ -638,6 +646,36 @@ void SparkFeatures::SparksClusteredAndTrackedTablesTakeOurWrites() {
 }
 
 
+// Spark's table with a TIMESTAMP_NTZ column and partition column: read as
+// Spark reads it, the readings unchanged in local_timestamp members (no
+// zone applied); then rows of ours, read by every engine.
+void SparkFeatures::SparksTimestampNtzTableReadsAndTakesOurRows() {
+  EXPECT_EQ(view_["ntz"]["reader_features"], nlohmann::json::array({"timestampNtz"}));
+  expect_read_as_spark_reads("ntz");
+  std::shared_ptr<Backend> shared = backend();
+  ASSERT_NE(shared, nullptr);
+  auto table = delta::Table::open(shared, "ntz");
+  ASSERT_TRUE(table) << table.error().to_string();
+  auto reader = table->scan({.filter = cp::equal(cp::field_ref("n"), cp::literal(std::int64_t{7}))});
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto batch = (*reader)->ToTable().ValueOrDie()->CombineChunksToBatch().ValueOrDie();
+  auto rows = from_record_batch<NtzRow>(batch);
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().at, *parse_local_timestamp("2026-03-29 02:07:00.123456"));
+  EXPECT_EQ(rows->front().slot, *parse_local_timestamp("2026-03-29 01:00:00"));
+  std::vector<NtzRow> ours;
+  for (std::int64_t n = 100; n < 110; ++n)
+    ours.push_back({.n = n, .at = *parse_local_timestamp("2026-10-25 02:30:00") + std::chrono::seconds(n),
+                    .label = "ours", .slot = *parse_local_timestamp("2026-10-25")});
+  auto our_batch = to_record_batch(std::span<const NtzRow>(ours));
+  ASSERT_TRUE(our_batch) << our_batch.error().to_string();
+  ASSERT_TRUE(table->append(*our_batch));
+  auto read = read_for_every_engine(*table, "ntz", "ntz-after", "", true);
+  ASSERT_NE(read.rows, nullptr);
+  EXPECT_EQ(read.rows->num_rows(), 40);
+}
+
 // One test, so that Spark (a JVM, about a minute here) writes the tables once.
 TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInSpark) {
   {
@@ -671,6 +709,10 @@ TEST_F(SparkFeatures, SparksFeatureTablesReadAsSparkReadsThemAndOurWritesReadInS
   {
     SCOPED_TRACE("liquid clustering, row tracking, in-commit timestamps");
     SparksClusteredAndTrackedTablesTakeOurWrites();
+  }
+  {
+    SCOPED_TRACE("timestamp_ntz");
+    SparksTimestampNtzTableReadsAndTakesOurRows();
   }
   {
     SCOPED_TRACE("our tables and our writes read by Spark and DuckDB");

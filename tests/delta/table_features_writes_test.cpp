@@ -302,4 +302,64 @@ TEST(TableFeatureWrites, LiquidClusteringRecordsItsColumnsAndOptimizeClustersOnT
   EXPECT_EQ(both.error().code(), ErrorCode::invalid_argument);
 }
 
+struct Visit {
+  [[=lake::pk]] std::int64_t id = 0;
+  lake::local_timestamp at{};
+  lake::date day{};
+};
+
+struct VisitAfter {
+  [[=lake::pk]] std::int64_t id = 0;
+  lake::local_timestamp at{};
+  lake::local_timestamp day{};
+  std::optional<lake::local_timestamp> left{};
+};
+
+Field ntz_column(std::string name) {
+  Field field;
+  field.column = std::move(name);
+  field.type = DataType(TypeId::timestamp_ntz);
+  field.nullable = true;
+  return field;
+}
+
+TEST(TableFeatureWrites, TimestampNtzColumnsBringTheirFeatureAndKeepTheirReadings) {
+  std::shared_ptr<Backend> backend = memory_backend();
+  auto table = Table::create(backend, "t", schema_of<Visit>());
+  ASSERT_TRUE(table) << table.error().to_string();
+  const auto& protocol = table->snapshot().protocol();
+  EXPECT_TRUE(std::ranges::contains(protocol.reader_features, std::string("timestampNtz")));
+  EXPECT_TRUE(std::ranges::contains(protocol.writer_features, std::string("timestampNtz")));
+  auto schema = nlohmann::json::parse(table->snapshot().metadata().schema_string);
+  EXPECT_EQ(schema["fields"][1]["type"], "timestamp_ntz");
+  std::vector<Visit> visits{{.id = 1, .at = *parse_local_timestamp("2026-03-29 02:30:00.123456"),
+                             .day = *parse_date("2026-03-29")}};
+  ASSERT_TRUE(table->append(batch_of(visits)));
+  // Stats without a zone (Spark's form); the upper bound rounded up to the
+  // millisecond.
+  auto stats = nlohmann::json::parse(*table->snapshot().files().begin()->second.stats);
+  EXPECT_EQ(stats["minValues"]["at"], "2026-03-29T02:30:00.123");
+  EXPECT_EQ(stats["maxValues"]["at"], "2026-03-29T02:30:00.124");
+
+  // Date widened to timestamp_ntz (Delta's type widening): the old file's
+  // dates read as midnight.
+  auto widened = table->change_column_type("day", DataType(TypeId::timestamp_ntz));
+  ASSERT_TRUE(widened) << widened.error().to_string();
+  EXPECT_TRUE(std::ranges::contains(table->snapshot().protocol().reader_features, std::string("typeWidening")));
+  ASSERT_TRUE(table->add_columns({ntz_column("left")}));
+  auto back = read_all<VisitAfter>(*table);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].at, visits[0].at);
+  EXPECT_EQ(back[0].day, *parse_local_timestamp("2026-03-29"));
+  EXPECT_FALSE(back[0].left);
+
+  // A table without one gets the feature with its first timestamp_ntz column.
+  std::shared_ptr<Backend> other = memory_backend();
+  auto plain = Table::create(other, "t", schema_of<Plain>());
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  EXPECT_EQ(plain->snapshot().protocol().min_writer_version, 2);
+  ASSERT_TRUE(plain->add_columns({ntz_column("seen")}));
+  EXPECT_TRUE(std::ranges::contains(plain->snapshot().protocol().reader_features, std::string("timestampNtz")));
+}
+
 }  // namespace

@@ -189,6 +189,41 @@ TEST_F(EngineTest, SkippingUsesRangesInListsAndNullChecksButNeverChangesResults)
   EXPECT_EQ(counting->data_files_read().size(), 2u);
 }
 
+struct [[=lake::table("shifts")]] Shift {
+  [[=lake::pk]] std::int64_t id = 0;
+  lake::local_timestamp starts{};
+};
+
+// timestamp_ntz columns are DuckDB TIMESTAMPs: compared with TIMESTAMP
+// literals and local_timestamp parameters, pushed down to skip files,
+// read back into local_timestamp members unchanged.
+TEST_F(EngineTest, LocalTimestampsQueryAsTimestamps) {
+  auto created = delta::Table::create(backend, "shifts", schema_of<Shift>());
+  ASSERT_TRUE(created) << created.error().to_string();
+  const local_timestamp base = *parse_local_timestamp("2026-03-29 02:00:00");
+  for (std::int64_t file = 0; file < 4; ++file) {
+    std::vector<Shift> rows;
+    for (std::int64_t i = 0; i < 5; ++i)
+      rows.push_back({.id = file * 5 + i, .starts = base + std::chrono::hours(file) + std::chrono::minutes(i)});
+    append(*created, rows);
+  }
+  auto opened = duckdb::Engine::open([this](std::string_view name) -> Result<std::unique_ptr<formats::FormatTable>> {
+    if (name != "shifts") return std::unique_ptr<formats::FormatTable>();
+    return delta::native_format()->open(backend, TableRef{std::string(name), std::string(name)}, {});
+  });
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  counting->reset();
+  auto late = query<Shift>(**opened, "SELECT * FROM shifts WHERE starts >= TIMESTAMP '2026-03-29 05:00:00' ORDER BY id");
+  ASSERT_TRUE(late) << late.error().to_string();
+  ASSERT_EQ(late->size(), 5u);
+  EXPECT_EQ(late->front().starts, base + std::chrono::hours(3));
+  EXPECT_EQ(counting->data_files_read().size(), 1u) << "the local timestamps' stats skip three files";
+  auto bound = query<Shift>(**opened, "SELECT * FROM shifts WHERE starts = ?", base + std::chrono::minutes(2));
+  ASSERT_TRUE(bound) << bound.error().to_string();
+  ASSERT_EQ(bound->size(), 1u);
+  EXPECT_EQ(bound->front().id, 2);
+}
+
 TEST_F(EngineTest, ParametersAreBoundNeverSpliced) {
   auto table = delta::Table::open(backend, "accounts");
   ASSERT_TRUE(table);

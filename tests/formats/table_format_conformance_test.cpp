@@ -8,6 +8,8 @@
 #include <arrow/compute/api.h>
 #include <gtest/gtest.h>
 
+#include <format>
+
 #include <lake/lake.hpp>
 
 #include <algorithm>
@@ -410,6 +412,57 @@ TEST_P(TableFormatConformance, TypePromotionsFollowTheFormatsRules) {
   auto narrowed = readings.evolve_to(schema_of<Reading>());
   ASSERT_FALSE(narrowed);
   EXPECT_EQ(narrowed.error().code(), ErrorCode::schema_mismatch) << narrowed.error().to_string();
+}
+
+struct [[=lake::table("shifts")]] Shift {
+  [[=lake::pk]] std::int64_t id = 0;
+  [[=lake::partition]] lake::local_timestamp day{};
+  lake::local_timestamp starts{};
+  lake::timestamp logged{};
+};
+
+// A local timestamp column keeps its wall-clock readings in both formats
+// (Delta timestamp_ntz with its table feature, Iceberg timestamp): as a
+// partition value, in stats that skip files, and read back unchanged.
+TEST_P(TableFormatConformance, LocalTimestampsKeepTheirReadings) {
+  auto created = format->create(backend, {"shifts", "shifts"},
+                                {.schema = &schema_of<Shift>(), .properties = {}, .if_not_exists = false}, options);
+  ASSERT_TRUE(created) << created.error().to_string();
+  auto& shifts = **created;
+  EXPECT_TRUE(shifts.arrow_schema()->GetFieldByName("starts")->type()->Equals(arrow::timestamp(arrow::TimeUnit::MICRO)));
+  EXPECT_TRUE(shifts.arrow_schema()->GetFieldByName("logged")->type()->Equals(
+      arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")));
+  auto at = [](const char* text) { return *parse_local_timestamp(text); };
+  for (int day : {1, 2}) {
+    std::vector<Shift> rows;
+    for (std::int64_t i = 0; i < 3; ++i)
+      rows.push_back({.id = day * 10 + i,
+                      .day = at(std::format("2026-03-0{}", day).c_str()),
+                      .starts = at(std::format("2026-03-0{} 0{}:30:00.5", day, i + 1).c_str()),
+                      .logged = *parse_timestamp("2026-03-01T00:00:00Z")});
+    auto batch = to_record_batch(std::span<const Shift>(rows), {.ingest_id = IngestId::generate()});
+    ASSERT_TRUE(batch) << batch.error().to_string();
+    commit(shifts, formats::Append{*arrow::RecordBatchReader::Make({*batch})});
+  }
+  auto late = cp::greater_equal(cp::field_ref("starts"),
+                                cp::literal(std::make_shared<arrow::TimestampScalar>(
+                                    at("2026-03-02 02:00:00").time_since_epoch().count(),
+                                    arrow::timestamp(arrow::TimeUnit::MICRO))));
+  auto plan = shifts.plan_scan(late);
+  ASSERT_TRUE(plan) << plan.error().to_string();
+  EXPECT_EQ(plan->files.size(), 1u) << "stats on the local timestamps skip the first day's file";
+  auto reader = shifts.read(*plan, {.columns = {}, .row_filter = late});
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto read = (*reader)->ToTable();
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  auto back = from_record_batch<Shift>((*read)->CombineChunksToBatch().ValueOrDie());
+  ASSERT_TRUE(back) << back.error().to_string();
+  std::ranges::sort(*back, {}, &Shift::id);
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].id, 21);
+  EXPECT_EQ((*back)[0].day, at("2026-03-02"));
+  EXPECT_EQ((*back)[0].starts, at("2026-03-02 02:30:00.5"));
+  EXPECT_EQ((*back)[1].starts, at("2026-03-02 03:30:00.5"));
 }
 
 TEST_P(TableFormatConformance, ReplaceWhereSwapsTheMatchingRowsInOneCommit) {

@@ -211,8 +211,9 @@ TEST(IcebergSchema, LakeTypesMapOnlyWhereValuesStayTheSame) {
   auto column = [](std::string primitive) { return to_lake_type(*Type::of(std::move(primitive)), "c"); };
   EXPECT_EQ(column("long")->id, lake::TypeId::int64);
   EXPECT_EQ(column("timestamptz")->id, lake::TypeId::timestamp);
+  EXPECT_EQ(column("timestamp")->id, lake::TypeId::timestamp_ntz);
   EXPECT_EQ(column("decimal(9,2)")->scale, 2);
-  for (std::string refused : {"time", "uuid", "fixed[8]", "timestamp", "timestamp_ns"}) {
+  for (std::string refused : {"time", "uuid", "fixed[8]", "timestamp_ns"}) {
     auto type = column(refused);
     ASSERT_FALSE(type) << refused;
     EXPECT_EQ(type.error().code(), ErrorCode::unsupported) << refused;

@@ -100,8 +100,9 @@ TEST(SparkConnectServer, PositionalParametersAreBoundNotSpliced) {
   const SqlValue values[] = {std::int64_t{41}, std::string("it's"), 0.25, true, nullptr,
                              lake::date{std::chrono::days{19724}},
                              lake::timestamp{std::chrono::microseconds{1704164645123456}},
-                             lake::SqlDecimal{.unscaled = 1234, .precision = 10, .scale = 2}};
-  auto table = query_all(*session, "SELECT ? + 1 AS a, ? AS b, ? AS c, ? AS d, ? AS e, ? AS f, ? AS g, ? AS h",
+                             lake::SqlDecimal{.unscaled = 1234, .precision = 10, .scale = 2},
+                             lake::local_timestamp{std::chrono::microseconds{1704164645123456}}};
+  auto table = query_all(*session, "SELECT ? + 1 AS a, ? AS b, ? AS c, ? AS d, ? AS e, ? AS f, ? AS g, ? AS h, ? AS i",
                          {.positional = values});
   ASSERT_TRUE(table);
   ASSERT_EQ(table->num_rows(), 1);
@@ -113,6 +114,9 @@ TEST(SparkConnectServer, PositionalParametersAreBoundNotSpliced) {
   EXPECT_EQ(value_at<arrow::Date32Array>(*table, "f"), 19724);
   EXPECT_EQ(value_at<arrow::TimestampArray>(*table, "g"), 1704164645123456);
   EXPECT_TRUE(table->schema()->GetFieldByName("h")->type()->Equals(arrow::decimal128(10, 2)));
+  // A local timestamp binds as TIMESTAMP_NTZ: Spark hands it back without a zone.
+  EXPECT_TRUE(table->schema()->GetFieldByName("i")->type()->Equals(arrow::timestamp(arrow::TimeUnit::MICRO)));
+  EXPECT_EQ(value_at<arrow::TimestampArray>(*table, "i"), 1704164645123456);
 
   // An injection attempt is only ever a string.
   const SqlValue injection[] = {std::string("a' OR '1'='1")};

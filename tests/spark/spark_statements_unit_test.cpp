@@ -56,10 +56,16 @@ TEST(SparkExpressionSql, IsInBindsEveryValueAndUnknownFunctionsAreNamed) {
   EXPECT_EQ(odd.error().code(), lake::ErrorCode::unsupported);
   EXPECT_NE(odd.error().message().find("utf8_length"), std::string::npos);
 
-  auto typed = lake::spark_sql::to_spark_sql(
-      cp::less(cp::field_ref("at"), cp::literal(std::make_shared<arrow::TimestampScalar>(1'500, arrow::timestamp(arrow::TimeUnit::MILLI)))));
+  auto typed = lake::spark_sql::to_spark_sql(cp::less(
+      cp::field_ref("at"),
+      cp::literal(std::make_shared<arrow::TimestampScalar>(1'500, arrow::timestamp(arrow::TimeUnit::MILLI, "UTC")))));
   ASSERT_TRUE(typed);
   EXPECT_EQ(typed->params.at(0), SqlValue(lake::timestamp(std::chrono::microseconds(1'500'000))));
+  // A zone-less timestamp is a local reading (TIMESTAMP_NTZ).
+  auto local = lake::spark_sql::to_spark_sql(
+      cp::less(cp::field_ref("at"), cp::literal(std::make_shared<arrow::TimestampScalar>(1'500, arrow::timestamp(arrow::TimeUnit::MILLI)))));
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->params.at(0), SqlValue(lake::local_timestamp(std::chrono::microseconds(1'500'000))));
 }
 
 TEST(SparkWriteStatements, InsertReadsTheSourceByColumn) {

@@ -152,6 +152,33 @@ TEST(ArrowConvert, RoundTripsEveryTypeIncludingNulls) {
   }
 }
 
+// Local timestamps (no zone): their own logical type and a zone-less
+// Arrow timestamp, values kept as read on a wall clock; JSON without a Z.
+struct Shift {
+  [[=lake::pk]] std::int64_t id = 0;
+  lake::local_timestamp starts{};
+  std::optional<lake::local_timestamp> ends{};
+  friend bool operator==(const Shift&, const Shift&) = default;
+};
+
+TEST(ArrowConvert, LocalTimestampsAreZoneLessTimestamps) {
+  const auto& schema = lake::schema_of<Shift>();
+  EXPECT_EQ(schema.find_column("starts")->type.to_string(), "timestamp_ntz");
+  auto arrow_schema = lake::to_arrow_schema(schema, false);
+  EXPECT_TRUE(arrow_schema->GetFieldByName("starts")->type()->Equals(arrow::timestamp(arrow::TimeUnit::MICRO)));
+  EXPECT_EQ(lake::from_arrow_type(*arrow::timestamp(arrow::TimeUnit::MICRO))->id, lake::TypeId::timestamp_ntz);
+  EXPECT_EQ(lake::from_arrow_type(*arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"))->id, lake::TypeId::timestamp);
+  std::vector<Shift> shifts{{.id = 1, .starts = *lake::parse_local_timestamp("2026-03-29 02:30:00"), .ends = std::nullopt},
+                            {.id = 2, .starts = lake::local_timestamp(-1us), .ends = *lake::parse_local_timestamp("2026-03-29 03:00:00.25")}};
+  auto batch = lake::to_record_batch(std::span<const Shift>(shifts));
+  ASSERT_TRUE(batch) << batch.error().to_string();
+  auto starts = std::static_pointer_cast<arrow::TimestampArray>((*batch)->GetColumnByName("starts"));
+  EXPECT_EQ(starts->Value(0), 1774751400000000);  // the reading, as if it were UTC
+  auto back = lake::from_record_batch<Shift>(*batch);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(*back, shifts);
+}
+
 TEST(ArrowConvert, EmptyBatchRoundTrips) {
   std::vector<Everything> none;
   auto batch = lake::to_record_batch(std::span<const Everything>(none));

@@ -252,6 +252,15 @@ TEST(Types, TimestampsDatesAndDecimalsRoundTripThroughText) {
   ASSERT_TRUE(offset);
   EXPECT_EQ(lake::format_timestamp(*offset), "2026-11-21T09:57:51.100000Z");
   EXPECT_FALSE(lake::parse_timestamp("2026-13-01T00:00:00Z"));
+  EXPECT_TRUE(lake::parse_timestamp("2026-11-21"));
+  // A local timestamp is a reading without a zone: no Z, and one is refused.
+  auto local = lake::parse_local_timestamp("2026-11-21 09:57:51.5");
+  ASSERT_TRUE(local);
+  EXPECT_EQ(lake::format_local_timestamp(*local), "2026-11-21T09:57:51.500000");
+  EXPECT_EQ(local->time_since_epoch(), ts->time_since_epoch() + std::chrono::microseconds(500000 - 123456));
+  EXPECT_EQ(lake::parse_local_timestamp("1969-12-31")->time_since_epoch(), std::chrono::days(-1));
+  EXPECT_FALSE(lake::parse_local_timestamp("2026-11-21T09:57:51Z"));
+  EXPECT_FALSE(lake::parse_local_timestamp("2026-11-21T09:57:51+01:00"));
   auto d = lake::parse_date("1969-07-20");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->time_since_epoch().count(), -165);

@@ -40,6 +40,7 @@ enum class TypeId : std::uint8_t {
   list,
   structure,
   map,
+  timestamp_ntz,  // microseconds, a local reading without a zone
 };
 #pragma GCC diagnostic pop
 

@@ -56,9 +56,11 @@ std::optional<cp::Expression> literal_of(const ddb::Expression& expr) {
     case ddb::LogicalTypeId::DATE:
       return cp::literal(std::make_shared<arrow::Date32Scalar>(value.GetValueUnsafe<ddb::date_t>().days));
     case ddb::LogicalTypeId::TIMESTAMP:
+      // A local reading (timestamp_ntz columns), in microseconds.
+      return cp::literal(std::make_shared<arrow::TimestampScalar>(value.GetValueUnsafe<ddb::timestamp_t>().value,
+                                                                  arrow::timestamp(arrow::TimeUnit::MICRO)));
     case ddb::LogicalTypeId::TIMESTAMP_TZ:
-      // Table timestamps are instants in microseconds; both DuckDB kinds
-      // hold microseconds since the epoch.
+      // An instant, microseconds since the epoch.
       return cp::literal(std::make_shared<arrow::TimestampScalar>(
           value.GetValueUnsafe<ddb::timestamp_t>().value, arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")));
     case ddb::LogicalTypeId::DECIMAL: {

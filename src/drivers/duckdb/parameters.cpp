@@ -31,6 +31,8 @@ ddb::vector<ddb::Value> to_duckdb_values(std::span<const SqlValue> params) {
           } else if constexpr (std::is_same_v<V, timestamp>) {
             // Tables store instants: TIMESTAMP WITH TIME ZONE.
             return ddb::Value::TIMESTAMPTZ(ddb::timestamp_tz_t(v.time_since_epoch().count()));
+          } else if constexpr (std::is_same_v<V, local_timestamp>) {
+            return ddb::Value::TIMESTAMP(ddb::timestamp_t(v.time_since_epoch().count()));
           } else if constexpr (std::is_same_v<V, date>) {
             return ddb::Value::DATE(ddb::date_t(static_cast<std::int32_t>(v.time_since_epoch().count())));
           } else if (v.precision <= 18) {

@@ -25,6 +25,8 @@ Result<::spark::connect::Expression> to_literal_expression(const SqlValue& value
           literal->set_string(v);
         } else if constexpr (std::is_same_v<V, timestamp>) {
           literal->set_timestamp(v.time_since_epoch().count());  // microseconds, UTC
+        } else if constexpr (std::is_same_v<V, local_timestamp>) {
+          literal->set_timestamp_ntz(v.time_since_epoch().count());  // microseconds, no zone
         } else if constexpr (std::is_same_v<V, date>) {
           const auto days = v.time_since_epoch().count();
           if (days < std::numeric_limits<std::int32_t>::min() || days > std::numeric_limits<std::int32_t>::max()) {

@@ -42,7 +42,8 @@ usage:
       level, file actions in sidecars); `clustered` (CLUSTER BY (n), 400
       rows in two inserts, then OPTIMIZE) and `tracked` (row tracking,
       in-commit timestamps and deletion vectors: 300 rows, an UPDATE of
-      every 10th, its row ids saved as tracked-ids.json). Saves the
+      every 10th, its row ids saved as tracked-ids.json); `ntz` (a
+      TIMESTAMP_NTZ column and partition column, 30 rows). Saves the
       row count Spark reads from each, and how many
       of its adds carry a vector, as JSON, and the rows Spark reads as
       <root-dir>/<table>.jsonl (canonical form, key n).
@@ -239,62 +240,50 @@ def write_sample(path, expected_path, view_path):
         sys.exit(f"expected a classic checkpoint at 2 and a multi-part one at 4, found {checkpoints(path)}")
 
 
+def log_actions(path, kind):
+    """The `kind` actions ("add", "protocol", ...) of the table's JSON
+    commits, oldest first."""
+    log = os.path.join(path, "_delta_log")
+    for name in sorted(os.listdir(log)):
+        if name.endswith(".json") and name[:20].isdigit():
+            with open(os.path.join(log, name)) as commit:
+                for line in commit:
+                    action = json.loads(line).get(kind) if line.strip() else None
+                    if action:
+                        yield action
+
+
 def vector_adds(path):
     """How many add actions in the table's JSON commits carry a deletion
     vector: proof that Spark used them (it writes one per file a DELETE
     touches instead of rewriting the file)."""
-    count = 0
-    log = os.path.join(path, "_delta_log")
-    for name in os.listdir(log):
-        if name.endswith(".json") and name[:20].isdigit():
-            with open(os.path.join(log, name)) as commit:
-                for line in commit:
-                    add = json.loads(line).get("add") if line.strip() else None
-                    count += bool(add and add.get("deletionVector"))
-    return count
+    return sum(bool(add.get("deletionVector")) for add in log_actions(path, "add"))
 
 
 def reader_features(path):
     """The reader features of the table's newest protocol action."""
     features = []
-    log = os.path.join(path, "_delta_log")
-    for name in sorted(os.listdir(log)):
-        if name.endswith(".json") and name[:20].isdigit():
-            with open(os.path.join(log, name)) as commit:
-                for line in commit:
-                    protocol = json.loads(line).get("protocol") if line.strip() else None
-                    if protocol:
-                        features = protocol.get("readerFeatures", [])
+    for protocol in log_actions(path, "protocol"):
+        features = protocol.get("readerFeatures", [])
     return features
 
 
 def writer_features(path):
-    """The writer features of the table's newest protocol action."""
+    """The writer features of the table's newest protocol action, sorted."""
     features = []
-    log = os.path.join(path, "_delta_log")
-    for name in sorted(os.listdir(log)):
-        if name.endswith(".json") and name[:20].isdigit():
-            with open(os.path.join(log, name)) as commit:
-                for line in commit:
-                    protocol = json.loads(line).get("protocol") if line.strip() else None
-                    if protocol:
-                        features = protocol.get("writerFeatures", [])
+    for protocol in log_actions(path, "protocol"):
+        features = protocol.get("writerFeatures", [])
     return sorted(features)
 
 
 def domains(path):
     """The live domain metadata of the table (from its commits), by domain."""
     live = {}
-    log = os.path.join(path, "_delta_log")
-    for name in sorted(os.listdir(log)):
-        if name.endswith(".json") and name[:20].isdigit():
-            with open(os.path.join(log, name)) as commit:
-                for line in commit:
-                    domain = json.loads(line).get("domainMetadata") if line.strip() else None
-                    if domain and domain.get("removed"):
-                        live.pop(domain["domain"], None)
-                    elif domain:
-                        live[domain["domain"]] = json.loads(domain["configuration"])
+    for domain in log_actions(path, "domainMetadata"):
+        if domain.get("removed"):
+            live.pop(domain["domain"], None)
+        else:
+            live[domain["domain"]] = json.loads(domain["configuration"])
     return live
 
 
@@ -330,13 +319,19 @@ def write_feature_tables(root, view_path):
         spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, "
                   f"CAST(id % {partitions} AS INT) AS part FROM range({rows})")
 
-    def record(name, path, target):
-        view[name] = {
-            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
-            "vector_adds": vector_adds(path),
-            "checkpoints": sorted(checkpoints(path)),
-        }
+    def place(name):
+        """The directory of table `name` and the name Spark SQL knows it by."""
+        path = os.path.join(root, name)
+        return path, f"delta.`{path}`"
+
+    def describe(name, path, target, **facts):
+        """The row count Spark reads and `facts` into the view, the rows
+        into <name>.jsonl."""
+        view[name] = {"rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c, **facts}
         table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
+
+    def record(name, path, target):
+        describe(name, path, target, vector_adds=vector_adds(path), checkpoints=sorted(checkpoints(path)))
 
     path, target = create("deleted")
     fill(target, 5000, 4)
@@ -374,8 +369,7 @@ def write_feature_tables(root, view_path):
 
     # Type widening: files written before each change keep the narrow
     # Parquet types (and their stats); the table reads them as the new ones.
-    path = os.path.join(root, "widened")
-    target = f"delta.`{path}`"
+    path, target = place("widened")
     spark.sql(f"CREATE TABLE {target} (n INT, small TINYINT, ratio FLOAT, price DECIMAL(5,2)) USING delta "
               f"TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
     spark.sql(f"INSERT INTO {target} SELECT CAST(id AS INT), CAST(id - 20 AS TINYINT), CAST(id AS FLOAT) / 4, "
@@ -384,18 +378,13 @@ def write_feature_tables(root, view_path):
         spark.sql(f"ALTER TABLE {target} CHANGE COLUMN {column} TYPE {wide}")
     spark.sql(f"INSERT INTO {target} SELECT id * 100000000, CAST(id * 1000 AS INT), CAST(id AS DOUBLE) / 3, "
               f"CAST(id AS DECIMAL(12,2)) * 1000000 FROM range(40, 80)")
-    view["widened"] = {
-        "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
-        "reader_features": reader_features(path),
-    }
-    table_rows.save(os.path.join(root, "widened.jsonl"), read_rows(spark, path, key=("n",)))
+    describe("widened", path, target, reader_features=reader_features(path))
 
     # Column mapping: renames and drops change only the schema; files,
     # partition values and stats keep the physical names (name mode) or
     # ids (id mode) they were written with.
     for name, mode in (("mapped", "name"), ("idmapped", "id")):
-        path = os.path.join(root, name)
-        target = f"delta.`{path}`"
+        path, target = place(name)
         spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, info STRUCT<a: INT, b: STRING>, "
                   f"tags ARRAY<STRUCT<k: STRING, v: INT>>, extra STRING, part INT) USING delta PARTITIONED BY (part) "
                   f"TBLPROPERTIES ('delta.columnMapping.mode' = '{mode}')")
@@ -409,19 +398,14 @@ def write_feature_tables(root, view_path):
         spark.sql(f"ALTER TABLE {target} DROP COLUMN extra")
         spark.sql(f"INSERT INTO {target} SELECT id, concat('new-', id), named_struct('alpha', CAST(id AS INT), 'b', 'nb'), "
                   f"array(named_struct('k', 'y', 'v', CAST(-id AS INT))), CAST(id % 3 AS INT) FROM range(30, 60)")
-        view[name] = {
-            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
-            "reader_features": reader_features(path),
-            "columns": spark.read.format("delta").load(path).columns,
-        }
-        table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
+        describe(name, path, target, reader_features=reader_features(path),
+                 columns=spark.read.format("delta").load(path).columns)
 
     # V2 checkpoints (delta.checkpointPolicy = v2): UUID-named, the top
     # level in Parquet (the default) or JSON, the file actions in sidecars.
     for name, top_level in (("v2parquet", "parquet"), ("v2json", "json")):
         spark.conf.set("spark.databricks.delta.checkpointV2.topLevelFileFormat", top_level)
-        path = os.path.join(root, name)
-        target = f"delta.`{path}`"
+        path, target = place(name)
         spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta PARTITIONED BY (part) "
                   f"TBLPROPERTIES ('delta.checkpointPolicy' = 'v2', 'delta.checkpointInterval' = '3')")
         for first in range(0, 400, 100):
@@ -431,50 +415,42 @@ def write_feature_tables(root, view_path):
         spark.sql(f"INSERT INTO {target} SELECT id, concat('late-', id), CAST(id % 3 AS INT) FROM range(400, 420)")
         log = os.path.join(path, "_delta_log")
         sidecars = os.path.join(log, "_sidecars")
-        view[name] = {
-            "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
-            "reader_features": reader_features(path),
-            "checkpoint_files": sorted(n for n in os.listdir(log) if ".checkpoint." in n),
-            "sidecars": sorted(os.listdir(sidecars)) if os.path.isdir(sidecars) else [],
-        }
-        table_rows.save(os.path.join(root, f"{name}.jsonl"), read_rows(spark, path, key=("n",)))
+        describe(name, path, target, reader_features=reader_features(path),
+                 checkpoint_files=sorted(n for n in os.listdir(log) if ".checkpoint." in n),
+                 sidecars=sorted(os.listdir(sidecars)) if os.path.isdir(sidecars) else [])
     spark.conf.unset("spark.databricks.delta.checkpointV2.topLevelFileFormat")
 
     # Liquid clustering: CLUSTER BY records the columns in the
     # delta.clustering domain; OPTIMIZE clusters the files (provider
     # "liquid").
-    path = os.path.join(root, "clustered")
-    target = f"delta.`{path}`"
+    path, target = place("clustered")
     spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta CLUSTER BY (n)")
     for first in (0, 200):
         spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, CAST(id % 3 AS INT) AS part "
                   f"FROM range({first}, {first + 200})")
     spark.sql(f"OPTIMIZE {target}")
-    view["clustered"] = {
-        "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
-        "writer_features": writer_features(path),
-        "domains": domains(path),
-    }
-    table_rows.save(os.path.join(root, "clustered.jsonl"), read_rows(spark, path, key=("n",)))
+    describe("clustered", path, target, writer_features=writer_features(path), domains=domains(path))
 
     # Row tracking with in-commit timestamps and deletion vectors: an
     # UPDATE moves rows to new files, their stable row ids materialized.
-    path = os.path.join(root, "tracked")
-    target = f"delta.`{path}`"
+    path, target = place("tracked")
     spark.sql(f"CREATE TABLE {target} (n BIGINT, label STRING, part INT) USING delta "
               f"TBLPROPERTIES ('delta.enableRowTracking' = 'true', 'delta.enableInCommitTimestamps' = 'true', "
               f"'delta.enableDeletionVectors' = 'true')")
     spark.sql(f"INSERT INTO {target} SELECT id AS n, concat('row-', id) AS label, CAST(id % 3 AS INT) AS part "
               f"FROM range(300)")
     spark.sql(f"UPDATE {target} SET label = concat(label, '-updated') WHERE n % 10 = 0")
-    view["tracked"] = {
-        "rows": spark.sql(f"SELECT count(*) AS c FROM {target}").collect()[0].c,
-        "writer_features": writer_features(path),
-        "domains": domains(path),
-    }
-    table_rows.save(os.path.join(root, "tracked.jsonl"), read_rows(spark, path, key=("n",)))
+    describe("tracked", path, target, writer_features=writer_features(path), domains=domains(path))
     with open(os.path.join(root, "tracked-ids.json"), "w") as out:
         json.dump(row_ids(spark, path), out, sort_keys=True)
+
+    # timestamp_ntz: wall-clock readings, a column and the partition column.
+    path, target = place("ntz")
+    spark.sql(f"CREATE TABLE {target} (n BIGINT, at TIMESTAMP_NTZ, label STRING, slot TIMESTAMP_NTZ) USING delta "
+              f"PARTITIONED BY (slot)")
+    spark.sql(f"INSERT INTO {target} SELECT id, timestampadd(MINUTE, id, TIMESTAMP_NTZ'2026-03-29 02:00:00.123456'), "
+              f"concat('row-', id), timestampadd(HOUR, id % 3, TIMESTAMP_NTZ'2026-03-29 00:00:00') FROM range(30)")
+    describe("ntz", path, target, reader_features=reader_features(path))
 
     with open(view_path, "w") as out:
         json.dump(view, out, indent=1, sort_keys=True)

@@ -258,9 +258,7 @@ class Decoder<C, Category::timestamp> : public DecoderBase<C> {
       case arrow::TimeUnit::SECOND: out = C{std::chrono::seconds{v}}; break;
       case arrow::TimeUnit::MILLI: out = C{std::chrono::milliseconds{v}}; break;
       case arrow::TimeUnit::MICRO: out = C{std::chrono::microseconds{v}}; break;
-      case arrow::TimeUnit::NANO:
-        out = std::chrono::floor<std::chrono::microseconds>(std::chrono::sys_time<std::chrono::nanoseconds>{std::chrono::nanoseconds{v}});
-        break;
+      case arrow::TimeUnit::NANO: out = C{std::chrono::floor<std::chrono::microseconds>(std::chrono::nanoseconds{v})}; break;
     }
     return {};
   }

@@ -129,6 +129,12 @@ struct column_traits<lake::timestamp> {
 };
 
 template <>
+struct column_traits<lake::local_timestamp> {
+  static constexpr Category category = Category::timestamp;
+  static DataType data_type() { return TypeId::timestamp_ntz; }
+};
+
+template <>
 struct column_traits<lake::date> {
   static constexpr Category category = Category::date;
   static DataType data_type() { return TypeId::date; }

@@ -37,6 +37,8 @@ nlohmann::json to_json(const C& value) {
     return value;
   } else if constexpr (category == Category::binary) {
     return base64_encode(value);
+  } else if constexpr (std::same_as<C, lake::local_timestamp>) {
+    return format_local_timestamp(value);
   } else if constexpr (category == Category::timestamp) {
     return format_timestamp(value);
   } else if constexpr (category == Category::date) {
@@ -94,7 +96,8 @@ Status from_json(const nlohmann::json& json, C& out, const std::string& path) {
     if (!json.is_string()) return json_type_error(path, "a string", json);
     const auto& text = json.get_ref<const std::string&>();
     auto parsed = [&] {
-      if constexpr (category == Category::timestamp) return parse_timestamp(text);
+      if constexpr (std::same_as<C, lake::local_timestamp>) return parse_local_timestamp(text);
+      else if constexpr (category == Category::timestamp) return parse_timestamp(text);
       else if constexpr (category == Category::date) return parse_date(text);
       else return C::parse(text);
     }();

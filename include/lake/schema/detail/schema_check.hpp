@@ -107,7 +107,7 @@ class SchemaChecker {
     if (!is_column_type(type))
       return "type '" + display(type) +
              "' is not a supported column type (bool, fixed-width integers, float, double, std::string, "
-             "lake::bytes, lake::timestamp, lake::date, lake::decimal<P,S>, std::optional<T>, std::vector<T>, "
+             "lake::bytes, lake::timestamp, lake::local_timestamp, lake::date, lake::decimal<P,S>, std::optional<T>, std::vector<T>, "
              "std::map<std::string,T>, or a nested struct of those)";
 
     Category category = category_of(type);
@@ -129,7 +129,9 @@ class SchemaChecker {
     if ((spec.indexed || spec.sortable) && (nested_type || spec.json))
       return "indexed/sortable need a scalar column, not a list, map, struct or json";
     if (spec.auto_fill == AutoFill::create_time || spec.auto_fill == AutoFill::update_time) {
-      if (value_category != Category::timestamp) return "auto=createTime/updateTime needs a lake::timestamp member";
+      if (value_category != Category::timestamp ||
+          std::meta::dealias(value_type_of(type)) == std::meta::dealias(^^lake::local_timestamp))
+        return "auto=createTime/updateTime needs a lake::timestamp member (an instant; a local_timestamp names none)";
     }
     if (spec.auto_fill == AutoFill::ingest_id && value_category != Category::string)
       return "auto=ingestID needs a std::string member";
