@@ -41,13 +41,23 @@ std::optional<std::int32_t> field_id_of(const arrow::Field& field) {
   return value;
 }
 
+// Where a struct field is among a file struct's fields: in id mode by its
+// Parquet field id (a file without ids: by physical name), else by
+// physical name. -1 when the file lacks it.
+int file_field_index(const arrow::StructType& file_type, const PhysicalField& field, bool by_id) {
+  if (by_id && field.id)
+    for (int i = 0; i < file_type.num_fields(); ++i)
+      if (field_id_of(*file_type.field(i)) == field.id) return i;
+  return file_type.GetFieldIndex(field.name);
+}
+
 // A file column's data with the nested fields renamed from their physical
 // names to the table's (and reordered, fields the file lacks as NULLs,
 // dropped ones left out); its types are the file's still, for conform to
-// cast. `logical` is the table's type of the column.
+// cast. `logical` is the table's type of the column; `by_id`: id mode.
 Result<std::shared_ptr<arrow::ArrayData>> with_logical_names(const std::shared_ptr<arrow::ArrayData>& data,
                                                              const arrow::DataType& logical, const PhysicalField& physical,
-                                                             std::string_view column) {
+                                                             std::string_view column, bool by_id) {
   auto out = std::make_shared<arrow::ArrayData>(*data);
   if (logical.id() == arrow::Type::STRUCT && data->type->id() == arrow::Type::STRUCT) {
     const auto& file_type = static_cast<const arrow::StructType&>(*data->type);
@@ -56,7 +66,7 @@ Result<std::shared_ptr<arrow::ArrayData>> with_logical_names(const std::shared_p
     for (int i = 0; i < logical.num_fields(); ++i) {
       const auto& want = logical.field(i);
       const PhysicalField& child = physical.children.at(static_cast<std::size_t>(i));
-      const int index = file_type.GetFieldIndex(child.name);
+      const int index = file_field_index(file_type, child, by_id);
       std::shared_ptr<arrow::ArrayData> child_data;
       if (index < 0) {
         auto nulls = arrow::MakeArrayOfNull(want->type(), data->offset + data->length);
@@ -64,7 +74,7 @@ Result<std::shared_ptr<arrow::ArrayData>> with_logical_names(const std::shared_p
         child_data = (*nulls)->data();
       } else {
         LAKE_ASSIGN_OR_RETURN(child_data, with_logical_names(data->child_data[static_cast<std::size_t>(index)],
-                                                             *want->type(), child, column));
+                                                             *want->type(), child, column, by_id));
       }
       fields.push_back(arrow::field(want->name(), child_data->type, true));
       out->child_data.push_back(std::move(child_data));
@@ -88,7 +98,7 @@ Result<std::shared_ptr<arrow::ArrayData>> with_logical_names(const std::shared_p
       entries.children[1].name = file_entries.field(1)->name();
     }
     LAKE_ASSIGN_OR_RETURN(auto child, with_logical_names(data->child_data[0], *element,
-                                                         map ? entries : physical.children.at(0), column));
+                                                         map ? entries : physical.children.at(0), column, by_id));
     if (map) {
       out->type = arrow::map(child->type->field(0)->type(), child->type->field(1)->type());
     } else {
@@ -170,6 +180,7 @@ Result<std::unique_ptr<DataFileReader>> DataFileReader::open(Backend& backend, c
     } else if (int index = file_column_index(*file_schema, layout, name); index >= 0) {
       source.file_column = file_schema->field(index)->name();
       if (const PhysicalField* physical = layout.physical_field(name)) source.physical = *physical;
+      source.by_id = layout.mapping == ColumnMapping::id;
       collect_leaf_columns(self->reader_->manifest().schema_fields[static_cast<std::size_t>(index)],
                            self->leaf_columns_);
     } else {
@@ -270,7 +281,8 @@ Result<std::shared_ptr<arrow::RecordBatch>> DataFileReader::assemble(const arrow
     if (!column) return fail(ErrorCode::internal, std::format("data file '{}': column '{}' was not read", path_,
                                                               field.name()));
     if (source.physical && field.type()->num_fields() > 0) {
-      LAKE_ASSIGN_OR_RETURN(auto renamed, with_logical_names(column->data(), *field.type(), *source.physical, field.name()));
+      LAKE_ASSIGN_OR_RETURN(auto renamed, with_logical_names(column->data(), *field.type(), *source.physical, field.name(),
+                                                             source.by_id));
       column = arrow::MakeArray(std::move(renamed));
     }
     auto conformed = conform_file_column(column, field, path_);

@@ -46,6 +46,7 @@ class DataFileReader {
     std::string file_column;                  // a top-level field of the file, or
     std::shared_ptr<arrow::Scalar> constant;  // a partition value or NULL
     std::optional<PhysicalField> physical;    // with column mapping: its nested fields' names in the file
+    bool by_id = false;                       // id mode: nested fields found by Parquet field id
   };
 
   DataFileReader() = default;

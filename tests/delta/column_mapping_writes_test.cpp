@@ -8,11 +8,15 @@
 // spark_features_interop_test.)
 #include <arrow/compute/api.h>
 #include <arrow/io/memory.h>
+#include <arrow/table.h>
 #include <arrow/util/key_value_metadata.h>
 #include <gtest/gtest.h>
 #include <parquet/arrow/reader.h>
+#include <parquet/arrow/writer.h>
 
 #include <format>
+#include <functional>
+#include <span>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -268,6 +272,54 @@ TEST_F(ColumnMappingWrites, IdModeTablesWriteAndReadByFieldId) {
   std::vector<Renamed> expected;
   for (const auto& c : customers(0, 20)) expected.push_back(renamed(c));
   EXPECT_TRUE(same(read_all<Renamed>(*table), expected));
+
+  // In id mode a file is read by its field ids alone, nested fields too:
+  // the same file with every field under another name reads the same.
+  ASSERT_EQ(table->snapshot().files().size(), 2u);  // a partition each
+  for (const auto& [key, add] : table->snapshot().files()) {
+    auto object = table->key_of(add);
+    ASSERT_TRUE(object) << object.error().to_string();
+    auto bytes = backend_->get(*object);
+    ASSERT_TRUE(bytes) << bytes.error().to_string();
+    auto buffer = std::make_shared<arrow::Buffer>(reinterpret_cast<const std::uint8_t*>(bytes->data()),
+                                                  static_cast<std::int64_t>(bytes->size()));
+    auto reader = parquet::arrow::OpenFile(std::make_shared<arrow::io::BufferReader>(buffer), arrow::default_memory_pool());
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    auto read = (*reader)->ReadTable();
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    const std::shared_ptr<arrow::Table>& rows = *read;
+    std::function<std::shared_ptr<arrow::Field>(const std::shared_ptr<arrow::Field>&)> elsewhere =
+        [&](const std::shared_ptr<arrow::Field>& field) {
+          auto type = field->type();
+          if (type->id() == arrow::Type::STRUCT) {
+            arrow::FieldVector children;
+            for (const auto& child : type->fields()) children.push_back(elsewhere(child));
+            type = arrow::struct_(children);
+          }
+          return arrow::field("other_" + field->name(), type, field->nullable(), field->metadata());
+        };
+    arrow::FieldVector fields;
+    arrow::ChunkedArrayVector columns;
+    for (int i = 0; i < rows->num_columns(); ++i) {
+      fields.push_back(elsewhere(rows->schema()->field(i)));
+      arrow::ArrayVector chunks;
+      for (const auto& chunk : rows->column(i)->chunks()) {
+        auto data = chunk->data()->Copy();
+        data->type = fields.back()->type();
+        chunks.push_back(arrow::MakeArray(data));
+      }
+      columns.push_back(std::make_shared<arrow::ChunkedArray>(chunks, fields.back()->type()));
+    }
+    auto moved = arrow::Table::Make(arrow::schema(fields), columns);
+    auto sink = arrow::io::BufferOutputStream::Create().ValueOrDie();
+    ASSERT_TRUE(parquet::arrow::WriteTable(*moved, arrow::default_memory_pool(), sink, 1024).ok());
+    auto written = sink->Finish().ValueOrDie();
+    ASSERT_TRUE(backend_->put(*object, std::as_bytes(std::span(written->data(), static_cast<std::size_t>(written->size()))),
+                              PutMode::overwrite));
+    const auto renamed_fields = file_schema(*backend_, *table, add)->field_names();
+    EXPECT_TRUE(std::ranges::all_of(renamed_fields, [](const std::string& n) { return n.starts_with("other_"); }));
+  }
+  EXPECT_TRUE(same(read_all<Renamed>(*table), expected)) << "fields were matched by name, not by id";
 }
 
 // A rename commits a new schema: a write planned against the old one that
