@@ -336,16 +336,11 @@ struct CheckpointPolicy {
   bool stats_as_json = true;
 };
 
-bool property_is(const Metadata& metadata, const std::string& property, std::string_view value) {
-  auto it = metadata.configuration.find(property);
-  return it != metadata.configuration.end() && it->second == value;
-}
-
 Result<CheckpointPolicy> policy_of(const Metadata& metadata, timestamp now) {
   // The protocol makes stats_parsed and partitionValues_parsed (stats and
   // partition values as typed structs) required when a table asks for
   // them; this writer does not produce them.
-  if (property_is(metadata, "delta.checkpoint.writeStatsAsStruct", "true"))
+  if (property_is(metadata.configuration, "delta.checkpoint.writeStatsAsStruct", "true"))
     return fail(ErrorCode::unsupported, "the table sets delta.checkpoint.writeStatsAsStruct = true, and lake-orm "
                                         "does not write stats_parsed / partitionValues_parsed");
   const std::int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
@@ -353,7 +348,7 @@ Result<CheckpointPolicy> policy_of(const Metadata& metadata, timestamp now) {
   LAKE_RETURN_IF_ERROR(tombstones);
   CheckpointPolicy policy{.tombstone_cutoff = now_ms - tombstones->count(),
                           .txn_cutoff = std::nullopt,
-                          .stats_as_json = !property_is(metadata, "delta.checkpoint.writeStatsAsJson", "false")};
+                          .stats_as_json = !property_is(metadata.configuration, "delta.checkpoint.writeStatsAsJson", "false")};
   if (auto txns = metadata.configuration.find("delta.setTransactionRetentionDuration");
       txns != metadata.configuration.end()) {
     auto retention = parse_interval(txns->second);
@@ -450,23 +445,28 @@ std::string classic_key(const std::string& table, std::int64_t version) {
   return std::format("{}{:020}.checkpoint.parquet", log_prefix(table), version);
 }
 
-Status from_arrow(const arrow::Status& status, const std::string& key) {
-  return fail(detail::from_arrow_status(status, std::format("writing {}", key)));
+// Writes one checkpoint file at `key`: `fill` appends its rows, and the
+// object is published once they are all written.
+template <class Fill>
+Result<WrittenCheckpoint> write_file(Backend& backend, const std::string& key, Part part, PutMode mode, Fill&& fill) {
+  LAKE_ASSIGN_OR_RETURN(auto output, open_arrow_output(backend, key, mode));
+  auto written = [&]() -> arrow::Result<WrittenCheckpoint> {
+    ARROW_ASSIGN_OR_RAISE(auto file, CheckpointFile::open(output, part));
+    ARROW_RETURN_NOT_OK(fill(file));
+    return file.finish();
+  }();
+  if (!written.ok()) return fail(detail::from_arrow_status(written.status(), std::format("writing {}", key)));
+  return *written;
 }
 
 // A classic V1 checkpoint: every action in <version>.checkpoint.parquet.
 Result<WrittenCheckpoint> write_v1(Backend& backend, const std::string& table, const Snapshot& snapshot,
                                    const CheckpointPolicy& policy) {
-  const std::string key = classic_key(table, snapshot.version());
-  LAKE_ASSIGN_OR_RETURN(auto output, open_arrow_output(backend, key, PutMode::overwrite));
-  auto file = CheckpointFile::open(output, Part::v1);
-  if (!file.ok()) return std::unexpected(from_arrow(file.status(), key).error());
-  arrow::Status status = append_table_state(*file, snapshot, policy);
-  if (status.ok()) status = append_files(*file, snapshot, policy);
-  if (!status.ok()) return std::unexpected(from_arrow(status, key).error());
-  auto written = file->finish();
-  if (!written.ok()) return std::unexpected(from_arrow(written.status(), key).error());
-  return *written;
+  return write_file(backend, classic_key(table, snapshot.version()), Part::v1, PutMode::overwrite,
+                    [&](CheckpointFile& file) {
+                      ARROW_RETURN_NOT_OK(append_table_state(file, snapshot, policy));
+                      return append_files(file, snapshot, policy);
+                    });
 }
 
 // A UUID-named V2 checkpoint (PROTOCOL.md "V2 Spec"): the file actions go
@@ -479,32 +479,23 @@ Result<WrittenCheckpoint> write_v2(Backend& backend, const std::string& table, c
                                    const CheckpointPolicy& policy) {
   const std::string sidecar_name = IngestId::generate().to_string() + ".parquet";
   const std::string sidecar_key = log_prefix(table) + "_sidecars/" + sidecar_name;
-  LAKE_ASSIGN_OR_RETURN(auto sidecar_output, open_arrow_output(backend, sidecar_key, PutMode::create));
-  auto sidecar = CheckpointFile::open(sidecar_output, Part::sidecar);
-  if (!sidecar.ok()) return std::unexpected(from_arrow(sidecar.status(), sidecar_key).error());
-  if (auto status = append_files(*sidecar, snapshot, policy); !status.ok())
-    return std::unexpected(from_arrow(status, sidecar_key).error());
-  auto files = sidecar->finish();
-  if (!files.ok()) return std::unexpected(from_arrow(files.status(), sidecar_key).error());
+  LAKE_ASSIGN_OR_RETURN(auto files, write_file(backend, sidecar_key, Part::sidecar, PutMode::create,
+                                               [&](CheckpointFile& file) { return append_files(file, snapshot, policy); }));
   LAKE_ASSIGN_OR_RETURN(auto sidecar_info, backend.head(sidecar_key));
+  const SidecarRow sidecar{sidecar_name, files.bytes,
+                           std::chrono::duration_cast<milliseconds>(sidecar_info.modified.time_since_epoch()).count()};
 
   const std::string key =
       std::format("{}{:020}.checkpoint.{}.parquet", log_prefix(table), snapshot.version(), IngestId::generate().to_string());
-  LAKE_ASSIGN_OR_RETURN(auto output, open_arrow_output(backend, key, PutMode::create));
-  auto file = CheckpointFile::open(output, Part::v2_top_level);
-  if (!file.ok()) return std::unexpected(from_arrow(file.status(), key).error());
-  arrow::Status status = file->append(CheckpointMetadataRow{snapshot.version()});
-  if (status.ok()) status = append_table_state(*file, snapshot, policy);
-  if (status.ok())
-    status = file->append(SidecarRow{sidecar_name, files->bytes,
-                                     std::chrono::duration_cast<milliseconds>(
-                                         sidecar_info.modified.time_since_epoch()).count()});
-  if (!status.ok()) return std::unexpected(from_arrow(status, key).error());
-  auto written = file->finish();
-  if (!written.ok()) return std::unexpected(from_arrow(written.status(), key).error());
-  written->actions += files->actions;
-  written->add_files = files->add_files;
-  return *written;
+  LAKE_ASSIGN_OR_RETURN(auto written, write_file(backend, key, Part::v2_top_level, PutMode::create,
+                                                 [&](CheckpointFile& file) {
+                                                   ARROW_RETURN_NOT_OK(file.append(CheckpointMetadataRow{snapshot.version()}));
+                                                   ARROW_RETURN_NOT_OK(append_table_state(file, snapshot, policy));
+                                                   return file.append(sidecar);
+                                                 }));
+  written.actions += files.actions;
+  written.add_files = files.add_files;
+  return written;
 }
 
 // V2 checkpoints when the table asks for them: the v2Checkpoint feature
@@ -513,7 +504,7 @@ Result<WrittenCheckpoint> write_v2(Backend& backend, const std::string& table, c
 // allows.
 bool wants_v2(const Snapshot& snapshot) {
   return std::ranges::contains(snapshot.protocol().writer_features, std::string_view("v2Checkpoint")) &&
-         property_is(snapshot.metadata(), "delta.checkpointPolicy", "v2");
+         property_is(snapshot.metadata().configuration, "delta.checkpointPolicy", "v2");
 }
 
 }  // namespace

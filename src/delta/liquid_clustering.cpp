@@ -56,11 +56,6 @@ Result<DomainMetadata> clustering_domain(const std::vector<std::string>& columns
       return fail(ErrorCode::invalid_argument,
                   std::format("clustering column '{}' has nested type {}; clustering needs a primitive column", name,
                               column->type.to_string()));
-    if (std::ranges::contains(layout.partition_columns, name))
-      return fail(ErrorCode::invalid_argument,
-                  std::format("clustering column '{}' is a partition column; a Delta table is clustered or "
-                              "partitioned, not both",
-                              name));
     if (std::ranges::count(columns, name) > 1)
       return fail(ErrorCode::invalid_argument, std::format("clustering column '{}' is named twice", name));
     names.push_back(nlohmann::json::array({std::string(layout.physical_name(name))}));

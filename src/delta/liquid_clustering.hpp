@@ -36,8 +36,8 @@ inline constexpr std::string_view kClusteringProvider = "lake-orm";
 
 // The delta.clustering domain naming `columns` (physical names, written
 // as Spark writes them). Each must be a top-level column of primitive
-// type that is not a partition column (ErrorCode::invalid_argument
-// naming it).
+// type, named once (ErrorCode::invalid_argument naming it); the caller
+// refuses partitioned tables.
 [[nodiscard]] Result<DomainMetadata> clustering_domain(const std::vector<std::string>& columns,
                                                        const TableLayout& layout);
 

@@ -11,6 +11,7 @@
 #include "core/propagate.hpp"
 #include "delta/column_mapping.hpp"
 #include "delta/schema_json.hpp"
+#include "delta/table_properties.hpp"
 
 namespace lake::delta {
 
@@ -138,8 +139,7 @@ Status Snapshot::check_writable(bool removes_data) const {
       if (key.starts_with("delta.constraints."))
         return unsupported_feature("writer", std::format("checkConstraints (constraint '{}')", key));
     if (writer >= 4) {
-      if (auto cdf = metadata_.configuration.find("delta.enableChangeDataFeed");
-          cdf != metadata_.configuration.end() && cdf->second == "true")
+      if (property_is(metadata_.configuration, "delta.enableChangeDataFeed", "true"))
         return unsupported_feature("writer", "changeDataFeed (delta.enableChangeDataFeed = true)");
       if (metadata_.schema_string.find("delta.generationExpression") != std::string::npos)
         return unsupported_feature("writer", "generatedColumns (the schema declares generated columns)");
@@ -148,8 +148,7 @@ Status Snapshot::check_writable(bool removes_data) const {
   if (metadata_.schema_string.find("delta.invariants") != std::string::npos)
     return unsupported_feature("writer", "invariants (the schema declares column invariants)");
   if (removes_data) {
-    if (auto append_only = metadata_.configuration.find("delta.appendOnly");
-        append_only != metadata_.configuration.end() && append_only->second == "true")
+    if (property_is(metadata_.configuration, "delta.appendOnly", "true"))
       return fail(ErrorCode::invalid_argument, "the table is append-only (delta.appendOnly=true); rows cannot be "
                                                "deleted or rewritten");
   }
@@ -335,21 +334,33 @@ Result<LogListing> list_log_for_latest(Backend& backend, const std::string& tabl
   return list_log(backend, table);
 }
 
-std::optional<std::int64_t> in_commit_timestamp_of(const CommitInfo& info) {
-  // The member is at the top level of the object; a scan avoids parsing
-  // operation parameters and metrics for every replayed commit.
-  const std::string_view text = info.json;
-  const std::size_t value = top_level_member(text, "inCommitTimestamp");
-  if (value == std::string_view::npos) return std::nullopt;
-  std::int64_t ms = 0;
-  auto [end, ec] = std::from_chars(text.data() + value, text.data() + text.size(), ms);
-  if (ec != std::errc{}) return std::nullopt;
-  return ms;
+std::optional<std::int64_t> in_commit_timestamp_of(const std::vector<Action>& actions) {
+  for (const auto& action : actions) {
+    const auto* info = std::get_if<CommitInfo>(&action);
+    if (info == nullptr) continue;
+    // The member is at the top level of the object; a scan avoids parsing
+    // operation parameters and metrics for every replayed commit.
+    const std::string_view text = info->json;
+    const std::size_t value = top_level_member(text, "inCommitTimestamp");
+    if (value == std::string_view::npos) return std::nullopt;
+    std::int64_t ms = 0;
+    auto [end, ec] = std::from_chars(text.data() + value, text.data() + text.size(), ms);
+    if (ec != std::errc{}) return std::nullopt;
+    return ms;
+  }
+  return std::nullopt;
+}
+
+Result<std::optional<std::int64_t>> read_in_commit_timestamp(Backend& backend, const std::string& key) {
+  auto text = backend.get_text(key);
+  LAKE_RETURN_IF_ERROR(text);
+  auto actions = parse_commit_text(*text, key);
+  LAKE_RETURN_IF_ERROR(actions);
+  return in_commit_timestamp_of(*actions);
 }
 
 bool in_commit_timestamps_enabled(const Metadata& metadata) {
-  auto it = metadata.configuration.find("delta.enableInCommitTimestamps");
-  return it != metadata.configuration.end() && it->second == "true";
+  return property_is(metadata.configuration, "delta.enableInCommitTimestamps", "true");
 }
 
 void LogReplay::set_commit_time(Snapshot& s, timestamp file_time, std::optional<std::int64_t> in_commit_timestamp) {
@@ -433,9 +444,7 @@ Status LogReplay::apply_actions(Snapshot& s, const CommitFile& commit, std::vect
   std::vector<std::string> added;
   for (const auto& action : actions)
     if (const auto* add = std::get_if<Add>(&action)) added.push_back(add->path);
-  std::optional<std::int64_t> in_commit_timestamp;
-  for (const auto& action : actions)
-    if (const auto* info = std::get_if<CommitInfo>(&action)) in_commit_timestamp = in_commit_timestamp_of(*info);
+  const std::optional<std::int64_t> in_commit_timestamp = in_commit_timestamp_of(actions);
   for (auto& action : actions) apply(s, std::move(action));
   for (const auto& path : added)
     LAKE_RETURN_IF_ERROR(check_one_file_per_path(s, path, commit.object.key));
@@ -476,12 +485,7 @@ Result<Snapshot> LogReplay::build(Backend& backend, const std::string& table, co
     std::optional<std::int64_t> in_commit_timestamp;
     if (commit != listing.commits.end() && in_commit_timestamps_enabled(s.metadata_)) {
       // Checkpoints drop commitInfo: the version's timestamp is in its commit.
-      auto text = backend.get_text(commit->object.key);
-      LAKE_RETURN_IF_ERROR(text);
-      auto actions = parse_commit_text(*text, commit->object.key);
-      LAKE_RETURN_IF_ERROR(actions);
-      for (const auto& action : *actions)
-        if (const auto* info = std::get_if<CommitInfo>(&action)) in_commit_timestamp = in_commit_timestamp_of(*info);
+      LAKE_ASSIGN_OR_RETURN(in_commit_timestamp, read_in_commit_timestamp(backend, commit->object.key));
     }
     set_commit_time(s, commit != listing.commits.end() ? commit->object.modified : it->files.front().modified,
                     in_commit_timestamp);

@@ -54,8 +54,10 @@ struct LogListing {
 [[nodiscard]] Status check_protocol_readable(const Protocol& protocol);
 [[nodiscard]] Status check_protocol_writable(const Protocol& protocol);
 
-// commitInfo.inCommitTimestamp, when the commit records one.
-[[nodiscard]] std::optional<std::int64_t> in_commit_timestamp_of(const CommitInfo& info);
+// commitInfo.inCommitTimestamp among a commit's actions, when it records one.
+[[nodiscard]] std::optional<std::int64_t> in_commit_timestamp_of(const std::vector<Action>& actions);
+// The same, read from the commit file `key`.
+[[nodiscard]] Result<std::optional<std::int64_t>> read_in_commit_timestamp(Backend& backend, const std::string& key);
 // delta.enableInCommitTimestamps = true.
 [[nodiscard]] bool in_commit_timestamps_enabled(const Metadata& metadata);
 

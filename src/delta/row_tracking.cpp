@@ -10,16 +10,12 @@
 
 #include "core/propagate.hpp"
 #include "delta/log_replay.hpp"
+#include "delta/table_properties.hpp"
 
 namespace lake::delta {
 namespace {
 
 constexpr std::string_view kDomain = "delta.rowTracking";
-
-bool property_true(const Metadata& metadata, const std::string& key) {
-  auto it = metadata.configuration.find(key);
-  return it != metadata.configuration.end() && it->second == "true";
-}
 
 // The live add of each data file (at most one per path).
 std::map<std::string, const Add*, std::less<>> adds_by_path(const Snapshot& snapshot) {
@@ -32,7 +28,7 @@ std::map<std::string, const Add*, std::less<>> adds_by_path(const Snapshot& snap
 
 bool assigns_row_ids(const Snapshot& snapshot) {
   return std::ranges::contains(snapshot.protocol().writer_features, std::string_view("rowTracking")) &&
-         !property_true(snapshot.metadata(), "delta.rowTrackingSuspended");
+         !property_is(snapshot.metadata().configuration, "delta.rowTrackingSuspended", "true");
 }
 
 Result<std::int64_t> row_id_high_water_mark(const Snapshot& snapshot) {

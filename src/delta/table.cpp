@@ -61,13 +61,7 @@ Result<std::vector<std::pair<std::int64_t, timestamp>>> commit_times(Backend& ba
   for (const auto& commit : listing.commits) {
     timestamp t = commit.object.modified;
     if (enabled_from && commit.version >= *enabled_from) {
-      auto text = backend.get_text(commit.object.key);
-      LAKE_RETURN_IF_ERROR(text);
-      auto actions = parse_commit_text(*text, commit.object.key);
-      LAKE_RETURN_IF_ERROR(actions);
-      std::optional<std::int64_t> recorded;
-      for (const auto& action : *actions)
-        if (const auto* info = std::get_if<CommitInfo>(&action)) recorded = in_commit_timestamp_of(*info);
+      LAKE_ASSIGN_OR_RETURN(const auto recorded, read_in_commit_timestamp(backend, commit.object.key));
       if (!recorded)
         return fail(ErrorCode::invalid_argument,
                     std::format("{}: the table records in-commit timestamps, and this commit has none",

@@ -51,14 +51,14 @@ Result<OptimizeReport> Table::optimize(OptimizeOptions options) {
   // columns, as Spark's OPTIMIZE does, and takes no other order; other
   // tables on lake.clusterBy unless the options say otherwise.
   const bool liquid = is_clustered_table(snapshot_);
-  LAKE_ASSIGN_OR_RETURN(auto clustered_by, clustering_columns(snapshot_, *layout));
   if (liquid && (!options.zorder_by.empty() || !options.sort_by.empty()))
     return fail(ErrorCode::invalid_argument,
                 std::format("optimize: table '{}' is clustered by [{}] (liquid clustering); it takes no Z-order or "
                             "sort columns (change them with cluster_by)",
-                            root_, join(clustered_by, ", ")));
-  if (!liquid)
-    clustered_by = formats::list_property(snapshot_.metadata().configuration, formats::kClusterByProperty);
+                            root_, join(layout->clustering_columns, ", ")));
+  const std::vector<std::string> clustered_by =
+      liquid ? layout->clustering_columns
+             : formats::list_property(snapshot_.metadata().configuration, formats::kClusterByProperty);
   LAKE_ASSIGN_OR_RETURN(auto clustering,
                         formats::clustering_of(options, clustered_by, schema, layout->partition_columns));
   const std::string cluster_tag = clustering.tag();

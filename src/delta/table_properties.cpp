@@ -9,11 +9,14 @@
 
 namespace lake::delta {
 
+bool property_is(const std::map<std::string, std::string>& configuration, std::string_view key,
+                 std::string_view value) {
+  auto it = configuration.find(std::string(key));
+  return it != configuration.end() && it->second == value;
+}
+
 Result<Protocol> protocol_for_new_table(std::map<std::string, std::string>& properties) {
-  auto is_true = [&](std::string_view key) {
-    auto it = properties.find(std::string(key));
-    return it != properties.end() && it->second == "true";
-  };
+  auto is_true = [&](std::string_view key) { return property_is(properties, key, "true"); };
   // Reader-and-writer features; the others are writer features.
   static constexpr std::string_view kReaderWriter[] = {"deletionVectors", "columnMapping", "v2Checkpoint",
                                                        "typeWidening",    "timestampNtz",  "vacuumProtocolCheck"};
@@ -42,8 +45,7 @@ Result<Protocol> protocol_for_new_table(std::map<std::string, std::string>& prop
   if (is_true("delta.enableInCommitTimestamps")) want("inCommitTimestamp");
   if (is_true("delta.enableRowTracking")) want("rowTracking");
   if (is_true("delta.enableTypeWidening")) want("typeWidening");
-  if (auto policy = properties.find("delta.checkpointPolicy"); policy != properties.end() && policy->second == "v2")
-    want("v2Checkpoint");
+  if (property_is(properties, "delta.checkpointPolicy", "v2")) want("v2Checkpoint");
   // Features that rest on domain metadata.
   if (std::ranges::contains(features, std::string_view("rowTracking")) ||
       std::ranges::contains(features, std::string_view("clustering")))

@@ -13,6 +13,10 @@
 
 namespace lake::delta {
 
+// Whether table property `key` is set to `value` (an absent one is not).
+[[nodiscard]] bool property_is(const std::map<std::string, std::string>& configuration, std::string_view key,
+                               std::string_view value);
+
 // Turns on deletion vectors: delete, update and merge record removed rows
 // in them instead of rewriting files (the table needs the
 // deletionVectors feature).

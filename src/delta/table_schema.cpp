@@ -183,16 +183,13 @@ Result<CommitResult> Table::drop_column(std::string_view column) {
     return fail(ErrorCode::invalid_argument,
                 std::format("drop_column: '{}' is one of the table's keys or clustering columns ({})", column,
                             lists.front()));
-  {
-    TableWriter writer(*this);
-    LAKE_ASSIGN_OR_RETURN(auto layout, writer.layout());
-    LAKE_ASSIGN_OR_RETURN(auto clustered_by, clustering_columns(snapshot_, layout));
-    if (std::ranges::contains(clustered_by, column))
-      return fail(ErrorCode::invalid_argument,
-                  std::format("drop_column: '{}' is a clustering column of the table (the {} domain); change the "
-                              "clustering first",
-                              column, kClusteringDomain));
-  }
+  TableWriter writer(*this);
+  LAKE_ASSIGN_OR_RETURN(auto layout, writer.layout());
+  if (std::ranges::contains(layout.clustering_columns, column))
+    return fail(ErrorCode::invalid_argument,
+                std::format("drop_column: '{}' is a clustering column of the table (the {} domain); change the "
+                            "clustering first",
+                            column, kClusteringDomain));
   LAKE_ASSIGN_OR_RETURN(auto edit, schema_without(metadata, column));
   LAKE_ASSIGN_OR_RETURN(auto left, parse_schema_string(edit.schema_string));
   if (left.size() <= metadata.partition_columns.size())
@@ -200,7 +197,6 @@ Result<CommitResult> Table::drop_column(std::string_view column) {
                 std::format("drop_column: '{}' is the table's last data column", column));
   metadata.schema_string = std::move(edit.schema_string);
   metadata.configuration = std::move(edit.configuration);
-  TableWriter writer(*this);
   return commit_metadata(writer, std::move(metadata), "DROP COLUMNS",
                          {{"columns", nlohmann::json::array({std::string(column)}).dump()}});
 }
@@ -258,7 +254,7 @@ Result<CommitResult> Table::cluster_by(const std::vector<std::string>& columns) 
                             root_, join(snapshot_.partition_columns(), ", ")));
   TableWriter writer(*this);
   LAKE_ASSIGN_OR_RETURN(auto layout, writer.layout());
-  LAKE_ASSIGN_OR_RETURN(auto before, clustering_columns(snapshot_, layout));
+  const std::vector<std::string>& before = layout.clustering_columns;
   LAKE_ASSIGN_OR_RETURN(auto domain, clustering_domain(columns, layout));
   // Every file must have stats on a clustering column (PROTOCOL.md
   // "Writer Requirements for Clustered Table"); files are not rewritten

@@ -85,11 +85,8 @@ void TableWriter::discard(const std::vector<Add>& written, const std::vector<std
 
 bool TableWriter::deletes_by_vector() const {
   if (table_.options_.row_changes == RowChanges::copy_on_write) return false;
-  const auto& features = table_.snapshot_.protocol().writer_features;
-  const auto& config = table_.snapshot_.metadata().configuration;
-  auto enabled = config.find(std::string(kEnableDeletionVectors));
-  return std::ranges::contains(features, std::string_view("deletionVectors")) && enabled != config.end() &&
-         enabled->second == "true";
+  return std::ranges::contains(table_.snapshot_.protocol().writer_features, std::string_view("deletionVectors")) &&
+         property_is(table_.snapshot_.metadata().configuration, kEnableDeletionVectors, "true");
 }
 
 CommitPolicy TableWriter::commit_policy() const {
