@@ -45,6 +45,7 @@
 #include "lake/ingest_id.hpp"
 #include "lake/log.hpp"
 #include "lake/metrics.hpp"
+#include "lake/migrate.hpp"
 #include "lake/progress.hpp"
 #include "lake/schema/fingerprint.hpp"
 #include "lake/schema/reflect.hpp"
@@ -151,6 +152,11 @@ struct CleanupReport {
   std::vector<std::string> failed;   // old enough, but removing them failed
   int scanned = 0;                   // staging prefixes looked at
 };
+
+// What tables created under `options` are asked for (the dialect turns it
+// into table properties): Client::table_defaults() of a client opened
+// with them.
+[[nodiscard]] TableDefaults table_defaults(const ClientOptions& options);
 
 class Client;
 
@@ -315,6 +321,33 @@ class Client {
     ((status = status ? assert_schema_of(schema_of<T>(), schema_fingerprint<T>()) : status), ...);
     return status;
   }
+  // The same for a schema known at run time.
+  [[nodiscard]] Status assert_schema(const Schema& schema) const;
+
+  // Migrations as files (lake/migrate.hpp): writes the goose file that
+  // takes the tables `dir` describes to the record types' declarations,
+  // in this client's table format and with the properties its tables get,
+  // and updates atlas.sum; nullopt when nothing changed.
+  template <class... T>
+    requires(Record<T> && ...)
+  Result<std::optional<migrate::GeneratedFile>> migrate_generate(const std::filesystem::path& dir,
+                                                                 const migrate::GenerateOptions& options = {}) const {
+    const Schema* schemas[] = {&schema_of<T>()...};
+    return migrate::generate(dir, schemas, dialect(), table_defaults(), options);
+  }
+  // What migrate_generate would write, and every file that differs from
+  // atlas.sum (for CI: fail when the report is not ok()). `live` also
+  // compares each live table with its struct (assert_schema), each
+  // difference a problem of kind "live".
+  template <class... T>
+    requires(Record<T> && ...)
+  Result<migrate::CheckReport> migrate_check(const std::filesystem::path& dir, bool live = false) const {
+    const Schema* schemas[] = {&schema_of<T>()...};
+    return migrate_check_schemas(dir, schemas, live);
+  }
+  [[nodiscard]] Result<migrate::CheckReport> migrate_check_schemas(const std::filesystem::path& dir,
+                                                                   std::span<const Schema* const> schemas,
+                                                                   bool live) const;
 
   // ---- operations ---------------------------------------------------------
   // Writes a probe through the backend and reads it back through the
@@ -338,6 +371,8 @@ class Client {
   [[nodiscard]] Driver& driver() const;
   [[nodiscard]] Backend& backend() const;
   [[nodiscard]] const Dialect& dialect() const;
+  // What this client asks of the tables it creates (from its options).
+  [[nodiscard]] TableDefaults table_defaults() const;
 
  private:
   friend class Maintenance;

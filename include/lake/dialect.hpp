@@ -25,6 +25,9 @@ namespace formats {
 class NativeFormat;  // the table-format contract (internal)
 class SqlFormat;    // the format as an engine that implements it drives it (internal)
 }
+namespace migrate {
+class MigrationRules;  // the format's schema-evolution rules (internal)
+}
 
 // What a client asks of the tables it creates.
 struct TableDefaults {
@@ -50,6 +53,9 @@ class Dialect {
   // What an engine that implements the format itself (Spark) runs for its
   // tables, and how it reads their metadata.
   [[nodiscard]] virtual std::shared_ptr<const formats::SqlFormat> sql_format() const = 0;
+  // What the format's own evolution rules allow a migration to change, and
+  // the statements that change it (lake/migrate.hpp).
+  [[nodiscard]] virtual std::shared_ptr<const migrate::MigrationRules> migration_rules() const = 0;
 
   // Table properties a new table for `schema` gets, beyond what the table
   // format records from the schema itself (keys, clustering): e.g. how

@@ -400,16 +400,35 @@ Result<std::int64_t> Client::exec(std::string_view sql, std::span<const SqlValue
 
 // ---- schema -----------------------------------------------------------------------------
 
+TableDefaults table_defaults(const ClientOptions& options) {
+  return {.idempotency_ttl = options.default_idempotency_ttl, .row_changes = options.row_changes};
+}
+
+TableDefaults Client::table_defaults() const { return lake::table_defaults(state_->options); }
+
 Status Client::migrate_schema(const Schema& schema) const {
   LAKE_RETURN_IF_ERROR(check_open());
   const TableRef table = state_->table_ref(schema.table_name);
   auto created = state_->driver->create_table(
       table, schema,
-      state_->dialect->table_properties(schema, {.idempotency_ttl = state_->options.default_idempotency_ttl,
-                                                 .row_changes = state_->options.row_changes}));
+      state_->dialect->table_properties(schema, table_defaults()));
   if (!created) return std::unexpected(created.error().with_context(std::format("migrating {}", schema.type_name)));
   state_->log(LogLevel::info, "table migrated", {{"table", table.name}, {"location", table.location}});
   return {};
+}
+
+Status Client::assert_schema(const Schema& schema) const {
+  return assert_schema_of(schema, schema_fingerprint(schema));
+}
+
+Result<migrate::CheckReport> Client::migrate_check_schemas(const std::filesystem::path& dir,
+                                                           std::span<const Schema* const> schemas, bool live) const {
+  auto report = migrate::check(dir, schemas, dialect(), table_defaults());
+  if (!report || !live) return report;
+  for (const Schema* schema : schemas)
+    if (auto status = assert_schema(*schema); !status)
+      report->problems.push_back({.kind = "live", .file = "", .message = status.error().message()});
+  return report;
 }
 
 Status Client::assert_schema_of(const Schema& schema, const std::string& fingerprint) const {

@@ -5,6 +5,7 @@
 #include "dialects/delta_sql_format.hpp"
 #include "formats/table_format.hpp"
 #include "lake/dialect.hpp"
+#include "migrate/migration_rules.hpp"
 
 namespace lake {
 namespace {
@@ -15,6 +16,7 @@ class DeltaDialect final : public Dialect {
 
   std::shared_ptr<const formats::NativeFormat> native_format() const override { return delta::native_format(); }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::delta::sql_format(); }
+  std::shared_ptr<const migrate::MigrationRules> migration_rules() const override { return migrate::delta_rules(); }
 
   std::map<std::string, std::string> table_properties(const Schema&, const TableDefaults& defaults) const override {
     auto properties = delta::native_format()->idempotency_properties(defaults.idempotency_ttl);

@@ -7,6 +7,7 @@
 #include "formats/table_format.hpp"
 #include "iceberg/iceberg_format.hpp"
 #include "lake/dialect.hpp"
+#include "migrate/migration_rules.hpp"
 
 namespace lake {
 namespace {
@@ -19,6 +20,7 @@ class IcebergDialect final : public Dialect {
 
   std::shared_ptr<const formats::NativeFormat> native_format() const override { return native_; }
   std::shared_ptr<const formats::SqlFormat> sql_format() const override { return dialects::iceberg::sql_format(); }
+  std::shared_ptr<const migrate::MigrationRules> migration_rules() const override { return migrate::iceberg_rules(); }
 
   std::map<std::string, std::string> table_properties(const Schema&, const TableDefaults&) const override {
     // Format version 2: row-level deletes and sequence numbers, which

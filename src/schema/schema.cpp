@@ -112,6 +112,7 @@ std::string Schema::describe() const {
     }
     for (const auto& v : validators_of(f)) mods.push_back(v);
     if (f.member != f.column && !f.member.empty()) mods.push_back("member=" + f.member);
+    if (!f.renamed_from.empty()) mods.push_back("renamedFrom=" + f.renamed_from);
     std::string joined;
     for (const auto& m : mods) joined += (joined.empty() ? "" : ", ") + m;
     mod_cells.push_back(joined);

@@ -88,6 +88,19 @@ expect iceberg-vacuum 0 'users: deleted [0-9]+ files' -- "${I[@]}" vacuum users 
 expect iceberg-sql-after 0 '^\{"n":6\}$' -- "${I[@]}" sql --format jsonl "SELECT count(*)::BIGINT AS n FROM users"
 expect iceberg-verify 0 '^verify: ok' -- "${I[@]}" verify
 
+# Migration files (MIGRATIONS.md): lakeorm checks them and their sum;
+# generating needs the structs (a tool built with lake::migrate_main).
+mkdir -p "$dir/migrations"
+printf -- '-- +goose Up\nALTER TABLE `customers` ADD COLUMNS (`age` BIGINT);\n' >"$dir/migrations/00001_add_age.sql"
+expect migrate-no-sum 1 '^sum: atlas.sum: atlas.sum is missing' -- "${L[@]}" migrate check "$dir/migrations"
+expect migrate-hash 0 "^wrote $dir/migrations/atlas.sum" -- "${L[@]}" migrate hash "$dir/migrations"
+expect migrate-check 0 '^ok: ' -- "${L[@]}" migrate check "$dir/migrations"
+printf -- '-- edited\n' >>"$dir/migrations/00001_add_age.sql"
+expect migrate-edited 1 '"kind":"sum","file":"00001_add_age.sql","message":"00001_add_age.sql differs from atlas.sum' \
+  -- "${L[@]}" migrate check "$dir/migrations" --json
+expect migrate-generate 1 'generate needs the structs' -- "${L[@]}" migrate generate "$dir/migrations"
+expect migrate-usage 2 "unknown migrate subcommand 'frob'" -- "${L[@]}" migrate frob
+
 expect usage-command 2 "unknown command 'frob'" -- "${L[@]}" frob
 expect usage-both 2 'give --data or --config, not both' -- "$lakeorm" --data x --config y verify
 expect no-data-dir 1 "no data directory at '$dir/absent'" -- "$lakeorm" --data "$dir/absent" verify

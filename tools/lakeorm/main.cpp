@@ -20,6 +20,7 @@
 
 #include <lake/config.hpp>
 #include <lake/local.hpp>
+#include <lake/migrate_main.hpp>
 
 #include "commands.hpp"
 
@@ -46,6 +47,11 @@ commands:
                                         (default: older than 24h)
   verify                                write a probe through the storage and
                                         read it back through the engine
+  migrate check DIR [--json]            exit 1 when a migration file differs
+                                        from atlas.sum or is not one goose reads
+  migrate hash DIR                      rewrite DIR/atlas.sum from the files
+                                        (generating needs the structs: a tool
+                                        built with lake::migrate_main<...>)
 
 SIZE: 4096, 64MiB, 1GB ...   DURATION: 3600, 30m, 24h, 7d ...
 )";
@@ -221,6 +227,13 @@ int main(int argc, char** argv) {
   if (command == "help") {
     std::print("{}", kUsage);
     return 0;
+  }
+
+  // The migrations read files and the configuration, and open no engine.
+  if (command == "migrate") {
+    std::vector<std::string_view> rest;
+    while (!args.empty()) rest.push_back(args.take());
+    return lake::migrate_command(data_dir, config_file, rest, {});
   }
 
   // An operator's typo must not create an empty data directory.

@@ -20,6 +20,7 @@
 //   auto=createTime | auto=updateTime | auto=ingestID
 //   partition=raw | partition=bucket:N | partition=truncate:N
 //   validate=NAME | validate=NAME=ARG        (repeat for several validators)
+//   renamedFrom=OLD                          (the column's previous name)
 // In the tag grammar commas separate modifiers, so a validator argument
 // that contains a comma (a regex, say) goes in lake::validate("regex=...").
 //
@@ -58,6 +59,8 @@ enum class ModifierKind : std::uint8_t {
   partition_by_raw,       // text: the column name
   partition_by_bucket,    // text: the column name, param: number of buckets
   partition_by_truncate,  // text: the column name, param: width
+  // On data members again (appended, so the values above keep theirs).
+  renamed_from,  // text: the column's previous name
 };
 
 // The text of annotations that carry none. Code never compares annotation
@@ -113,6 +116,13 @@ consteval Modifier partition_truncate(std::int64_t width) {
 // "oneof=red green blue", "regex=^[a-z]{2,3}$", or a registered custom name.
 consteval Modifier validate(std::string_view spec) {
   return {ModifierKind::validate, 0, std::define_static_string(spec)};
+}
+// The column's previous name: migrate_generate writes a rename of `old`
+// instead of a drop and an add (renames are declared, never guessed).
+// Keep it until every environment has applied the rename; it is ignored
+// once no table has a column `old`.
+consteval Modifier renamed_from(std::string_view old) {
+  return {ModifierKind::renamed_from, 0, std::define_static_string(old)};
 }
 // The Go library's tag grammar, e.g. "email,mergeKey,validate=email,required".
 consteval Modifier tag(std::string_view spec) {

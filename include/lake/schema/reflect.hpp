@@ -90,6 +90,7 @@ Schema build_schema() {
     field.json = spec.json;
     field.required = spec.required;
     field.auto_fill = spec.auto_fill;
+    field.renamed_from = spec.renamed_from;
     for (auto validator : spec.validator_list()) field.validators.push_back({validator.name, validator.arg});
     if (spec.partition != PartitionKind::none)
       schema.partitions.push_back({schema.fields.size(), spec.partition, spec.partition_param});

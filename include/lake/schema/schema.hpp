@@ -104,6 +104,9 @@ struct Field {
   bool required = false;
   AutoFill auto_fill = AutoFill::none;
   std::vector<ValidatorRef> validators;
+  // The column's previous name (lake::renamed_from), "" when none: how
+  // migrate_generate tells a rename from a drop and an add.
+  std::string renamed_from;
 };
 
 struct PartitionSpec {

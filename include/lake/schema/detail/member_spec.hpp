@@ -40,6 +40,7 @@ struct MemberSpec {
   std::int64_t partition_param = 0;
   const ValidatorSpec* validators = nullptr;
   std::size_t validator_count = 0;
+  const char* renamed_from = kNoText;  // the previous column name, or empty
   const char* error = kNoText;  // the first problem found, or empty
 
   [[nodiscard]] constexpr bool has_error() const { return error[0] != '\0'; }
@@ -118,6 +119,11 @@ class MemberSpecBuilder {
       case ModifierKind::partition_truncate: set_partition(PartitionKind::truncate, param); break;
       case ModifierKind::validate: add_validator(text); break;
       case ModifierKind::tag: apply_tag(text); break;
+      case ModifierKind::renamed_from:
+        set_once(renamed_set_, "previous name (renamed_from)");
+        if (text.empty()) fail("renamed_from needs the column's previous name");
+        renamed_from_ = text;
+        break;
       case ModifierKind::table:
       case ModifierKind::partition_by_raw:
       case ModifierKind::partition_by_bucket:
@@ -130,6 +136,8 @@ class MemberSpecBuilder {
   consteval MemberSpec finish() {
     spec_.member = std::define_static_string(member_);
     spec_.column = std::define_static_string(column_);
+    spec_.renamed_from = std::define_static_string(renamed_from_);
+    if (!renamed_from_.empty() && renamed_from_ == column_) fail("renamed_from names the column's own name");
     if (spec_.ignored && modifier_count_ > 1)
       fail("an ignored member takes no other modifiers");
     std::vector<ValidatorSpec> list;
@@ -228,6 +236,7 @@ class MemberSpecBuilder {
     for (auto& s : simple)
       if (part == s.name) return apply(s.kind, 0, {});
     if (part.starts_with("validate=")) return apply(ModifierKind::validate, 0, part.substr(9));
+    if (part.starts_with("renamedFrom=")) return apply(ModifierKind::renamed_from, 0, part.substr(12));
     for (auto [prefix, kind] : {std::pair{std::string_view("partition=bucket:"), ModifierKind::partition_bucket},
                                 std::pair{std::string_view("partition=truncate:"), ModifierKind::partition_truncate}}) {
       if (part.starts_with(prefix)) {
@@ -239,12 +248,15 @@ class MemberSpecBuilder {
     }
     fail("unknown modifier '" + std::string(part) + "' in tag \"" + std::string(tag) +
          "\" (known: pk, mergeKey, indexed, sortable, nullable, json, ignore, required, "
-         "auto=createTime|updateTime|ingestID, partition=raw|bucket:N|truncate:N, validate=NAME[=ARG])");
+         "auto=createTime|updateTime|ingestID, partition=raw|bucket:N|truncate:N, validate=NAME[=ARG], "
+         "renamedFrom=OLD)");
   }
 
   std::string member_;
   std::string column_;
   bool column_set_ = false;
+  bool renamed_set_ = false;
+  std::string renamed_from_;
   int modifier_count_ = 0;
   MemberSpec spec_;
   std::vector<std::pair<std::string, std::string>> validators_;

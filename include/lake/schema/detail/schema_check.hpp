@@ -118,7 +118,8 @@ class SchemaChecker {
 
     if (!top_level) {
       if (spec.primary_key || spec.merge_key || spec.indexed || spec.sortable || spec.required ||
-          spec.auto_fill != AutoFill::none || spec.partition != PartitionKind::none || spec.validator_count)
+          spec.auto_fill != AutoFill::none || spec.partition != PartitionKind::none || spec.validator_count ||
+          spec.renamed_from[0] != '\0')
         return "inside a nested struct only column names, nullable, json and ignore apply";
       return {};
     }
