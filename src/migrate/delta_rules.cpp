@@ -2,8 +2,8 @@
 // mapping (name mode), which turning on is itself irreversible for the
 // table's readers; type changes are Delta's type widening (the
 // typeWidening feature, turned on the first time); NOT NULL can be
-// dropped and set (Delta checks the rows when it is set); partitioning is
-// fixed at creation, so a change rewrites the table.
+// dropped but not set again; partitioning is fixed at creation, so a
+// change rewrites the table.
 #include <format>
 
 #include "delta/column_mapping.hpp"
@@ -85,16 +85,14 @@ class DeltaRules final : public MigrationRules {
   }
 
   Result<Step> set_not_null(const TableState& after, const ColumnState& column) const override {
-    return Step{
-        .summary = std::format("{}: column {} becomes NOT NULL", after.name, column.name),
-        .up = {std::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", ddl::table(after), ddl::quote(column.name))},
-        .down = {std::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", ddl::table(after),
-                             ddl::quote(column.name))},
-        .destructive = std::format("fails if a row holds NULL in {}, and writes of NULL to it fail afterwards",
-                                   column.name)};
+    // Delta records nullability in the schema only; Spark's Delta refuses
+    // to tighten it ("Cannot change nullable column to non-nullable"):
+    // rows already written may hold NULL. A CHECK constraint is Delta's
+    // way, which lake-orm does not write.
+    return std::unexpected(refused(after.name, column.name, "delta.nullable-to-not-null",
+                                   "Delta cannot make a nullable column NOT NULL (files written before may hold "
+                                   "nulls)"));
   }
-
-  bool restores_not_null() const override { return true; }
 
   Result<std::vector<Step>> change_partitioning(const TableState& before, const TableState& after) const override {
     // Only the plain partitions are Delta's; the others are lake.clusterBy,

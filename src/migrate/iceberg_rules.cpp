@@ -88,8 +88,6 @@ class IcebergRules final : public MigrationRules {
                                    "nulls)"));
   }
 
-  bool restores_not_null() const override { return false; }
-
   Result<std::vector<Step>> change_partitioning(const TableState& before, const TableState& after) const override {
     std::vector<std::string> old_terms, new_terms;
     for (const auto& p : before.partitions) old_terms.push_back(partition_term(p));

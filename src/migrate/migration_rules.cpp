@@ -134,14 +134,10 @@ Result<std::vector<Step>> MigrationRules::plan(const TableState* before, TableSt
       for (Step& step : type_steps) steps.push_back(std::move(step));
     }
     if (!from->nullable && to.nullable) {
-      Step step{.summary = std::format("{}: column {} becomes nullable", after.name, to.name),
-                .up = {std::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", table, ddl::quote(to.name))},
-                .down = {}};
-      if (restores_not_null())
-        step.down = {std::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", table, ddl::quote(to.name))};
-      else
-        step.irreversible = std::format("{} cannot make an optional column required again", format());
-      steps.push_back(std::move(step));
+      steps.push_back({.summary = std::format("{}: column {} becomes nullable", after.name, to.name),
+                       .up = {std::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", table, ddl::quote(to.name))},
+                       .down = {},
+                       .irreversible = std::format("{} cannot make a nullable column NOT NULL again", format())});
     } else if (from->nullable && !to.nullable) {
       LAKE_ASSIGN_OR_RETURN(auto step, set_not_null(after, to));
       steps.push_back(std::move(step));

@@ -63,10 +63,9 @@ class MigrationRules {
   // A column type change: the format's promotion / widening rules.
   [[nodiscard]] virtual Result<std::vector<Step>> change_type(TableState& after, const ColumnState& from,
                                                               const ColumnState& to) const = 0;
-  // nullable → NOT NULL.
+  // nullable → NOT NULL (neither format can: the rows already written
+  // may hold NULL; each refuses with its own rule).
   [[nodiscard]] virtual Result<Step> set_not_null(const TableState& after, const ColumnState& column) const = 0;
-  // Whether NOT NULL can be put back by a down section after dropping it.
-  [[nodiscard]] virtual bool restores_not_null() const = 0;
   // A change of partitioning (`before` with renamed columns already
   // renamed).
   [[nodiscard]] virtual Result<std::vector<Step>> change_partitioning(const TableState& before,

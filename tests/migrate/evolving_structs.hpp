@@ -1,6 +1,7 @@
 // The structs the migration tests evolve: "users" (a rename declared both
-// ways, a widened type, a column dropped and one added) and "orders" (keys,
-// a bucket partition, then a wider decimal and a truncate partition).
+// ways, a widened type, a column dropped and one added), "orders" (keys, a
+// bucket partition, then a wider decimal and a truncate partition) and
+// "visits" (partitioned by one column, then by another).
 #pragma once
 
 #include <cstdint>
@@ -52,6 +53,18 @@ struct [[=lake::table("orders")]] OrdersV2 {
   std::optional<lake::local_timestamp> placed;
   [[=lake::partition_bucket(8)]] std::string region;
   [[=lake::partition_truncate(4)]] std::optional<std::string> channel;
+};
+
+// "visits", repartitioned from day to page.
+struct [[=lake::table("visits")]] VisitsByDay {
+  [[=lake::pk]] std::string id;
+  [[=lake::partition]] std::string day;
+  std::string page;
+};
+struct [[=lake::table("visits")]] VisitsByPage {
+  [[=lake::pk]] std::string id;
+  std::string day;
+  [[=lake::partition]] std::string page;
 };
 
 inline std::string read_file(const std::filesystem::path& file) {
