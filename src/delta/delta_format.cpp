@@ -6,6 +6,7 @@
 
 #include "core/propagate.hpp"
 #include "delta/commit_records.hpp"
+#include "delta/table_alter.hpp"
 #include "lake/delta/table.hpp"
 
 namespace lake::delta {
@@ -217,6 +218,12 @@ class DeltaFormatTable final : public formats::FormatTable {
     }
     LAKE_RETURN_IF_ERROR(write_prepared);
     return prepared(std::make_unique<RowChangeCommit>(table_, std::move(*write_prepared), id));
+  }
+
+  Status alter(std::span<const formats::TableChange> changes) override {
+    auto altered = delta::alter(*table_, changes);
+    LAKE_RETURN_IF_ERROR(altered);
+    return {};
   }
 
   Status evolve_to(const Schema& schema) override {

@@ -2,7 +2,8 @@
 // NULL constraint (files written before read the new columns as NULL, see
 // read_data_file); under column mapping also renames and drops, which
 // change only the schema; turning column mapping on; and widening a
-// column's type (type_widening.hpp).
+// column's type (type_widening.hpp). Each is one commit; alter()
+// (table_alter.hpp) folds a migration's list of them into one.
 #include <algorithm>
 #include <cctype>
 #include <format>
@@ -14,6 +15,7 @@
 #include "delta/column_mapping.hpp"
 #include "delta/liquid_clustering.hpp"
 #include "delta/schema_json.hpp"
+#include "delta/table_alter.hpp"
 #include "delta/table_properties.hpp"
 #include "delta/table_writer.hpp"
 #include "delta/type_widening.hpp"
@@ -282,6 +284,160 @@ Result<CommitResult> Table::cluster_by(const std::vector<std::string>& columns) 
   if (!(protocol == snapshot_.protocol())) pending.actions.emplace_back(std::move(protocol));
   pending.actions.emplace_back(std::move(domain));
   return writer.commit(std::move(pending), {}, CommitResult{});
+}
+
+}  // namespace lake::delta
+
+namespace lake::delta {
+namespace {
+
+// The table's state as a list of changes is folded over it.
+struct Draft {
+  Metadata metadata;
+  Protocol protocol;
+  bool protocol_changed = false;
+  std::vector<std::string> operations;
+
+  void need(std::string_view feature, bool reader) {
+    if (std::ranges::contains(protocol.writer_features, feature)) return;
+    protocol = with_table_feature(protocol, feature, reader);
+    protocol_changed = true;
+  }
+  Status edit(Result<SchemaEdit> edit) {
+    LAKE_RETURN_IF_ERROR(edit);
+    metadata.schema_string = std::move(edit->schema_string);
+    metadata.configuration = std::move(edit->configuration);
+    return {};
+  }
+  Result<std::vector<Field>> columns() const { return parse_schema_string(metadata.schema_string); }
+
+  Status apply(const formats::AddColumns& change) {
+    LAKE_ASSIGN_OR_RETURN(auto next, columns());
+    for (const Field& field : change.columns) {
+      if (std::ranges::any_of(next, [&](const Field& f) { return same_name(f.column, field.column); }))
+        return fail(ErrorCode::schema_mismatch, std::format("column '{}': the table already has it", field.column));
+      if (!field.nullable)
+        return fail(ErrorCode::schema_mismatch,
+                    std::format("column '{}': a new column must be nullable (rows already written have no value for "
+                                "it)",
+                                field.column));
+      Field column;
+      column.column = field.column;
+      column.type = field.type;
+      column.nullable = true;
+      next.push_back(std::move(column));
+    }
+    if (uses_timestamp_ntz(next)) need("timestampNtz", true);
+    operations.push_back("ADD COLUMNS");
+    return edit(schema_with_columns(metadata, next));
+  }
+
+  Status apply(const formats::DropNotNull& change) {
+    LAKE_ASSIGN_OR_RETURN(auto next, columns());
+    auto it = std::ranges::find(next, change.column, &Field::column);
+    if (it == next.end())
+      return fail(ErrorCode::schema_mismatch, std::format("column '{}': the table has no such column", change.column));
+    it->nullable = true;
+    operations.push_back("CHANGE COLUMN");
+    return edit(schema_with_columns(metadata, next));
+  }
+
+  Status apply(const formats::RenameColumn& change) {
+    if (!is_valid_identifier(change.to))
+      return fail(ErrorCode::schema_mismatch, std::format("column '{}': not a valid column name", change.to));
+    LAKE_RETURN_IF_ERROR(edit(schema_with_rename(metadata, change.from, change.to)));
+    std::ranges::replace(metadata.partition_columns, change.from, change.to);
+    for (std::string_view key : key_lists_naming(metadata, change.from)) {
+      auto items = formats::list_property(metadata.configuration, key);
+      std::ranges::replace(items, change.from, change.to);
+      metadata.configuration[std::string(key)] = formats::list_value(items);
+    }
+    operations.push_back("RENAME COLUMN");
+    return {};
+  }
+
+  Status apply(const formats::DropColumn& change) {
+    if (std::ranges::contains(metadata.partition_columns, change.column))
+      return fail(ErrorCode::invalid_argument,
+                  std::format("column '{}': a partition column; Delta cannot drop one in place", change.column));
+    if (auto lists = key_lists_naming(metadata, change.column); !lists.empty())
+      return fail(ErrorCode::invalid_argument,
+                  std::format("column '{}': one of the table's keys or clustering columns ({})", change.column,
+                              lists.front()));
+    operations.push_back("DROP COLUMNS");
+    return edit(schema_without(metadata, change.column));
+  }
+
+  Status apply(const formats::ChangeColumnType& change) {
+    if (std::ranges::contains(protocol.writer_features, std::string("typeWidening-preview")) &&
+        !std::ranges::contains(protocol.writer_features, std::string("typeWidening")))
+      return fail(ErrorCode::unsupported, "the table has typeWidening-preview, whose type changes record their table "
+                                          "version; lake-orm writes the stable form only");
+    LAKE_RETURN_IF_ERROR(edit(schema_with_type_change(metadata, change.column, change.type)));
+    need("typeWidening", true);
+    if (change.type.id == TypeId::timestamp_ntz) need("timestampNtz", true);
+    operations.push_back("CHANGE COLUMN");
+    return {};
+  }
+
+  Status apply(const formats::SetProperties& change) {
+    for (const auto& [key, value] : change.properties) {
+      if (key == kColumnMappingMode) {
+        if (property_is(metadata.configuration, kColumnMappingMode, value)) continue;
+        if (value != "name" && value != "id")
+          return fail(ErrorCode::unsupported, std::format("{} = '{}': column mapping cannot be turned off or changed",
+                                                          key, value));
+        LAKE_RETURN_IF_ERROR(
+            edit(schema_with_mapping(metadata, value == "id" ? ColumnMapping::id : ColumnMapping::name)));
+        continue;
+      }
+      metadata.configuration[key] = value;
+    }
+    // The features the properties now ask for, as a new table with them
+    // would have them.
+    auto configuration = metadata.configuration;
+    LAKE_ASSIGN_OR_RETURN(auto wanted, protocol_for_new_table(configuration));
+    metadata.configuration = std::move(configuration);  // delta.feature.* taken out
+    for (const auto& feature : wanted.writer_features)
+      need(feature, std::ranges::contains(wanted.reader_features, feature));
+    operations.push_back("SET TBLPROPERTIES");
+    return {};
+  }
+
+  Status apply(const formats::UnsetProperties& change) {
+    for (const auto& key : change.keys) {
+      if (key == kColumnMappingMode && metadata.configuration.contains(key))
+        return fail(ErrorCode::unsupported, "column mapping cannot be turned off");
+      metadata.configuration.erase(key);
+    }
+    operations.push_back("UNSET TBLPROPERTIES");
+    return {};
+  }
+
+  Status apply(const formats::PartitionFieldChange&) {
+    return fail(ErrorCode::unsupported, "Delta has no partition evolution: a change of partitioning rewrites the "
+                                        "table");
+  }
+};
+
+}  // namespace
+
+Result<CommitResult> alter(Table& table, std::span<const formats::TableChange> changes) {
+  TableWriter writer(table);
+  LAKE_RETURN_IF_ERROR(writer.snapshot().check_writable(false));
+  Draft draft{.metadata = writer.snapshot().metadata(),
+              .protocol = writer.snapshot().protocol(),
+              .protocol_changed = false,
+              .operations = {}};
+  for (const auto& change : changes) {
+    LAKE_RETURN_IF_ERROR(std::visit([&](const auto& c) { return draft.apply(c); }, change));
+  }
+  if (draft.operations.empty()) return CommitResult{.version = table.version()};
+  std::string operation = draft.operations.size() == 1 ? draft.operations.front() : "ALTER TABLE";
+  nlohmann::json parameters = draft.operations;
+  return commit_metadata(writer, std::move(draft.metadata), std::move(operation),
+                         {{"operations", parameters.dump()}},
+                         draft.protocol_changed ? std::optional<Protocol>(std::move(draft.protocol)) : std::nullopt);
 }
 
 }  // namespace lake::delta

@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -42,6 +43,7 @@
 #include "lake/schema/schema.hpp"
 #include "lake/storage/backend.hpp"
 #include "lake/types.hpp"
+#include "formats/table_change.hpp"
 
 namespace lake::formats {
 
@@ -215,6 +217,11 @@ class FormatTable {
   // Schema evolution: adds the schema's new (nullable) columns; any other
   // difference is ErrorCode::schema_mismatch listing every one.
   [[nodiscard]] virtual Status evolve_to(const Schema& schema) = 0;
+  // A migration's changes to this table (table_change.hpp), all in one
+  // commit or none: the format's own evolution rules refuse what they
+  // forbid (ErrorCode::schema_mismatch or unsupported naming the column),
+  // a concurrent commit is retried within the table's commit policy.
+  [[nodiscard]] virtual Status alter(std::span<const TableChange> changes) = 0;
   [[nodiscard]] virtual Result<OptimizeReport> optimize(const OptimizeOptions& options) = 0;
   // Delta's vacuum; Iceberg's snapshot expiry with orphan removal.
   [[nodiscard]] virtual Result<VacuumReport> vacuum(const VacuumOptions& options) = 0;

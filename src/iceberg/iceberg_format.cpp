@@ -28,6 +28,7 @@
 #include "formats/scan_projection.hpp"
 #include "iceberg/commits.hpp"
 #include "iceberg/row_changes.hpp"
+#include "iceberg/schema_update.hpp"
 #include "iceberg/snapshot_commit.hpp"
 #include "iceberg/rest_catalog.hpp"
 #include "iceberg/sql_catalog.hpp"
@@ -512,6 +513,23 @@ class IcebergFormatTable final : public formats::FormatTable {
       updated.last_updated_ms = std::max(now_ms(), m.last_updated_ms);
       log_previous(updated, *current_);
       auto committed = where_.catalog->commit(where_.table, current_.get(), updated);
+      if (committed) return refresh();
+      if (committed.error().code() != ErrorCode::conflict || attempt >= where_.options.retry.max_attempts)
+        return std::unexpected(committed.error());
+      back_off(where_.options.retry, attempt);
+    }
+  }
+
+  Status alter(std::span<const formats::TableChange> changes) override {
+    for (int attempt = 1;; ++attempt) {
+      LAKE_RETURN_IF_ERROR(refresh());
+      const TableMetadata& m = current_->metadata;
+      LAKE_RETURN_IF_ERROR(check_writable(m, where_.table));
+      auto updated = altered(m, changes, now_ms());
+      if (!updated)
+        return std::unexpected(updated.error().with_context(std::format("Iceberg table '{}'", where_.table)));
+      log_previous(*updated, *current_);
+      auto committed = where_.catalog->commit(where_.table, current_.get(), *updated);
       if (committed) return refresh();
       if (committed.error().code() != ErrorCode::conflict || attempt >= where_.options.retry.max_attempts)
         return std::unexpected(committed.error());

@@ -351,6 +351,61 @@ TEST_P(TableFormatConformance, SchemaEvolutionAddsNullableColumnsOnly) {
   EXPECT_EQ(refused.error().code(), ErrorCode::schema_mismatch);
 }
 
+// A migration's changes land as one commit, or not at all.
+TEST_P(TableFormatConformance, AlterAppliesAListOfChangesAtOnceOrNotAtAll) {
+  commit(*table, formats::Append{reader_of(events(0, 3, "eu", 7))});
+  const auto history_before = table->history(std::nullopt);
+  ASSERT_TRUE(history_before);
+  Field note;
+  note.column = "note";
+  note.type = TypeId::string;
+  note.nullable = true;
+  std::vector<formats::TableChange> changes;
+  // Delta renames only under column mapping (a migration turns it on first).
+  if (GetParam().name == "delta") changes.push_back(formats::SetProperties{{{"delta.columnMapping.mode", "name"}}});
+  changes.push_back(formats::RenameColumn{"amount", "total"});
+  changes.push_back(formats::AddColumns{{note}});
+  changes.push_back(formats::SetProperties{{{"lake.mergeKeys", "id"}}});
+  ASSERT_TRUE(table->alter(changes)) << "alter";
+  std::vector<std::string> names;
+  for (const auto& column : table->metadata().columns) names.push_back(column.field.column);
+  // New columns go last, after _ingest_id, as Spark's ADD COLUMNS puts them.
+  EXPECT_EQ(names, (std::vector<std::string>{"id", "region", "total", "_ingest_id", "note"}));
+  EXPECT_EQ(table->metadata().properties.at("lake.mergeKeys"), "id");
+  // The rows keep their values under the new name; the new column is NULL.
+  auto plan = table->plan_scan(std::nullopt);
+  ASSERT_TRUE(plan);
+  auto reader = table->read(*plan, {.columns = {"id", "total", "note"}});
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  auto all = (*reader)->ToTable().ValueOrDie()->CombineChunksToBatch().ValueOrDie();
+  ASSERT_EQ(all->num_rows(), 3);
+  EXPECT_EQ(all->column(1)->GetScalar(0).ValueOrDie()->ToString(), "7");
+  EXPECT_EQ(all->column(2)->null_count(), 3);
+  // Another handle sees the same.
+  EXPECT_EQ(open()->metadata().columns.size(), 5u);
+  if (GetParam().creation_is_a_snapshot) {
+    auto history = table->history(std::nullopt);
+    ASSERT_TRUE(history);
+    EXPECT_EQ(history->size(), history_before->size() + 1) << "one commit for the list";
+  }
+
+  // A list with one refused change commits none of it: the partition
+  // column cannot be dropped.
+  const auto columns_before = table->metadata().columns.size();
+  auto refused = table->alter(std::vector<formats::TableChange>{formats::AddColumns{{[] {
+                                                                    Field f;
+                                                                    f.column = "extra";
+                                                                    f.type = TypeId::int64;
+                                                                    f.nullable = true;
+                                                                    return f;
+                                                                  }()}},
+                                                                formats::DropColumn{"region"}});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("region"), std::string::npos) << refused.error().to_string();
+  ASSERT_TRUE(table->refresh());
+  EXPECT_EQ(table->metadata().columns.size(), columns_before);
+}
+
 struct [[=lake::table("readings")]] Reading {
   [[=lake::pk]] std::int64_t id = 0;
   std::optional<std::int32_t> count;
