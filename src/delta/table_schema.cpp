@@ -59,6 +59,29 @@ Result<CommitResult> commit_columns(TableWriter& writer, const std::vector<Field
                          std::move(protocol));
 }
 
+// `current` with `added` appended as new nullable columns (files written
+// before read them as NULL); schema_mismatch naming a column that is not a
+// usable name, is there already, or is NOT NULL (rows already in the table
+// have no value for it).
+Result<std::vector<Field>> with_new_columns(std::vector<Field> current, const std::vector<Field>& added) {
+  for (const auto& field : added) {
+    if (!is_valid_identifier(field.column))
+      return fail(ErrorCode::schema_mismatch, std::format("'{}' is not a valid column name", field.column));
+    if (std::ranges::any_of(current, [&](const Field& f) { return same_name(f.column, field.column); }))
+      return fail(ErrorCode::schema_mismatch, std::format("the table already has a column '{}'", field.column));
+    if (!field.nullable)
+      return fail(ErrorCode::schema_mismatch,
+                  std::format("new column '{}' must be nullable (rows already in the table have no value for it)",
+                              field.column));
+    Field column;
+    column.column = field.column;
+    column.type = field.type;
+    column.nullable = true;
+    current.push_back(std::move(column));
+  }
+  return current;
+}
+
 // The lake.* key and clustering lists naming `column`.
 std::vector<std::string_view> key_lists_naming(const Metadata& metadata, std::string_view column) {
   std::vector<std::string_view> lists;
@@ -72,28 +95,12 @@ std::vector<std::string_view> key_lists_naming(const Metadata& metadata, std::st
 Result<CommitResult> Table::add_columns(const std::vector<Field>& columns) {
   LAKE_RETURN_IF_ERROR(snapshot_.check_writable(false));
   if (columns.empty()) return fail(ErrorCode::invalid_argument, "add_columns: no columns given");
-  std::vector<Field> next = snapshot_.columns();
+  auto next = with_new_columns(snapshot_.columns(), columns);
+  if (!next) return std::unexpected(next.error().with_context("add_columns"));
   nlohmann::json added = nlohmann::json::array();
-  for (const auto& field : columns) {
-    if (!is_valid_identifier(field.column))
-      return fail(ErrorCode::schema_mismatch, std::format("add_columns: '{}' is not a valid column name", field.column));
-    if (std::ranges::any_of(next, [&](const Field& f) { return same_name(f.column, field.column); }))
-      return fail(ErrorCode::schema_mismatch,
-                  std::format("add_columns: the table already has a column '{}'", field.column));
-    if (!field.nullable)
-      return fail(ErrorCode::schema_mismatch,
-                  std::format("add_columns: new column '{}' must be nullable (rows already in the table have no "
-                              "value for it)",
-                              field.column));
-    Field column;
-    column.column = field.column;
-    column.type = field.type;
-    column.nullable = true;
-    next.push_back(std::move(column));
-    added.push_back(field.column);
-  }
+  for (const auto& field : columns) added.push_back(field.column);
   TableWriter writer(*this);
-  return commit_columns(writer, next, "ADD COLUMNS", added);
+  return commit_columns(writer, *next, "ADD COLUMNS", added);
 }
 
 Result<CommitResult> Table::evolve_to(const Schema& schema) {
@@ -312,21 +319,8 @@ struct Draft {
   Result<std::vector<Field>> columns() const { return parse_schema_string(metadata.schema_string); }
 
   Status apply(const formats::AddColumns& change) {
-    LAKE_ASSIGN_OR_RETURN(auto next, columns());
-    for (const Field& field : change.columns) {
-      if (std::ranges::any_of(next, [&](const Field& f) { return same_name(f.column, field.column); }))
-        return fail(ErrorCode::schema_mismatch, std::format("column '{}': the table already has it", field.column));
-      if (!field.nullable)
-        return fail(ErrorCode::schema_mismatch,
-                    std::format("column '{}': a new column must be nullable (rows already written have no value for "
-                                "it)",
-                                field.column));
-      Field column;
-      column.column = field.column;
-      column.type = field.type;
-      column.nullable = true;
-      next.push_back(std::move(column));
-    }
+    LAKE_ASSIGN_OR_RETURN(auto current, columns());
+    LAKE_ASSIGN_OR_RETURN(auto next, with_new_columns(std::move(current), change.columns));
     if (uses_timestamp_ntz(next)) need("timestampNtz", true);
     operations.push_back("ADD COLUMNS");
     return edit(schema_with_columns(metadata, next));

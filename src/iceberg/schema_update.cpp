@@ -50,6 +50,18 @@ std::string partition_field_name(const formats::PartitionFieldChange& change) {
   }
 }
 
+// The id of the entry of `list` that `same` finds (the spec asks writers
+// to reuse an identical schema or spec), else of `candidate`, appended
+// under the next free id.
+template <class T, class Same>
+std::int32_t reuse_or_add(std::vector<T>& list, T candidate, std::int32_t T::*id, Same same) {
+  if (auto it = std::ranges::find_if(list, same); it != list.end()) return (*it).*id;
+  candidate.*id = 0;
+  for (const auto& entry : list) candidate.*id = std::max(candidate.*id, entry.*id + 1);
+  list.push_back(std::move(candidate));
+  return list.back().*id;
+}
+
 struct Editor {
   TableMetadata next;
   Schema schema;
@@ -179,36 +191,21 @@ Result<TableMetadata> altered(const TableMetadata& metadata, std::span<const for
   }
   TableMetadata& next = editor.next;
   if (editor.schema_changed) {
-    // An identical earlier schema is reused (as the spec asks of writers).
     auto text_of = [](Schema schema) {
       schema.schema_id = 0;
       return to_json(schema).dump();
     };
     const std::string wanted = text_of(editor.schema);
-    auto same_schema = std::ranges::find_if(next.schemas, [&](const Schema& s) { return text_of(s) == wanted; });
-    if (same_schema != next.schemas.end()) {
-      next.current_schema_id = same_schema->schema_id;
-    } else {
-      editor.schema.schema_id = 0;
-      for (const auto& s : next.schemas) editor.schema.schema_id = std::max(editor.schema.schema_id, s.schema_id + 1);
-      next.current_schema_id = editor.schema.schema_id;
-      next.schemas.push_back(editor.schema);
-    }
+    next.current_schema_id = reuse_or_add(next.schemas, std::move(editor.schema), &Schema::schema_id,
+                                          [&](const Schema& s) { return text_of(s) == wanted; });
   }
   if (editor.spec_changed) {
-    auto same_spec = std::ranges::find_if(next.specs, [&](const PartitionSpec& s) {
+    auto same_fields = [&](const PartitionSpec& s) {
       return std::ranges::equal(s.fields, editor.spec.fields, [](const PartitionSpecField& a, const PartitionSpecField& b) {
         return a.source_id == b.source_id && a.field_id == b.field_id && a.transform == b.transform && a.name == b.name;
       });
-    });
-    if (same_spec != next.specs.end()) {
-      next.default_spec_id = same_spec->spec_id;
-    } else {
-      editor.spec.spec_id = 0;
-      for (const auto& s : next.specs) editor.spec.spec_id = std::max(editor.spec.spec_id, s.spec_id + 1);
-      next.default_spec_id = editor.spec.spec_id;
-      next.specs.push_back(editor.spec);
-    }
+    };
+    next.default_spec_id = reuse_or_add(next.specs, editor.spec, &PartitionSpec::spec_id, same_fields);
   }
   next.last_updated_ms = std::max(now_ms, metadata.last_updated_ms);
   return next;
