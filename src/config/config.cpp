@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "config/config_dialect.hpp"
 #include "core/propagate.hpp"
 #include "lake/dialect.hpp"
 #include "lake/drivers/spark.hpp"
@@ -650,14 +651,17 @@ Result<Client> open(const Config& config) {
     if (!opened) return std::unexpected(opened.error().with_context(std::format("opening '{}'", root.string())));
     backend = std::move(*opened);
   }
+  return Client::open(std::move(*driver), dialect_of(config), std::move(backend), std::move(options));
+}
+
+std::shared_ptr<const Dialect> dialect_of(const Config& config) {
+  if (config.format != TableFormat::iceberg) return delta_dialect();
   IcebergCatalog catalog = config.iceberg_catalog;
   if (catalog.kind == IcebergCatalogKind::rest) {
     if (catalog.credential.empty()) catalog.credential = environment("LAKE_ICEBERG_REST_CREDENTIAL");
     if (catalog.token.empty()) catalog.token = environment("LAKE_ICEBERG_REST_TOKEN");
   }
-  return Client::open(std::move(*driver),
-                      config.format == TableFormat::iceberg ? iceberg_dialect(catalog) : delta_dialect(),
-                      std::move(backend), std::move(options));
+  return iceberg_dialect(catalog);
 }
 
 Result<Client> open_from_config(const std::filesystem::path& file) {

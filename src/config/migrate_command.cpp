@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/config_dialect.hpp"
 #include "lake/config.hpp"
 #include "lake/dialect.hpp"
 #include "lake/migrate.hpp"
@@ -41,8 +42,7 @@ struct Target {
 };
 
 Target target_of(const Config& config) {
-  return {.dialect = config.format == TableFormat::iceberg ? iceberg_dialect(config.iceberg_catalog) : delta_dialect(),
-          .defaults = table_defaults(config.client)};
+  return {.dialect = dialect_of(config), .defaults = table_defaults(config.client)};
 }
 
 struct Parsed {

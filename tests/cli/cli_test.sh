@@ -10,24 +10,7 @@ quickstart=${2:?quickstart binary}
 iceberg_example=${3:?the Iceberg example binary}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-failures=0
-
-# expect NAME STATUS PATTERN -- CMD...: CMD exits with STATUS and its
-# stdout+stderr matches the extended regex PATTERN.
-expect() {
-  local name=$1 status=$2 pattern=$3
-  shift 4
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc != "$status" ]]; then
-    echo "FAIL $name: exit $rc, expected $status"; echo "$out" | sed 's/^/    /'; failures=$((failures + 1)); return
-  fi
-  if ! grep -Eq -- "$pattern" <<<"$out"; then
-    echo "FAIL $name: output does not match /$pattern/"; echo "$out" | sed 's/^/    /'; failures=$((failures + 1)); return
-  fi
-  echo "ok   $name"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/expect.sh"
 
 "$quickstart" "$dir/data" >/dev/null || { echo "FAIL the quickstart did not run"; exit 1; }
 L=("$lakeorm" --data "$dir/data")
@@ -107,8 +90,4 @@ expect no-data-dir 1 "no data directory at '$dir/absent'" -- "$lakeorm" --data "
 [[ ! -e $dir/absent ]] && echo "ok   no-data-dir-not-created" || { echo "FAIL --data created a directory"; failures=$((failures + 1)); }
 expect help 0 'usage: lakeorm' -- "$lakeorm" --help
 
-if [[ $failures != 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish

@@ -8,24 +8,7 @@ v1=${1:?the tool built on the first structs}
 v2=${2:?the tool built on the evolved structs}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-failures=0
-
-# expect NAME STATUS PATTERN -- CMD...: CMD exits with STATUS and its
-# stdout+stderr matches the extended regex PATTERN.
-expect() {
-  local name=$1 status=$2 pattern=$3
-  shift 4
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc != "$status" ]]; then
-    echo "FAIL $name: exit $rc, expected $status"; echo "$out" | sed 's/^/    /'; failures=$((failures + 1)); return
-  fi
-  if ! grep -Eq -- "$pattern" <<<"$out"; then
-    echo "FAIL $name: output does not match /$pattern/"; echo "$out" | sed 's/^/    /'; failures=$((failures + 1)); return
-  fi
-  echo "ok   $name"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/expect.sh"
 
 M=$dir/migrations
 D=(--data "$dir/lake")
@@ -47,8 +30,4 @@ expect other-format 1 'the migrations are for delta tables, and this client.s di
 expect usage 2 "unknown option '--frob'" -- "$v2" "${D[@]}" check "$M" --frob
 expect help 0 'generate DIR \[--sequential\]' -- "$v2" --help
 
-if [[ $failures != 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish
