@@ -348,6 +348,26 @@ class Client {
   [[nodiscard]] Result<migrate::CheckReport> migrate_check_schemas(const std::filesystem::path& dir,
                                                                    std::span<const Schema* const> schemas,
                                                                    bool live) const;
+  // Each file of `dir` and whether it is applied to this client's lake
+  // (the lake_migrations table), with every disagreement: an applied file
+  // edited or gone, a run that stopped inside a file, atlas.sum.
+  [[nodiscard]] Result<migrate::StatusReport> migrate_status(const std::filesystem::path& dir) const;
+  // Runs the pending files' Up sections in version order (those up to
+  // `to_version` when given) on this client's engine, recording each in
+  // lake_migrations. Refuses to start while migrate_status is not ok()
+  // (ErrorCode::invalid_argument with a migrate::MigrationMismatch). Each
+  // file's statements are checked before any runs; each table's
+  // consecutive ALTER statements commit as one on the embedded engine. A
+  // failing step stops the run: earlier files stay applied, the file's
+  // committed steps are recorded, and the next apply resumes after them.
+  [[nodiscard]] Result<migrate::ApplyReport> migrate_apply(const std::filesystem::path& dir,
+                                                           std::optional<std::int64_t> to_version = {});
+  // Undoes applied files by their Down sections, newest first: the newest
+  // one, or every one above `to_version` (0: all). A file without a Down
+  // section (an irreversible change) is ErrorCode::unsupported naming it,
+  // and nothing is undone.
+  [[nodiscard]] Result<migrate::ApplyReport> migrate_down(const std::filesystem::path& dir,
+                                                          std::optional<std::int64_t> to_version = {});
 
   // ---- operations ---------------------------------------------------------
   // Writes a probe through the backend and reads it back through the

@@ -193,6 +193,16 @@ class Driver {
   // columns and partitioning are the schema's (then nothing happens).
   [[nodiscard]] virtual Status create_table(const TableRef& table, const Schema& schema,
                                             const std::map<std::string, std::string>& properties) = 0;
+  // Changes the table as a migration's statements say (the ALTER TABLE and
+  // REPLACE TABLE statements lake/migrate.hpp's files hold, each naming
+  // `table`), in order. An engine with the format's own implementation
+  // (embedded) applies them in one commit or none; a SQL engine (Spark)
+  // runs them one by one. A statement outside that subset, or one the
+  // format's evolution rules refuse, is a typed error naming it.
+  [[nodiscard]] virtual Status alter_table(const TableRef& table, std::span<const std::string> statements) = 0;
+  // Removes the table and its files; a table that is not there is nothing
+  // to do.
+  [[nodiscard]] virtual Status drop_table(const TableRef& table) = 0;
   // The live table, nullopt when there is none.
   [[nodiscard]] virtual Result<std::optional<TableInfo>> describe(const TableRef& table) = 0;
   [[nodiscard]] virtual Result<TableStats> stats(const TableRef& table) = 0;

@@ -107,6 +107,75 @@ struct CheckReport {
 [[nodiscard]] Result<CheckReport> check(const std::filesystem::path& dir, std::span<const Schema* const> schemas,
                                         const Dialect& dialect, const TableDefaults& defaults);
 
+// Replaces every migration file with one that creates the newest state
+// from nothing: its version is the newest file's, its `-- Squashes:`
+// header names the files it replaces, and its State-JSON equals the
+// newest file's; atlas.sum is rewritten. Squash history every lake has
+// applied: a lake at the newest version sees the squash as applied, a new
+// lake applies it, and a lake part-way refuses it ("squashed-partly":
+// apply the original files there first). Refuses, writing nothing, a
+// directory that disagrees with its sum, one with fewer than two files,
+// and one whose newest file has no State-JSON header.
+[[nodiscard]] Result<GeneratedFile> squash(const std::filesystem::path& dir, const Dialect& dialect);
+
+// ---- applying: Client::migrate_status, migrate_apply, migrate_down ----------
+// The versions applied to a lake are recorded in a table of its own,
+// lake_migrations (version, file, checksum, applied_at, steps_done), in
+// the client's table format, so every engine that reads the lake sees
+// them and a file edited after it was applied is found.
+inline constexpr std::string_view kMigrationsTable = "lake_migrations";
+
+// One migration, as the directory and the lake see it.
+struct MigrationState {
+  std::int64_t version = 0;
+  std::string file;  // its name ("00002_add_age.sql")
+  bool applied = false;
+  std::optional<timestamp> applied_at{};
+  // Empty, or why the directory and the lake disagree about it:
+  //   "edited":  applied, and the file changed since (its checksum);
+  //   "missing": applied, and the file is gone;
+  //   "partial": a run stopped inside it (apply resumes after the steps
+  //              that committed; each step commits whole);
+  //   "out-of-order": pending, with a version below one already applied;
+  //   "squashed-partly": a squash of files the lake applied only some of.
+  std::string problem{};
+};
+
+struct StatusReport {
+  std::vector<MigrationState> migrations;  // by version
+  // Problems with the directory itself (atlas.sum disagrees with a file,
+  // a file is not a readable migration), as check reports them.
+  std::vector<CheckProblem> directory_problems;
+  [[nodiscard]] bool ok() const noexcept;
+  [[nodiscard]] std::int64_t current_version() const noexcept;  // the newest applied; 0: none
+  [[nodiscard]] std::size_t pending() const noexcept;
+  // One line per migration ("applied  20261207093005_create_users.sql  2026-12-07T09:31:02Z").
+  [[nodiscard]] std::string to_text() const;
+  // {"ok":true,"current_version":N,"migrations":[{"version":...,"file":...,"applied":...,
+  //  "applied_at":...,"problem":...}],"problems":[...]}
+  [[nodiscard]] std::string to_json() const;
+};
+
+// What an apply or a down did.
+struct ApplyReport {
+  std::vector<std::string> files;  // run (Up for apply, Down for down), in order
+  std::int64_t version = 0;        // the lake's version afterwards (0: none applied)
+  [[nodiscard]] std::string to_text() const;
+  // {"files":[...],"version":N}
+  [[nodiscard]] std::string to_json() const;
+};
+
+// The typed detail of the ErrorCode::invalid_argument with which apply and
+// down refuse to run while the directory and the lake disagree.
+class MigrationMismatch final : public ErrorDetail {
+ public:
+  MigrationMismatch(std::string file_name, std::string problem_kind)
+      : file(std::move(file_name)), problem(std::move(problem_kind)) {}
+  std::string file;
+  std::string problem;  // a MigrationState::problem, or a CheckProblem::kind
+  [[nodiscard]] std::string describe() const override;
+};
+
 // atlas.sum as Atlas computes it for the directory's *.sql files.
 [[nodiscard]] Result<std::string> compute_sum(const std::filesystem::path& dir);
 // Rewrites atlas.sum from the files as they are (accepting hand edits,

@@ -25,7 +25,6 @@ std::string_view to_string(WritePath path) noexcept {
   return "automatic";
 }
 
-struct Client::State : detail::ClientCore {};
 
 namespace detail {
 

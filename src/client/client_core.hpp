@@ -66,3 +66,8 @@ class ClientCore {
 [[nodiscard]] std::optional<IdempotencyKey> idempotency_of(const std::string& key, std::chrono::seconds ttl);
 
 }  // namespace lake::detail
+
+namespace lake {
+// A Client's shared state is the core.
+struct Client::State : detail::ClientCore {};
+}  // namespace lake

@@ -1,7 +1,10 @@
 // The migrations' command line (lake/migrate_main.hpp), shared by users'
 // migration tools and `lakeorm migrate`.
+#include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <format>
+#include <optional>
 #include <print>
 #include <string>
 #include <vector>
@@ -28,6 +31,17 @@ constexpr std::string_view kUsage = R"(migrate subcommands:
                       (it opens the configured engine and storage)
   hash DIR            rewrite atlas.sum from the files as they are (accepts
                       hand edits, as `atlas migrate hash` does)
+  squash DIR [--json] replace every file with one that creates the newest
+                      state (for history every lake has applied; a lake at
+                      the newest version sees it as applied)
+  status DIR [--json] each file, applied or pending, and every disagreement
+                      between DIR and the lake (exit 1 when there is one)
+  apply DIR [--to VERSION] [--json]
+                      run the pending files (up to VERSION) on the configured
+                      engine, recording each in the lake's lake_migrations
+  down DIR [--to VERSION] [--json]
+                      undo the newest applied file (or every one above
+                      VERSION; --to 0 undoes all) by its Down section
 )";
 
 struct UsageError {
@@ -51,6 +65,7 @@ struct Parsed {
   bool sequential = false;
   bool live = false;
   std::string name;
+  std::optional<std::int64_t> to;
 };
 
 Parsed parse(std::string_view command, std::span<const std::string_view> args) {
@@ -66,6 +81,13 @@ Parsed parse(std::string_view command, std::span<const std::string_view> args) {
     } else if (arg == "--name" && command == "generate") {
       if (++i == args.size()) throw UsageError{"--name needs a value"};
       parsed.name = args[i];
+    } else if (arg == "--to" && (command == "apply" || command == "down")) {
+      if (++i == args.size()) throw UsageError{"--to needs a version"};
+      std::int64_t version = 0;
+      const auto [end, error] = std::from_chars(args[i].data(), args[i].data() + args[i].size(), version);
+      if (error != std::errc() || end != args[i].data() + args[i].size() || version < 0)
+        throw UsageError{std::format("--to: '{}' is not a migration version", args[i])};
+      parsed.to = version;
     } else if (arg.starts_with("--")) {
       throw UsageError{std::format("{}: unknown option '{}'", command, arg)};
     } else if (parsed.dir.empty()) {
@@ -145,6 +167,45 @@ int hash(const Parsed& args) {
   return 0;
 }
 
+int squash(const Target& db, const Parsed& args) {
+  auto written = migrate::squash(args.dir, *db.dialect);
+  if (!written) return failed(written.error(), args.json);
+  if (args.json)
+    std::println("{}", nlohmann::ordered_json{{"ok", true}, {"written", written->path.string()}, {"version", written->version}}.dump());
+  else
+    std::println("wrote {}", written->path.string());
+  return 0;
+}
+
+// status, apply and down: the lake's side, so they open the configured
+// engine and storage.
+int on_lake(const Config& config, std::string_view command, const Parsed& args) {
+  auto db = open(config);
+  if (!db) return failed(db.error(), args.json);
+  int code = 0;
+  if (command == "status") {
+    auto report = db->migrate_status(args.dir);
+    if (!report) {
+      code = failed(report.error(), args.json);
+    } else {
+      std::print("{}", args.json ? report->to_json() + "\n" : report->to_text());
+      code = report->ok() ? 0 : 1;
+    }
+  } else {
+    auto report = command == "apply" ? db->migrate_apply(args.dir, args.to) : db->migrate_down(args.dir, args.to);
+    if (!report) {
+      code = failed(report.error(), args.json);
+    } else if (args.json) {
+      std::println("{}", report->to_json());
+    } else {
+      for (const auto& file : report->files) std::println("{} {}", command == "apply" ? "applied" : "undid", file);
+      std::println("{}version {}", report->files.empty() ? "nothing to do: " : "", report->version);
+    }
+  }
+  (void)db->close();
+  return code;
+}
+
 }  // namespace
 
 std::string_view migrate_usage() noexcept { return kUsage; }
@@ -158,13 +219,15 @@ int migrate_command(const Config& config, std::span<const std::string_view> args
       std::print("{}", kUsage);
       return 0;
     }
-    if (command != "generate" && command != "check" && command != "hash")
+    if (command != "generate" && command != "check" && command != "hash" && command != "squash" &&
+        command != "status" && command != "apply" && command != "down")
       throw UsageError{std::format("unknown migrate subcommand '{}'", command)};
     const Parsed parsed = parse(command, args.subspan(1));
-    const Target target = target_of(config);
-    if (command == "generate") return generate(target, parsed, schemas);
+    if (command == "generate") return generate(target_of(config), parsed, schemas);
     if (command == "check") return check(config, parsed, schemas);
-    return hash(parsed);
+    if (command == "hash") return hash(parsed);
+    if (command == "squash") return squash(target_of(config), parsed);
+    return on_lake(config, command, parsed);
   } catch (const UsageError& error) {
     std::println(stderr, "migrate: {}\n{}", error.message, kUsage);
     return 2;

@@ -272,6 +272,16 @@ class DeltaFormat final : public formats::NativeFormat {
     return std::unique_ptr<formats::FormatTable>(std::make_unique<DeltaFormatTable>(std::move(*created)));
   }
 
+  Status drop(std::shared_ptr<Backend> backend, const TableRef& table) const override {
+    // The log first: a reader that lists the folder meanwhile finds no
+    // table rather than a log naming files already gone.
+    auto log = backend->remove_prefix(table.location + "/_delta_log/");
+    LAKE_RETURN_IF_ERROR(log);
+    auto removed = backend->remove_prefix(table.location + "/");
+    LAKE_RETURN_IF_ERROR(removed);
+    return {};
+  }
+
   std::map<std::string, std::string> idempotency_properties(std::chrono::seconds ttl) const override {
     // Delta keeps an application's txn (our idempotency record) until a
     // checkpoint drops it past this retention.

@@ -412,7 +412,66 @@ struct Draft {
     return fail(ErrorCode::unsupported, "Delta has no partition evolution: a change of partitioning rewrites the "
                                         "table");
   }
+
+  Status apply(const formats::Repartition&) {
+    return fail(ErrorCode::invalid_argument, "a repartition rewrites the table: it is a list of its own");
+  }
 };
+
+// REPLACE TABLE t PARTITIONED BY (...) AS SELECT * FROM t, as Spark's
+// Delta commits it: one version with the new metaData (partitionColumns,
+// properties), a remove of every live file and the same rows in new files
+// laid out by the new partition columns, read one file at a time.
+Result<CommitResult> repartition(TableWriter& writer, Draft draft, const formats::Repartition& change) {
+  const Snapshot& snapshot = writer.snapshot();
+  LAKE_RETURN_IF_ERROR(draft.apply(formats::SetProperties{change.properties}));
+  LAKE_ASSIGN_OR_RETURN(auto columns, draft.columns());
+  std::vector<std::string> partition_columns;
+  for (const auto& term : change.partitioning) {
+    if (term.kind != PartitionKind::raw)
+      return fail(ErrorCode::unsupported,
+                  std::format("column '{}': Delta partitions by a column's value only (no bucket or truncate)",
+                              term.column));
+    if (!std::ranges::contains(columns, term.column, &Field::column))
+      return fail(ErrorCode::schema_mismatch, std::format("partition column '{}': the table has no such column",
+                                                          term.column));
+    partition_columns.push_back(term.column);
+  }
+  if (!partition_columns.empty() && is_clustered_table(snapshot))
+    return fail(ErrorCode::invalid_argument, "a clustered Delta table (liquid clustering) cannot be partitioned");
+  LAKE_ASSIGN_OR_RETURN(auto from, writer.layout());
+  TableLayout to = from;
+  to.partition_columns = partition_columns;
+  draft.metadata.partition_columns = partition_columns;
+  for (const auto& name : partition_columns) {
+    const auto& column = *std::ranges::find(columns, name, &Field::column);
+    if (column.type.is_nested() || column.type.id == TypeId::binary)
+      return fail(ErrorCode::unsupported,
+                  std::format("partition column '{}' has type {}, which Delta does not partition by", name,
+                              column.type.to_string()));
+  }
+
+  PendingCommit pending{.operation = "REPLACE TABLE AS SELECT",
+                        .parameters = {{"partitionBy", nlohmann::json(partition_columns).dump()}}};
+  if (draft.protocol_changed) pending.actions.emplace_back(draft.protocol);
+  pending.actions.emplace_back(draft.metadata);
+  const auto file_options = writer.file_options();
+  std::vector<Add> written;
+  std::int64_t rows = 0;
+  for (const auto& [key, file] : snapshot.files()) {
+    auto batch = read_whole(writer.backend(), from, file);
+    if (!batch) return writer.discard(written), std::unexpected(batch.error());
+    rows += (*batch)->num_rows();
+    auto added = write_rows(writer.backend(), to, {*batch}, file_options);
+    if (!added) return writer.discard(written), std::unexpected(added.error());
+    for (auto& add : *added) written.push_back(std::move(add));
+    pending.actions.emplace_back(remove_of(file));
+    pending.read_files.insert(file.key());
+  }
+  for (const auto& add : written) pending.actions.emplace_back(add);
+  pending.metrics = {{"numFiles", static_cast<std::int64_t>(written.size())}, {"numOutputRows", rows}};
+  return writer.commit(std::move(pending), written, CommitResult{});
+}
 
 }  // namespace
 
@@ -423,6 +482,9 @@ Result<CommitResult> alter(Table& table, std::span<const formats::TableChange> c
               .protocol = writer.snapshot().protocol(),
               .protocol_changed = false,
               .operations = {}};
+  if (changes.size() == 1)
+    if (const auto* rewrite = std::get_if<formats::Repartition>(&changes.front()))
+      return repartition(writer, std::move(draft), *rewrite);
   for (const auto& change : changes) {
     LAKE_RETURN_IF_ERROR(std::visit([&](const auto& c) { return draft.apply(c); }, change));
   }

@@ -162,6 +162,39 @@ class DeltaSqlFormat final : public formats::SqlFormat {
         .committed = false, .skipped_as_duplicate = idempotency.has_value(), .version = log->version()};
   }
 
+  // Two commits, because one cannot keep NOT NULL: REPLACE TABLE with the
+  // columns as the log has them (empty, new partitioning), then the rows of
+  // the version before it copied back by time travel. A copy that fails is
+  // undone with RESTORE, so the table never stays empty.
+  Status repartition(SqlSession& session, const SqlTable& table, const std::vector<std::string>& partition_columns,
+                     const std::map<std::string, std::string>& properties) const override {
+    auto log = log_of(table);
+    LAKE_RETURN_IF_ERROR(log);
+    const std::int64_t before = log->version();
+    std::string columns, names;
+    for (const Field& column : log->snapshot().columns()) {
+      columns += std::format("{}{} {}{}", columns.empty() ? "" : ", ", quote_identifier(column.column),
+                             spark_sql::type_name(column.type), column.nullable ? "" : " NOT NULL");
+      names += (names.empty() ? "" : ", ") + quote_identifier(column.column);
+    }
+    const std::string name = quote_identifier(table.ref.name);
+    std::string replace = std::format("REPLACE TABLE {} ({}) USING DELTA", name, columns);
+    if (!partition_columns.empty()) replace += std::format(" PARTITIONED BY ({})", spark_sql::identifier_list(partition_columns));
+    replace += std::format(" LOCATION {}", spark_sql::quote_string(table.uri)) + spark_sql::properties_clause(properties);
+    auto replaced = session.run({.sql = replace, .params = {}});
+    LAKE_RETURN_IF_ERROR(replaced);
+    auto copied = session.run({.sql = std::format("INSERT INTO {} ({}) SELECT {} FROM {} VERSION AS OF {}", name, names,
+                                                  names, name, before),
+                               .params = {}});
+    if (copied) return {};
+    auto restored = session.run({.sql = std::format("RESTORE TABLE {} TO VERSION AS OF {}", name, before), .params = {}});
+    return std::unexpected(copied.error().with_context(
+        restored ? std::format("copying the rows into the repartitioned table (restored to version {})", before)
+                 : std::format("copying the rows into the repartitioned table, and restoring version {} failed "
+                               "too (run RESTORE TABLE {} TO VERSION AS OF {}): {}",
+                               before, name, before, restored.error().message())));
+  }
+
   Result<OptimizeReport> optimize(SqlSession& session, const SqlTable& table,
                                   const OptimizeOptions& options) const override {
     auto found = existing(table);

@@ -117,6 +117,9 @@ class EngineCatalog final : public lake::iceberg::Catalog {
                                                 const lake::iceberg::TableMetadata&) override {
     return fail(ErrorCode::unsupported, std::format("Iceberg table '{}': on Spark, the engine commits", table));
   }
+  Status drop(const std::string& table) override {
+    return fail(ErrorCode::unsupported, std::format("Iceberg table '{}': on Spark, the engine drops tables", table));
+  }
   std::string default_location(const std::string&) const override { return {}; }
 
  private:

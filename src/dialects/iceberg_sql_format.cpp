@@ -176,6 +176,14 @@ class IcebergSqlFormat final : public formats::SqlFormat {
         .rows_deleted = landed.summary_count("deleted-records") - landed.summary_count("added-records")};
   }
 
+  Status repartition(SqlSession&, const SqlTable& table, const std::vector<std::string>&,
+                     const std::map<std::string, std::string>&) const override {
+    return fail(ErrorCode::unsupported,
+                std::format("Iceberg table '{}' changes partitioning in place (ADD / DROP PARTITION FIELD), not by "
+                            "rewriting it",
+                            table.ref.name));
+  }
+
   // rewrite_data_files: its counts, and the new snapshot's.
   Result<OptimizeReport> optimize(SqlSession& session, const SqlTable& table,
                                   const OptimizeOptions& options) const override {

@@ -126,6 +126,15 @@ class SqlFormat {
                                                    const IngestId& ingest_id,
                                                    const std::optional<IdempotencyKey>& idempotency) const = 0;
 
+  // Rewrites the table in new (identity) partitioning with `properties`,
+  // every row and every column kept as it is, NOT NULL included: what a
+  // migration's REPLACE TABLE ... AS SELECT * FROM itself asks, which the
+  // engine's own REPLACE ... AS SELECT does not quite do (Spark's Delta
+  // makes such a table's columns nullable). ErrorCode::unsupported for a
+  // format that evolves partitioning in place.
+  [[nodiscard]] virtual Status repartition(SqlSession& session, const SqlTable& table,
+                                           const std::vector<std::string>& partition_columns,
+                                           const std::map<std::string, std::string>& properties) const = 0;
   [[nodiscard]] virtual Result<OptimizeReport> optimize(SqlSession& session, const SqlTable& table,
                                                         const OptimizeOptions& options) const = 0;
   [[nodiscard]] virtual Result<VacuumReport> vacuum(SqlSession& session, const SqlTable& table,

@@ -49,9 +49,20 @@ struct PartitionFieldChange {
   PartitionKind kind = PartitionKind::raw;
   std::int64_t param = 0;
 };
-// (Delta's change of partitioning, a rewrite of the table, joins these
-// when apply does it.)
+// A change of partitioning that rewrites the table (Delta's REPLACE TABLE
+// ... AS SELECT * FROM itself): every row kept, in new files laid out by
+// `partitioning`, `properties` set, one commit. A format that evolves
+// partitioning in place (Iceberg) refuses it. It is a list of its own.
+struct Repartition {
+  struct Term {
+    std::string column;
+    PartitionKind kind = PartitionKind::raw;
+    std::int64_t param = 0;
+  };
+  std::vector<Term> partitioning;
+  std::map<std::string, std::string> properties;
+};
 using TableChange = std::variant<AddColumns, DropColumn, RenameColumn, ChangeColumnType, DropNotNull, SetProperties,
-                                 UnsetProperties, PartitionFieldChange>;
+                                 UnsetProperties, PartitionFieldChange, Repartition>;
 
 }  // namespace lake::formats

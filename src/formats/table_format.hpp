@@ -251,6 +251,10 @@ class NativeFormat {
   [[nodiscard]] virtual Result<std::unique_ptr<FormatTable>> create(std::shared_ptr<Backend> backend,
                                                                     const TableRef& table, const CreateTable& request,
                                                                     const HandleOptions& options) const = 0;
+  // Removes the table: its catalog entry (where the format has one), then
+  // every file under its location. A table that is not there is nothing
+  // to do. Readers holding a handle fail on their next refresh.
+  [[nodiscard]] virtual Status drop(std::shared_ptr<Backend> backend, const TableRef& table) const = 0;
   // The properties a new table gets for idempotency records to last `ttl`.
   [[nodiscard]] virtual std::map<std::string, std::string> idempotency_properties(std::chrono::seconds ttl) const = 0;
 };

@@ -47,6 +47,10 @@ class Catalog {
   [[nodiscard]] virtual Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
                                                        const TableMetadata& next) = 0;
 
+  // Forgets the table (its files stay: the caller removes them, after).
+  // A table the catalog does not know is nothing to do.
+  [[nodiscard]] virtual Status drop(const std::string& table) = 0;
+
   // Where a new table's files go.
   [[nodiscard]] virtual std::string default_location(const std::string& table) const = 0;
 };
@@ -73,6 +77,8 @@ class FileSystemCatalog final : public Catalog {
   [[nodiscard]] Result<std::optional<CurrentMetadata>> load(const std::string& table) override;
   [[nodiscard]] Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
                                                const TableMetadata& next) override;
+  // The metadata files are the table's own: removing its folder drops it.
+  [[nodiscard]] Status drop(const std::string&) override { return {}; }
 
   [[nodiscard]] std::string default_location(const std::string& table) const override;
 

@@ -783,6 +783,14 @@ class IcebergFormat final : public formats::NativeFormat {
     return IcebergFormatTable::make(std::move(where), std::move(*created));
   }
 
+  Status drop(std::shared_ptr<Backend> backend, const TableRef& table) const override {
+    Where where = where_of(std::move(backend), table, {});
+    LAKE_RETURN_IF_ERROR(where.catalog->drop(where.table));
+    auto removed = where.backend->remove_prefix(table.location + "/");
+    LAKE_RETURN_IF_ERROR(removed);
+    return {};
+  }
+
   std::map<std::string, std::string> idempotency_properties(std::chrono::seconds ttl) const override {
     // An idempotency record lives in its snapshot's summary: keep snapshots
     // at least as long as records must last.

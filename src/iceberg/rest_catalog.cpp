@@ -226,6 +226,17 @@ Result<std::optional<CurrentMetadata>> RestCatalog::load(const std::string& tabl
   return std::optional(std::move(current));
 }
 
+Status RestCatalog::drop(const std::string& table) {
+  const auto id = identify_folder(table, settings_.default_namespace);
+  const std::string what = std::format("dropping table '{}.{}'", id.ns, id.name);
+  // purgeRequested=false: the caller removes the files from storage it owns.
+  LAKE_ASSIGN_OR_RETURN(auto response,
+                        send(Call{.method = "DELETE", .path = table_path(id) + "?purgeRequested=false", .what = what},
+                             false));
+  if (response.status == 200 || response.status == 204 || response.status == 404) return {};
+  return fail(service_error(response, what));
+}
+
 Status RestCatalog::create_namespace(const TableIdentifier& id) {
   const std::string what = std::format("creating namespace '{}'", id.ns);
   const std::string body = json{{"namespace", levels(id.ns)}, {"properties", json::object()}}.dump();

@@ -179,6 +179,11 @@ struct Editor {
     spec_changed = true;
     return {};
   }
+
+  Status apply(const formats::Repartition&) {
+    return fail(ErrorCode::unsupported, "Iceberg changes partitioning in place (ADD / DROP PARTITION FIELD), not by "
+                                        "rewriting the table");
+  }
 };
 
 }  // namespace

@@ -177,6 +177,19 @@ Result<std::optional<CurrentMetadata>> SqlCatalog::load(const std::string& table
   return std::optional(std::move(current));
 }
 
+Status SqlCatalog::drop(const std::string& table) {
+  const auto [ns, name] = identify(table);
+  std::lock_guard lock(mutex_);
+  LAKE_ASSIGN_OR_RETURN(sqlite3 * db, connection());
+  LAKE_ASSIGN_OR_RETURN(auto remove, Statement::prepare(db,
+                                                        "DELETE FROM iceberg_tables WHERE catalog_name = ?1 AND "
+                                                        "table_namespace = ?2 AND table_name = ?3"));
+  remove.bind({settings_.name, ns, name});
+  auto removed = remove.step("dropping a table");
+  LAKE_RETURN_IF_ERROR(removed);
+  return {};
+}
+
 Result<CurrentMetadata> SqlCatalog::commit(const std::string& table, const CurrentMetadata* base,
                                        const TableMetadata& next) {
   const auto [ns, name] = identify(table);

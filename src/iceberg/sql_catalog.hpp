@@ -47,6 +47,7 @@ class SqlCatalog final : public Catalog {
   [[nodiscard]] Result<std::optional<CurrentMetadata>> load(const std::string& table) override;
   [[nodiscard]] Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
                                                const TableMetadata& next) override;
+  [[nodiscard]] Status drop(const std::string& table) override;
   [[nodiscard]] std::string default_location(const std::string& table) const override;
 
   // (namespace, name) of the table in folder `table`.

@@ -5,6 +5,7 @@
 // dropped but not set again; partitioning is fixed at creation, so a
 // change rewrites the table.
 #include <format>
+#include <map>
 
 #include "delta/column_mapping.hpp"
 #include "delta/type_widening.hpp"
@@ -35,7 +36,11 @@ class DeltaRules final : public MigrationRules {
     std::string sql = std::format("CREATE TABLE {} {} USING DELTA", ddl::table(after), ddl::columns(after));
     if (auto partitions = partition_columns(after); !partitions.empty())
       sql += std::format(" PARTITIONED BY ({})", spark_sql::identifier_list(partitions));
-    if (!after.properties.empty()) sql += " TBLPROPERTIES " + ddl::properties(after.properties);
+    // A table created from a state with features (a squash recreating one
+    // that migrations evolved) has them from the start, so the files after
+    // it can rename, drop and widen as they did on the original.
+    if (const auto properties = with_features(after, after.properties); !properties.empty())
+      sql += " TBLPROPERTIES " + ddl::properties(properties);
     return {.summary = std::format("{}: create table", after.name),
             .up = {std::move(sql)},
             .down = {std::format("DROP TABLE {}", ddl::table(after))}};
@@ -107,10 +112,8 @@ class DeltaRules final : public MigrationRules {
     auto replace = [&](const TableState& state, const std::vector<std::string>& columns) {
       std::string sql = std::format("REPLACE TABLE {} USING DELTA", ddl::table(state));
       if (!columns.empty()) sql += std::format(" PARTITIONED BY ({})", spark_sql::identifier_list(columns));
-      auto properties = state.properties;
-      if (after.has_feature(kColumnMapping)) properties[std::string(delta::kColumnMappingMode)] = "name";
-      if (after.has_feature(kTypeWidening)) properties[std::string(delta::kEnableTypeWidening)] = "true";
-      if (!properties.empty()) sql += " TBLPROPERTIES " + ddl::properties(properties);
+      if (const auto properties = with_features(after, state.properties); !properties.empty())
+        sql += " TBLPROPERTIES " + ddl::properties(properties);
       return sql + std::format(" AS SELECT * FROM {}", ddl::table(state));
     };
     auto label = [](const std::vector<std::string>& columns) {
@@ -130,6 +133,14 @@ class DeltaRules final : public MigrationRules {
   }
 
  private:
+  // `properties` and those that turn on the features `table` records.
+  static std::map<std::string, std::string> with_features(const TableState& table,
+                                                          std::map<std::string, std::string> properties) {
+    if (table.has_feature(kColumnMapping)) properties[std::string(delta::kColumnMappingMode)] = "name";
+    if (table.has_feature(kTypeWidening)) properties[std::string(delta::kEnableTypeWidening)] = "true";
+    return properties;
+  }
+
   static std::vector<std::string> partition_columns(const TableState& table) {
     std::vector<std::string> out;
     for (const auto& partition : table.partitions)

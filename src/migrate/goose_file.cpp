@@ -7,6 +7,7 @@ namespace lake::migrate {
 namespace {
 
 constexpr std::string_view kStatePrefix = "-- State-JSON: ";
+constexpr std::string_view kSquashesPrefix = "-- Squashes: ";
 
 bool needs_block(std::string_view statement) {
   return statement.find('\n') != std::string_view::npos || statement.find(';') != std::string_view::npos;
@@ -28,8 +29,15 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-std::string render_migration(std::string_view title, const State& state, const std::vector<Step>& steps) {
-  std::string out = std::format("-- lake-orm migration: {}\n{}{}\n\n-- +goose Up\n", title, kStatePrefix, to_json(state));
+std::string render_migration(std::string_view title, const State& state, const std::vector<Step>& steps,
+                             const std::vector<std::string>& squashes) {
+  std::string out = std::format("-- lake-orm migration: {}\n{}{}\n", title, kStatePrefix, to_json(state));
+  if (!squashes.empty()) {
+    out += kSquashesPrefix;
+    for (std::size_t i = 0; i < squashes.size(); ++i) out += (i ? " " : "") + squashes[i];
+    out += '\n';
+  }
+  out += "\n-- +goose Up\n";
   std::vector<std::string> irreversible;
   for (const Step& step : steps) {
     out += std::format("-- {}\n", step.summary);
@@ -121,6 +129,16 @@ Result<MigrationFile> parse_migration(std::string name, std::string text) {
         auto state = parse_state(trim(trimmed.substr(kStatePrefix.size() - 1)));
         if (!state) return problem(state.error().message());
         file.state = std::move(*state);
+      } else if (trimmed.starts_with(kSquashesPrefix.substr(0, kSquashesPrefix.size() - 1))) {
+        if (!file.squashes.empty()) return problem("more than one Squashes header");
+        std::string_view names = trim(trimmed.substr(kSquashesPrefix.size() - 1));
+        while (!names.empty()) {
+          const auto space = names.find(' ');
+          const std::string_view one = names.substr(0, space);
+          if (!version_of(one)) return problem(std::format("Squashes: '{}' is not a migration file name", one));
+          file.squashes.emplace_back(one);
+          names = space == std::string_view::npos ? std::string_view() : trim(names.substr(space));
+        }
       } else if (!trimmed.empty() && !trimmed.starts_with("--")) {
         return problem(std::format("line {}: a statement before '-- +goose Up'", line_number));
       }

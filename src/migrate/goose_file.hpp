@@ -28,8 +28,10 @@
 
 namespace lake::migrate {
 
-// The text of a migration file taking the tables to `state` by `steps`.
-[[nodiscard]] std::string render_migration(std::string_view title, const State& state, const std::vector<Step>& steps);
+// The text of a migration file taking the tables to `state` by `steps`;
+// a squash names the files it replaces in a `-- Squashes:` header.
+[[nodiscard]] std::string render_migration(std::string_view title, const State& state, const std::vector<Step>& steps,
+                                           const std::vector<std::string>& squashes = {});
 
 // A migration file read back.
 struct MigrationFile {
@@ -37,6 +39,7 @@ struct MigrationFile {
   std::int64_t version = 0;
   std::string text;
   std::optional<State> state;  // its State-JSON header; none in a hand-written file
+  std::vector<std::string> squashes;  // a squash: the files it replaces, by name
   std::vector<std::string> up;  // statements, without the final `;`
   std::vector<std::string> down;
   bool has_down = false;

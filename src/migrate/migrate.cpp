@@ -109,17 +109,24 @@ Error sum_disagrees(const MigrationDir& dir, const std::vector<CheckProblem>& pr
                            dir.path.string(), kSumFile, list));
 }
 
+// The directory's migrations, for a change to it: refused while atlas.sum
+// disagrees with the files or a file is not a readable migration.
+Result<std::vector<MigrationFile>> agreed_migrations(const MigrationDir& dir) {
+  if (auto problems = dir.sum_problems(); !problems.empty()) return fail(sum_disagrees(dir, problems));
+  std::vector<CheckProblem> problems;
+  auto migrations = dir.migrations(problems);
+  if (!problems.empty())
+    return fail(ErrorCode::invalid_argument, std::format("{}: {}", problems.front().file, problems.front().message));
+  return migrations;
+}
+
 }  // namespace
 
 Result<std::optional<GeneratedFile>> generate(const std::filesystem::path& path, std::span<const Schema* const> schemas,
                                               const Dialect& dialect, const TableDefaults& defaults,
                                               const GenerateOptions& options) {
   LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path));
-  if (auto problems = dir.sum_problems(); !problems.empty()) return fail(sum_disagrees(dir, problems));
-  std::vector<CheckProblem> problems;
-  const auto migrations = dir.migrations(problems);
-  if (!problems.empty())
-    return fail(ErrorCode::invalid_argument, std::format("{}: {}", problems.front().file, problems.front().message));
+  LAKE_ASSIGN_OR_RETURN(const auto migrations, agreed_migrations(dir));
   const State latest = latest_state(migrations, dialect.migration_rules()->format());
   LAKE_ASSIGN_OR_RETURN(auto next, next_state(latest, schemas, dialect, defaults));
   if (next.tables.empty()) return std::optional<GeneratedFile>{};
@@ -152,6 +159,68 @@ Result<std::optional<GeneratedFile>> generate(const std::filesystem::path& path,
   LAKE_RETURN_IF_ERROR(write_atomically(generated.path, text));
   LAKE_RETURN_IF_ERROR(write_atomically(path / kSumFile, sum_text(sum_entries(dir.sql_files))));
   return std::optional<GeneratedFile>(std::move(generated));
+}
+
+Result<GeneratedFile> squash(const std::filesystem::path& path, const Dialect& dialect) {
+  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path));
+  LAKE_ASSIGN_OR_RETURN(const auto migrations, agreed_migrations(dir));
+  if (migrations.size() < 2)
+    return fail(ErrorCode::invalid_argument,
+                std::format("{}: {} migration file(s), nothing to squash", path.string(), migrations.size()));
+  const MigrationFile& newest = migrations.back();
+  if (!newest.state)
+    return fail(ErrorCode::invalid_argument,
+                std::format("{}: no State-JSON header (hand-written?): a squash recreates the state it records",
+                            newest.name));
+  const auto rules = dialect.migration_rules();
+  if (newest.state->format != rules->format())
+    return fail(ErrorCode::invalid_argument,
+                std::format("the migrations are for {} tables, and this client's dialect is {}", newest.state->format,
+                            rules->format()));
+
+  GeneratedFile squashed;
+  squashed.version = newest.name.substr(0, newest.name.find('_'));
+  const std::string name = std::format("{}_squashed.sql", squashed.version);
+  std::vector<Step> steps;
+  State state = *newest.state;
+  for (auto& [table, after] : state.tables) {
+    TableState created = after;
+    LAKE_ASSIGN_OR_RETURN(auto table_steps, rules->plan(nullptr, created));
+    for (Step& step : table_steps) {
+      if (!step.destructive.empty()) squashed.destructive.push_back(step.destructive);
+      steps.push_back(std::move(step));
+    }
+  }
+  // What an earlier squash replaced stays replaced: a lake that applied
+  // those files sees this squash as applied too.
+  std::vector<std::string> replaced;
+  for (const auto& m : migrations) {
+    for (const auto& earlier : m.squashes)
+      if (!std::ranges::contains(replaced, earlier)) replaced.push_back(earlier);
+    replaced.push_back(m.name);
+  }
+  std::ranges::sort(replaced, {}, [](const std::string& file) { return std::pair(*version_of(file), file); });
+  const std::string title = std::format("{} (squashes {} files: {} to {})", name.substr(0, name.size() - 4),
+                                        migrations.size(), migrations.front().name, newest.name);
+  const std::string text = render_migration(title, state, steps, replaced);
+
+  // The squash first, then the sum, then the files it replaces: a crash
+  // in between leaves files the sum disagrees with, which check reports.
+  squashed.path = path / name;
+  std::vector<std::pair<std::string, std::string>> kept;
+  for (auto& [file, bytes] : dir.sql_files)
+    if (!std::ranges::contains(replaced, file)) kept.emplace_back(file, bytes);
+  kept.emplace_back(name, text);
+  LAKE_RETURN_IF_ERROR(write_atomically(squashed.path, text));
+  LAKE_RETURN_IF_ERROR(write_atomically(path / kSumFile, sum_text(sum_entries(kept))));
+  for (const auto& m : migrations) {
+    const std::string& file = m.name;
+    if (file == name) continue;
+    std::error_code ec;
+    std::filesystem::remove(path / file, ec);
+    if (ec) return fail(ErrorCode::io, std::format("cannot remove {}: {}", (path / file).string(), ec.message()));
+  }
+  return squashed;
 }
 
 Result<CheckReport> check(const std::filesystem::path& path, std::span<const Schema* const> schemas,
@@ -196,6 +265,71 @@ std::string CheckReport::to_json() const {
   for (const auto& p : problems)
     list.push_back(nlohmann::ordered_json{{"kind", p.kind}, {"file", p.file}, {"message", p.message}});
   return nlohmann::ordered_json{{"ok", ok()}, {"problems", std::move(list)}}.dump();
+}
+
+std::string MigrationMismatch::describe() const { return std::format("{}: {}", problem, file); }
+
+bool StatusReport::ok() const noexcept {
+  return directory_problems.empty() &&
+         std::ranges::all_of(migrations, [](const MigrationState& m) { return m.problem.empty(); });
+}
+
+std::int64_t StatusReport::current_version() const noexcept {
+  std::int64_t version = 0;
+  for (const auto& m : migrations)
+    if (m.applied) version = std::max(version, m.version);
+  return version;
+}
+
+std::size_t StatusReport::pending() const noexcept {
+  return static_cast<std::size_t>(std::ranges::count_if(migrations, [](const MigrationState& m) {
+    return !m.applied && m.problem != "missing";
+  }));
+}
+
+std::string StatusReport::to_text() const {
+  std::string out;
+  for (const auto& m : migrations) {
+    out += std::format("{:<8} {}", m.applied ? "applied" : "pending", m.file);
+    if (m.applied_at) out += "  " + format_timestamp(*m.applied_at);
+    if (!m.problem.empty()) out += "  (" + m.problem + ")";
+    out += "\n";
+  }
+  for (const auto& p : directory_problems)
+    out += p.file.empty() ? std::format("{}: {}\n", p.kind, p.message) : std::format("{}: {}: {}\n", p.kind, p.file, p.message);
+  out += std::format("version {}, {} pending\n", current_version(), pending());
+  return out;
+}
+
+std::string StatusReport::to_json() const {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& m : migrations)
+    list.push_back(nlohmann::ordered_json{{"version", m.version},
+                                          {"file", m.file},
+                                          {"applied", m.applied},
+                                          {"applied_at", m.applied_at ? nlohmann::ordered_json(format_timestamp(*m.applied_at))
+                                                                      : nlohmann::ordered_json()},
+                                          {"problem", m.problem}});
+  nlohmann::ordered_json problems = nlohmann::ordered_json::array();
+  for (const auto& p : directory_problems)
+    problems.push_back(nlohmann::ordered_json{{"kind", p.kind}, {"file", p.file}, {"message", p.message}});
+  return nlohmann::ordered_json{{"ok", ok()},
+                                {"current_version", current_version()},
+                                {"pending", pending()},
+                                {"migrations", std::move(list)},
+                                {"problems", std::move(problems)}}
+      .dump();
+}
+
+std::string ApplyReport::to_text() const {
+  std::string out;
+  for (const auto& file : files) out += file + "\n";
+  out += std::format("version {}\n", version);
+  return out;
+}
+
+std::string ApplyReport::to_json() const {
+  return nlohmann::ordered_json{{"files", files}, {"version", version}}.dump();
 }
 
 }  // namespace lake::migrate

@@ -71,7 +71,8 @@ TableState renamed(const TableState& before, const std::map<std::string, std::st
 Result<std::vector<Step>> MigrationRules::plan(const TableState* before, TableState& after) const {
   std::vector<Step> steps;
   if (before == nullptr) {
-    after.features.clear();
+    // A declared table has no features yet; a squash recreating an evolved
+    // one keeps those its history turned on, and creates it with them.
     steps.push_back(create_table(after));
     return steps;
   }

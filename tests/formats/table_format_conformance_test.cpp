@@ -41,11 +41,14 @@ struct FormatCase {
   // Iceberg promotes int to long and float to double in its schema; Delta
   // needs its typeWidening feature for that (not written yet).
   bool promotes_types = false;
+  // Delta changes partitioning by rewriting the table (formats::
+  // Repartition); Iceberg evolves its spec instead and refuses it.
+  bool rewrites_partitioning = false;
 };
 
 const FormatCase kFormats[] = {
-    {"delta", &delta::native_format, true, false},
-    {"iceberg", &iceberg::native_format, false, true},
+    {"delta", &delta::native_format, true, false, true},
+    {"iceberg", &iceberg::native_format, false, true, false},
 };
 
 std::vector<Event> events(std::int64_t first, std::int64_t count, std::string region, std::int64_t amount = 1) {
@@ -404,6 +407,49 @@ TEST_P(TableFormatConformance, AlterAppliesAListOfChangesAtOnceOrNotAtAll) {
   EXPECT_NE(refused.error().message().find("region"), std::string::npos) << refused.error().to_string();
   ASSERT_TRUE(table->refresh());
   EXPECT_EQ(table->metadata().columns.size(), columns_before);
+}
+
+TEST_P(TableFormatConformance, DropRemovesTheTableAndItsFiles) {
+  commit(*table, formats::Append{reader_of(events(0, 3, "eu"))});
+  ASSERT_TRUE(format->drop(backend, ref));
+  auto gone = format->open(backend, ref, options);
+  ASSERT_TRUE(gone) << gone.error().to_string();
+  EXPECT_FALSE(*gone);
+  auto left = backend->list(ref.location + "/");
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty()) << left->size() << " objects left, the first " << left->front().key;
+  EXPECT_TRUE(format->drop(backend, ref)) << "a table that is not there is nothing to do";
+  auto again = format->create(backend, ref, {.schema = &schema_of<Event>(), .properties = {}, .if_not_exists = false},
+                              options);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(rows(**again).empty()) << "a new table, not the old one's rows";
+}
+
+TEST_P(TableFormatConformance, RepartitionRewritesEveryRowOrIsRefused) {
+  commit(*table, formats::Append{reader_of(events(0, 4, "eu", 5))});
+  commit(*table, formats::Append{reader_of(events(4, 2, "us", 6))});
+  const std::vector<formats::TableChange> rewrite{
+      formats::Repartition{.partitioning = {}, .properties = {{"lake.note", "flat"}}}};
+  auto rewritten = table->alter(rewrite);
+  if (!GetParam().rewrites_partitioning) {
+    ASSERT_FALSE(rewritten);
+    EXPECT_EQ(rewritten.error().code(), ErrorCode::unsupported);
+    EXPECT_EQ(table->metadata().partitioning.size(), 1u);
+    return;
+  }
+  ASSERT_TRUE(rewritten) << rewritten.error().to_string();
+  EXPECT_TRUE(table->metadata().partitioning.empty()) << "no longer partitioned by region";
+  EXPECT_EQ(table->metadata().properties.at("lake.note"), "flat");
+  auto reader = open();
+  auto all = rows(*reader);
+  ASSERT_EQ(all.size(), 6u) << "every row kept";
+  EXPECT_EQ(all.front(), (std::pair<std::int64_t, std::int64_t>{0, 5}));
+  EXPECT_EQ(all.back(), (std::pair<std::int64_t, std::int64_t>{5, 6}));
+  // Columns keep their nullability and order.
+  EXPECT_FALSE(reader->metadata().columns.front().field.nullable);
+  // A repartition with other changes is refused, committing nothing.
+  const std::vector<formats::TableChange> mixed{formats::Repartition{}, formats::DropNotNull{"id"}};
+  EXPECT_FALSE(table->alter(mixed));
 }
 
 struct [[=lake::table("readings")]] Reading {

@@ -257,6 +257,7 @@ class OvertakenCatalog final : public Catalog {
       : inner_(inner), interloper_(std::move(interloper)) {}
   lake::Result<std::optional<CurrentMetadata>> load(const std::string& table) override { return inner_.load(table); }
   std::string default_location(const std::string& table) const override { return inner_.default_location(table); }
+  lake::Status drop(const std::string& table) override { return inner_.drop(table); }
   lake::Result<CurrentMetadata> commit(const std::string& table, const CurrentMetadata* base,
                                        const TableMetadata& next) override {
     if (++commits == 1) interloper_(inner_);

@@ -53,6 +53,18 @@ struct RestCatalogTest : ::testing::Test {
   }
 };
 
+TEST_F(RestCatalogTest, DropForgetsTheTable) {
+  RestCatalog catalog(backend, settings);
+  ASSERT_TRUE(create_table(catalog, "events", events()));
+  auto dropped = catalog.drop("events");
+  ASSERT_TRUE(dropped) << dropped.error().to_string();
+  auto gone = catalog.load("events");
+  ASSERT_TRUE(gone) << gone.error().to_string();
+  EXPECT_FALSE(*gone) << "the service no longer has it";
+  EXPECT_TRUE(catalog.drop("events")) << "a table that is not there is nothing to do";
+  EXPECT_TRUE(create_table(catalog, "events", events())) << "the name is free again";
+}
+
 TEST_F(RestCatalogTest, TheServiceCreatesLoadsAndCommitsTheTable) {
   RestCatalog catalog(backend, settings);
   auto missing = catalog.load("events");

@@ -104,6 +104,19 @@ TEST_F(SqlCatalogTest, TablesAreRowsPyIcebergAndJavaRead) {
   EXPECT_FALSE(*missing);
 }
 
+TEST_F(SqlCatalogTest, DropForgetsTheTableAndOnlyIt) {
+  SqlCatalog catalog(backend, settings);
+  ASSERT_TRUE(create_table(catalog, "events", events()));
+  ASSERT_TRUE(create_table(catalog, "orders", events()));
+  ASSERT_TRUE(catalog.drop("events"));
+  auto gone = catalog.load("events");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  EXPECT_EQ(query("SELECT table_name FROM iceberg_tables"), std::vector<std::string>{"orders"});
+  EXPECT_TRUE(catalog.drop("events")) << "a table that is not there is nothing to do";
+  ASSERT_TRUE(create_table(catalog, "events", events())) << "the name is free again";
+}
+
 TEST_F(SqlCatalogTest, AStaleBaseIsAConflictAndLeavesNoMetadataFile) {
   SqlCatalog catalog(backend, settings);
   auto base = create_table(catalog, "events", events());

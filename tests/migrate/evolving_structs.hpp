@@ -1,7 +1,7 @@
 // The structs the migration tests evolve: "users" (a rename declared both
 // ways, a widened type, a column dropped and one added), "orders" (keys, a
-// bucket partition, then a wider decimal and a truncate partition) and
-// "visits" (partitioned by one column, then by another).
+// bucket partition, then a wider decimal and a truncate partition),
+// "visits" (partitioned by one column, then by another) and "events".
 #pragma once
 
 #include <cstdint>
@@ -65,6 +65,21 @@ struct [[=lake::table("visits")]] VisitsByPage {
   [[=lake::pk]] std::string id;
   std::string day;
   [[=lake::partition]] std::string page;
+};
+
+// "events": a new merge key (a table property, so the file has a Down
+// section), or its kind renamed (on Delta, column mapping only).
+struct [[=lake::table("events")]] Events {
+  [[=lake::pk]] std::string id;
+  std::string kind;
+};
+struct [[=lake::table("events")]] EventsByKind {
+  [[=lake::pk]] std::string id;
+  [[=lake::merge_key]] std::string kind;
+};
+struct [[=lake::table("events")]] EventsRenamed {
+  [[=lake::pk]] std::string id;
+  [[=lake::renamed_from("kind")]] std::string category;
 };
 
 inline std::string read_file(const std::filesystem::path& file) {

@@ -15,7 +15,9 @@
 #include <lake/dialect.hpp>
 #include <lake/drivers/spark.hpp>
 #include <lake/lake.hpp>
+#include <lake/local.hpp>
 #include <lake/migrate.hpp>
+#include <lake/query.hpp>
 #include <lake/storage/backend.hpp>
 
 #include "evolving_structs.hpp"
@@ -112,14 +114,6 @@ TEST_P(MigrationsOnSpark, EveryGeneratedFileRunsAndKeepsTheRows) {
   ASSERT_TRUE(db.close());
 }
 
-struct [[=lake::table("events")]] Events {
-  [[=lake::pk]] std::string id;
-  std::string kind;
-};
-struct [[=lake::table("events")]] EventsByKind {
-  [[=lake::pk]] std::string id;
-  [[=lake::merge_key]] std::string kind;
-};
 
 TEST_P(MigrationsOnSpark, ADownSectionUndoesItsUp) {
   auto db = open();
@@ -161,6 +155,109 @@ TEST_P(MigrationsOnSpark, RepartitioningKeepsTheRows) {
   ASSERT_TRUE(db.exec("INSERT INTO visits VALUES ('v3', 'wed', '/c', NULL)"));
   EXPECT_EQ(rows(db, "SELECT count(*) FROM visits"), std::vector<std::string>{"3"});
   ASSERT_TRUE(db.close());
+}
+
+// Client::migrate_apply on Spark: the client creates each table at its
+// own location (as migrate<T>() does) and runs the ALTER and REPLACE
+// statements; the applied versions land in the lake's lake_migrations.
+TEST_P(MigrationsOnSpark, ApplyAndDownRunThroughTheClient) {
+  auto db = open();
+  ASSERT_TRUE((db.migrate_generate<UsersV1, VisitsByDay, Events>(files.path, {.naming = lake::migrate::Naming::sequential})));
+  auto first = db.migrate_apply(files.path);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(first->version, 1);
+  std::vector<UsersV1> users{{.id = "u1", .email = "a@example.com", .visits = 3, .country = "UK", .legacy = "old"}};
+  ASSERT_TRUE(db.insert(users));
+  std::vector<VisitsByDay> visits{{.id = "v1", .day = "mon", .page = "/a"}, {.id = "v2", .day = "tue", .page = "/b"}};
+  ASSERT_TRUE(db.insert(visits));
+
+  ASSERT_TRUE((db.migrate_generate<UsersV2, VisitsByPage, Events>(files.path, {.naming = lake::migrate::Naming::sequential})));
+  auto second = db.migrate_apply(files.path);
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_EQ(second->version, 2);
+  auto matches = db.assert_schema<UsersV2, VisitsByPage>();
+  ASSERT_TRUE(matches) << matches.error().to_string();
+  auto back = lake::query<UsersV2>(db, "SELECT * FROM users ORDER BY id");
+  ASSERT_TRUE(back) << back.error().to_string();
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ((*back)[0].mail, "a@example.com");
+  EXPECT_EQ(rows(db, "SELECT id, day, page FROM visits ORDER BY id"),
+            (std::vector<std::string>{"v1|mon|/a", "v2|tue|/b"}));
+  auto status = db.migrate_status(files.path);
+  ASSERT_TRUE(status) << status.error().to_string();
+  EXPECT_TRUE(status->ok()) << status->to_text();
+  EXPECT_EQ(status->current_version(), 2);
+  EXPECT_EQ(rows(db, "SELECT count(*) FROM lake_migrations"), std::vector<std::string>{"2"});
+
+  if (!iceberg()) {
+    // The tables Spark changed are the client's Delta tables at its own
+    // location: the native implementation reads them, renamed column and all.
+    auto local = lake::local::open(data.path / database);
+    ASSERT_TRUE(local) << local.error().to_string();
+    auto native = lake::query<UsersV2>(*local, "SELECT * FROM users");
+    ASSERT_TRUE(native) << native.error().to_string();
+    ASSERT_EQ(native->size(), 1u);
+    EXPECT_EQ((*native)[0].mail, "a@example.com");
+    ASSERT_TRUE(local->close());
+  }
+
+  // A reversible file undone on Spark, then the version recorded gone.
+  ASSERT_TRUE((db.migrate_generate<UsersV2, VisitsByPage, EventsByKind>(files.path,
+                                                                        {.naming = lake::migrate::Naming::sequential})));
+  ASSERT_TRUE(db.migrate_apply(files.path));
+  auto undone = db.migrate_down(files.path);
+  ASSERT_TRUE(undone) << undone.error().to_string();
+  EXPECT_EQ(undone->version, 2);
+  for (const auto& row : rows(db, "SHOW TBLPROPERTIES events")) EXPECT_FALSE(row.starts_with("lake.mergeKeys|")) << row;
+  ASSERT_TRUE(db.close());
+}
+
+// The other way round: a Delta table migrations changed on the embedded
+// engine (column mapping, a rename, type widening, a rewrite into new
+// partitions) read by Spark, registered at its location.
+TEST(MigrationsAppliedEmbedded, SparkReadsTheChangedDeltaTables) {
+  lake::testing::TempDir data("migrate-embedded"), files("migrate-embedded-files");
+  // The Spark client's tables are at <root>/<database>/<table>: the
+  // embedded client writes them there.
+  const std::string database = std::format("lake_migrate_embedded_{}", getpid());
+  {
+    auto local = lake::local::open(data.path / database);
+    ASSERT_TRUE(local) << local.error().to_string();
+    ASSERT_TRUE((local->migrate_generate<UsersV1, VisitsByDay>(files.path, {.naming = lake::migrate::Naming::sequential})));
+    ASSERT_TRUE(local->migrate_apply(files.path));
+    std::vector<UsersV1> users{{.id = "u1", .email = "a@example.com", .visits = 3, .country = "UK", .legacy = "old"}};
+    ASSERT_TRUE(local->insert(users));
+    std::vector<VisitsByDay> visits{{.id = "v1", .day = "mon", .page = "/a"}, {.id = "v2", .day = "tue", .page = "/b"}};
+    ASSERT_TRUE(local->insert(visits));
+    ASSERT_TRUE((local->migrate_generate<UsersV2, VisitsByPage>(files.path, {.naming = lake::migrate::Naming::sequential})));
+    auto applied = local->migrate_apply(files.path);
+    ASSERT_TRUE(applied) << applied.error().to_string();
+    std::vector<UsersV2> more{{.id = "u2", .mail = "b@example.com", .visits = 5'000'000'000, .country = "FR", .age = 41}};
+    ASSERT_TRUE(local->insert(more));
+    ASSERT_TRUE(local->close());
+  }
+  auto driver = lake::spark::driver(lake::testing::spark_connect_server().url);
+  ASSERT_TRUE(driver) << driver.error().to_string();
+  auto backend = lake::file_backend(data.path);
+  ASSERT_TRUE(backend);
+  auto db = lake::Client::open(*driver, lake::delta_dialect(), std::move(*backend), {.default_database = database});
+  ASSERT_TRUE(db) << db.error().to_string();
+  auto registered = db->migrate<UsersV2, VisitsByPage>();  // registered as they are
+  ASSERT_TRUE(registered) << registered.error().to_string();
+  auto matches = db->assert_schema<UsersV2, VisitsByPage>();
+  ASSERT_TRUE(matches) << matches.error().to_string();
+  auto back = lake::query<UsersV2>(*db, "SELECT * FROM users ORDER BY id");
+  ASSERT_TRUE(back) << back.error().to_string();
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].mail, "a@example.com");
+  EXPECT_EQ((*back)[0].visits, 3);
+  EXPECT_FALSE((*back)[0].age.has_value());
+  EXPECT_EQ((*back)[1].visits, 5'000'000'000);
+  auto pages = lake::query<VisitsByPage>(*db, "SELECT * FROM visits ORDER BY id");
+  ASSERT_TRUE(pages) << pages.error().to_string();
+  ASSERT_EQ(pages->size(), 2u);
+  EXPECT_EQ((*pages)[1].page, "/b");
+  ASSERT_TRUE(db->close());
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, MigrationsOnSpark, ::testing::Values("delta", "iceberg"),

@@ -52,6 +52,13 @@ commands:
   migrate hash DIR                      rewrite DIR/atlas.sum from the files
                                         (generating needs the structs: a tool
                                         built with lake::migrate_main<...>)
+  migrate squash DIR [--json]           replace the files with one creating
+                                        the newest state (applied history only)
+  migrate status DIR [--json]           each file, applied or pending, and any
+                                        disagreement between DIR and the lake
+  migrate apply DIR [--to V] [--json]   run the pending files (up to version V)
+  migrate down DIR [--to V] [--json]    undo the newest applied file (or all
+                                        above version V) by its Down section
 
 SIZE: 4096, 64MiB, 1GB ...   DURATION: 3600, 30m, 24h, 7d ...
 )";

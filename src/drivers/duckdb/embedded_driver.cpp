@@ -15,6 +15,7 @@
 #include "formats/time_travel.hpp"
 #include "lake/arrow/detail/status.hpp"
 #include "lake/dialect.hpp"
+#include "migrate/ddl_statement.hpp"
 #include "storage/staging.hpp"
 
 namespace lake::duckdb {
@@ -241,6 +242,35 @@ class EmbeddedDriver final : public Driver {
     LAKE_RETURN_IF_ERROR(created);
     cache_->remember(table.location, **created);
     return {};
+  }
+
+  // The statements as the format's changes, in one commit: a statement
+  // outside the subset lake-orm writes is refused before anything runs.
+  Status alter_table(const TableRef& table, std::span<const std::string> statements) override {
+    std::vector<formats::TableChange> changes;
+    for (const auto& sql : statements) {
+      auto statement = migrate::parse_ddl(sql);
+      LAKE_RETURN_IF_ERROR(statement);
+      if (migrate::table_of(*statement) != table.name)
+        return fail(ErrorCode::invalid_argument,
+                    std::format("'{}' changes table '{}', not '{}'", sql, migrate::table_of(*statement), table.name));
+      auto change = migrate::table_change(*statement);
+      LAKE_RETURN_IF_ERROR(change);
+      if (!*change)
+        return fail(ErrorCode::invalid_argument, std::format("'{}' is not an ALTER or REPLACE TABLE statement", sql));
+      changes.push_back(std::move(**change));
+    }
+    auto found = existing(table);
+    LAKE_RETURN_IF_ERROR(found);
+    LAKE_RETURN_IF_ERROR((*found)->alter(changes));
+    cache_->remember(table.location, **found);
+    return {};
+  }
+
+  Status drop_table(const TableRef& table) override {
+    LAKE_RETURN_IF_ERROR(check_open());
+    cache_->forget(table.location);
+    return cache_->format().drop(context_.backend, table);
   }
 
   Result<std::optional<TableInfo>> describe(const TableRef& table) override {

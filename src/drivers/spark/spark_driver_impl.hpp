@@ -103,6 +103,8 @@ class SparkDriver final : public Driver {
   Result<lake::Execution> duplicate(WritePlan plan, std::int64_t version);
 
   // spark_tables.cpp
+  Status alter_table(const TableRef& table, std::span<const std::string> statements) override;
+  Status drop_table(const TableRef& table) override;
   Status create_table(const TableRef& table, const Schema& schema,
                       const std::map<std::string, std::string>& properties) override;
   Result<OptimizeReport> optimize(const TableRef& table, const OptimizeOptions& options) override;
