@@ -22,6 +22,7 @@
 #include <lake/query.hpp>
 
 #include "evolving_structs.hpp"
+#include "migrate/goose_file.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -321,10 +322,16 @@ TEST_P(MigrateApply, ASquashStandsForTheHistoryItReplaces) {
   ASSERT_TRUE(client->insert(users));
   const auto last = generate<UsersV2, Events>();
   apply();
+  auto last_file = lake::migrate::parse_migration(last.filename().string(), read_file(last));
+  ASSERT_TRUE(last_file && last_file->state);
 
   auto squashed = lake::migrate::squash(files.path, client->dialect());
   ASSERT_TRUE(squashed) << squashed.error().to_string();
   EXPECT_EQ(squashed->path.filename(), "00002_squashed.sql");
+  auto squash_file = lake::migrate::parse_migration("00002_squashed.sql", read_file(squashed->path));
+  ASSERT_TRUE(squash_file) << squash_file.error().to_string();
+  EXPECT_EQ(squash_file->state, last_file->state) << "the squash's State-JSON is the last file's";
+  EXPECT_EQ(squash_file->squashes, (std::vector<std::string>{"00001_create_events_users.sql", last.filename().string()}));
   std::size_t sql_files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(files.path)) sql_files += entry.path().extension() == ".sql";
   EXPECT_EQ(sql_files, 1u);
@@ -366,7 +373,6 @@ TEST_P(MigrateApply, ASquashStandsForTheHistoryItReplaces) {
   ASSERT_EQ(kept->size(), 1u);
   EXPECT_EQ((*kept)[0].contact, "a@example.com");
   ASSERT_TRUE(fresh->close());
-  (void)last;
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, MigrateApply, ::testing::Values("delta", "iceberg"),
