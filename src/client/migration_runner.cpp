@@ -7,9 +7,12 @@
 #include <arrow/compute/api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <format>
 #include <map>
 #include <set>
+#include <thread>
+#include <utility>
 
 #include "client/client_core.hpp"
 #include "core/propagate.hpp"
@@ -31,6 +34,91 @@ struct [[=lake::table("lake_migrations")]] AppliedMigration {
   bool complete = false;
 };
 
+// The row of lake_migrations that is the lock of apply and down: version
+// 0 (goose numbers migrations from 1), inserted with ConflictStrategy::
+// error, so of two runs one inserts it and the other waits (a keyed insert
+// is checked against the commits that won the race). A run renews it after
+// every step; one left by a run that stopped without releasing it (a
+// crash) is taken over once it is older than the lease.
+constexpr std::int64_t kLockVersion = 0;
+constexpr std::chrono::minutes kLockLease{30};
+
+class MigrationLock {
+ public:
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+  MigrationLock(MigrationLock&& other) noexcept : db_(std::exchange(other.db_, nullptr)), token_(std::move(other.token_)) {}
+  ~MigrationLock() {
+    if (db_) (void)release();
+  }
+
+  static Result<MigrationLock> take(Client& db, const detail::ClientCore& core) {
+    const std::string token = IngestId::generate().to_string();
+    const auto deadline = std::chrono::steady_clock::now() + kLockLease;
+    std::chrono::milliseconds pause{50};
+    while (true) {
+      AppliedMigration lock{.version = kLockVersion, .file = "(lock)", .checksum = token, .applied_at = lake::now(),
+                            .steps_done = 0, .complete = false};
+      auto taken = db.insert(std::span<AppliedMigration>(&lock, 1));
+      if (taken) return MigrationLock(db, token);
+      if (taken.error().code() != ErrorCode::already_exists) return std::unexpected(taken.error());
+      auto holder = held(db);
+      LAKE_RETURN_IF_ERROR(holder);
+      if (!*holder) continue;  // released meanwhile
+      if (lake::now() - (*holder)->applied_at > kLockLease) {
+        core.log(LogLevel::warn, "taking over a stale migration lock",
+                 {{"holder", (*holder)->checksum}, {"since", format_timestamp((*holder)->applied_at)}});
+        auto removed = db.delete_where(migrate::kMigrationsTable, mine((*holder)->checksum));
+        LAKE_RETURN_IF_ERROR(removed);
+        continue;
+      }
+      if (std::chrono::steady_clock::now() > deadline)
+        return fail(ErrorCode::conflict,
+                    std::format("another migration run holds the lock of {} (renewed {}); waited {} minutes",
+                                migrate::kMigrationsTable, format_timestamp((*holder)->applied_at),
+                                kLockLease.count()));
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+    }
+  }
+
+  Status renew() {
+    AppliedMigration lock{.version = kLockVersion, .file = "(lock)", .checksum = token_, .applied_at = lake::now(),
+                          .steps_done = 0, .complete = false};
+    auto renewed = db_->upsert(std::span<AppliedMigration>(&lock, 1));
+    LAKE_RETURN_IF_ERROR(renewed);
+    return {};
+  }
+
+  Status release() {
+    auto removed = std::exchange(db_, nullptr)->delete_where(migrate::kMigrationsTable, mine(token_));
+    LAKE_RETURN_IF_ERROR(removed);
+    return {};
+  }
+
+ private:
+  MigrationLock(Client& db, std::string token) : db_(&db), token_(std::move(token)) {}
+
+  static arrow::compute::Expression mine(const std::string& token) {
+    namespace cp = arrow::compute;
+    return cp::and_(cp::equal(cp::field_ref("version"), cp::literal(kLockVersion)),
+                    cp::equal(cp::field_ref("checksum"), cp::literal(token)));
+  }
+
+  static Result<std::optional<AppliedMigration>> held(const Client& db) {
+    auto reader = db.query(std::format(
+        "SELECT version, file, checksum, applied_at, steps_done, complete FROM {} WHERE version = {}",
+        migrate::kMigrationsTable, kLockVersion));
+    LAKE_RETURN_IF_ERROR(reader);
+    LAKE_ASSIGN_OR_RETURN(auto rows, collect_as<AppliedMigration>(**reader));
+    if (rows.empty()) return std::optional<AppliedMigration>{};
+    return std::optional(std::move(rows.front()));
+  }
+
+  Client* db_;
+  std::string token_;
+};
+
 // What the directory and the lake say, side by side.
 struct Survey {
   migrate::StatusReport report;
@@ -48,8 +136,9 @@ Result<std::map<std::int64_t, AppliedMigration>> read_applied(const Client& db, 
   auto live = driver.describe(table);
   LAKE_RETURN_IF_ERROR(live);
   if (!*live) return out;
-  auto reader = db.query(std::format("SELECT version, file, checksum, applied_at, steps_done, complete FROM {}",
-                                     migrate::kMigrationsTable));
+  auto reader = db.query(std::format(
+      "SELECT version, file, checksum, applied_at, steps_done, complete FROM {} WHERE version <> {}",
+      migrate::kMigrationsTable, kLockVersion));
   LAKE_RETURN_IF_ERROR(reader);
   LAKE_ASSIGN_OR_RETURN(auto rows, collect_as<AppliedMigration>(**reader));
   for (auto& row : rows) out.emplace(row.version, std::move(row));
@@ -182,6 +271,9 @@ Result<migrate::ApplyReport> Client::migrate_apply(const std::filesystem::path& 
                                                    std::optional<std::int64_t> to_version) {
   LAKE_RETURN_IF_ERROR(check_open());
   const TableRef record_table = state_->table_ref(migrate::kMigrationsTable);
+  // One run at a time: the survey below sees what a run before this one did.
+  LAKE_RETURN_IF_ERROR(this->migrate<AppliedMigration>());
+  LAKE_ASSIGN_OR_RETURN(auto lock, MigrationLock::take(*this, *state_));
   LAKE_ASSIGN_OR_RETURN(auto s, survey(*this, *state_->driver, record_table, dir));
   LAKE_RETURN_IF_ERROR(check_agreement(s, true));
   const auto& rules = *state_->dialect->migration_rules();
@@ -207,7 +299,6 @@ Result<migrate::ApplyReport> Client::migrate_apply(const std::filesystem::path& 
   migrate::ApplyReport report;
   report.version = s.report.current_version();
   if (pending.empty()) return report;
-  LAKE_RETURN_IF_ERROR(this->migrate<AppliedMigration>());
 
   for (const auto& p : pending) {
     AppliedMigration row{.version = p.file->version,
@@ -230,6 +321,7 @@ Result<migrate::ApplyReport> Client::migrate_apply(const std::filesystem::path& 
         return std::unexpected(ran.error().with_context(
             std::format("migration {}, {}{}", p.file->name, describe_step(p.steps[i], i, p.steps.size()), recorded)));
       }
+      LAKE_RETURN_IF_ERROR(lock.renew());
     }
     row.steps_done = static_cast<std::int64_t>(p.steps.size());
     row.complete = true;
@@ -242,6 +334,7 @@ Result<migrate::ApplyReport> Client::migrate_apply(const std::filesystem::path& 
     report.files.push_back(p.file->name);
     report.version = p.file->version;
   }
+  LAKE_RETURN_IF_ERROR(lock.release());
   return report;
 }
 
@@ -249,6 +342,8 @@ Result<migrate::ApplyReport> Client::migrate_down(const std::filesystem::path& d
                                                   std::optional<std::int64_t> to_version) {
   LAKE_RETURN_IF_ERROR(check_open());
   const TableRef record_table = state_->table_ref(migrate::kMigrationsTable);
+  LAKE_RETURN_IF_ERROR(this->migrate<AppliedMigration>());
+  LAKE_ASSIGN_OR_RETURN(auto lock, MigrationLock::take(*this, *state_));
   LAKE_ASSIGN_OR_RETURN(auto s, survey(*this, *state_->driver, record_table, dir));
   LAKE_RETURN_IF_ERROR(check_agreement(s, false));
   const auto& rules = *state_->dialect->migration_rules();
@@ -300,6 +395,7 @@ Result<migrate::ApplyReport> Client::migrate_down(const std::filesystem::path& d
   }
   for (const auto& m : s.report.migrations)
     if (m.applied && !std::ranges::contains(versions, m.version)) report.version = std::max(report.version, m.version);
+  LAKE_RETURN_IF_ERROR(lock.release());
   return report;
 }
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <lake/dialect.hpp>
 #include <lake/lake.hpp>
@@ -297,6 +298,52 @@ TEST_P(MigrateApply, ARunStoppedInsideAFileResumesAfterItsCommittedSteps) {
   auto done = status();
   EXPECT_TRUE(done.ok()) << done.to_text();
   EXPECT_EQ(done.current_version(), 2);
+}
+
+TEST_P(MigrateApply, RunsAtOnceTakeTurnsAndApplyEachFileOnce) {
+  generate<UsersV1, Events>();
+  generate<UsersV2, EventsByKind>();
+  // Two clients of the one lake (two replicas starting), applying at once.
+  auto other = lake::local::open(data.path, {}, GetParam() == "iceberg" ? lake::TableFormat::iceberg
+                                                                         : lake::TableFormat::delta);
+  ASSERT_TRUE(other) << other.error().to_string();
+  lake::Result<lake::migrate::ApplyReport> first = lake::migrate::ApplyReport{}, second = lake::migrate::ApplyReport{};
+  std::thread racer([&] { second = other->migrate_apply(files.path); });
+  first = client->migrate_apply(files.path);
+  racer.join();
+  ASSERT_TRUE(first) << first.error().to_string();
+  ASSERT_TRUE(second) << second.error().to_string();
+  std::vector<std::string> applied = first->files;
+  applied.insert(applied.end(), second->files.begin(), second->files.end());
+  EXPECT_EQ(applied.size(), 2u) << "each file once, by one of them";
+  EXPECT_EQ(first->version, 2);
+  EXPECT_EQ(second->version, 2);
+  auto after = status();
+  EXPECT_TRUE(after.ok()) << after.to_text();
+  EXPECT_EQ(count(lake::migrate::kMigrationsTable), 2) << "no lock row left behind";
+  ASSERT_TRUE(other->close());
+}
+
+// The lock row as a run that crashed left it.
+struct [[=lake::table("lake_migrations")]] LockRow {
+  [[=lake::pk]] std::int64_t version = 0;
+  std::string file;
+  std::string checksum;
+  lake::timestamp applied_at{};
+  std::int64_t steps_done = 0;
+  bool complete = false;
+};
+
+TEST_P(MigrateApply, ALockLeftByACrashedRunIsTakenOverAfterItsLease) {
+  generate<Events>();
+  ASSERT_TRUE(client->migrate<LockRow>());
+  std::vector<LockRow> stale{{.version = 0, .file = "(lock)", .checksum = "crashed-run",
+                              .applied_at = lake::now() - std::chrono::hours(1), .steps_done = 0, .complete = false}};
+  ASSERT_TRUE(client->insert(stale));
+  auto applied = client->migrate_apply(files.path);
+  ASSERT_TRUE(applied) << applied.error().to_string();
+  EXPECT_EQ(applied->version, 1);
+  EXPECT_EQ(count(lake::migrate::kMigrationsTable), 1);
 }
 
 // users after V2: mail renamed again (on Delta, a rename a squashed
