@@ -98,7 +98,7 @@ add_custom_command(
 # --grpc_out writes (empty) service files for every input; only base has a
 # service, and only its stubs are compiled.
 add_library(lake_spark_connect_protocol STATIC ${generated_sources} ${generated_headers})
-target_include_directories(lake_spark_connect_protocol SYSTEM PUBLIC "${generated_dir}")
+target_include_directories(lake_spark_connect_protocol SYSTEM PUBLIC "$<BUILD_INTERFACE:${generated_dir}>")
 target_link_libraries(lake_spark_connect_protocol PUBLIC gRPC::grpc++ protobuf::libprotobuf)
 # 5 MB of generated C++: no debug information (nobody steps through it, and
 # it would dominate the build's size and time).

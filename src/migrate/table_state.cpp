@@ -61,7 +61,11 @@ Result<DataType> parse_type(const nlohmann::json& j, std::string_view where) {
     return std::unexpected(malformed(std::format("column {} has an unknown type \"{}\"", where, name)));
   }
   if (j.is_object() && j.size() == 1) {
-    const auto& [kind, value] = *j.items().begin();
+    // The object's one member, through an iterator that outlives the uses
+    // (items() would hand out a reference into a temporary).
+    const auto member = j.begin();
+    const std::string& kind = member.key();
+    const nlohmann::json& value = member.value();
     if (kind == "decimal" && value.is_array() && value.size() == 2 && value[0].is_number_unsigned() &&
         value[1].is_number_unsigned() && value[0].get<unsigned>() <= 38 && value[1] <= value[0])
       return DataType::decimal(value[0].get<std::uint8_t>(), value[1].get<std::uint8_t>());
