@@ -265,17 +265,28 @@ std::string describe_step(const migrate::ApplyStep& step, std::size_t index, std
                      step.table);
 }
 
+// A run of apply or down: the lock taken first, so the survey sees what a
+// run before this one did, and the directory checked against the lake.
+struct Run {
+  MigrationLock lock;
+  Survey survey;
+};
+
+Result<Run> begin_run(Client& db, detail::ClientCore& core, const std::filesystem::path& dir, bool partial_allowed) {
+  LAKE_RETURN_IF_ERROR(db.migrate<AppliedMigration>());
+  LAKE_ASSIGN_OR_RETURN(auto lock, MigrationLock::take(db, core));
+  LAKE_ASSIGN_OR_RETURN(auto s, survey(db, *core.driver, core.table_ref(migrate::kMigrationsTable), dir));
+  LAKE_RETURN_IF_ERROR(check_agreement(s, partial_allowed));
+  return Run{std::move(lock), std::move(s)};
+}
+
 }  // namespace
 
 Result<migrate::ApplyReport> Client::migrate_apply(const std::filesystem::path& dir,
                                                    std::optional<std::int64_t> to_version) {
   LAKE_RETURN_IF_ERROR(check_open());
-  const TableRef record_table = state_->table_ref(migrate::kMigrationsTable);
-  // One run at a time: the survey below sees what a run before this one did.
-  LAKE_RETURN_IF_ERROR(this->migrate<AppliedMigration>());
-  LAKE_ASSIGN_OR_RETURN(auto lock, MigrationLock::take(*this, *state_));
-  LAKE_ASSIGN_OR_RETURN(auto s, survey(*this, *state_->driver, record_table, dir));
-  LAKE_RETURN_IF_ERROR(check_agreement(s, true));
+  LAKE_ASSIGN_OR_RETURN(auto run, begin_run(*this, *state_, dir, /*partial_allowed=*/true));
+  auto& [lock, s] = run;
   const auto& rules = *state_->dialect->migration_rules();
 
   // Every pending file is planned before the first runs: a statement
@@ -341,11 +352,8 @@ Result<migrate::ApplyReport> Client::migrate_apply(const std::filesystem::path& 
 Result<migrate::ApplyReport> Client::migrate_down(const std::filesystem::path& dir,
                                                   std::optional<std::int64_t> to_version) {
   LAKE_RETURN_IF_ERROR(check_open());
-  const TableRef record_table = state_->table_ref(migrate::kMigrationsTable);
-  LAKE_RETURN_IF_ERROR(this->migrate<AppliedMigration>());
-  LAKE_ASSIGN_OR_RETURN(auto lock, MigrationLock::take(*this, *state_));
-  LAKE_ASSIGN_OR_RETURN(auto s, survey(*this, *state_->driver, record_table, dir));
-  LAKE_RETURN_IF_ERROR(check_agreement(s, false));
+  LAKE_ASSIGN_OR_RETURN(auto run, begin_run(*this, *state_, dir, /*partial_allowed=*/false));
+  auto& [lock, s] = run;
   const auto& rules = *state_->dialect->migration_rules();
 
   std::vector<std::int64_t> versions;  // newest first

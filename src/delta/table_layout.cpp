@@ -138,6 +138,19 @@ Result<std::string> TableLayout::key_of(const std::string& add_path) const {
   return root.empty() ? *path : root + "/" + *path;
 }
 
+Status check_partition_column(const Field& column) {
+  if (column.type.is_nested())
+    return fail(ErrorCode::unsupported,
+                std::format("partition column '{}' has nested type {}", column.column, column.type.to_string()));
+  // Writers disagree on how binary partition values are spelled (raw bytes
+  // vs "\uXXXX" escapes), so no reading of them could be trusted.
+  if (column.type.id == TypeId::binary)
+    return fail(ErrorCode::unsupported, std::format("partition column '{}' is binary; lake-orm does not read or "
+                                                    "write binary partition values",
+                                                    column.column));
+  return {};
+}
+
 Result<TableLayout> layout_of(const std::string& root, const Snapshot& snapshot) {
   TableLayout layout;
   layout.root = root;
@@ -149,15 +162,7 @@ Result<TableLayout> layout_of(const std::string& root, const Snapshot& snapshot)
     if (column == layout.columns.end())
       return fail(ErrorCode::invalid_argument,
                   std::format("partition column '{}' is not a column of the table", name));
-    if (column->type.is_nested())
-      return fail(ErrorCode::unsupported,
-                  std::format("partition column '{}' has nested type {}", name, column->type.to_string()));
-    // Writers disagree on how binary partition values are spelled (raw bytes
-    // vs "\uXXXX" escapes), so no reading of them could be trusted.
-    if (column->type.id == TypeId::binary)
-      return fail(ErrorCode::unsupported, std::format("partition column '{}' is binary; lake-orm does not read or "
-                                                      "write binary partition values",
-                                                      name));
+    LAKE_RETURN_IF_ERROR(check_partition_column(*column));
   }
   Schema columns;
   columns.fields = layout.columns;

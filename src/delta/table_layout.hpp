@@ -64,6 +64,11 @@ struct TableLayout {
   [[nodiscard]] Result<std::string> key_of(const std::string& add_path) const;
 };
 
+// ErrorCode::unsupported for a column lake-orm does not partition by: a
+// nested one, or a binary one (writers disagree on how binary partition
+// values are spelled, so no reading of them could be trusted).
+[[nodiscard]] Status check_partition_column(const Field& column);
+
 [[nodiscard]] Result<TableLayout> layout_of(const std::string& root, const Snapshot& snapshot);
 
 }  // namespace lake::delta

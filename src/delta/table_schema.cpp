@@ -443,13 +443,8 @@ Result<CommitResult> repartition(TableWriter& writer, Draft draft, const formats
   TableLayout to = from;
   to.partition_columns = partition_columns;
   draft.metadata.partition_columns = partition_columns;
-  for (const auto& name : partition_columns) {
-    const auto& column = *std::ranges::find(columns, name, &Field::column);
-    if (column.type.is_nested() || column.type.id == TypeId::binary)
-      return fail(ErrorCode::unsupported,
-                  std::format("partition column '{}' has type {}, which Delta does not partition by", name,
-                              column.type.to_string()));
-  }
+  for (const auto& name : partition_columns)
+    LAKE_RETURN_IF_ERROR(check_partition_column(*std::ranges::find(columns, name, &Field::column)));
 
   PendingCommit pending{.operation = "REPLACE TABLE AS SELECT",
                         .parameters = {{"partitionBy", nlohmann::json(partition_columns).dump()}}};
