@@ -1,4 +1,4 @@
-// migrations: schema changes as reviewed files (MIGRATIONS.md), on the
+// migrations: schema changes as reviewed files (docs/MIGRATIONS.md), on the
 // embedded stack.
 //
 //   example_migrations [DATA_DIR]     (default: $LAKE_DATA_DIR, else ./lake-data)

@@ -11,7 +11,7 @@
 // `-- DESTRUCTIVE: <reason>` for the reviewer), or refused (an error
 // naming the table, column and rule, and no file written). atlas.sum
 // beside the files, byte for byte what Atlas computes, catches a file
-// edited after it was generated. MIGRATIONS.md at the repository root has
+// edited after it was generated. docs/MIGRATIONS.md has
 // the workflow, the file format and each format's rule table.
 #pragma once
 

@@ -71,7 +71,7 @@ expect iceberg-vacuum 0 'users: deleted [0-9]+ files' -- "${I[@]}" vacuum users 
 expect iceberg-sql-after 0 '^\{"n":6\}$' -- "${I[@]}" sql --format jsonl "SELECT count(*)::BIGINT AS n FROM users"
 expect iceberg-verify 0 '^verify: ok' -- "${I[@]}" verify
 
-# Migration files (MIGRATIONS.md): lakeorm checks them and their sum;
+# Migration files (docs/MIGRATIONS.md): lakeorm checks them and their sum;
 # generating needs the structs (a tool built with lake::migrate_main).
 mkdir -p "$dir/migrations"
 printf -- '-- +goose Up\nALTER TABLE `customers` ADD COLUMNS (`age` BIGINT);\n' >"$dir/migrations/00001_add_age.sql"

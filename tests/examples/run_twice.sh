@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs an example twice on one fresh data directory: examples must work on
-# an empty directory and again on the tables they left (README promises
+# an empty directory and again on the tables they left (docs/OPERATIONS.md promises
 # both). Prints the example's output; fails when either run does.
 #   run_twice.sh EXAMPLE
 set -euo pipefail
