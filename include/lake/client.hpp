@@ -49,6 +49,7 @@
 #include "lake/progress.hpp"
 #include "lake/schema/fingerprint.hpp"
 #include "lake/schema/reflect.hpp"
+#include "lake/session.hpp"
 #include "lake/sql.hpp"
 #include "lake/stamp.hpp"
 #include "lake/storage/backend.hpp"
@@ -300,6 +301,17 @@ class Client {
   // the engine reports them (Spark's DML on Iceberg tables reports none:
   // 0; the write methods above count for every format).
   [[nodiscard]] Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params = {}) const;
+
+  // Untyped results, for when no struct describes them (lake/data_frame.hpp):
+  // a DataFrame over a statement with `?` values (the seed's DataFrame),
+  // analysed now (a bad statement fails here) and run by each operation.
+  [[nodiscard]] Result<DataFrame> data_frame(std::string sql, SqlParams params = {}) const;
+  // The dynamic query builder (lake/query_builder.hpp; the seed's Query).
+  [[nodiscard]] QueryBuilder query_builder() const;
+  // One of the engine's sessions, held until the Session and everything
+  // made through it are gone (lake/session.hpp); waits while all of the
+  // pool's sessions are in use.
+  [[nodiscard]] Result<Session> session() const;
 
   // ---- schema -------------------------------------------------------------
   // Creates each record type's table if it does not exist; an existing

@@ -170,6 +170,23 @@ struct DriverContext {
   RowChanges row_changes = RowChanges::automatic;
 };
 
+// One of the engine's sessions, held by its caller (lake::Session) rather
+// than borrowed per statement: its statements run one after another on the
+// same engine session and share its state (temporary views, settings).
+// Results read from it keep it alive; it goes back to the engine's pool
+// when the last of them and the session itself are gone. Not thread-safe:
+// one caller at a time, like a database connection.
+class DriverSession {
+ public:
+  virtual ~DriverSession() = default;
+  [[nodiscard]] virtual Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
+                                                                                std::span<const SqlValue> params) = 0;
+  [[nodiscard]] virtual Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) = 0;
+  // The columns the query returns, without running it.
+  [[nodiscard]] virtual Result<std::shared_ptr<arrow::Schema>> result_schema(std::string_view sql,
+                                                                             std::span<const SqlValue> params) = 0;
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -183,6 +200,16 @@ class Driver {
                                                                                 std::span<const SqlValue> params) = 0;
   // Statements that return no rows of interest; rows changed, else 0.
   [[nodiscard]] virtual Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) = 0;
+  // A session of the engine's pool for the caller to hold (it counts
+  // against ClientOptions::session_pool_size); waits while all are in use.
+  [[nodiscard]] virtual Result<std::shared_ptr<DriverSession>> open_session() = 0;
+  // The engine's own plan of a query, serialized, for engines whose plans
+  // live outside the process (Spark: a spark.connect.Relation holding the
+  // SQL and its bound values); ErrorCode::unsupported for the others.
+  [[nodiscard]] virtual Result<std::string> native_plan(std::string_view sql, std::span<const SqlValue> params) = 0;
+  // `name` quoted as an identifier in the engine's SQL, whatever
+  // characters it holds.
+  [[nodiscard]] virtual std::string quote_identifier(std::string_view name) const = 0;
 
   // Writes: runs the plan's first phase and returns its finalizer.
   [[nodiscard]] virtual Result<Execution> execute(WritePlan plan) = 0;

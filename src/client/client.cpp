@@ -9,6 +9,7 @@
 
 #include "core/propagate.hpp"
 #include "client/client_core.hpp"
+#include "client/statement_runner.hpp"
 #include "client/ingest_session_impl.hpp"
 #include "formats/lake_properties.hpp"
 #include "formats/row_ops.hpp"
@@ -395,6 +396,26 @@ Result<std::int64_t> Client::exec(std::string_view sql, std::span<const SqlValue
   auto changed = state_->driver->exec(sql, params);
   state_->metrics.increment("lake_queries_total", {{"outcome", changed ? "ok" : "error"}});
   return changed;
+}
+
+// ---- untyped results --------------------------------------------------------------------
+
+Result<DataFrame> Client::data_frame(std::string sql, SqlParams params) const {
+  LAKE_RETURN_IF_ERROR(check_open());
+  auto runner = std::make_shared<const detail::StatementRunner>(detail::StatementRunner{.core = state_, .held = {}});
+  return DataFrame::make(std::move(runner), std::move(sql), std::move(params));
+}
+
+QueryBuilder Client::query_builder() const {
+  return QueryBuilder(std::make_shared<const detail::StatementRunner>(detail::StatementRunner{.core = state_, .held = {}}));
+}
+
+Result<Session> Client::session() const {
+  LAKE_RETURN_IF_ERROR(check_open());
+  auto held = state_->driver->open_session();
+  LAKE_RETURN_IF_ERROR(held);
+  return Session(std::make_shared<const detail::StatementRunner>(
+      detail::StatementRunner{.core = state_, .held = std::move(*held)}));
 }
 
 // ---- schema -----------------------------------------------------------------------------

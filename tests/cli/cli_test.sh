@@ -20,6 +20,34 @@ expect inspect-history 0 'v0 +[0-9T:.Z-]+ +CREATE TABLE' -- "${L[@]}" inspect cu
 expect inspect-stats 0 'rows +4$' -- "${L[@]}" inspect customers
 expect inspect-missing 1 "not_found: no table 'nope'" -- "${L[@]}" inspect nope
 
+# describe: keys, partitioning and the fingerprint, in text and as JSON.
+expect describe 0 '^  id +string +not null primary key$' -- "${L[@]}" describe customers
+expect describe-partitioning 0 '^partitioned  country$' -- "${L[@]}" describe customers
+expect describe-fingerprint 0 '^fingerprint  [0-9a-f]{64}$' -- "${L[@]}" describe customers
+expect describe-json 0 '"primary_key": \[\s*$' -- "${L[@]}" describe customers --format json
+expect describe-json-global 0 '"fingerprint": "[0-9a-f]{64}"' -- "${L[@]}" --format json describe orders
+expect describe-missing 1 "not_found: no table 'nope'" -- "${L[@]}" describe nope
+expect history 0 '^  v0 +[0-9T:.Z-]+ +CREATE TABLE' -- "${L[@]}" history customers
+expect history-limit 0 'the latest 1 commit\(s\)' -- "${L[@]}" history customers --limit 1
+expect history-json 0 '"operation": "CREATE TABLE"' -- "${L[@]}" history customers --format json
+expect inspect-json 0 '"rows": 4,' -- "${L[@]}" inspect customers --format json
+expect bad-format 2 "--format: 'yaml' is not text or json" -- "${L[@]}" describe customers --format yaml
+# Every JSON document parses as one.
+for command in "describe customers" "history customers" "inspect customers" "verify" "cleanup --older-than 1000d"; do
+  # shellcheck disable=SC2086
+  if "${L[@]}" --format json $command | python3 -c 'import json, sys; json.load(sys.stdin)'; then
+    echo "ok   json-parses: $command"
+  else
+    echo "FAIL json-parses: $command"; failures=$((failures + 1))
+  fi
+done
+if [[ $("${L[@]}" sql --format json "SELECT id FROM customers ORDER BY id" |
+        python3 -c 'import json, sys; print(",".join(r["id"] for r in json.load(sys.stdin)))') == c1,c2,c3,c4 ]]; then
+  echo "ok   sql-json-array"
+else
+  echo "FAIL sql-json-array"; failures=$((failures + 1))
+fi
+
 expect sql-table 0 '^c1 \| ada@example.com' -- "${L[@]}" sql "SELECT id, email FROM customers WHERE id = ?" c1
 expect sql-count 0 '^\(1 row\)$' -- "${L[@]}" sql "SELECT id FROM customers WHERE id = ?" c1
 # A parameter is a value, never SQL: the classic injection matches nothing.
@@ -78,6 +106,7 @@ printf -- '-- +goose Up\nALTER TABLE `customers` ADD COLUMNS (`age` BIGINT);\n' 
 expect migrate-no-sum 1 '^sum: atlas.sum: atlas.sum is missing' -- "${L[@]}" migrate check "$dir/migrations"
 expect migrate-hash 0 "^wrote $dir/migrations/atlas.sum" -- "${L[@]}" migrate hash "$dir/migrations"
 expect migrate-check 0 '^ok: ' -- "${L[@]}" migrate check "$dir/migrations"
+expect migrate-format-json 0 '^\{"ok":true' -- "${L[@]}" --format json migrate check "$dir/migrations"
 printf -- '-- edited\n' >>"$dir/migrations/00001_add_age.sql"
 expect migrate-edited 1 '"kind":"sum","file":"00001_add_age.sql","message":"00001_add_age.sql differs from atlas.sum' \
   -- "${L[@]}" migrate check "$dir/migrations" --json
@@ -89,5 +118,21 @@ expect usage-both 2 'give --data or --config, not both' -- "$lakeorm" --data x -
 expect no-data-dir 1 "no data directory at '$dir/absent'" -- "$lakeorm" --data "$dir/absent" verify
 [[ ! -e $dir/absent ]] && echo "ok   no-data-dir-not-created" || { echo "FAIL --data created a directory"; failures=$((failures + 1)); }
 expect help 0 'usage: lakeorm' -- "$lakeorm" --help
+# The help docs/OPERATIONS.md shows is the program's.
+operations="$(dirname "${BASH_SOURCE[0]}")/../../docs/OPERATIONS.md"
+if diff <("$lakeorm" --help) <(awk '/^<!-- lakeorm --help -->$/ {on = 1; next} on && /^```text$/ {next} on && /^```$/ {exit} on' "$operations"); then
+  echo "ok   help-matches-docs"
+else
+  echo "FAIL help-matches-docs: lakeorm --help differs from docs/OPERATIONS.md (above)"; failures=$((failures + 1))
+fi
+# Completion: a script bash accepts, completing commands and options.
+"$lakeorm" completion bash >"$dir/completion.bash"
+if bash -c 'source "$1"; COMP_WORDS=(lakeorm des); COMP_CWORD=1; _lakeorm; [[ ${COMPREPLY[*]} == describe ]] &&
+            COMP_WORDS=(lakeorm history t --li); COMP_CWORD=3; _lakeorm; [[ ${COMPREPLY[*]} == --limit ]]' _ "$dir/completion.bash"; then
+  echo "ok   completion-bash"
+else
+  echo "FAIL completion-bash"; failures=$((failures + 1))
+fi
+expect completion-usage 2 "completion: 'fish' is not bash or zsh" -- "$lakeorm" completion fish
 
 finish

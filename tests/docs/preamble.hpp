@@ -29,6 +29,7 @@
 #include <lake/migrate.hpp>
 #include <lake/query.hpp>
 #include <lake/storage/backend.hpp>
+#include <lake/table_schema.hpp>
 
 struct User {
   [[=lake::pk]]                                         std::string id;
@@ -55,6 +56,12 @@ struct Event {
 struct UserSpend {
   std::string email;
   lake::decimal<38, 2> spend;
+};
+
+// Another: a count per country (TYPING's untyped results).
+struct CountryCount {
+  std::string country;
+  std::int64_t n = 0;
 };
 
 namespace docs_inputs {

@@ -15,11 +15,31 @@
 
 namespace lakeorm {
 
+// How a command prints its result: for people, or one JSON document on
+// stdout for scripts (--format json).
+enum class OutputFormat { text, json };
+
 struct InspectArgs {
   std::string table{};
   std::size_t history = 10;
+  OutputFormat format = OutputFormat::text;
 };
 [[nodiscard]] lake::Status inspect(const lake::Client& db, const InspectArgs& args);
+
+// The table's schema as lake-orm sees it: columns with their keys,
+// partitioning, properties, and the fingerprint a matching struct has.
+struct DescribeArgs {
+  std::string table{};
+  OutputFormat format = OutputFormat::text;
+};
+[[nodiscard]] lake::Status describe(const lake::Client& db, const DescribeArgs& args);
+
+struct HistoryArgs {
+  std::string table{};
+  std::size_t limit = 20;
+  OutputFormat format = OutputFormat::text;
+};
+[[nodiscard]] lake::Status history(const lake::Client& db, const HistoryArgs& args);
 
 struct SqlArgs {
   std::string sql{};
@@ -32,6 +52,7 @@ struct OptimizeArgs {
   std::string table{};
   std::vector<std::string> zorder_by{};
   std::optional<std::int64_t> target_file_bytes{};
+  OutputFormat format = OutputFormat::text;
 };
 [[nodiscard]] lake::Status optimize(const lake::Client& db, const OptimizeArgs& args);
 
@@ -40,14 +61,16 @@ struct VacuumArgs {
   std::optional<std::chrono::seconds> retention{};
   bool dry_run = false;
   bool force = false;  // allow a retention shorter than the table's
+  OutputFormat format = OutputFormat::text;
 };
 [[nodiscard]] lake::Status vacuum(const lake::Client& db, const VacuumArgs& args);
 
 struct CleanupArgs {
   std::chrono::seconds older_than{std::chrono::hours(24)};
+  OutputFormat format = OutputFormat::text;
 };
 [[nodiscard]] lake::Status cleanup(const lake::Client& db, const CleanupArgs& args);
 
-[[nodiscard]] lake::Status verify(const lake::Client& db);
+[[nodiscard]] lake::Status verify(const lake::Client& db, OutputFormat format);
 
 }  // namespace lakeorm

@@ -13,6 +13,7 @@
 #include <ranges>
 #include <cstdlib>
 #include <print>
+#include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,15 +27,19 @@
 
 namespace {
 
-constexpr std::string_view kUsage = R"(usage: lakeorm [--data DIR | --config FILE] COMMAND [ARGS]
+constexpr std::string_view kUsage = R"(usage: lakeorm [--data DIR | --config FILE] [--format text|json] COMMAND [ARGS]
 
 Opens the tables under DIR (default: $LAKE_DATA_DIR, else ./lake-data) with
-the embedded engine, or the Client a lakeorm.toml describes.
+the embedded engine, or the Client a lakeorm.toml describes. --format json
+(before or after COMMAND) prints one JSON document instead of text.
 
 commands:
   inspect TABLE [--history N]           schema, version, properties, stats and
                                         the latest N commits (default 10)
-  sql [--format table|jsonl] [--limit N] QUERY [PARAM...]
+  describe TABLE                        columns with their keys, partitioning,
+                                        properties and the schema fingerprint
+  history TABLE [--limit N]             the latest N commits (default 20)
+  sql [--format table|jsonl|json] [--limit N] QUERY [PARAM...]
                                         run SQL and print its rows; each PARAM
                                         binds to the next ? (as a string;
                                         int:N, float:X, bool:true|false and
@@ -59,8 +64,40 @@ commands:
   migrate apply DIR [--to V] [--json]   run the pending files (up to version V)
   migrate down DIR [--to V] [--json]    undo the newest applied file (or all
                                         above version V) by its Down section
+  completion bash|zsh                   print a shell completion script
+                                        (source <(lakeorm completion bash))
 
 SIZE: 4096, 64MiB, 1GB ...   DURATION: 3600, 30m, 24h, 7d ...
+)";
+
+// Completion for bash (zsh through bashcompinit): commands, then each
+// command's options; table names are not completed (no engine is opened).
+constexpr std::string_view kBashCompletion = R"(# lakeorm completion for bash; for zsh: autoload -U +X bashcompinit && bashcompinit
+_lakeorm() {
+  local cur=${COMP_WORDS[COMP_CWORD]} command="" i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in
+      --data|--config|--format) ((i++)) ;;
+      -*) ;;
+      *) command=${COMP_WORDS[i]}; break ;;
+    esac
+  done
+  local options="--format"
+  case $command in
+    "") COMPREPLY=($(compgen -W "--data --config --format --help inspect describe history sql optimize vacuum cleanup verify migrate completion help" -- "$cur")); return ;;
+    inspect) options+=" --history" ;;
+    history) options+=" --limit" ;;
+    sql) options+=" --limit" ;;
+    optimize) options+=" --zorder --target-file-size" ;;
+    vacuum) options+=" --retain --dry-run --force" ;;
+    cleanup) options+=" --older-than" ;;
+    migrate) options+=" --to --json"
+             [[ $COMP_CWORD -eq $((i + 1)) ]] && { COMPREPLY=($(compgen -W "check hash squash status apply down" -- "$cur")); return; } ;;
+    completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")); return ;;
+  esac
+  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$options" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+}
+complete -F _lakeorm lakeorm
 )";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -132,37 +169,67 @@ lake::SqlValue param(std::string_view text) {
   return std::string(text);
 }
 
-lake::Status run(const lake::Client& db, std::string_view command, Args& args) {
+lakeorm::OutputFormat output_format(const std::string& value) {
+  if (value == "text") return lakeorm::OutputFormat::text;
+  if (value == "json") return lakeorm::OutputFormat::json;
+  usage_error(std::format("--format: '{}' is not text or json", value));
+}
+
+lake::Status run(const lake::Client& db, std::string_view command, Args& args, std::string format) {
   std::string value;
+  // The options every command takes besides its own.
+  auto common = [&](std::string_view arg) { return args.option(arg, "--format", format); };
   if (command == "inspect") {
     lakeorm::InspectArgs parsed{.table = args.positional("TABLE"), .history = 10};
     while (!args.empty()) {
       auto arg = args.take();
       if (args.option(arg, "--history", value))
         parsed.history = static_cast<std::size_t>(count_arg(value, "--history"));
-      else
+      else if (!common(arg))
         usage_error(std::format("inspect: unknown option '{}'", arg));
     }
+    parsed.format = output_format(format);
     return lakeorm::inspect(db, parsed);
+  }
+  if (command == "describe") {
+    lakeorm::DescribeArgs parsed{.table = args.positional("TABLE")};
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (!common(arg)) usage_error(std::format("describe: unknown option '{}'", arg));
+    }
+    parsed.format = output_format(format);
+    return lakeorm::describe(db, parsed);
+  }
+  if (command == "history") {
+    lakeorm::HistoryArgs parsed{.table = args.positional("TABLE")};
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (args.option(arg, "--limit", value))
+        parsed.limit = static_cast<std::size_t>(count_arg(value, "--limit"));
+      else if (!common(arg))
+        usage_error(std::format("history: unknown option '{}'", arg));
+    }
+    parsed.format = output_format(format);
+    return lakeorm::history(db, parsed);
   }
   if (command == "sql") {
     lakeorm::SqlArgs parsed;
     bool limit_given = false;
     while (!args.empty() && args.peek().starts_with("--")) {
       auto arg = args.take();
-      if (args.option(arg, "--format", value)) {
-        if (value == "table") parsed.print.format = lakeorm::RowFormat::table;
-        else if (value == "jsonl") parsed.print.format = lakeorm::RowFormat::json_lines;
-        else usage_error(std::format("--format: '{}' is not table or jsonl", value));
-      } else if (args.option(arg, "--limit", value)) {
+      if (args.option(arg, "--limit", value)) {
         parsed.print.limit = count_arg(value, "--limit");
         limit_given = true;
-      } else {
+      } else if (!common(arg)) {
         usage_error(std::format("sql: unknown option '{}'", arg));
       }
     }
-    if (limit_given && parsed.print.format == lakeorm::RowFormat::json_lines)
-      usage_error("--limit applies to --format table; jsonl streams every row (use LIMIT in the query)");
+    if (format == "table" || format == "text") parsed.print.format = lakeorm::RowFormat::table;
+    else if (format == "jsonl") parsed.print.format = lakeorm::RowFormat::json_lines;
+    else if (format == "json") parsed.print.format = lakeorm::RowFormat::json;
+    else usage_error(std::format("--format: '{}' is not table, jsonl or json", format));
+    if (limit_given && parsed.print.format != lakeorm::RowFormat::table)
+      usage_error("--limit applies to --format table; json and jsonl stream every row (use LIMIT in the query)");
     parsed.sql = args.positional("QUERY");
     while (!args.empty()) parsed.params.push_back(param(args.take()));
     return lakeorm::sql(db, parsed);
@@ -176,10 +243,11 @@ lake::Status run(const lake::Client& db, std::string_view command, Args& args) {
       } else if (args.option(arg, "--target-file-size", value)) {
         parsed.target_file_bytes = or_usage(lake::parse_byte_size(value), "--target-file-size");
         if (*parsed.target_file_bytes == 0) usage_error("--target-file-size must be positive");
-      } else {
+      } else if (!common(arg)) {
         usage_error(std::format("optimize: unknown option '{}'", arg));
       }
     }
+    parsed.format = output_format(format);
     return lakeorm::optimize(db, parsed);
   }
   if (command == "vacuum") {
@@ -189,8 +257,9 @@ lake::Status run(const lake::Client& db, std::string_view command, Args& args) {
       if (args.option(arg, "--retain", value)) parsed.retention = or_usage(lake::parse_duration(value), "--retain");
       else if (arg == "--dry-run") parsed.dry_run = true;
       else if (arg == "--force") parsed.force = true;
-      else usage_error(std::format("vacuum: unknown option '{}'", arg));
+      else if (!common(arg)) usage_error(std::format("vacuum: unknown option '{}'", arg));
     }
+    parsed.format = output_format(format);
     return lakeorm::vacuum(db, parsed);
   }
   if (command == "cleanup") {
@@ -199,14 +268,18 @@ lake::Status run(const lake::Client& db, std::string_view command, Args& args) {
       auto arg = args.take();
       if (args.option(arg, "--older-than", value))
         parsed.older_than = or_usage(lake::parse_duration(value), "--older-than");
-      else
+      else if (!common(arg))
         usage_error(std::format("cleanup: unknown option '{}'", arg));
     }
+    parsed.format = output_format(format);
     return lakeorm::cleanup(db, parsed);
   }
   if (command == "verify") {
-    if (!args.empty()) usage_error(std::format("verify: unexpected argument '{}'", args.peek()));
-    return lakeorm::verify(db);
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (!common(arg)) usage_error(std::format("verify: unexpected argument '{}'", arg));
+    }
+    return lakeorm::verify(db, output_format(format));
   }
   usage_error(std::format("unknown command '{}'", command));
 }
@@ -217,6 +290,7 @@ int main(int argc, char** argv) {
   Args args(std::span(argv + 1, static_cast<std::size_t>(argc - 1)));
   std::string data_dir;
   std::string config_file;
+  std::string format;  // "": each command's default
   std::string value;
   while (!args.empty() && args.peek().starts_with("--")) {
     auto arg = args.take();
@@ -226,6 +300,7 @@ int main(int argc, char** argv) {
     }
     if (args.option(arg, "--data", value)) data_dir = value;
     else if (args.option(arg, "--config", value)) config_file = value;
+    else if (args.option(arg, "--format", value)) format = value;
     else usage_error(std::format("unknown option '{}'", arg));
   }
   if (!data_dir.empty() && !config_file.empty()) usage_error("give --data or --config, not both");
@@ -236,12 +311,30 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // The migrations read files and the configuration, and open no engine.
+  if (command == "completion") {
+    const auto shell = args.positional("SHELL (bash or zsh)");
+    if (shell != "bash" && shell != "zsh") usage_error(std::format("completion: '{}' is not bash or zsh", shell));
+    if (!args.empty()) usage_error(std::format("completion: unexpected argument '{}'", args.peek()));
+    std::print("{}", kBashCompletion);
+    return 0;
+  }
+
+  // The migrations read files and the configuration, and open no engine;
+  // --format json is their --json.
   if (command == "migrate") {
     std::vector<std::string_view> rest;
-    while (!args.empty()) rest.push_back(args.take());
+    while (!args.empty()) {
+      auto arg = args.take();
+      if (args.option(arg, "--format", value)) format = value;
+      else rest.push_back(arg);
+    }
+    if (format == "json") rest.push_back("--json");
+    else if (!format.empty() && format != "text") usage_error(std::format("--format: '{}' is not text or json", format));
     return lake::migrate_command(data_dir, config_file, rest, {});
   }
+  static constexpr std::string_view kCommands[] = {"inspect", "describe", "history", "sql",
+                                                   "optimize", "vacuum", "cleanup", "verify"};
+  if (!std::ranges::contains(kCommands, command)) usage_error(std::format("unknown command '{}'", command));
 
   // An operator's typo must not create an empty data directory.
   if (config_file.empty()) {
@@ -257,7 +350,7 @@ int main(int argc, char** argv) {
     std::println(stderr, "lakeorm: {}", db.error().to_string());
     return 1;
   }
-  auto status = run(*db, command, args);
+  auto status = run(*db, command, args, format.empty() ? std::string(command == "sql" ? "table" : "text") : format);
   (void)db->close();
   if (!status) {
     std::println(stderr, "lakeorm: {}", status.error().to_string());

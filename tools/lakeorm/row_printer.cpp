@@ -59,9 +59,12 @@ std::string text_cell(const arrow::Array& column, std::int64_t row) {
   return json.dump();
 }
 
-lake::Result<std::int64_t> print_json_lines(arrow::RecordBatchReader& rows, std::ostream& out) {
+// Rows as JSON objects, one per line, or (as_array) the elements of one
+// JSON array; streamed either way.
+lake::Result<std::int64_t> print_json_rows(arrow::RecordBatchReader& rows, std::ostream& out, bool as_array) {
   const auto schema = rows.schema();
   std::int64_t printed = 0;
+  if (as_array) out << '[';
   for (;;) {
     std::shared_ptr<arrow::RecordBatch> batch;
     if (auto status = rows.ReadNext(&batch); !status.ok()) return std::unexpected(arrow_failure(status));
@@ -69,10 +72,13 @@ lake::Result<std::int64_t> print_json_lines(arrow::RecordBatchReader& rows, std:
     for (std::int64_t row = 0; row < batch->num_rows(); ++row) {
       nlohmann::ordered_json line = nlohmann::ordered_json::object();
       for (int c = 0; c < batch->num_columns(); ++c) line[schema->field(c)->name()] = json_cell(*batch->column(c), row);
-      out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      if (as_array) out << (printed == 0 ? "\n  " : ",\n  ");
+      out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (!as_array) out << '\n';
       ++printed;
     }
   }
+  if (as_array) out << (printed == 0 ? "]\n" : "\n]\n");
   out.flush();
   return printed;
 }
@@ -117,7 +123,12 @@ lake::Result<std::int64_t> print_table(arrow::RecordBatchReader& rows, std::ostr
 }  // namespace
 
 lake::Result<std::int64_t> print_rows(arrow::RecordBatchReader& rows, std::ostream& out, const PrintOptions& options) {
-  return options.format == RowFormat::json_lines ? print_json_lines(rows, out) : print_table(rows, out, options.limit);
+  switch (options.format) {
+    case RowFormat::json_lines: return print_json_rows(rows, out, /*as_array=*/false);
+    case RowFormat::json: return print_json_rows(rows, out, /*as_array=*/true);
+    case RowFormat::table: break;
+  }
+  return print_table(rows, out, options.limit);
 }
 
 }  // namespace lakeorm

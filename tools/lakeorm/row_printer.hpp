@@ -1,7 +1,7 @@
 // Printing query results for people and for pipes: an aligned text table
-// (the first `limit` rows, so column widths can be measured) or JSON lines
-// (every row, streamed batch by batch, so memory stays flat however large
-// the result is).
+// (the first `limit` rows, so column widths can be measured), JSON lines or
+// one JSON array (every row, streamed batch by batch, so memory stays flat
+// however large the result is).
 #pragma once
 
 #include <arrow/record_batch.h>
@@ -13,7 +13,7 @@
 
 namespace lakeorm {
 
-enum class RowFormat { table, json_lines };
+enum class RowFormat { table, json_lines, json };
 
 struct PrintOptions {
   RowFormat format = RowFormat::table;

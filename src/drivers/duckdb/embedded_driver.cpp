@@ -204,6 +204,25 @@ class EmbeddedDriver final : public Driver {
     return engine_->exec(sql, params);
   }
 
+  Result<std::shared_ptr<DriverSession>> open_session() override {
+    LAKE_RETURN_IF_ERROR(check_open());
+    auto session = engine_->session();
+    LAKE_RETURN_IF_ERROR(session);
+    return std::shared_ptr<DriverSession>(std::move(*session));
+  }
+
+  // DuckDB's plans live inside this process only.
+  Result<std::string> native_plan(std::string_view, std::span<const SqlValue>) override {
+    return fail(ErrorCode::unsupported,
+                "the embedded engine has no plan to hand out: its queries are SQL text run in this process");
+  }
+
+  std::string quote_identifier(std::string_view name) const override {
+    std::string quoted = "\"";
+    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+  }
+
   // Phase one prepares the format's change (data files written, nothing
   // visible); the finalizer commits or aborts it.
   Result<Execution> execute(WritePlan plan) override {

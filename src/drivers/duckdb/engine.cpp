@@ -3,6 +3,7 @@
 // replacement scan that resolves table names to table snapshots at bind time.
 #include "drivers/duckdb/engine.hpp"
 
+#include <cctype>
 #include <condition_variable>
 #include <format>
 #include <mutex>
@@ -112,10 +113,13 @@ Result<std::unique_ptr<Engine>> Engine::open(TableResolver resolver, EngineOptio
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
-Result<std::shared_ptr<arrow::RecordBatchReader>> Engine::query(std::string_view sql, std::span<const SqlValue> params) {
-  auto connection = state_->acquire();
-  // A reader may outlive the Engine handle; it keeps the database alive.
-  auto give_back = [state = state_](std::unique_ptr<ddb::Connection> c) { state->give_back(std::move(c)); };
+namespace {
+
+// Runs `sql` on `connection`, which the reader (or, on failure, this
+// function) hands to `give_back` when done with it.
+Result<std::shared_ptr<arrow::RecordBatchReader>> run(std::unique_ptr<ddb::Connection> connection,
+                                                      ConnectionReturn give_back, std::string_view sql,
+                                                      std::span<const SqlValue> params) {
   try {
     auto statement = connection->Prepare(std::string(sql));
     if (statement->HasError()) {
@@ -142,14 +146,13 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Engine::query(std::string_view
   }
 }
 
-Result<std::int64_t> Engine::exec(std::string_view sql, std::span<const SqlValue> params) {
-  auto reader = query(sql, params);
-  LAKE_RETURN_IF_ERROR(reader);
-  // DuckDB reports changed rows as a one-row "Count" result.
+// Reads a statement's result to the end: the rows it changed, which
+// DuckDB reports as a one-row "Count" result, else 0.
+Result<std::int64_t> changed_rows(arrow::RecordBatchReader& reader) {
   std::int64_t changed = 0;
   std::shared_ptr<arrow::RecordBatch> batch;
   while (true) {
-    auto status = (*reader)->ReadNext(&batch);
+    auto status = reader.ReadNext(&batch);
     if (!status.ok()) return fail(lake::detail::from_arrow_status(status, "running the statement"));
     if (!batch) break;
     if (batch->num_columns() == 1 && batch->schema()->field(0)->name() == "Count" && batch->num_rows() == 1) {
@@ -161,6 +164,103 @@ Result<std::int64_t> Engine::exec(std::string_view sql, std::span<const SqlValue
     }
   }
   return changed;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<arrow::RecordBatchReader>> Engine::query(std::string_view sql, std::span<const SqlValue> params) {
+  // A reader may outlive the Engine handle; it keeps the database alive.
+  auto give_back = [state = state_](std::unique_ptr<ddb::Connection> c) { state->give_back(std::move(c)); };
+  return run(state_->acquire(), std::move(give_back), sql, params);
+}
+
+Result<std::int64_t> Engine::exec(std::string_view sql, std::span<const SqlValue> params) {
+  auto reader = query(sql, params);
+  LAKE_RETURN_IF_ERROR(reader);
+  return changed_rows(**reader);
+}
+
+// The connection of a session: at home (null while a reader has it) until
+// the session and its readers are gone, then back to the pool.
+struct EngineSession::Slot {
+  ConnectionReturn to_pool;
+  std::mutex mutex;
+  std::unique_ptr<ddb::Connection> connection;  // guarded by mutex
+  ~Slot() {
+    if (connection) to_pool(std::move(connection));
+  }
+  Result<std::unique_ptr<ddb::Connection>> take() {
+    std::scoped_lock lock(mutex);
+    if (!connection)
+      return fail(ErrorCode::invalid_argument,
+                  "the session's previous result is still open: read it to the end or destroy it before the "
+                  "session's next statement (the embedded engine runs one result per session)");
+    return std::move(connection);
+  }
+  void put(std::unique_ptr<ddb::Connection> c) {
+    std::scoped_lock lock(mutex);
+    connection = std::move(c);
+  }
+};
+
+Result<std::shared_ptr<EngineSession>> Engine::session() {
+  auto slot = std::make_shared<EngineSession::Slot>();
+  slot->to_pool = [state = state_](std::unique_ptr<ddb::Connection> c) { state->give_back(std::move(c)); };
+  slot->connection = state_->acquire();
+  return std::make_shared<EngineSession>(std::move(slot));
+}
+
+Result<std::shared_ptr<arrow::RecordBatchReader>> EngineSession::query(std::string_view sql,
+                                                                       std::span<const SqlValue> params) {
+  auto connection = slot_->take();
+  LAKE_RETURN_IF_ERROR(connection);
+  // The reader holds the slot, so the connection comes home even when the
+  // session is gone first.
+  auto give_back = [slot = slot_](std::unique_ptr<ddb::Connection> c) { slot->put(std::move(c)); };
+  return run(std::move(*connection), std::move(give_back), sql, params);
+}
+
+Result<std::int64_t> EngineSession::exec(std::string_view sql, std::span<const SqlValue> params) {
+  auto reader = query(sql, params);
+  LAKE_RETURN_IF_ERROR(reader);
+  return changed_rows(**reader);
+}
+
+Result<std::shared_ptr<arrow::Schema>> EngineSession::result_schema(std::string_view sql,
+                                                                    std::span<const SqlValue> params) {
+  auto connection = slot_->take();
+  LAKE_RETURN_IF_ERROR(connection);
+  auto& c = **connection;
+  Result<std::shared_ptr<arrow::Schema>> schema = fail(ErrorCode::internal, "no schema");
+  bool unresolved = false;
+  try {
+    // Preparing binds the statement: its result columns are known
+    // without running it, unless one depends on a parameter's type.
+    auto statement = c.Prepare(std::string(sql));
+    if (statement->HasError()) {
+      schema = fail(from_duckdb_error(statement->GetErrorObject(), "preparing the query"));
+    } else if (statement->GetParameterCount() != params.size()) {
+      schema = fail(ErrorCode::invalid_argument, std::format("the query has {} parameter(s), {} value(s) were given",
+                                                             statement->GetParameterCount(), params.size()));
+    } else {
+      ddb::vector<std::string> names;
+      for (const auto& name : statement->GetNames()) names.push_back(name.GetIdentifierName());
+      for (const auto& type : statement->GetTypes())
+        unresolved = unresolved || type.id() == ddb::LogicalTypeId::UNKNOWN;
+      if (!unresolved) schema = arrow_schema_of(statement->GetTypes(), names, c.context->GetClientProperties());
+    }
+  } catch (const std::exception& e) {
+    schema = fail(from_duckdb_error(ddb::ErrorData(e), "preparing the query"));
+  }
+  slot_->put(std::move(*connection));
+  if (!unresolved) return schema;
+  // A column typed by a parameter: bound with the values, and run with
+  // no rows asked for (as a subquery, without the statement's terminator).
+  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
+    sql.remove_suffix(1);
+  auto reader = query(std::format("SELECT * FROM (\n{}\n) AS lake_schema LIMIT 0", sql), params);
+  LAKE_RETURN_IF_ERROR(reader);
+  return (*reader)->schema();
 }
 
 Status Engine::ping() {

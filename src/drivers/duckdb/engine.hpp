@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "formats/table_format.hpp"
+#include "lake/driver.hpp"
 #include "lake/drivers/duckdb.hpp"
 #include "lake/error.hpp"
 #include "lake/sql.hpp"
@@ -32,6 +33,8 @@ struct ScanCounters {
   std::int64_t files_skipped = 0;  // data files skipping ruled out
 };
 
+class EngineSession;
+
 class Engine {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Engine>> open(TableResolver resolver, EngineOptions options = {});
@@ -48,6 +51,9 @@ class Engine {
   // Runs a statement that returns no rows of interest; the number of rows
   // it changed when DuckDB reports one, else 0.
   [[nodiscard]] Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params = {});
+  // One of the pool's connections, held by the caller (see EngineSession).
+  // Waits while all are in use.
+  [[nodiscard]] Result<std::shared_ptr<EngineSession>> session();
   // A trivial round trip through the engine.
   [[nodiscard]] Status ping();
 
@@ -57,6 +63,28 @@ class Engine {
   struct State;
   explicit Engine(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
+};
+
+// One connection held for a caller (the driver's sessions): its statements
+// run on it in turn and share its temporary views and settings. A query's
+// reader borrows the connection until it is read to the end or destroyed;
+// DuckDB runs one result per connection, so a statement issued while a
+// result is still out is ErrorCode::invalid_argument rather than a silent
+// end of that result. The connection goes back to the pool when the
+// session and its last reader are gone.
+class EngineSession final : public DriverSession, public std::enable_shared_from_this<EngineSession> {
+ public:
+  struct Slot;
+  explicit EngineSession(std::shared_ptr<Slot> slot) : slot_(std::move(slot)) {}
+
+  [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
+                                                                        std::span<const SqlValue> params) override;
+  [[nodiscard]] Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) override;
+  [[nodiscard]] Result<std::shared_ptr<arrow::Schema>> result_schema(std::string_view sql,
+                                                                     std::span<const SqlValue> params) override;
+
+ private:
+  std::shared_ptr<Slot> slot_;
 };
 
 }  // namespace lake::duckdb

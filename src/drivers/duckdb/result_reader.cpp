@@ -94,6 +94,17 @@ class ResultReader final : public arrow::RecordBatchReader {
 
 }  // namespace
 
+Result<std::shared_ptr<arrow::Schema>> arrow_schema_of(const ddb::vector<ddb::LogicalType>& types,
+                                                        const ddb::vector<std::string>& names,
+                                                        const ddb::ClientProperties& properties) {
+  ArrowSchema c_schema;
+  ddb::ClientProperties settings = properties;  // DuckDB takes it by mutable reference
+  ddb::ArrowConverter::ToArrowSchema(&c_schema, types, names, settings);
+  auto schema = arrow::ImportSchema(&c_schema);
+  if (!schema.ok()) return fail(lake::detail::from_arrow_status(schema.status(), "reading the result schema"));
+  return std::move(*schema);
+}
+
 Result<std::shared_ptr<arrow::RecordBatchReader>> stream_result(std::unique_ptr<ddb::Connection> connection,
                                                                 ConnectionReturn give_back,
                                                                 ddb::unique_ptr<ddb::QueryResult> result,
@@ -106,13 +117,11 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> stream_result(std::unique_ptr<
   }
   ddb::vector<std::string> names;
   for (const auto& name : result->GetNames()) names.push_back(name.GetIdentifierName());
-  ArrowSchema c_schema;
-  ddb::ArrowConverter::ToArrowSchema(&c_schema, result->GetTypes(), names, result->client_properties);
-  auto schema = arrow::ImportSchema(&c_schema);
-  if (!schema.ok()) {
+  auto schema = arrow_schema_of(result->GetTypes(), names, result->client_properties);
+  if (!schema) {
     result.reset();
     give_back(std::move(connection));
-    return fail(lake::detail::from_arrow_status(schema.status(), "reading the result schema"));
+    return std::unexpected(schema.error());
   }
   ddb::ClientProperties properties = result->client_properties;
   std::unique_ptr<ResultReader::Stream> stream;

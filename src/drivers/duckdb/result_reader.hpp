@@ -18,6 +18,11 @@ namespace lake::duckdb {
 // Gives a connection back to its pool when the reader is done with it.
 using ConnectionReturn = std::function<void(std::unique_ptr<::duckdb::Connection>)>;
 
+// The Arrow schema of a result with these column types and names.
+[[nodiscard]] Result<std::shared_ptr<arrow::Schema>> arrow_schema_of(const ::duckdb::vector<::duckdb::LogicalType>& types,
+                                                                     const ::duckdb::vector<std::string>& names,
+                                                                     const ::duckdb::ClientProperties& properties);
+
 // `written_type` is the statement as prepared (a prepared execution's
 // result reports EXECUTE). A SELECT streams: DuckDB produces chunks as
 // they are read, into a bounded buffer. Anything else (DML, DDL) runs to

@@ -6,11 +6,11 @@
 
 namespace lake::spark {
 
-Result<std::shared_ptr<arrow::RecordBatchReader>> PooledResultReader::open(SessionPool::Lease lease,
+Result<std::shared_ptr<arrow::RecordBatchReader>> PooledResultReader::open(std::shared_ptr<const void> session,
                                                                            ResultReader reader) {
   auto first = reader.next();
   LAKE_RETURN_IF_ERROR(first);
-  auto out = std::shared_ptr<PooledResultReader>(new PooledResultReader(std::move(lease), std::move(reader)));
+  auto out = std::shared_ptr<PooledResultReader>(new PooledResultReader(std::move(session), std::move(reader)));
   if (*first) out->pending_ = std::move(*first);
   out->schema_ = out->reader_.schema() ? out->reader_.schema() : arrow::schema({});
   return std::shared_ptr<arrow::RecordBatchReader>(std::move(out));

@@ -16,21 +16,23 @@
 namespace lake::spark {
 
 // A query's rows as an arrow::RecordBatchReader that keeps its session on
-// loan until it is destroyed. The first batch is read up front: Spark
+// loan until it is destroyed (`session`: the lease, or the caller's held
+// session that owns it). The first batch is read up front: Spark
 // announces the schema with the data.
 class PooledResultReader final : public arrow::RecordBatchReader {
  public:
-  static Result<std::shared_ptr<arrow::RecordBatchReader>> open(SessionPool::Lease lease, ResultReader reader);
+  static Result<std::shared_ptr<arrow::RecordBatchReader>> open(std::shared_ptr<const void> session,
+                                                                ResultReader reader);
 
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override;
 
  private:
-  PooledResultReader(SessionPool::Lease lease, ResultReader reader)
-      : lease_(std::move(lease)), reader_(std::move(reader)) {}
+  PooledResultReader(std::shared_ptr<const void> session, ResultReader reader)
+      : session_(std::move(session)), reader_(std::move(reader)) {}
   // Destroyed after reader_, which may still release its operation.
-  SessionPool::Lease lease_;
+  std::shared_ptr<const void> session_;
   ResultReader reader_;
   std::shared_ptr<arrow::RecordBatch> pending_;
   std::shared_ptr<arrow::Schema> schema_;

@@ -20,12 +20,14 @@
 #include "core/propagate.hpp"
 #include "drivers/spark/connection_settings.hpp"
 #include "drivers/spark/format_session.hpp"
+#include "drivers/spark/held_session.hpp"
 #include "drivers/spark/pooled_result_reader.hpp"
 #include "drivers/spark/session.hpp"
 #include "drivers/spark/session_pool.hpp"
 #include "drivers/spark/spark_driver.hpp"
 #include "drivers/spark/spark_driver_impl.hpp"
 #include "drivers/spark/spark_errors.hpp"
+#include "drivers/spark/sql_parameters.hpp"
 #include "lake/dialect.hpp"
 #include "lake/drivers/spark.hpp"
 #include "sql/command_output.hpp"
@@ -100,7 +102,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> SparkDriver::query(std::string
   return on_session([&](SessionPool::Lease lease) -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
     auto reader = lease->query(sql, {.positional = params, .named = {}});
     LAKE_RETURN_IF_ERROR(reader);
-    return PooledResultReader::open(std::move(lease), std::move(*reader));
+    return PooledResultReader::open(std::make_shared<SessionPool::Lease>(std::move(lease)), std::move(*reader));
   });
 }
 
@@ -109,7 +111,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> SparkDriver::query_relation(
   return on_session([&](SessionPool::Lease lease) -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
     auto reader = lease->query_relation(relation);
     LAKE_RETURN_IF_ERROR(reader);
-    return PooledResultReader::open(std::move(lease), std::move(*reader));
+    return PooledResultReader::open(std::make_shared<SessionPool::Lease>(std::move(lease)), std::move(*reader));
   });
 }
 
@@ -120,6 +122,24 @@ Result<std::int64_t> SparkDriver::exec(std::string_view sql, std::span<const Sql
     return output_count(*output, "num_affected_rows");
   });
 }
+
+// A session held by the caller. The first statement may find that the
+// server dropped an idle pooled session; the pool then drops it and the
+// caller's next session is a fresh one.
+Result<std::shared_ptr<DriverSession>> SparkDriver::open_session() {
+  auto lease = acquire();
+  LAKE_RETURN_IF_ERROR(lease);
+  return std::shared_ptr<DriverSession>(std::make_shared<HeldSession>(std::move(*lease)));
+}
+
+Result<std::string> SparkDriver::native_plan(std::string_view sql, std::span<const SqlValue> params) {
+  LAKE_RETURN_IF_ERROR(check_open());
+  auto relation = sql_relation(sql, params, {});
+  LAKE_RETURN_IF_ERROR(relation);
+  return relation->SerializeAsString();
+}
+
+std::string SparkDriver::quote_identifier(std::string_view name) const { return spark_sql::quote_identifier(name); }
 
 formats::SqlTable SparkDriver::sql_table(const TableRef& table) const {
   return {.ref = table,

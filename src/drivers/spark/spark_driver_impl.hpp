@@ -85,6 +85,9 @@ class SparkDriver final : public Driver {
   Result<std::shared_ptr<arrow::RecordBatchReader>> query(std::string_view sql,
                                                           std::span<const SqlValue> params) override;
   Result<std::int64_t> exec(std::string_view sql, std::span<const SqlValue> params) override;
+  Result<std::shared_ptr<DriverSession>> open_session() override;
+  Result<std::string> native_plan(std::string_view sql, std::span<const SqlValue> params) override;
+  std::string quote_identifier(std::string_view name) const override;
   // A plan given as a relation (spark_sources.cpp's from_relation).
   Result<std::shared_ptr<arrow::RecordBatchReader>> query_relation(const ::spark::connect::Relation& relation);
   Result<std::optional<TableInfo>> describe(const TableRef& table) override;

@@ -8,6 +8,7 @@
 
 #include "core/propagate.hpp"
 #include "sql/spark_sql.hpp"
+#include "sql/table_names.hpp"
 #include "drivers/spark/spark_driver_impl.hpp"
 #include "lake/drivers/spark.hpp"
 
@@ -35,19 +36,9 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> from_table(Driver& driver, std
   auto spark = spark_driver_of(driver);
   LAKE_RETURN_IF_ERROR(spark);
   // Identifiers cannot be bound, so each part is quoted instead.
-  std::string name;
-  std::size_t parts = 0;
-  for (std::size_t start = 0;;) {
-    const auto dot = table.find('.', start);
-    const std::string_view part = table.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (part.empty() || ++parts > 3)
-      return fail(ErrorCode::invalid_argument,
-                  std::format("'{}' is not a table name (name, database.name or catalog.database.name)", table));
-    name += (name.empty() ? "" : ".") + spark_sql::quote_identifier(part);
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return (*spark)->query("SELECT * FROM " + name, {});
+  auto name = sql::quoted_table_name(table, [](std::string_view part) { return spark_sql::quote_identifier(part); });
+  LAKE_RETURN_IF_ERROR(name);
+  return (*spark)->query("SELECT * FROM " + *name, {});
 }
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> from_relation(Driver& driver, std::string_view serialized_relation) {

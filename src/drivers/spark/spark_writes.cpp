@@ -268,7 +268,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> SparkDriver::read_staging(cons
     return fail(ErrorCode::driver_read, std::format("Spark could not read staging '{}': {}", staging.location,
                                                     reader.error().message()));
   }
-  auto opened = PooledResultReader::open(std::move(*lease), std::move(*reader));
+  auto opened = PooledResultReader::open(std::make_shared<SessionPool::Lease>(std::move(*lease)), std::move(*reader));
   if (!opened)
     return fail(ErrorCode::driver_read, std::format("Spark could not read staging '{}': {}", staging.location,
                                                     opened.error().message()));
