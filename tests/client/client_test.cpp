@@ -1279,6 +1279,15 @@ TEST_F(ClientTest, DataFramesAnalyseCountCollectAndStream) {
   ASSERT_TRUE(limited) << limited.error().to_string();
   EXPECT_EQ(limited->count().value_or(-1), 3);
 
+  // A column typed by a bound value alone: the value gives its type.
+  auto by_value = db.data_frame("SELECT ? AS label, id FROM accounts WHERE balance = ?", {"tag", 3});
+  ASSERT_TRUE(by_value) << by_value.error().to_string();
+  EXPECT_EQ(by_value->schema()->field_names(), (std::vector<std::string>{"label", "id"}));
+  auto labelled = by_value->collect();
+  ASSERT_TRUE(labelled) << labelled.error().to_string();
+  ASSERT_EQ(labelled->size(), 1u);
+  EXPECT_EQ((*labelled)[0].get<std::string>("label").value_or("?"), "tag");
+
   // A bad statement fails when the frame is made.
   auto bad = db.data_frame("SELECT no_such_column FROM accounts");
   ASSERT_FALSE(bad);
