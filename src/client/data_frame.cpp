@@ -6,7 +6,7 @@
 
 #include <format>
 
-#include "client/sql_text.hpp"
+#include "sql/sql_text.hpp"
 #include "client/statement_runner.hpp"
 #include "core/propagate.hpp"
 #include "lake/arrow/detail/status.hpp"
@@ -17,7 +17,7 @@ namespace {
 // The statement as a subquery: without the semicolons and comments it may
 // end with, and on lines of its own so that a line comment inside it ends
 // before the closing parenthesis.
-std::string as_subquery(std::string_view sql) { return std::format("(\n{}\n)", detail::statement_body(sql)); }
+std::string as_subquery(std::string_view sql) { return std::format("(\n{}\n)", sql::statement_body(sql)); }
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"

@@ -4,7 +4,7 @@
 
 #include <format>
 
-#include "client/sql_text.hpp"
+#include "sql/sql_text.hpp"
 #include "client/statement_runner.hpp"
 #include "core/propagate.hpp"
 
@@ -56,7 +56,7 @@ Result<BuiltQuery> QueryBuilder::build() const {
     const auto& condition = conditions_[i];
     if (condition.sql.find_first_not_of(" \t\r\n") == std::string::npos)
       return fail(ErrorCode::invalid_argument, "where(): the condition is empty");
-    const auto markers = detail::count_placeholders(condition.sql);
+    const auto markers = sql::count_placeholders(condition.sql);
     if (markers != condition.values.size())
       return fail(ErrorCode::invalid_argument,
                   std::format("where(\"{}\"): the condition has {} `?` marker(s) but {} value(s) were given",

@@ -3,7 +3,6 @@
 // replacement scan that resolves table names to table snapshots at bind time.
 #include "drivers/duckdb/engine.hpp"
 
-#include <cctype>
 #include <condition_variable>
 #include <format>
 #include <mutex>
@@ -23,6 +22,7 @@
 #include "drivers/duckdb/parameters.hpp"
 #include "drivers/duckdb/result_reader.hpp"
 #include "lake/arrow/detail/status.hpp"
+#include "sql/sql_text.hpp"
 
 namespace lake::duckdb {
 namespace {
@@ -255,10 +255,9 @@ Result<std::shared_ptr<arrow::Schema>> EngineSession::result_schema(std::string_
   slot_->put(std::move(*connection));
   if (!unresolved) return schema;
   // A column typed by a parameter: bound with the values, and run with
-  // no rows asked for (as a subquery, without the statement's terminator).
-  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
-    sql.remove_suffix(1);
-  auto reader = query(std::format("SELECT * FROM (\n{}\n) AS lake_schema LIMIT 0", sql), params);
+  // no rows asked for (as a subquery, without what follows its last clause).
+  auto reader =
+      query(std::format("SELECT * FROM (\n{}\n) AS lake_schema LIMIT 0", sql::statement_body(sql)), params);
   LAKE_RETURN_IF_ERROR(reader);
   return (*reader)->schema();
 }

@@ -1,4 +1,5 @@
-// Reading SQL text the little the Client must (never to rewrite values):
+// Reading SQL text the little the Client and the engines must (never to
+// rewrite values):
 // where string literals, quoted identifiers and comments are, so that a
 // `?` or a `;` inside one is not taken for a marker or the statement's end.
 #pragma once
@@ -6,7 +7,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace lake::detail {
+namespace lake::sql {
 
 // The `?` markers of a statement, outside literals, quoted identifiers
 // and comments.
@@ -16,4 +17,4 @@ namespace lake::detail {
 // semicolons, blanks and comments, so that it can become a subquery.
 [[nodiscard]] std::string_view statement_body(std::string_view sql);
 
-}  // namespace lake::detail
+}  // namespace lake::sql

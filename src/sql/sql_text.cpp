@@ -1,10 +1,10 @@
 // Scanning SQL text for markers and the statement's end (see the header).
-#include "client/sql_text.hpp"
+#include "sql/sql_text.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace lake::detail {
+namespace lake::sql {
 namespace {
 
 // Calls on_char(i) for every character outside literals, quoted
@@ -52,4 +52,4 @@ std::string_view statement_body(std::string_view sql) {
   return sql.substr(0, end);
 }
 
-}  // namespace lake::detail
+}  // namespace lake::sql
