@@ -65,6 +65,9 @@ class ValidationError final : public ErrorDetail {
   [[nodiscard]] std::string describe() const override;
 };
 
+// Not API: the reference leaves it out (Doxygen also takes the
+// specialisations of callable_signature for a recursive class).
+/// \cond internal
 namespace detail {
 
 // Type-erased custom validator; `type` is the value type it was written for.
@@ -240,6 +243,7 @@ Status run_validator(const ValidatorSpec& v, const M& value, ValidationSink<M>& 
 }
 
 }  // namespace detail
+/// \endcond
 
 // Registers a custom validator. Built-in names cannot be replaced; a name
 // registered twice is an ErrorCode::invalid_argument error. Thread-safe.
