@@ -103,7 +103,10 @@ struct CheckReport {
 
 // What generate would need to write, and what differs from atlas.sum: for
 // CI (like Django's makemigrations --check). Errors only when the
-// directory cannot be read.
+// directory cannot be read, or, with no structs to compare, does not exist
+// (not_found: a mistyped path never reads as "nothing to check"; with
+// structs, an absent directory reports the first migration as missing).
+// status, apply, down, squash and hash also refuse an absent directory.
 [[nodiscard]] Result<CheckReport> check(const std::filesystem::path& dir, std::span<const Schema* const> schemas,
                                         const Dialect& dialect, const TableDefaults& defaults);
 

@@ -147,7 +147,7 @@ Result<std::map<std::int64_t, AppliedMigration>> read_applied(const Client& db, 
 
 Result<Survey> survey(const Client& db, Driver& driver, const TableRef& table, const std::filesystem::path& dir) {
   Survey s;
-  LAKE_ASSIGN_OR_RETURN(auto directory, migrate::MigrationDir::read(dir));
+  LAKE_ASSIGN_OR_RETURN(auto directory, migrate::MigrationDir::read(dir, migrate::IfAbsent::not_found));
   s.report.directory_problems = directory.sum_problems();
   for (auto& file : directory.migrations(s.report.directory_problems)) s.files.emplace(file.version, std::move(file));
   LAKE_ASSIGN_OR_RETURN(s.applied, read_applied(db, driver, table));
@@ -273,6 +273,8 @@ struct Run {
 };
 
 Result<Run> begin_run(Client& db, detail::ClientCore& core, const std::filesystem::path& dir, bool partial_allowed) {
+  // A mistyped directory fails before the run writes its table and lock.
+  LAKE_RETURN_IF_ERROR(migrate::MigrationDir::read(dir, migrate::IfAbsent::not_found));
   LAKE_RETURN_IF_ERROR(db.migrate<AppliedMigration>());
   LAKE_ASSIGN_OR_RETURN(auto lock, MigrationLock::take(db, core));
   LAKE_ASSIGN_OR_RETURN(auto s, survey(db, *core.driver, core.table_ref(migrate::kMigrationsTable), dir));

@@ -125,7 +125,7 @@ Result<std::vector<MigrationFile>> agreed_migrations(const MigrationDir& dir) {
 Result<std::optional<GeneratedFile>> generate(const std::filesystem::path& path, std::span<const Schema* const> schemas,
                                               const Dialect& dialect, const TableDefaults& defaults,
                                               const GenerateOptions& options) {
-  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path));
+  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path, IfAbsent::empty));
   LAKE_ASSIGN_OR_RETURN(const auto migrations, agreed_migrations(dir));
   const State latest = latest_state(migrations, dialect.migration_rules()->format());
   LAKE_ASSIGN_OR_RETURN(auto next, next_state(latest, schemas, dialect, defaults));
@@ -162,7 +162,7 @@ Result<std::optional<GeneratedFile>> generate(const std::filesystem::path& path,
 }
 
 Result<GeneratedFile> squash(const std::filesystem::path& path, const Dialect& dialect) {
-  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path));
+  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path, IfAbsent::not_found));
   LAKE_ASSIGN_OR_RETURN(const auto migrations, agreed_migrations(dir));
   if (migrations.size() < 2)
     return fail(ErrorCode::invalid_argument,
@@ -225,7 +225,8 @@ Result<GeneratedFile> squash(const std::filesystem::path& path, const Dialect& d
 
 Result<CheckReport> check(const std::filesystem::path& path, std::span<const Schema* const> schemas,
                           const Dialect& dialect, const TableDefaults& defaults) {
-  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path));
+  // Without structs there is nothing a missing directory could lack.
+  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path, schemas.empty() ? IfAbsent::not_found : IfAbsent::empty));
   CheckReport report;
   report.problems = dir.sum_problems();
   const auto migrations = dir.migrations(report.problems);
@@ -244,7 +245,7 @@ Result<CheckReport> check(const std::filesystem::path& path, std::span<const Sch
 }
 
 Result<std::string> compute_sum(const std::filesystem::path& path) {
-  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path));
+  LAKE_ASSIGN_OR_RETURN(auto dir, MigrationDir::read(path, IfAbsent::not_found));
   return sum_text(sum_entries(dir.sql_files));
 }
 

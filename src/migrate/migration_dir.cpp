@@ -28,11 +28,14 @@ Result<std::string> read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-Result<MigrationDir> MigrationDir::read(const std::filesystem::path& path) {
+Result<MigrationDir> MigrationDir::read(const std::filesystem::path& path, IfAbsent if_absent) {
   MigrationDir dir{.path = path, .sql_files = {}, .sum = std::nullopt};
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (ec) return std::unexpected(io_error(path, "cannot read", ec));
+    if (if_absent == IfAbsent::not_found)
+      return std::unexpected(
+          Error(ErrorCode::not_found, std::format("no migration directory {}", path.string())));
     return dir;
   }
   if (!std::filesystem::is_directory(path, ec))

@@ -18,13 +18,19 @@ namespace lake::migrate {
 
 inline constexpr std::string_view kSumFile = "atlas.sum";
 
+// What reading a directory that does not exist gives: an empty directory
+// where the files are still to be written (generate; check against
+// structs, which then reports the first migration as missing), and
+// not_found everywhere else, so a mistyped path fails instead of reading
+// as "nothing to do".
+enum class IfAbsent { empty, not_found };
+
 struct MigrationDir {
   std::filesystem::path path;
   std::vector<std::pair<std::string, std::string>> sql_files;  // (name, bytes), by name
   std::optional<std::string> sum;                              // atlas.sum's text, if there is one
 
-  // A directory that does not exist reads as empty.
-  [[nodiscard]] static Result<MigrationDir> read(const std::filesystem::path& path);
+  [[nodiscard]] static Result<MigrationDir> read(const std::filesystem::path& path, IfAbsent if_absent);
 
   // Every way atlas.sum and the files disagree, each naming the file.
   [[nodiscard]] std::vector<CheckProblem> sum_problems() const;

@@ -151,6 +151,31 @@ TEST_P(MigrateApply, GenerateApplyEvolveApplyKeepsEveryRow) {
   EXPECT_NE(after.to_json().find(R"("current_version":2)"), std::string::npos) << after.to_json();
 }
 
+TEST_P(MigrateApply, AMissingDirectoryIsNotFoundAndWritesNothing) {
+  const auto absent = files.path / "migratoins";
+  auto expect_not_found = [&](const auto& result, std::string_view what) {
+    ASSERT_FALSE(result) << what;
+    EXPECT_EQ(result.error().code(), lake::ErrorCode::not_found) << what;
+    EXPECT_NE(result.error().message().find(absent.string()), std::string::npos) << result.error().message();
+  };
+  expect_not_found(client->migrate_status(absent), "status");
+  expect_not_found(client->migrate_apply(absent), "apply");
+  expect_not_found(client->migrate_down(absent), "down");
+  expect_not_found(lake::migrate::squash(absent, client->dialect()), "squash");
+  expect_not_found(lake::migrate::rehash(absent), "hash");
+  expect_not_found(lake::migrate::check(absent, {}, client->dialect(), lake::TableDefaults{}), "check, no structs");
+  // Against structs, the directory is where the first migration is missing.
+  auto report = client->migrate_check<Events>(absent);
+  ASSERT_TRUE(report) << report.error().to_string();
+  ASSERT_EQ(report->problems.size(), 1u) << report->to_text();
+  EXPECT_EQ(report->problems[0].kind, "missing");
+  EXPECT_FALSE(std::filesystem::exists(absent));
+  auto tables = client->driver().describe({std::string(lake::migrate::kMigrationsTable),
+                                           std::string(lake::migrate::kMigrationsTable)});
+  ASSERT_TRUE(tables) << tables.error().to_string();
+  EXPECT_FALSE(tables->has_value()) << "apply or down wrote lake_migrations";
+}
+
 TEST_P(MigrateApply, ApplyStopsAtTheVersionAsked) {
   generate<Events>();
   generate<EventsByKind>();
