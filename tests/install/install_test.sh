@@ -38,7 +38,7 @@ expect missing-component 1 "lakeorm has no component 'nosuch'" -- \
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 expect pkg-config 0 '-freflection' -- pkg-config --cflags lakeorm
 # shellcheck disable=SC2046
-expect pkg-config-build 0 '' -- "$cxx" -O1 -o "$dir/consumer-pc" "$here/consumer/main.cpp" \
+expect pkg-config-build 0 '' -- "$cxx" -O1 -DCONSUMER_WITH_CONFIG -o "$dir/consumer-pc" "$here/consumer/main.cpp" \
   $(pkg-config --cflags lakeorm) $(pkg-config --libs lakeorm) $link_flags
 expect pkg-config-run 0 'users has 2 rows' -- "$dir/consumer-pc" "$dir/data-pc"
 expect cli 0 'migrate status DIR' -- "$prefix/bin/lakeorm" --help

@@ -2,14 +2,28 @@
 // typed read. Prints what it read, and the library's version.
 //
 //   consumer DATA_DIR
+//
+// Built against lakeorm::config (CONSUMER_WITH_CONFIG), it opens the
+// client as README does, with lake::local::open; against lakeorm::duckdb
+// alone, it composes the same client from its parts (the embedded engine,
+// the Delta dialect, files on disk), which needs none of the other
+// components.
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <print>
 #include <vector>
 
+#include <lake/client.hpp>
+#include <lake/dialect.hpp>
+#include <lake/drivers/duckdb.hpp>
 #include <lake/lake.hpp>
-#include <lake/local.hpp>
 #include <lake/query.hpp>
+#include <lake/storage/backend.hpp>
 #include <lake/version.hpp>
+#ifdef CONSUMER_WITH_CONFIG
+#include <lake/local.hpp>
+#endif
 
 struct [[=lake::table("users")]] User {
   [[=lake::pk]] std::string id;
@@ -25,7 +39,16 @@ int main(int argc, char** argv) {
     std::println(stderr, "usage: consumer DATA_DIR");
     return 2;
   }
+#ifdef CONSUMER_WITH_CONFIG
   auto db = lake::local::open(argv[1]);
+#else
+  std::error_code ec;
+  std::filesystem::create_directories(argv[1], ec);
+  auto files = lake::file_backend(argv[1]);
+  if (!files) return std::println(stderr, "storage: {}", files.error().to_string()), 1;
+  auto db = lake::Client::open(lake::duckdb::driver(), lake::delta_dialect(),
+                               std::shared_ptr<lake::Backend>(std::move(*files)));
+#endif
   if (!db) return std::println(stderr, "open: {}", db.error().to_string()), 1;
   if (auto made = db->migrate<User>(); !made) return std::println(stderr, "migrate: {}", made.error().to_string()), 1;
   std::vector<User> users{{.id = "u1", .email = "ada@example.com"}, {.id = "u2", .email = "grace@example.com"}};
