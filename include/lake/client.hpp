@@ -116,6 +116,13 @@ struct ClientOptions {
   // (copy_on_write), or creating tables with deletion vectors on
   // (merge_on_read). See lake/row_changes.hpp.
   RowChanges row_changes = RowChanges::automatic;
+  // Threads the Parquet writers encode and compress on: the columns of a
+  // row group in parallel, for table data files (inserts, merges, updates,
+  // optimize) and staged parts alike, on a pool shared by every client
+  // with the same count. The files are byte for byte those one thread
+  // writes. 0: one per core; 1: the writing thread only; negative is
+  // ErrorCode::invalid_argument when the client opens.
+  int writer_threads = 0;
 };
 
 // seed: OnConflict, ViaGRPC / ViaObjectStorage, WithIdempotencyKey.

@@ -72,6 +72,7 @@
 //   staging_batch_bytes = "8MiB"
 //   staging_part_bytes = "128MiB"
 //   max_inflight_ingests = 4
+//   writer_threads = 0             # Parquet encoding threads; 0: one per core
 //   session_pool_size = 8
 //   default_idempotency_ttl = "24h"  # seconds as an integer, or with s/m/h/d
 //

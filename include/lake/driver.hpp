@@ -168,6 +168,9 @@ struct DriverContext {
   std::string default_database{};
   WriteRetryPolicy write_retry{};
   RowChanges row_changes = RowChanges::automatic;
+  // Threads the engine's own Parquet writers encode a row group on (a
+  // count, at least 1: ClientOptions::writer_threads resolved).
+  int writer_threads = 1;
 };
 
 // One of the engine's sessions, held by its caller (lake::Session) rather

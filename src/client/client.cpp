@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "core/encoder_threads.hpp"
 #include "core/propagate.hpp"
 #include "client/client_core.hpp"
 #include "client/statement_runner.hpp"
@@ -165,6 +166,10 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                      positive(options.staging_part_bytes, "staging_part_bytes"),
                      positive(options.default_idempotency_ttl.count(), "default_idempotency_ttl")})
     LAKE_RETURN_IF_ERROR(check);
+  if (options.writer_threads < 0)
+    return fail(ErrorCode::invalid_argument,
+                std::format("open: writer_threads must be 0 (one per core) or a thread count (it is {})",
+                            options.writer_threads));
   if (options.write_retry.max_attempts < 1)
     return fail(ErrorCode::invalid_argument,
                 std::format("open: write_retry.max_attempts must be at least 1 (it is {})", options.write_retry.max_attempts));
@@ -195,7 +200,8 @@ Result<Client> Client::open(std::shared_ptr<Driver> driver, std::shared_ptr<cons
                                          .default_catalog = state->options.default_catalog,
                                          .default_database = state->options.default_database,
                                          .write_retry = state->options.write_retry,
-                                         .row_changes = state->options.row_changes});
+                                         .row_changes = state->options.row_changes,
+                                         .writer_threads = detail::writer_thread_count(state->options.writer_threads)});
   LAKE_RETURN_IF_ERROR(attached);
   return Client(std::move(state));
 }

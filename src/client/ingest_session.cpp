@@ -8,6 +8,7 @@
 
 #include <format>
 
+#include "core/encoder_threads.hpp"
 #include "core/propagate.hpp"
 #include "lake/arrow/convert.hpp"
 
@@ -58,7 +59,8 @@ Status Client::Ingest::Impl::start_staging() {
   ref.location = core->backend->uri_of(ref.prefix);
   auto writer = StagedPartWriter::open(*core->backend, ref.prefix, arrow_schema,
                                        {.part_bytes = core->options.staging_part_bytes,
-                                        .compression = core->options.compression});
+                                        .compression = core->options.compression,
+                                        .writer_threads = detail::writer_thread_count(core->options.writer_threads)});
   LAKE_RETURN_IF_ERROR(writer);
   staging = std::move(ref);
   writer_ = std::move(*writer);

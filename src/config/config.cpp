@@ -449,6 +449,13 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          [&](const auto& node, const auto& where) { return store(byte_size(node, where), config.client.staging_part_bytes); }},
         {"max_inflight_ingests",
          [&](const auto& node, const auto& where) { return store(positive_int(node, where), config.client.max_inflight_ingests); }},
+        {"writer_threads", [&](const auto& node, const auto& where) -> Status {
+           auto threads = as_integer(node, where);
+           LAKE_RETURN_IF_ERROR(threads);
+           if (*threads < 0 || *threads > 4096) return std::unexpected(where.invalid("must be between 0 and 4096"));
+           config.client.writer_threads = static_cast<int>(*threads);
+           return {};
+         }},
         {"session_pool_size",
          [&](const auto& node, const auto& where) -> Status {
            auto size = positive_int(node, where);

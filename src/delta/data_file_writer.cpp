@@ -1,11 +1,11 @@
 #include "delta/data_file_writer.hpp"
 
-#include <arrow/table.h>
 #include <parquet/properties.h>
 
 #include <chrono>
 #include <format>
 
+#include "core/encoder_threads.hpp"
 #include "core/propagate.hpp"
 #include "delta/column_mapping.hpp"
 #include "lake/arrow/convert.hpp"
@@ -44,10 +44,13 @@ Result<std::unique_ptr<DataFileWriter>> DataFileWriter::open(Backend& backend, c
                         ->compression_level(options.zstd_level)
                         ->max_row_group_length(options.row_group_rows)
                         ->build();
+  auto* encoders = lake::detail::encoder_executor(options.writer_threads);
+  auto arrow_properties =
+      parquet::ArrowWriterProperties::Builder().set_use_threads(encoders != nullptr)->set_executor(encoders)->build();
   // Under column mapping the file names its columns by physical name and
   // carries their field ids; the rows and their stats arrive by logical name.
   auto writer = parquet::arrow::FileWriter::Open(*physical_schema(layout, data_schema), arrow::default_memory_pool(),
-                                                 self->sink_, properties);
+                                                 self->sink_, properties, arrow_properties);
   if (!writer.ok())
     return fail(lake::detail::from_arrow_status(writer.status(), std::format("writing data file '{}'", self->key_)));
   self->writer_ = std::move(*writer);
@@ -62,22 +65,28 @@ Status DataFileWriter::append(std::shared_ptr<arrow::RecordBatch> rows, std::int
   return {};
 }
 
-Result<std::int64_t> DataFileWriter::flush_row_group() {
-  if (pending_rows_ == 0) return 0;
-  const std::int64_t before = bytes_written();
+Result<DataFileWriter::Sunk> DataFileWriter::flush_row_group() {
+  if (pending_rows_ == 0) return Sunk{};
   for (auto& batch : pending_) {
     LAKE_ASSIGN_OR_RETURN(batch, relabelled(batch, writer_->schema()));
   }
-  auto table = arrow::Table::FromRecordBatches(writer_->schema(), pending_);
-  arrow::Status status = table.status();
-  // One call, one row group: the caller keeps pending_rows_ within the
-  // writer's max_row_group_length.
-  if (status.ok()) status = writer_->WriteTable(**table, pending_rows_);
+  const std::int64_t before = bytes_written();
+  // Starting a row group writes the one encoded before it to the sink.
+  arrow::Status status = writer_->NewBufferedRowGroup();
+  const Sunk sunk{.compressed_bytes = bytes_written() - before, .arrow_bytes = encoded_arrow_bytes_};
+  // Each batch's columns are encoded in parallel into the new row group;
+  // the caller keeps pending_rows_ within max_row_group_length, so it
+  // stays one row group.
+  for (const auto& batch : pending_) {
+    if (!status.ok()) break;
+    status = writer_->WriteRecordBatch(*batch);
+  }
   if (!status.ok()) return fail(lake::detail::from_arrow_status(status, std::format("writing data file '{}'", key_)));
+  encoded_arrow_bytes_ = pending_arrow_bytes_;
   pending_.clear();
   pending_rows_ = 0;
   pending_arrow_bytes_ = 0;
-  return bytes_written() - before;
+  return sunk;
 }
 
 std::int64_t DataFileWriter::bytes_written() const {

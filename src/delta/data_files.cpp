@@ -2,13 +2,17 @@
 // partition value, routed to one open file per partition, and rolled into
 // new files as they reach the target size.
 //
-// Sizing. Parquet sizes are only known once a row group is encoded, so
-// rows are buffered per file and sized with a model: compressed bytes per
-// in-memory Arrow byte, learnt from every row group written in this call
-// (starting at 1, which under-fills rather than overshoots). When the
-// model says a file is full its row group is written, and the file is
-// closed once its real size is within kCloseEnough of the target;
-// otherwise the now better-informed model tops it up.
+// Sizing. Parquet sizes are only known once a row group reaches the file,
+// so rows are buffered per file and sized with a model: compressed bytes
+// per in-memory Arrow byte, learnt from every row group written in this
+// call (starting at 1, which under-fills rather than overshoots). A row
+// group is encoded when flushed (its columns in parallel) and reaches the
+// file when the next one starts, so a file's size is its bytes in the
+// sink plus the model's estimate for the row group held encoded and the
+// rows appended. When that says the file is full its row group is
+// encoded, and the file is closed once the estimate is within
+// kCloseEnough of the target; otherwise the now better-informed model
+// tops it up.
 #include "delta/data_files.hpp"
 
 #include <arrow/array.h>
@@ -190,27 +194,38 @@ class PartitionedWriter {
 
   Status close_file(std::uint32_t group) {
     auto it = open_.find(group);
-    auto flushed = flush(*it->second.writer);
-    LAKE_RETURN_IF_ERROR(flushed);
-    auto add = it->second.writer->close();
+    DataFileWriter& writer = *it->second.writer;
+    LAKE_RETURN_IF_ERROR(flush(writer));
+    // Closing writes the row group held encoded (and the footer): the
+    // model learns from it too.
+    const std::int64_t in_sink = writer.bytes_written();
+    const std::int64_t arrow_bytes = writer.encoded_arrow_bytes();
+    auto add = writer.close();
     LAKE_RETURN_IF_ERROR(add);
+    compressed_bytes_ += add->size - in_sink;
+    arrow_bytes_ += arrow_bytes;
     published_.push_back(it->second.writer->key());
     done_.push_back(std::move(*add));
     open_.erase(it);
     return {};
   }
 
-  Result<std::int64_t> flush(DataFileWriter& file) {
-    const std::int64_t arrow_bytes = file.pending_arrow_bytes();
-    auto written = file.flush_row_group();
-    LAKE_RETURN_IF_ERROR(written);
-    compressed_bytes_ += *written;
-    arrow_bytes_ += arrow_bytes;
-    return *written;
+  Status flush(DataFileWriter& file) {
+    auto sunk = file.flush_row_group();
+    LAKE_RETURN_IF_ERROR(sunk);
+    compressed_bytes_ += sunk->compressed_bytes;
+    arrow_bytes_ += sunk->arrow_bytes;
+    return {};
   }
 
   double compressed_per_arrow_byte() const {
     return arrow_bytes_ > 0 ? static_cast<double>(compressed_bytes_) / static_cast<double>(arrow_bytes_) : 1.0;
+  }
+
+  // The file's size once what it holds in memory is written, by the model.
+  double estimated_size(const DataFileWriter& file) const {
+    return static_cast<double>(file.bytes_written()) +
+           static_cast<double>(file.encoded_arrow_bytes() + file.pending_arrow_bytes()) * compressed_per_arrow_byte();
   }
 
   Status write_partition(std::uint32_t group, const std::shared_ptr<arrow::RecordBatch>& rows) {
@@ -225,10 +240,8 @@ class PartitionedWriter {
       LAKE_RETURN_IF_ERROR(file);
       DataFileWriter& writer = **file;
       const double ratio = compressed_per_arrow_byte();
-      const double estimated = static_cast<double>(writer.bytes_written()) +
-                               static_cast<double>(writer.pending_arrow_bytes()) * ratio;
-      const auto rows_that_fit =
-          static_cast<std::int64_t>(std::ceil(std::max(0.0, target - estimated) / (arrow_bytes_per_row * ratio)));
+      const auto rows_that_fit = static_cast<std::int64_t>(
+          std::ceil(std::max(0.0, target - estimated_size(writer)) / (arrow_bytes_per_row * ratio)));
       const std::int64_t count =
           std::min({rows->num_rows() - offset, options_.row_group_rows - writer.pending_rows(),
                     std::max<std::int64_t>(1, rows_that_fit)});
@@ -239,15 +252,12 @@ class PartitionedWriter {
         return appended;
       offset += count;
 
-      const bool full = static_cast<double>(writer.bytes_written()) +
-                            static_cast<double>(writer.pending_arrow_bytes()) * compressed_per_arrow_byte() >=
-                        target;
+      const bool full = estimated_size(writer) >= target;
       if (!full && writer.pending_rows() < options_.row_group_rows &&
           writer.pending_arrow_bytes() < options_.row_group_arrow_bytes)
         continue;
       LAKE_RETURN_IF_ERROR(flush(writer));
-      if (static_cast<double>(writer.bytes_written()) >= kCloseEnough * target)
-        LAKE_RETURN_IF_ERROR(close_file(group));
+      if (estimated_size(writer) >= kCloseEnough * target) LAKE_RETURN_IF_ERROR(close_file(group));
     }
     return {};
   }

@@ -26,6 +26,9 @@ struct DataFileOptions {
   // file stays bounded whatever the row width.
   std::int64_t row_group_arrow_bytes = std::int64_t{64} << 20;
   int zstd_level = 3;
+  // Threads a row group's columns are encoded and compressed on (1: the
+  // calling thread); see core/encoder_threads.hpp.
+  int writer_threads = 1;
 };
 
 // Streams `input` into ZSTD-compressed Parquet files under the table root:

@@ -37,6 +37,7 @@ WhenMatched when_matched(OnMatch on_match) {
 
 TableOptions table_options(const formats::HandleOptions& options) {
   return TableOptions{.max_commit_attempts = options.retry.max_attempts,
+                      .writer_threads = options.writer_threads,
                       .row_changes = options.row_changes,
                       .commit_backoff = options.retry.initial_backoff,
                       .max_commit_backoff = options.retry.max_backoff};

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <format>
 
+#include "core/encoder_threads.hpp"
 #include "core/propagate.hpp"
 #include "delta/checkpoint_writer.hpp"
 #include "delta/log_replay.hpp"
@@ -48,6 +49,7 @@ std::int64_t rows_in(const std::vector<Add>& files) {
 DataFileOptions TableWriter::file_options(std::optional<std::int64_t> target_file_bytes) const {
   DataFileOptions options;
   options.zstd_level = table_.options_.zstd_level;
+  options.writer_threads = lake::detail::writer_thread_count(table_.options_.writer_threads);
   options.target_file_bytes = kDefaultTargetFileBytes;
   const auto& config = table_.snapshot_.metadata().configuration;
   if (auto it = config.find("delta.targetFileSize"); it != config.end()) {

@@ -174,6 +174,9 @@ class PreparedCommit {
 struct HandleOptions {
   WriteRetryPolicy retry{};
   RowChanges row_changes = RowChanges::automatic;
+  // Threads a data file's row group is encoded on (a count, at least 1:
+  // ClientOptions::writer_threads resolved).
+  int writer_threads = 1;
 };
 
 class FormatTable {

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "core/encoder_threads.hpp"
 #include "core/propagate.hpp"
 #include "iceberg/scalar_order.hpp"
 #include "iceberg/scan.hpp"
@@ -172,7 +173,13 @@ class OneFile {
                           ->compression_level(options.zstd_level)
                           ->max_row_group_length(options.row_group_rows)
                           ->build();
-    auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), self->sink_, properties);
+    // Row groups are buffered (WriteRecordBatch), so their columns are
+    // encoded and compressed on the writer threads in parallel.
+    auto* encoders = lake::detail::encoder_executor(options.writer_threads);
+    auto arrow_properties =
+        parquet::ArrowWriterProperties::Builder().set_use_threads(encoders != nullptr)->set_executor(encoders)->build();
+    auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), self->sink_, properties,
+                                                   arrow_properties);
     if (!writer.ok()) return fail(from_arrow_status(writer.status(), std::format("writing data file '{}'", self->key_)));
     self->writer_ = std::move(*writer);
     return self;

@@ -31,6 +31,9 @@ struct DataFileOptions {
   std::int64_t file_rows = 4 << 20;
   std::int64_t row_group_rows = 1 << 20;
   int zstd_level = 3;
+  // Threads a row group's columns are encoded and compressed on (1: the
+  // calling thread); see core/encoder_threads.hpp.
+  int writer_threads = 1;
 };
 
 // `input`'s rows in `table`, the table's Arrow schema (field ids

@@ -406,7 +406,7 @@ class IcebergFormatTable final : public formats::FormatTable {
         return s && within_ttl(*s, key) ? Rebase::duplicate : Rebase::commit_on_top;
       };
     }
-    const ChangeBase base{where_.backend, &table, {}};
+    const ChangeBase base{where_.backend, &table, file_options()};
     Replan replan;
     std::string what;
     Result<PlannedChange> planned = fail(ErrorCode::invalid_argument, "unknown row change");
@@ -591,7 +591,7 @@ class IcebergFormatTable final : public formats::FormatTable {
           LAKE_ASSIGN_OR_RETURN(auto ordered, formats::clustered(*all, clustering));
           rows = std::make_shared<arrow::TableBatchReader>(ordered);
         }
-        LAKE_ASSIGN_OR_RETURN(auto added, write_data_files(*where_.backend, m, *rows, {.file_rows = 4 << 20}));
+        LAKE_ASSIGN_OR_RETURN(auto added, write_data_files(*where_.backend, m, *rows, file_options()));
         change.changes.added.insert(change.changes.added.end(), added.begin(), added.end());
         ++report.partitions_optimized;
       }
@@ -648,6 +648,9 @@ class IcebergFormatTable final : public formats::FormatTable {
   IcebergFormatTable(Where where, CurrentMetadata current, std::optional<std::int64_t> pinned)
       : where_(std::move(where)), current_(std::make_shared<CurrentMetadata>(std::move(current))), pinned_(pinned) {}
   IcebergFormatTable(const IcebergFormatTable&) = default;
+
+  // How this handle's writes cut and encode data files.
+  DataFileOptions file_options() const { return {.writer_threads = where_.options.writer_threads}; }
 
   static Result<std::unique_ptr<formats::PreparedCommit>> prepared(std::unique_ptr<formats::PreparedCommit> commit) {
     return commit;
@@ -711,12 +714,12 @@ class IcebergFormatTable final : public formats::FormatTable {
     const formats::MergeRules rules{.on_match = merge.on_match, .on_no_match = merge.on_no_match};
     auto source = std::make_shared<std::optional<formats::MergeSource>>();
     auto backend = where_.backend;
-    Replan plan = [batches = std::move(batches), keys, rules, ingest_id, source,
-                   backend](const CurrentMetadata& on) -> Result<PlannedChange> {
+    Replan plan = [batches = std::move(batches), keys, rules, ingest_id, source, backend,
+                   files = file_options()](const CurrentMetadata& on) -> Result<PlannedChange> {
       LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(on.metadata.current_schema()));
       LAKE_ASSIGN_OR_RETURN(auto rows, merge_rows(batches, *schema, ingest_id));
       LAKE_ASSIGN_OR_RETURN(*source, formats::MergeSource::make(std::move(rows), keys));
-      return plan_merge({backend, &on.metadata, {}}, **source, rules);
+      return plan_merge({backend, &on.metadata, files}, **source, rules);
     };
     RaceJudge judge = [also = std::move(also), source, backend](const CurrentMetadata& newer,
                                                                const std::vector<PlannedFile>& added) -> Result<Rebase> {

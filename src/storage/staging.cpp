@@ -13,6 +13,7 @@
 #include <format>
 #include <set>
 
+#include "core/encoder_threads.hpp"
 #include "core/propagate.hpp"
 #include "lake/arrow/detail/status.hpp"
 #include "lake/storage/arrow_io.hpp"
@@ -67,13 +68,14 @@ class ParquetPartWriter final : public StagedPartWriter {
     if (!writer_) {
       LAKE_RETURN_IF_ERROR(open_part());
     }
-    // WriteTable writes (and flushes) one row group per call, where
-    // WriteRecordBatch would buffer rows up to the row-group length.
-    auto table = arrow::Table::FromRecordBatches(schema_, {rows});
-    arrow::Status st = table.ok() ? writer_->WriteTable(**table, rows->num_rows()) : table.status();
+    // One call, one row group: starting it writes the one before it to
+    // the sink, and its columns are encoded in parallel (buffered row
+    // groups) and held in memory until the next call or close.
+    arrow::Status st = writer_->NewBufferedRowGroup();
+    if (st.ok()) st = writer_->WriteRecordBatch(*rows);
     if (!st.ok()) return fail(detail::from_arrow_status(st, std::format("writing staged part '{}'", parts_.back())));
-    // The sink's position counts what has reached storage (row groups are
-    // flushed as written), so the bound holds without buffering a part.
+    // The sink's position counts what has reached storage, so a part ends
+    // at most one row group past the bound, without buffering the part.
     auto position = sink_->Tell();
     if (position.ok() && *position >= options_.part_bytes) return close_part();
     return {};
@@ -96,7 +98,12 @@ class ParquetPartWriter final : public StagedPartWriter {
                           .compression(codec_of(options_.compression))
                           ->max_row_group_length(std::int64_t{1} << 20)
                           ->build();
-    auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+    auto* encoders = detail::encoder_executor(options_.writer_threads);
+    auto arrow_properties = parquet::ArrowWriterProperties::Builder()
+                                .store_schema()
+                                ->set_use_threads(encoders != nullptr)
+                                ->set_executor(encoders)
+                                ->build();
     auto writer = parquet::arrow::FileWriter::Open(*schema_, arrow::default_memory_pool(), *sink, properties,
                                                    arrow_properties);
     if (!writer.ok()) return fail(detail::from_arrow_status(writer.status(), std::format("opening staged part '{}'", key)));

@@ -48,6 +48,9 @@ struct Prefix {
 struct StagedPartOptions {
   std::int64_t part_bytes = std::int64_t{128} << 20;  // close a part once it is this big
   Compression compression = Compression::zstd;
+  // Threads a row group's columns are encoded and compressed on (1: the
+  // writing thread); see core/encoder_threads.hpp.
+  int writer_threads = 1;
 };
 
 class StagedPartWriter {
@@ -57,7 +60,8 @@ class StagedPartWriter {
                                                                      std::shared_ptr<arrow::Schema> schema,
                                                                      StagedPartOptions options);
   virtual ~StagedPartWriter() = default;
-  // Writes the rows as one row group (of the current part).
+  // Writes the rows as one row group (of the current part). It is held
+  // encoded in memory until the next one or close() writes it out.
   [[nodiscard]] virtual Status write(const std::shared_ptr<arrow::RecordBatch>& rows) = 0;
   // Closes the current part; the keys of every part written.
   [[nodiscard]] virtual Result<std::vector<std::string>> close() = 0;

@@ -818,6 +818,36 @@ class SplitView final : public lake::testing::ForwardingBackend {
   std::string decoy_;
 };
 
+// Staged parts encoded on several threads are the parts one thread writes,
+// byte for byte: one row group per write, parts closed at the same rows.
+TEST_F(ClientTest, StagedPartsEncodedOnSeveralThreadsAreTheSameBytes) {
+  auto backend = std::move(*lake::file_backend(dir.path));
+  auto schema = arrow::schema({arrow::field("n", arrow::int64(), false), arrow::field("text", arrow::utf8())});
+  std::vector<std::vector<std::vector<std::byte>>> parts_by_threads;
+  for (int threads : {1, 2}) {
+    auto writer = lake::StagedPartWriter::open(*backend, std::format("_staging/threads-{}/", threads), schema,
+                                               {.part_bytes = 96 << 10, .writer_threads = threads});
+    ASSERT_TRUE(writer) << writer.error().to_string();
+    for (int batch = 0; batch < 12; ++batch) {
+      arrow::Int64Builder n;
+      arrow::StringBuilder text;
+      for (int i = 0; i < 2000; ++i) {
+        ASSERT_TRUE(n.Append(batch * 2000 + i).ok());
+        ASSERT_TRUE(text.Append(std::format("row {} of batch {}", i * 7919 % 2000, batch)).ok());
+      }
+      ASSERT_TRUE((*writer)->write(arrow::RecordBatch::Make(schema, 2000, {*n.Finish(), *text.Finish()})));
+    }
+    auto parts = (*writer)->close();
+    ASSERT_TRUE(parts) << parts.error().to_string();
+    auto& bytes = parts_by_threads.emplace_back();
+    for (const auto& key : *parts) bytes.push_back(backend->get(key).value());
+  }
+  ASSERT_EQ(parts_by_threads[0].size(), parts_by_threads[1].size());
+  EXPECT_GT(parts_by_threads[0].size(), 1u);
+  for (std::size_t i = 0; i < parts_by_threads[0].size(); ++i)
+    EXPECT_TRUE(parts_by_threads[0][i] == parts_by_threads[1][i]) << "part " << i << " differs";
+}
+
 TEST_F(ClientTest, VerifyCatchesAnEngineThatSeesOtherStorage) {
   auto inner = std::move(*lake::file_backend(dir.path));
   // The decoy: a probe-shaped part holding a different token.
@@ -1046,6 +1076,10 @@ TEST_F(ClientTest, OptionsAreCheckedAndTheDatabaseNamesTheDirectory) {
       dir.path, {.write_retry = {.initial_backoff = std::chrono::seconds(2), .max_backoff = std::chrono::seconds(1)}});
   ASSERT_FALSE(backwards);
   EXPECT_EQ(backwards.error().code(), lake::ErrorCode::invalid_argument);
+  auto no_threads = lake::local::open(dir.path, {.writer_threads = -1});
+  ASSERT_FALSE(no_threads);
+  EXPECT_EQ(no_threads.error().code(), lake::ErrorCode::invalid_argument);
+  EXPECT_NE(no_threads.error().message().find("writer_threads"), std::string::npos) << no_threads.error().message();
   auto db = open({.default_catalog = "main", .default_database = "sales"});
   ASSERT_TRUE(db.migrate<Event>());
   EXPECT_TRUE(std::filesystem::exists(dir.path / "main" / "sales" / "events" / (on_iceberg() ? "metadata" : "_delta_log")));

@@ -52,6 +52,7 @@ fast_path_threshold = "64MiB"
 staging_batch_bytes = 1048576
 staging_part_bytes = "2GB"
 max_inflight_ingests = 3
+writer_threads = 3
 session_pool_size = 5
 default_idempotency_ttl = "2h"
 write_attempts = 12
@@ -71,6 +72,7 @@ output = "stdout"
   EXPECT_EQ(config->engine.memory_limit, "1GB");
   EXPECT_EQ(config->engine.scan_batch_rows, 4096);
   EXPECT_EQ(config->engine.max_connections, 5);
+  EXPECT_EQ(config->client.writer_threads, 3);
   EXPECT_EQ(config->client.default_catalog, "main");
   EXPECT_EQ(config->client.default_database, "sales");
   EXPECT_EQ(config->client.compression, lake::Compression::snappy);
@@ -199,6 +201,7 @@ TEST(ConfigTest, MistakesNameTheKeyAndLine) {
       {"[engine]\nkind = \"spark\"\n[table]\nformat = \"iceberg\"\n", "[table] format: \"iceberg\" needs [table] catalog"},
       {"[engine]\nkind = \"databricks\"\n[storage]\nkind = \"memory\"\n", "a Spark engine cannot reach this process's memory"},
       {"[engine]\nthreads = -1\n", "must be between 0 and 4096"},
+      {"[client]\nwriter_threads = -2\n", "[client] writer_threads: must be between 0 and 4096"},
       {"[table]\nformat = \"hudi\"\n", "[table] format: unknown value 'hudi'"},
       {"[catalog]\nkind = \"sql\"\nuri = \"c.db\"\n", "[catalog] kind: [catalog] is for Iceberg tables"},
       {"[table]\nformat = \"iceberg\"\n[catalog]\nkind = \"sql\"\n", "[catalog] kind: kind = \"sql\" needs uri"},

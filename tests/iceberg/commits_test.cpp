@@ -133,6 +133,30 @@ TEST_F(IcebergCommits, AppendsBecomeSnapshotsWithTheirSequenceNumbers) {
   EXPECT_EQ(eu->files.size(), 3u);
 }
 
+// Encoding a row group's columns on several threads writes the same data
+// files, byte for byte, in the same order.
+TEST_F(IcebergCommits, WriterThreadsWriteTheSameBytes) {
+  auto created = create_table(catalog, "db/events", events());
+  ASSERT_TRUE(created) << created.error().to_string();
+  std::vector<std::vector<std::vector<std::byte>>> files_by_threads;
+  for (int threads : {1, 3}) {
+    auto input = rows(0, 5000);
+    auto written = write_data_files(*backend, created->metadata, *input,
+                                    {.file_rows = 1500, .row_group_rows = 500, .writer_threads = threads});
+    ASSERT_TRUE(written) << written.error().to_string();
+    auto& files = files_by_threads.emplace_back();
+    for (const auto& file : *written) {
+      auto bytes = backend->get(*key_of(*backend, file.path));
+      ASSERT_TRUE(bytes) << bytes.error().to_string();
+      files.push_back(std::move(*bytes));
+    }
+  }
+  ASSERT_EQ(files_by_threads[0].size(), files_by_threads[1].size());
+  EXPECT_GE(files_by_threads[0].size(), 4u);  // two regions, 2500 rows each, files of 1500
+  for (std::size_t i = 0; i < files_by_threads[0].size(); ++i)
+    EXPECT_TRUE(files_by_threads[0][i] == files_by_threads[1][i]) << "file " << i << " differs";
+}
+
 // Every append adds a manifest; once a table has
 // commit.manifest.min-count-to-merge of them, a commit packs them into one
 // (their entries kept as "existing" with their numbers), so scans do not

@@ -92,6 +92,11 @@ struct TableOptions {
   // race: uniform in [0, min(max, initial * 2^(losses-1))].
   int max_commit_attempts = 64;
   int zstd_level = 3;
+  // Threads each row group's columns are encoded and compressed on, as
+  // lake::ClientOptions::writer_threads (which sets it for a Client's
+  // tables): 0 one per core, 1 the writing thread only; the files are the
+  // same bytes either way.
+  int writer_threads = 0;
   // Whether delete, update and merge write deletion vectors (on tables
   // that enable them) or rewrite files; see lake/row_changes.hpp.
   RowChanges row_changes = RowChanges::automatic;

@@ -174,7 +174,8 @@ class EmbeddedDriver final : public Driver {
     context_ = std::move(context);
     cache_ = std::make_shared<TableCache>(context_.backend, std::move(format),
                                           formats::HandleOptions{.retry = context_.write_retry,
-                                                                 .row_changes = context_.row_changes});
+                                                                 .row_changes = context_.row_changes,
+                                                                 .writer_threads = context_.writer_threads});
     EngineOptions options = engine_options_;
     options.max_connections = context_.session_pool_size;
     auto engine = Engine::open(
