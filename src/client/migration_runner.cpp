@@ -145,9 +145,9 @@ Result<std::map<std::int64_t, AppliedMigration>> read_applied(const Client& db, 
   return out;
 }
 
-Result<Survey> survey(const Client& db, Driver& driver, const TableRef& table, const std::filesystem::path& dir) {
+// `directory` as MigrationDir::read(dir, IfAbsent::not_found) gives it.
+Result<Survey> survey(const Client& db, Driver& driver, const TableRef& table, const migrate::MigrationDir& directory) {
   Survey s;
-  LAKE_ASSIGN_OR_RETURN(auto directory, migrate::MigrationDir::read(dir, migrate::IfAbsent::not_found));
   s.report.directory_problems = directory.sum_problems();
   for (auto& file : directory.migrations(s.report.directory_problems)) s.files.emplace(file.version, std::move(file));
   LAKE_ASSIGN_OR_RETURN(s.applied, read_applied(db, driver, table));
@@ -237,7 +237,9 @@ Status check_agreement(const Survey& s, bool partial_allowed) {
 
 Result<migrate::StatusReport> Client::migrate_status(const std::filesystem::path& dir) const {
   LAKE_RETURN_IF_ERROR(check_open());
-  LAKE_ASSIGN_OR_RETURN(auto s, survey(*this, *state_->driver, state_->table_ref(migrate::kMigrationsTable), dir));
+  LAKE_ASSIGN_OR_RETURN(auto directory, migrate::MigrationDir::read(dir, migrate::IfAbsent::not_found));
+  LAKE_ASSIGN_OR_RETURN(auto s,
+                        survey(*this, *state_->driver, state_->table_ref(migrate::kMigrationsTable), directory));
   return std::move(s.report);
 }
 
@@ -273,11 +275,12 @@ struct Run {
 };
 
 Result<Run> begin_run(Client& db, detail::ClientCore& core, const std::filesystem::path& dir, bool partial_allowed) {
-  // A mistyped directory fails before the run writes its table and lock.
-  LAKE_RETURN_IF_ERROR(migrate::MigrationDir::read(dir, migrate::IfAbsent::not_found));
+  // Read first: a mistyped directory fails before the run writes its
+  // table and lock.
+  LAKE_ASSIGN_OR_RETURN(auto directory, migrate::MigrationDir::read(dir, migrate::IfAbsent::not_found));
   LAKE_RETURN_IF_ERROR(db.migrate<AppliedMigration>());
   LAKE_ASSIGN_OR_RETURN(auto lock, MigrationLock::take(db, core));
-  LAKE_ASSIGN_OR_RETURN(auto s, survey(db, *core.driver, core.table_ref(migrate::kMigrationsTable), dir));
+  LAKE_ASSIGN_OR_RETURN(auto s, survey(db, *core.driver, core.table_ref(migrate::kMigrationsTable), directory));
   LAKE_RETURN_IF_ERROR(check_agreement(s, partial_allowed));
   return Run{std::move(lock), std::move(s)};
 }

@@ -62,6 +62,14 @@ Result<int> positive_int(const toml::node& node, const Where& where) {
   return static_cast<int>(*value);
 }
 
+// A thread count: 0 (one per core) up to 4096.
+Result<int> thread_count(const toml::node& node, const Where& where) {
+  auto value = as_integer(node, where);
+  LAKE_RETURN_IF_ERROR(value);
+  if (*value < 0 || *value > 4096) return std::unexpected(where.invalid("must be between 0 and 4096"));
+  return static_cast<int>(*value);
+}
+
 using Units = std::map<std::string, std::int64_t, std::less<>>;
 
 const Units& byte_units() {
@@ -340,12 +348,8 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
                                             {"databricks", EngineKind::databricks}}),
                         config.engine_kind);
          }},
-        {"threads", [&](const auto& node, const auto& where) -> Status {
-           auto threads = as_integer(node, where);
-           LAKE_RETURN_IF_ERROR(threads);
-           if (*threads < 0 || *threads > 4096) return std::unexpected(where.invalid("must be between 0 and 4096"));
-           config.engine.threads = static_cast<int>(*threads);
-           return for_duckdb(where, {});
+        {"threads", [&](const auto& node, const auto& where) {
+           return for_duckdb(where, store(thread_count(node, where), config.engine.threads));
          }},
         {"memory_limit",
          [&](const auto& node, const auto& where) {
@@ -449,13 +453,8 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
          [&](const auto& node, const auto& where) { return store(byte_size(node, where), config.client.staging_part_bytes); }},
         {"max_inflight_ingests",
          [&](const auto& node, const auto& where) { return store(positive_int(node, where), config.client.max_inflight_ingests); }},
-        {"writer_threads", [&](const auto& node, const auto& where) -> Status {
-           auto threads = as_integer(node, where);
-           LAKE_RETURN_IF_ERROR(threads);
-           if (*threads < 0 || *threads > 4096) return std::unexpected(where.invalid("must be between 0 and 4096"));
-           config.client.writer_threads = static_cast<int>(*threads);
-           return {};
-         }},
+        {"writer_threads",
+         [&](const auto& node, const auto& where) { return store(thread_count(node, where), config.client.writer_threads); }},
         {"session_pool_size",
          [&](const auto& node, const auto& where) -> Status {
            auto size = positive_int(node, where);
