@@ -180,7 +180,10 @@ class DeltaFormatTable final : public formats::FormatTable {
       files.push_back(it->second);
     }
     return table_->scan(std::move(files),
-                        ReadOptions{.columns = options.columns, .filter = options.row_filter, .batch_rows = options.batch_rows});
+                        ReadOptions{.columns = options.columns,
+                                    .filter = options.row_filter,
+                                    .batch_rows = options.batch_rows,
+                                    .threads = options.threads});
   }
 
   Result<std::unique_ptr<formats::PreparedCommit>> prepare(formats::RowChange change,

@@ -1,11 +1,13 @@
-// The lazy scan: files are pruned up front, then read one at a time, one
-// row group at a time, with the filter applied to every batch.
+// The lazy scan: files are pruned up front, then read one row group at a
+// time, with the filter applied to every batch; one file after the other,
+// or several at once through formats/read_ahead.
 #include "delta/scan.hpp"
 
 #include <algorithm>
 
 #include "core/propagate.hpp"
 #include "delta/data_file_reader.hpp"
+#include "formats/read_ahead.hpp"
 #include "formats/scan_projection.hpp"
 #include "lake/arrow/convert.hpp"
 
@@ -69,8 +71,16 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Bac
   LAKE_ASSIGN_OR_RETURN(auto columns, formats::scan_columns(*layout.arrow_schema, options.columns, options.filter));
   auto kept = prune_files(layout, files, options.filter);
   LAKE_RETURN_IF_ERROR(kept);
-  return std::make_shared<ScanReader>(std::move(backend), layout, std::move(*kept), std::move(columns),
-                                      std::max<std::int64_t>(1, options.batch_rows));
+  const auto batch_rows = std::max<std::int64_t>(1, options.batch_rows);
+  if (options.threads < 2 || kept->size() < 2)
+    return std::make_shared<ScanReader>(std::move(backend), layout, std::move(*kept), std::move(columns), batch_rows);
+  auto output = columns.output;
+  auto files_to_read = std::make_shared<const std::vector<Add>>(std::move(*kept));
+  auto open = [backend = std::move(backend), layout, files_to_read, columns = std::move(columns),
+               batch_rows](std::size_t file) -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+    return std::make_shared<ScanReader>(backend, layout, std::vector<Add>{(*files_to_read)[file]}, columns, batch_rows);
+  };
+  return formats::read_ahead(std::move(output), files_to_read->size(), options.threads, std::move(open));
 }
 
 }  // namespace lake::delta

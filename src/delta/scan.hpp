@@ -43,11 +43,14 @@ struct ScanOptions {
   std::vector<std::string> columns;  // empty: all, in table order
   std::optional<arrow::compute::Expression> filter;  // rows where it is true (NULL counts as false)
   std::int64_t batch_rows = 64 * 1024;
+  int threads = 1;  // files decoded at once (formats/read_ahead.hpp)
 };
 
 // A lazy stream over `files` (already pruned or not: pruning is applied
-// again), reading one file at a time with ranged reads of the needed
-// column chunks only, so memory stays bounded by one row group.
+// again), reading each file with ranged reads of the needed column chunks
+// only, one row group at a time, so memory stays bounded by a row group
+// per file being read: one file at a time, or options.threads files at
+// once, read ahead on as many threads and returned in file order.
 // The reader keeps the backend alive.
 [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> scan_files(std::shared_ptr<Backend> backend,
                                                                          const TableLayout& layout,

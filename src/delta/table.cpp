@@ -340,7 +340,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(const Snapshot& at
   files.reserve(at.files().size());
   for (const auto& [key, add] : at.files()) files.push_back(add);
   return scan_files(backend_, *layout, std::move(files),
-                    ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows});
+                    ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows, options.threads});
 }
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(std::vector<Add> files, ReadOptions options) const {
@@ -352,7 +352,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> Table::scan(std::vector<Add> f
   auto layout = layout_of(root_, snapshot_);
   LAKE_RETURN_IF_ERROR(layout);
   return scan_files(backend_, *layout, std::move(files),
-                    ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows});
+                    ScanOptions{std::move(options.columns), std::move(options.filter), options.batch_rows, options.threads});
 }
 
 Result<std::vector<Add>> Table::files(const std::optional<Predicate>& filter) const {

@@ -77,66 +77,91 @@ OnMatch on_match(WhenMatched when) {
 // The Delta side of a merge: candidate files from the snapshot's stats;
 // matched rows leave their files as remove + add of the rewritten file
 // (copy-on-write) or as a new deletion vector (merge-on-read, when the
-// writer deletes by vector); inserted rows are new files. What it wrote
-// is collected in the attempt.
+// writer deletes by vector); inserted rows are new files. Rewrites run on
+// several threads, each into its file's slot; collect() moves them into
+// the attempt in file order.
 class DeltaMergeTarget final : public formats::MergeTarget {
  public:
   DeltaMergeTarget(Backend& backend, const TableWriter& writer, const TableLayout& layout, std::vector<Add> files,
                    PlannedCommit& attempt)
-      : backend_(backend), writer_(writer), layout_(layout), files_(files), set_(backend, layout, std::move(files)),
-        attempt_(attempt) {
+      : backend_(backend), file_options_(writer.file_options()), layout_(layout), files_(files),
+        set_(backend, layout, std::move(files)), attempt_(attempt), rewrites_(files_.size()) {
     if (writer.deletes_by_vector()) deletions_.emplace(backend, layout);
   }
 
   const formats::DataFileSet& files() const override { return set_; }
-  Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const override {
-    return delta::read_whole(backend_, layout_, files_[file]);
-  }
-  Result<std::int64_t> remove_rows(std::size_t file, const arrow::BooleanArray& gone,
-                                   std::shared_ptr<arrow::RecordBatch> rows) override {
+  Result<std::int64_t> remove_rows(std::size_t file, std::shared_ptr<const arrow::BooleanArray> gone) override {
+    Rewrite& slot = rewrites_[file];
     if (deletions_) {
-      LAKE_RETURN_IF_ERROR(deletions_->mark(files_[file], gone));
+      slot.deleted_rows = std::move(gone);
       return 0;
     }
-    if (!rows) {
-      LAKE_ASSIGN_OR_RETURN(rows, read_whole(file));
-    }
-    LAKE_ASSIGN_OR_RETURN(auto kept, formats::select_rows(rows, gone, false));
-    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(backend_, layout_, {kept}, writer_.file_options()));
-    attempt_.pending.actions.emplace_back(remove_of(files_[file]));
-    attempt_.written.insert(attempt_.written.end(), added.begin(), added.end());
-    ++files_removed_;
+    LAKE_ASSIGN_OR_RETURN(auto rows, delta::read_whole(backend_, layout_, files_[file]));
+    LAKE_ASSIGN_OR_RETURN(auto kept, formats::select_rows(rows, *gone, false));
+    rows.reset();
+    LAKE_ASSIGN_OR_RETURN(slot.written, write_rows(backend_, layout_, {kept}, file_options_));
+    slot.removed = true;
     return kept->num_rows();
   }
   void depends_on(std::size_t file) override { attempt_.pending.read_files.insert(files_[file].key()); }
   Status insert(std::shared_ptr<arrow::RecordBatch> rows) override {
-    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(backend_, layout_, {std::move(rows)}, writer_.file_options()));
+    collect();
+    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(backend_, layout_, {std::move(rows)}, file_options_));
     attempt_.written.insert(attempt_.written.end(), added.begin(), added.end());
     return {};
   }
 
-  // Writes the deletion vectors the merge made (if any) into the attempt,
-  // and the files it removed (rewritten, or every row deleted) into its
-  // result.
+  // The rewritten files into the attempt, in file order: their removes,
+  // and the files written in their place (so that a failed merge can
+  // discard them). Called whether or not the merge succeeded; once.
+  void collect() {
+    if (collected_) return;
+    collected_ = true;
+    for (std::size_t file = 0; file < rewrites_.size(); ++file) {
+      Rewrite& slot = rewrites_[file];
+      attempt_.written.insert(attempt_.written.end(), slot.written.begin(), slot.written.end());
+      if (!slot.removed) continue;
+      attempt_.pending.actions.emplace_back(remove_of(files_[file]));
+      ++files_removed_;
+    }
+  }
+
+  // After a successful merge: the deletion vectors it made (if any) into
+  // the attempt, and the files it removed (rewritten, or every row
+  // deleted) into its result.
   Status finish() {
-    if (deletions_ && !deletions_->empty()) {
-      LAKE_ASSIGN_OR_RETURN(auto added, deletions_->add_to(attempt_.pending));
-      attempt_.written_vectors.push_back(std::move(added.vector_file));
-      attempt_.result.deletion_vectors_added = added.vectors;
-      files_removed_ += added.files_removed;
+    collect();
+    if (deletions_) {
+      for (std::size_t file = 0; file < rewrites_.size(); ++file)
+        if (rewrites_[file].deleted_rows) LAKE_RETURN_IF_ERROR(deletions_->mark(files_[file], *rewrites_[file].deleted_rows));
+      if (!deletions_->empty()) {
+        LAKE_ASSIGN_OR_RETURN(auto added, deletions_->add_to(attempt_.pending));
+        attempt_.written_vectors.push_back(std::move(added.vector_file));
+        attempt_.result.deletion_vectors_added = added.vectors;
+        files_removed_ += added.files_removed;
+      }
     }
     attempt_.result.files_removed = files_removed_;
     return {};
   }
 
  private:
+  // What the merge did to one candidate file.
+  struct Rewrite {
+    bool removed = false;                                      // copy-on-write: the file goes
+    std::vector<Add> written;                                  // ... and these take its place
+    std::shared_ptr<const arrow::BooleanArray> deleted_rows;  // merge-on-read: its rows to delete
+  };
+
   Backend& backend_;
-  const TableWriter& writer_;
+  const DataFileOptions file_options_;
   const TableLayout& layout_;
   std::vector<Add> files_;
   AddFileSet set_;
   PlannedCommit& attempt_;
   std::optional<RowDeletions> deletions_;
+  std::vector<Rewrite> rewrites_;  // per file of files_
+  bool collected_ = false;
   std::int64_t files_removed_ = 0;
 };
 
@@ -197,8 +222,10 @@ class MergePlanner {
                             {.on_match = on_match(options_.when_matched),
                              .on_no_match = options_.when_not_matched == WhenNotMatched::insert ? OnNoMatch::insert
                                                                                                 : OnNoMatch::skip,
-                             .target_filter = options_.target_filter},
+                             .target_filter = options_.target_filter,
+                             .threads = writer_.file_options().writer_threads},
                             target);
+    target.collect();  // what it wrote, for plan() to discard on error
     LAKE_RETURN_IF_ERROR(counts);
     LAKE_RETURN_IF_ERROR(target.finish());
     return counts;

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/parallel_for.hpp"
 #include "core/propagate.hpp"
 #include "delta/conform.hpp"
 #include "formats/filter.hpp"
@@ -69,60 +70,86 @@ struct ChangedFiles {
   std::string vector_file;       // its deletion vectors' file ("" without)
 };
 
+// What a change by predicate found and wrote for one candidate file.
+struct FileChange {
+  std::shared_ptr<arrow::BooleanArray> matches;  // null or no row set: the file stays as it is
+  std::int64_t matched = 0;
+  std::int64_t rows = 0;
+  std::vector<Add> written;  // the rows written in its place (copy-on-write) or its changed rows
+};
+
 // The core of delete and update: every candidate file with at least one
 // row matching the predicate loses those rows. Copy-on-write removes the
 // file and writes change.copy_on_write's rows in its place; merge-on-read
 // (when the writer deletes by vector) records the matching rows in the
-// file's deletion vector and writes only change.changed_rows. Records
-// the files read and removed in `pending`, the counts in `result`
-// (matching rows go to `rows_changed`, rewritten unchanged ones to
-// rows_copied); on error what it wrote is removed again.
+// file's deletion vector and writes only change.changed_rows. A file is
+// read first through the predicate's columns alone, and whole only when
+// a row matches and the change needs its other columns. Files are read
+// and rewritten several at once (the writer threads); what they produced
+// is recorded in file order: the files read and removed in `pending`, the
+// counts in `result` (matching rows go to `rows_changed`, rewritten
+// unchanged ones to rows_copied). On error what it wrote is removed again.
 Result<ChangedFiles> change_matching_rows(Backend& backend, const TableWriter& writer, const PredicateScope& scope,
                                           const Predicate& predicate, const RowChange& change, PendingCommit& pending,
                                           CommitResult& result, std::int64_t& rows_changed) {
   const TableLayout& layout = scope.layout;
-  ChangedFiles out;
   const auto file_options = writer.file_options();
+  std::optional<RowDeletions> deletions;
+  if (writer.deletes_by_vector()) deletions.emplace(backend, layout);
+  const RowRewrite& rewrite = deletions ? change.changed_rows : change.copy_on_write;
+  // The probe: the predicate's columns only (all of them when it reads none).
+  std::vector<std::string> columns = formats::columns_read_by(scope.bound, *layout.arrow_schema);
+  cp::Expression bound = scope.bound;
+  if (!columns.empty()) {
+    arrow::FieldVector fields;
+    for (const auto& column : columns) fields.push_back(layout.arrow_schema->GetFieldByName(column));
+    LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(predicate, arrow::Schema(fields)));
+  }
+
+  std::vector<FileChange> changes(scope.files.size());
+  auto change_one = [&](std::size_t i) -> Status {
+    const Add& file = scope.files[i];
+    FileChange& out = changes[i];
+    LAKE_ASSIGN_OR_RETURN(auto probed, read_whole(backend, layout, file, columns));
+    LAKE_ASSIGN_OR_RETURN(out.matches, formats::evaluate_mask(*probed, bound));
+    out.matched = formats::count_true(*out.matches);
+    out.rows = probed->num_rows();
+    if (out.matched == 0 || !rewrite) return {};
+    auto rows = std::move(probed);
+    if (!columns.empty()) {
+      LAKE_ASSIGN_OR_RETURN(rows, read_whole(backend, layout, file));
+      if (rows->num_rows() != out.rows)
+        return fail(ErrorCode::internal, std::format("'{}' gave {} rows read whole and {} read through columns {}",
+                                                     file.path, rows->num_rows(), out.rows,
+                                                     nlohmann::json(columns).dump()));
+    }
+    LAKE_ASSIGN_OR_RETURN(auto replacement, rewrite(rows, *out.matches));
+    rows.reset();
+    LAKE_ASSIGN_OR_RETURN(out.written, write_rows(backend, layout, {replacement}, file_options));
+    return {};
+  };
+  auto done = lake::detail::parallel_for(changes.size(), file_options.writer_threads, change_one);
+
+  ChangedFiles out;
+  for (const auto& changed : changes) append_all(out.written, changed.written);
   auto failed = [&](const Error& error) {
     writer.discard(out.written);
     return std::unexpected(error);
   };
-  std::optional<RowDeletions> deletions;
-  if (writer.deletes_by_vector()) deletions.emplace(backend, layout);
-  // A merge-on-read delete needs only the predicate's columns.
-  std::vector<std::string> columns;
-  cp::Expression bound = scope.bound;
-  if (deletions && !change.changed_rows) {
-    columns = formats::columns_read_by(scope.bound, *layout.arrow_schema);
-    arrow::FieldVector fields;
-    for (const auto& column : columns) fields.push_back(layout.arrow_schema->GetFieldByName(column));
-    if (!columns.empty()) {
-      LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(predicate, arrow::Schema(fields)));
-    }
-  }
-  for (const auto& file : scope.files) {
-    auto rows = read_whole(backend, layout, file, columns);
-    if (!rows) return failed(rows.error());
-    auto mask = formats::evaluate_mask(**rows, bound);
-    if (!mask) return failed(mask.error());
-    const std::int64_t matched = formats::count_true(**mask);
-    if (matched == 0) continue;
+  if (!done) return failed(done.error());
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const FileChange& changed = changes[i];
+    if (changed.matched == 0) continue;
+    const Add& file = scope.files[i];
     pending.read_files.insert(file.key());
-    rows_changed += matched;
-    const RowRewrite& rewrite = deletions ? change.changed_rows : change.copy_on_write;
+    rows_changed += changed.matched;
     if (deletions) {
-      if (auto marked = deletions->mark(file, **mask); !marked) return failed(marked.error());
+      if (auto marked = deletions->mark(file, *changed.matches); !marked) return failed(marked.error());
     } else {
       pending.actions.emplace_back(remove_of(file));
       ++result.files_removed;
-      result.rows_copied += (*rows)->num_rows() - matched;
+      result.rows_copied += changed.rows - changed.matched;
     }
-    if (!rewrite) continue;
-    auto replacement = rewrite(*rows, **mask);
-    if (!replacement) return failed(replacement.error());
-    auto added = write_rows(backend, layout, {*replacement}, file_options);
-    if (!added) return failed(added.error());
-    append_all(out.written, *added);
   }
   if (deletions && !deletions->empty()) {
     auto added = deletions->add_to(pending);

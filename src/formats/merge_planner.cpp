@@ -6,8 +6,11 @@
 #include <arrow/api.h>
 #include <arrow/compute/api.h>
 
+#include <algorithm>
 #include <format>
+#include <numeric>
 
+#include "core/parallel_for.hpp"
 #include "core/propagate.hpp"
 #include "formats/compute.hpp"
 #include "formats/filter.hpp"
@@ -34,6 +37,15 @@ Result<std::shared_ptr<arrow::BooleanArray>> mask_of(const std::vector<bool>& va
   return mask;
 }
 
+// The rows of one file that match a source row (and the target filter):
+// their positions in the file and the source rows they match, in file
+// order.
+struct FileMatches {
+  std::int64_t rows = 0;  // the file's rows
+  std::vector<std::int64_t> file_rows;
+  std::vector<std::int64_t> source_rows;
+};
+
 class Merge {
  public:
   Merge(const MergeSource& source, const MergeRules& rules, MergeTarget& target)
@@ -54,61 +66,104 @@ class Merge {
  private:
   Status match_table() {
     if (source_.keys->empty()) return {};
-    if (rules_.target_filter) {
-      LAKE_ASSIGN_OR_RETURN(auto bound, bind_filter(*rules_.target_filter, *source_.rows->schema()));
-      target_filter_ = std::move(bound);
-    }
+    LAKE_RETURN_IF_ERROR(plan_reads());
     const DataFileSet& files = target_.files();
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      if (!source_.keys->may_hold_any(files, i)) continue;
-      LAKE_RETURN_IF_ERROR(target_filter_ ? visit_whole(i) : visit_keys(i));
+    std::vector<std::size_t> candidates;
+    for (std::size_t i = 0; i < files.size(); ++i)
+      if (source_.keys->may_hold_any(files, i)) candidates.push_back(i);
+
+    std::vector<FileMatches> matches(candidates.size());
+    LAKE_RETURN_IF_ERROR(lake::detail::parallel_for(candidates.size(), rules_.threads, [&](std::size_t c) -> Status {
+      LAKE_ASSIGN_OR_RETURN(matches[c], find_matches(candidates[c]));
+      return {};
+    }));
+
+    // What the merge decides, file by file in order, on this thread.
+    std::vector<std::pair<std::size_t, std::shared_ptr<const arrow::BooleanArray>>> rewrites;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      LAKE_RETURN_IF_ERROR(record_matches(matches[c], candidates[c]));
+      if (matches[c].file_rows.empty() || !rewrites_files()) continue;
+      LAKE_ASSIGN_OR_RETURN(auto gone, gone_mask(matches[c]));
+      (rules_.on_match == OnMatch::update ? counts_.rows_updated : counts_.rows_deleted) +=
+          static_cast<std::int64_t>(matches[c].file_rows.size());
+      rewrites.emplace_back(candidates[c], std::move(gone));
+      matches[c] = {};
     }
+
+    std::vector<std::int64_t> copied(rewrites.size(), 0);
+    LAKE_RETURN_IF_ERROR(lake::detail::parallel_for(rewrites.size(), rules_.threads, [&](std::size_t r) -> Status {
+      LAKE_ASSIGN_OR_RETURN(copied[r], target_.remove_rows(rewrites[r].first, rewrites[r].second));
+      return {};
+    }));
+    counts_.files_rewritten += static_cast<std::int64_t>(rewrites.size());
+    for (std::int64_t n : copied) counts_.rows_copied += n;
     return {};
   }
 
-  // A file looked at through its key columns; read whole only when a
-  // match must be rewritten.
-  Status visit_keys(std::size_t file) {
-    LAKE_ASSIGN_OR_RETURN(auto found, source_.keys->find_in_file(target_.files(), file));
-    LAKE_ASSIGN_OR_RETURN(auto matched, record_matches(found, nullptr, file));
-    if (matched == 0 || !rewrites()) return {};
-    return remove_matched(file, nullptr, found, nullptr);
+  // The columns each file is read through: the keys, then the target
+  // filter's other columns; and the filter bound to them.
+  Status plan_reads() {
+    read_columns_ = source_.keys->columns();
+    if (!rules_.target_filter) return {};
+    const arrow::Schema& table = *source_.rows->schema();
+    LAKE_ASSIGN_OR_RETURN(auto on_table, bind_filter(*rules_.target_filter, table));
+    for (auto& column : columns_read_by(on_table, table))
+      if (std::ranges::find(read_columns_, column) == read_columns_.end()) read_columns_.push_back(std::move(column));
+    arrow::FieldVector fields;
+    for (const auto& column : read_columns_) fields.push_back(table.GetFieldByName(column));
+    LAKE_ASSIGN_OR_RETURN(target_filter_, bind_filter(*rules_.target_filter, arrow::Schema(std::move(fields))));
+    return {};
   }
 
-  // A file read whole (the merge has a target filter to evaluate).
-  Status visit_whole(std::size_t file) {
-    LAKE_ASSIGN_OR_RETURN(auto rows, target_.read_whole(file));
-    LAKE_ASSIGN_OR_RETURN(auto found, source_rows_of(*rows));
-    LAKE_ASSIGN_OR_RETURN(auto in_scope, evaluate_mask(*rows, *target_filter_));
-    LAKE_ASSIGN_OR_RETURN(auto matched, record_matches(found, in_scope.get(), file));
-    if (matched == 0 || !rewrites()) return {};
-    return remove_matched(file, rows, found, in_scope.get());
+  // The rows of a file that match a source row, read through the key
+  // columns (and the filter's). Runs on several threads at once: it
+  // reads only what the merge set up before.
+  Result<FileMatches> find_matches(std::size_t file) const {
+    const DataFileSet& files = target_.files();
+    FileMatches found;
+    if (!target_filter_) {
+      LAKE_ASSIGN_OR_RETURN(auto per_row, source_.keys->find_in_file(files, file));
+      found.rows = static_cast<std::int64_t>(per_row.size());
+      for (std::size_t row = 0; row < per_row.size(); ++row) add_match(found, static_cast<std::int64_t>(row), per_row[row]);
+      return found;
+    }
+    const auto context = [&] { return std::format("reading '{}'", files.name(file)); };
+    auto reader = files.read(file, read_columns_);
+    if (!reader) return std::unexpected(reader.error().with_context(context()));
+    std::vector<int> key_columns(source_.key_indexes.size());
+    std::iota(key_columns.begin(), key_columns.end(), 0);
+    while (true) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      if (auto st = (*reader)->ReadNext(&batch); !st.ok()) return fail(arrow_error(st, context()));
+      if (!batch) break;
+      auto keys = batch->SelectColumns(key_columns);
+      if (!keys.ok()) return fail(arrow_error(keys.status(), context()));
+      LAKE_ASSIGN_OR_RETURN(auto per_row, source_.keys->find_all(**keys));
+      LAKE_ASSIGN_OR_RETURN(auto in_scope, evaluate_mask(*batch, *target_filter_));
+      for (std::int64_t row = 0; row < batch->num_rows(); ++row)
+        if (in_scope->Value(row)) add_match(found, found.rows + row, per_row[static_cast<std::size_t>(row)]);
+      found.rows += batch->num_rows();
+    }
+    return found;
   }
 
-  bool rewrites() const { return rules_.on_match == OnMatch::update || rules_.on_match == OnMatch::remove; }
-
-  // Per row of `rows` (in the table's schema): the source row with its
-  // key, or KeyIndex::kNoRow.
-  Result<std::vector<std::int64_t>> source_rows_of(const arrow::RecordBatch& rows) const {
-    auto keys = rows.SelectColumns(source_.key_indexes);
-    if (!keys.ok()) return fail(arrow_error(keys.status(), "merge"));
-    return source_.keys->find_all(**keys);
+  static void add_match(FileMatches& found, std::int64_t file_row, std::int64_t source_row) {
+    if (source_row == KeyIndex::kNoRow) return;
+    found.file_rows.push_back(file_row);
+    found.source_rows.push_back(source_row);
   }
 
-  // Marks the source rows a file matches; the number of its rows matched.
-  Result<std::int64_t> record_matches(const std::vector<std::int64_t>& found, const arrow::BooleanArray* in_scope,
-                                      std::size_t file) {
-    std::int64_t matched = 0;
-    for (std::size_t row = 0; row < found.size(); ++row) {
-      const std::int64_t source_row = found[row];
-      if (source_row == KeyIndex::kNoRow || (in_scope && !in_scope->Value(static_cast<std::int64_t>(row)))) continue;
+  bool rewrites_files() const { return rules_.on_match == OnMatch::update || rules_.on_match == OnMatch::remove; }
+
+  // Marks the source rows a file matches.
+  Status record_matches(const FileMatches& found, std::size_t file) {
+    for (const std::int64_t source_row : found.source_rows) {
       if (source_matched_[static_cast<std::size_t>(source_row)])
         return fail(ErrorCode::invalid_argument,
                     std::format("merge: the table has more than one row with key ({}); a merge source row must match "
                                 "at most one table row",
                                 source_.keys->describe(source_row)));
       source_matched_[static_cast<std::size_t>(source_row)] = true;
-      ++matched;
       if (rules_.on_match == OnMatch::fail) {
         if (duplicates_.sample.size() < DuplicateKeys::kSampleSize)
           duplicates_.sample.push_back(source_.keys->describe(source_row));
@@ -117,26 +172,16 @@ class Merge {
     }
     // What the merge decided here depends on this file's rows even when it
     // does not rewrite it (a key skipped because it is here).
-    if (matched > 0) target_.depends_on(file);
-    return matched;
+    if (!found.source_rows.empty()) target_.depends_on(file);
+    return {};
   }
 
-  // The matched rows leave the file (their new values, if any, are
-  // inserted with the source rows). `rows`: the file read whole, or null.
-  Status remove_matched(std::size_t file, const std::shared_ptr<arrow::RecordBatch>& rows,
-                        const std::vector<std::int64_t>& found, const arrow::BooleanArray* in_scope) {
-    std::vector<bool> hit(found.size(), false);
-    std::int64_t matched = 0;
-    for (std::size_t row = 0; row < found.size(); ++row) {
-      hit[row] = found[row] != KeyIndex::kNoRow && (!in_scope || in_scope->Value(static_cast<std::int64_t>(row)));
-      matched += hit[row];
-    }
+  // One entry per row of the file: does the merge take it out?
+  static Result<std::shared_ptr<const arrow::BooleanArray>> gone_mask(const FileMatches& found) {
+    std::vector<bool> hit(static_cast<std::size_t>(found.rows), false);
+    for (const std::int64_t row : found.file_rows) hit[static_cast<std::size_t>(row)] = true;
     LAKE_ASSIGN_OR_RETURN(auto mask, mask_of(hit));
-    LAKE_ASSIGN_OR_RETURN(auto copied, target_.remove_rows(file, *mask, rows));
-    ++counts_.files_rewritten;
-    counts_.rows_copied += copied;
-    (rules_.on_match == OnMatch::update ? counts_.rows_updated : counts_.rows_deleted) += matched;
-    return {};
+    return std::shared_ptr<const arrow::BooleanArray>(std::move(mask));
   }
 
   // The source rows that go into the table: the new values of matched rows
@@ -160,7 +205,8 @@ class Merge {
   const MergeSource& source_;
   const MergeRules& rules_;
   MergeTarget& target_;
-  std::optional<cp::Expression> target_filter_;
+  std::vector<std::string> read_columns_;
+  std::optional<cp::Expression> target_filter_;  // bound to read_columns_
   std::vector<bool> source_matched_;
   KeyCollisions duplicates_;
   MergeCounts counts_;

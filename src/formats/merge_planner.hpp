@@ -6,8 +6,16 @@
 // Only the files a format hands over (those its skipping by the source's
 // key range cannot rule out) are looked at; of those, files whose
 // statistics rule out every source key are passed over, the others are
-// read through their key columns only; the format reads a file whole only
-// when it rewrites it (copy-on-write).
+// read through their key columns only (and the columns of the target
+// filter, if any); the format reads a file whole only when it rewrites it
+// (copy-on-write).
+//
+// In three steps, so that files are read and rewritten on several threads
+// (MergeRules::threads) while the outcome stays that of one thread: every
+// candidate's matching rows are found in parallel; the matches are
+// recorded file by file in order (a key matched twice, the keys a
+// key-checked insert finds: the same error and the same sample on every
+// run); then the files that lose rows are rewritten in parallel.
 #pragma once
 
 #include <arrow/compute/expression.h>
@@ -46,33 +54,39 @@ struct MergeSource {
 struct MergeRules {
   OnMatch on_match = OnMatch::update;
   OnNoMatch on_no_match = OnNoMatch::insert;
-  // Restricts the table rows considered; a file is then read whole to
-  // evaluate it. Bound to the source's (the table's) schema here.
+  // Restricts the table rows considered: its columns are read with the
+  // keys. Bound to the source's (the table's) schema here.
   std::optional<arrow::compute::Expression> target_filter{};
+  // Files read and rewritten at once (the writer threads, resolved: at
+  // least 1).
+  int threads = 1;
 };
 
 // The table side of a merge, as a format presents it.
 class MergeTarget {
  public:
   virtual ~MergeTarget() = default;
-  // The candidate files, with their statistics.
+  // The candidate files, with their statistics. Read from several
+  // threads at once.
   [[nodiscard]] virtual const DataFileSet& files() const = 0;
-  // A candidate's rows, whole, in the table's schema.
-  [[nodiscard]] virtual Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const = 0;
   // The merge takes the rows `gone` selects out of the file (one entry per
-  // row, in the order read_whole and the key reads give them); the new
-  // values of updated rows come through insert(). `rows` is the file read
-  // whole when the merge has read it, else null. The format rewrites the
-  // file without them (copy-on-write) or records them deleted
-  // (merge-on-read). Returns how many unchanged rows it rewrote.
-  [[nodiscard]] virtual Result<std::int64_t> remove_rows(std::size_t file, const arrow::BooleanArray& gone,
-                                                         std::shared_ptr<arrow::RecordBatch> rows) = 0;
+  // row, in the order the files' reads give them); the new values of
+  // updated rows come through insert(). The format rewrites the file
+  // without them (copy-on-write: it reads the file whole) or records them
+  // deleted (merge-on-read). Returns how many unchanged rows it rewrote.
+  // Called from several threads at once, each for a different file: what
+  // it records it keeps by file, so that the change lists its files in
+  // file order however the calls were scheduled.
+  [[nodiscard]] virtual Result<std::int64_t> remove_rows(std::size_t file,
+                                                         std::shared_ptr<const arrow::BooleanArray> gone) = 0;
   // The merge's outcome depends on the file's rows though it does not
   // rewrite it (a key it skipped or refused is there): a concurrent commit
-  // that removes the file must make the merge run again.
+  // that removes the file must make the merge run again. On the calling
+  // thread, in file order.
   virtual void depends_on(std::size_t file) = 0;
   // Source rows that go into the table: new values of matched rows
-  // (update) and unmatched ones (insert), in source order.
+  // (update) and unmatched ones (insert), in source order. On the calling
+  // thread, after every remove_rows.
   [[nodiscard]] virtual Status insert(std::shared_ptr<arrow::RecordBatch> rows) = 0;
 };
 

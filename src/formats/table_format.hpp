@@ -115,6 +115,9 @@ struct ScanOptions {
   // caller filters rows itself (a SQL engine does): the predicate then
   // only skipped files, in plan_scan(), and is evaluated once.
   std::optional<Predicate> row_filter{};
+  // Files decoded at once (formats/read_ahead.hpp); the rows come in the
+  // same order whatever the number.
+  int threads = 1;
 };
 
 // Which snapshot to read (time travel): by id (Delta: a version) or the

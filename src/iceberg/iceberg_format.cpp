@@ -381,9 +381,10 @@ class IcebergFormatTable final : public formats::FormatTable {
     LAKE_ASSIGN_OR_RETURN(auto columns, formats::scan_columns(*arrow_schema(), options.columns, options.row_filter));
     std::vector<std::string> output;
     for (const auto& field : columns.output->fields()) output.push_back(field->name());
-    if (!columns.filter) return read_files(where_.backend, snapshot_schema(), std::move(files), output, options.batch_rows);
-    LAKE_ASSIGN_OR_RETURN(auto reader,
-                          read_files(where_.backend, snapshot_schema(), std::move(files), columns.read, options.batch_rows));
+    if (!columns.filter)
+      return read_files(where_.backend, snapshot_schema(), std::move(files), output, options.batch_rows, options.threads);
+    LAKE_ASSIGN_OR_RETURN(auto reader, read_files(where_.backend, snapshot_schema(), std::move(files), columns.read,
+                                                  options.batch_rows, options.threads));
     return formats::filtered_reader(std::move(reader), std::move(columns));
   }
 

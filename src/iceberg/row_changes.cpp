@@ -4,6 +4,7 @@
 
 #include <format>
 
+#include "core/parallel_for.hpp"
 #include "core/propagate.hpp"
 #include "formats/filter.hpp"
 #include "formats/row_ops.hpp"
@@ -39,14 +40,57 @@ struct Rewritten {
 };
 using BatchRewrite = std::function<Result<Rewritten>(const std::shared_ptr<arrow::RecordBatch>&)>;
 
-// Rewrites the planned files the change touches (copy-on-write): a file
-// with no touched row stays; another is removed and its rewritten rows, if
-// any, written anew. The number of rows touched.
-Result<std::int64_t> rewrite_files(const ChangeBase& base, const ScanPlanning& planned, const BatchRewrite& rewrite,
-                                   PlannedChange& out) {
+// A change's predicate on the columns it reads: a file is first read
+// through those alone, and read whole only when one of its rows matches.
+struct Probe {
+  std::vector<std::string> columns;  // empty: the predicate reads none, every planned file is read whole
+  arrow::compute::Expression bound;  // bound to `columns`
+};
+Result<Probe> probe_of(const arrow::compute::Expression& predicate, const arrow::Schema& schema) {
+  LAKE_ASSIGN_OR_RETURN(auto on_table, formats::bind_filter(predicate, schema));
+  Probe probe{.columns = formats::columns_read_by(on_table, schema), .bound = {}};
+  if (probe.columns.empty()) return probe;
+  arrow::FieldVector fields;
+  for (const auto& column : probe.columns) fields.push_back(schema.GetFieldByName(column));
+  LAKE_ASSIGN_OR_RETURN(probe.bound, formats::bind_filter(predicate, arrow::Schema(std::move(fields))));
+  return probe;
+}
+
+// Does any row of the file match the probe?
+Result<bool> any_match(const ChangeBase& base, const PlannedFile& file, const Probe& probe) {
+  LAKE_ASSIGN_OR_RETURN(auto reader, read_files(base.backend, base.table->current_schema(), {file}, probe.columns));
+  for (;;) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    if (auto status = reader->ReadNext(&batch); !status.ok())
+      return fail(from_arrow_status(status, std::format("reading '{}'", file.file.path)));
+    if (!batch) return false;
+    LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, probe.bound));
+    if (formats::count_true(*mask) > 0) return true;
+  }
+}
+
+// What a change did to one planned file.
+struct FileRewrite {
+  std::int64_t touched = 0;  // > 0: the file is removed
+  std::vector<ContentFile> written;
+};
+
+// Rewrites the planned files the change touches (copy-on-write), several
+// at once on the writer threads: a file with no touched row stays
+// (usually known from the probe's columns alone); another is removed and
+// its rewritten rows, if any, written anew. The changes are recorded in
+// file order, what was written also when a file failed (so that it is
+// discarded). The number of rows touched.
+Result<std::int64_t> rewrite_files(const ChangeBase& base, const ScanPlanning& planned, const Probe& probe,
+                                   const BatchRewrite& rewrite, PlannedChange& out) {
   LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
-  std::int64_t touched = 0;
-  for (const auto& file : planned.files) {
+  std::vector<FileRewrite> rewrites(planned.files.size());
+  auto rewrite_one = [&](std::size_t i) -> Status {
+    const PlannedFile& file = planned.files[i];
+    if (!probe.columns.empty()) {
+      LAKE_ASSIGN_OR_RETURN(const bool touched, any_match(base, file, probe));
+      if (!touched) return {};
+    }
     LAKE_ASSIGN_OR_RETURN(auto reader, read_files(base.backend, base.table->current_schema(), {file}, {}));
     std::vector<std::shared_ptr<arrow::RecordBatch>> kept;
     std::int64_t in_file = 0;
@@ -59,13 +103,22 @@ Result<std::int64_t> rewrite_files(const ChangeBase& base, const ScanPlanning& p
       in_file += done.touched;
       if (done.rows->num_rows() > 0) kept.push_back(std::move(done.rows));
     }
-    if (in_file == 0) continue;
-    touched += in_file;
-    out.changes.removed.push_back(file.file);
-    if (kept.empty()) continue;
-    LAKE_ASSIGN_OR_RETURN(auto added, write_rows(base, kept, schema));
-    out.changes.added.insert(out.changes.added.end(), added.begin(), added.end());
+    if (in_file == 0) return {};
+    rewrites[i].touched = in_file;
+    if (kept.empty()) return {};
+    LAKE_ASSIGN_OR_RETURN(rewrites[i].written, write_rows(base, kept, schema));
+    return {};
+  };
+  auto done = lake::detail::parallel_for(rewrites.size(), base.files.writer_threads, rewrite_one);
+  std::int64_t touched = 0;
+  for (std::size_t i = 0; i < rewrites.size(); ++i) {
+    auto& rewritten = rewrites[i];
+    out.changes.added.insert(out.changes.added.end(), rewritten.written.begin(), rewritten.written.end());
+    if (rewritten.touched == 0) continue;
+    touched += rewritten.touched;
+    out.changes.removed.push_back(planned.files[i].file);
   }
+  LAKE_RETURN_IF_ERROR(done);
   return touched;
 }
 
@@ -83,40 +136,60 @@ Result<PlannedChange> planned(const ChangeBase& base, Plan plan) {
 const Snapshot* current_of(const ChangeBase& base) { return base.table->current_snapshot(); }
 
 // The merge's table side on Iceberg: candidates with manifest metrics,
-// rewrites as removed + added files.
+// rewrites as removed + added files. Rewrites run on several threads, each
+// into its file's slot; collect() moves them into the change in file
+// order.
 class IcebergMergeTarget final : public formats::MergeTarget {
  public:
   IcebergMergeTarget(const ChangeBase& base, ContentFileSet files, std::shared_ptr<arrow::Schema> schema,
                      PlannedChange& out)
-      : base_(base), files_(std::move(files)), schema_(std::move(schema)), out_(out) {}
+      : base_(base), files_(std::move(files)), schema_(std::move(schema)), out_(out), rewrites_(files_.size()) {}
 
   const formats::DataFileSet& files() const override { return files_; }
-  Result<std::shared_ptr<arrow::RecordBatch>> read_whole(std::size_t file) const override {
-    return files_.read_whole(file);
-  }
   // Copy-on-write: the file goes, its other rows are written anew.
-  Result<std::int64_t> remove_rows(std::size_t file, const arrow::BooleanArray& gone,
-                                   std::shared_ptr<arrow::RecordBatch> rows) override {
-    if (!rows) {
-      LAKE_ASSIGN_OR_RETURN(rows, files_.read_whole(file));
+  Result<std::int64_t> remove_rows(std::size_t file, std::shared_ptr<const arrow::BooleanArray> gone) override {
+    Rewrite& slot = rewrites_[file];
+    LAKE_ASSIGN_OR_RETURN(auto rows, files_.read_whole(file));
+    LAKE_ASSIGN_OR_RETURN(auto kept, formats::select_rows(rows, *gone, false));
+    rows.reset();
+    if (kept->num_rows() > 0) {
+      LAKE_ASSIGN_OR_RETURN(slot.written, write_rows(base_, {kept}, schema_));
     }
-    LAKE_ASSIGN_OR_RETURN(auto kept, formats::select_rows(rows, gone, false));
-    out_.changes.removed.push_back(files_.file(file).file);
-    if (kept->num_rows() > 0) LAKE_RETURN_IF_ERROR(insert(kept));
+    slot.removed = true;
     return kept->num_rows();
   }
   void depends_on(std::size_t file) override { out_.changes.depends_on.insert(files_.file(file).file.path); }
   Status insert(std::shared_ptr<arrow::RecordBatch> rows) override {
+    collect();
     LAKE_ASSIGN_OR_RETURN(auto added, write_rows(base_, {std::move(rows)}, schema_));
     out_.changes.added.insert(out_.changes.added.end(), added.begin(), added.end());
     return {};
   }
 
+  // The rewritten files into the change, in file order (also when the
+  // merge failed, so that what it wrote is discarded). Once.
+  void collect() {
+    if (collected_) return;
+    collected_ = true;
+    for (std::size_t file = 0; file < rewrites_.size(); ++file) {
+      Rewrite& slot = rewrites_[file];
+      if (slot.removed) out_.changes.removed.push_back(files_.file(file).file);
+      out_.changes.added.insert(out_.changes.added.end(), slot.written.begin(), slot.written.end());
+    }
+  }
+
  private:
+  struct Rewrite {
+    bool removed = false;
+    std::vector<ContentFile> written;
+  };
+
   const ChangeBase& base_;
   ContentFileSet files_;
   std::shared_ptr<arrow::Schema> schema_;
   PlannedChange& out_;
+  std::vector<Rewrite> rewrites_;  // per file of files_
+  bool collected_ = false;
 };
 
 }  // namespace
@@ -142,10 +215,11 @@ Status remove_rows(const ChangeBase& base, const arrow::compute::Expression& pre
   if (!current) return {};
   LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
   LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *schema));
+  LAKE_ASSIGN_OR_RETURN(auto probe, probe_of(predicate, *schema));
   LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
   LAKE_ASSIGN_OR_RETURN(
       out.rows_deleted,
-      rewrite_files(base, files,
+      rewrite_files(base, files, probe,
                     [&](const std::shared_ptr<arrow::RecordBatch>& batch) -> Result<Rewritten> {
                       LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, bound));
                       const std::int64_t hits = formats::count_true(*mask);
@@ -198,10 +272,11 @@ Result<PlannedChange> plan_update(const ChangeBase& base, const arrow::compute::
     if (bound_assignments.empty()) return fail(ErrorCode::invalid_argument, "an update needs at least one assignment");
     const Snapshot* current = current_of(base);
     if (!current) return {};
+    LAKE_ASSIGN_OR_RETURN(auto probe, probe_of(predicate, *schema));
     LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
     LAKE_ASSIGN_OR_RETURN(
         out.rows_updated,
-        rewrite_files(base, files,
+        rewrite_files(base, files, probe,
                       [&](const std::shared_ptr<arrow::RecordBatch>& batch) -> Result<Rewritten> {
                         LAKE_ASSIGN_OR_RETURN(auto mask, formats::evaluate_mask(*batch, bound));
                         const std::int64_t hits = formats::count_true(*mask);
@@ -227,7 +302,11 @@ Result<PlannedChange> plan_merge(const ChangeBase& base, const formats::MergeSou
       candidates = std::move(files.files);
     }
     IcebergMergeTarget target(base, ContentFileSet(base.backend, *base.table, std::move(candidates)), schema, out);
-    LAKE_ASSIGN_OR_RETURN(auto counts, formats::merge_into(source, rules, target));
+    formats::MergeRules on_writer_threads = rules;
+    on_writer_threads.threads = base.files.writer_threads;
+    auto merged = formats::merge_into(source, on_writer_threads, target);
+    target.collect();  // what it wrote, for planned() to discard on error
+    LAKE_ASSIGN_OR_RETURN(auto counts, std::move(merged));
     out.rows_inserted = counts.rows_inserted;
     out.rows_updated = counts.rows_updated;
     out.rows_deleted = counts.rows_deleted;

@@ -18,6 +18,7 @@
 #include "formats/compute.hpp"
 #include "formats/file_skipping.hpp"
 #include "formats/filter.hpp"
+#include "formats/read_ahead.hpp"
 #include "iceberg/single_value.hpp"
 #include "lake/arrow/convert.hpp"
 #include "lake/arrow/detail/status.hpp"
@@ -469,7 +470,7 @@ Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, co
 Result<std::shared_ptr<arrow::RecordBatchReader>> read_files(std::shared_ptr<Backend> backend, const Schema& schema,
                                                            std::vector<PlannedFile> files,
                                                            const std::vector<std::string>& columns,
-                                                           std::int64_t batch_rows) {
+                                                           std::int64_t batch_rows, int threads) {
   LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
   LAKE_ASSIGN_OR_RETURN(auto table_arrow, to_arrow(schema));
   auto arrow_schema = table_arrow;
@@ -484,10 +485,19 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> read_files(std::shared_ptr<Bac
     }
     arrow_schema = arrow::schema(std::move(fields));
   }
-  return std::make_shared<FilesReader>(std::move(backend), std::move(arrow_schema), std::move(table_arrow), schema,
-                                       std::deque<PlannedFile>(std::make_move_iterator(files.begin()),
-                                                               std::make_move_iterator(files.end())),
-                                       std::max<std::int64_t>(1, batch_rows));
+  batch_rows = std::max<std::int64_t>(1, batch_rows);
+  if (threads < 2 || files.size() < 2)
+    return std::make_shared<FilesReader>(std::move(backend), std::move(arrow_schema), std::move(table_arrow), schema,
+                                         std::deque<PlannedFile>(std::make_move_iterator(files.begin()),
+                                                                 std::make_move_iterator(files.end())),
+                                         batch_rows);
+  auto planned = std::make_shared<const std::vector<PlannedFile>>(std::move(files));
+  auto open = [backend = std::move(backend), arrow_schema, table_arrow, schema, planned,
+               batch_rows](std::size_t file) -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+    return std::make_shared<FilesReader>(backend, arrow_schema, table_arrow, schema,
+                                         std::deque<PlannedFile>{(*planned)[file]}, batch_rows);
+  };
+  return formats::read_ahead(arrow_schema, planned->size(), threads, std::move(open));
 }
 
 }  // namespace lake::iceberg

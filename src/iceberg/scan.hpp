@@ -73,12 +73,14 @@ struct ScanPlanning {
                                               const Schema* schema = nullptr);
 
 // A lazy stream of the files' rows in `schema` (the snapshot's, for time
-// travel; projected to `columns`; empty: all), one row group at a time.
-// It keeps the backend.
+// travel; projected to `columns`; empty: all), one row group at a time;
+// `threads` files decoded at once (formats/read_ahead.hpp), the rows in
+// file order either way. It keeps the backend.
 [[nodiscard]] Result<std::shared_ptr<arrow::RecordBatchReader>> read_files(std::shared_ptr<Backend> backend,
                                                                          const Schema& schema,
                                                                          std::vector<PlannedFile> files,
                                                                          const std::vector<std::string>& columns,
-                                                                         std::int64_t batch_rows = 64 * 1024);
+                                                                         std::int64_t batch_rows = 64 * 1024,
+                                                                         int threads = 1);
 
 }  // namespace lake::iceberg

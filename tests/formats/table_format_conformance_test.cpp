@@ -13,13 +13,17 @@
 #include <lake/lake.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
+#include "core/propagate.hpp"
 #include "delta/delta_format.hpp"
 #include "iceberg/iceberg_format.hpp"
 #include "formats/lake_properties.hpp"
 #include "formats/table_format.hpp"
+#include "support/forwarding_backend.hpp"
 
 namespace {
 
@@ -616,6 +620,165 @@ TEST_P(TableFormatConformance, UpdatesAndKeyedRemovesRewriteOnlyTheirRows) {
   auto nothing = commit(*table, formats::DeleteWhere{cp::equal(cp::field_ref("id"), cp::literal(std::int64_t{999}))});
   EXPECT_FALSE(nothing.committed);
   EXPECT_EQ(nothing.rows_deleted, 0);
+}
+
+// Merges, updates and deletes read and rewrite their files several at a
+// time (the writer threads). The same changes on one thread and on four
+// end with the same rows, the same counts, the same number of files and
+// the same errors.
+TEST_P(TableFormatConformance, RowChangesOnSeveralThreadsEndAsOnOneThread) {
+  struct Side {
+    std::shared_ptr<Backend> backend = memory_backend();
+    std::unique_ptr<formats::FormatTable> table{};
+  };
+  auto make = [&](int threads) {
+    Side side;
+    formats::HandleOptions with = options;
+    with.writer_threads = threads;
+    auto created = format->create(side.backend, ref,
+                                  {.schema = &schema_of<Event>(), .properties = {}, .if_not_exists = false}, with);
+    EXPECT_TRUE(created) << created.error().to_string();
+    if (created) side.table = std::move(*created);
+    return side;
+  };
+  Side one = make(1);
+  Side four = make(4);
+  ASSERT_TRUE(one.table && four.table);
+  // Eight files in two partitions.
+  for (Side* side : {&one, &four})
+    for (int i = 0; i < 8; ++i) commit(*side->table, formats::Append{reader_of(events(i * 20, 20, i % 2 ? "us" : "eu"))});
+
+  auto every = [](std::int64_t first, std::int64_t last, std::int64_t step, std::int64_t amount) {
+    std::vector<Event> rows;
+    for (std::int64_t id = first; id < last; id += step) rows.push_back({id, id / 20 % 2 ? "us" : "eu", amount});
+    return rows;
+  };
+  const auto id = cp::field_ref("id");
+  using MakeChange = std::function<formats::RowChange()>;
+  const std::vector<std::pair<std::string, MakeChange>> changes = {
+      {"merge updating every 7th id and inserting 5",
+       [&] {
+         auto rows = every(0, 160, 7, 9);
+         for (std::int64_t extra = 500; extra < 505; ++extra) rows.push_back({extra, "eu", 9});
+         return formats::Merge{reader_of(rows), {}, OnMatch::update, OnNoMatch::insert};
+       }},
+      {"update of ids 50..129",
+       [&] {
+         return formats::UpdateWhere{cp::and_(cp::greater_equal(id, cp::literal(std::int64_t{50})),
+                                              cp::less(id, cp::literal(std::int64_t{130}))),
+                                     {{"amount", cp::literal(std::int64_t{3})}}};
+       }},
+      {"delete where amount = 9",
+       [&] { return formats::DeleteWhere{cp::equal(cp::field_ref("amount"), cp::literal(std::int64_t{9}))}; }},
+      {"merge removing every 3rd id below 100",
+       [&] { return formats::Merge{reader_of(every(0, 100, 3, 0)), {}, OnMatch::remove, OnNoMatch::skip}; }},
+  };
+  for (const auto& [what, change] : changes) {
+    SCOPED_TRACE(what);
+    const WriteResult on_one = commit(*one.table, change());
+    const WriteResult on_four = commit(*four.table, change());
+    EXPECT_TRUE(on_one.committed && on_four.committed);
+    EXPECT_EQ(on_four.rows_inserted, on_one.rows_inserted);
+    EXPECT_EQ(on_four.rows_updated, on_one.rows_updated);
+    EXPECT_EQ(on_four.rows_deleted, on_one.rows_deleted);
+    EXPECT_GT(on_one.rows_updated + on_one.rows_deleted, 0);
+    auto stats_one = one.table->stats();
+    auto stats_four = four.table->stats();
+    ASSERT_TRUE(stats_one && stats_four);
+    EXPECT_EQ(stats_four->files, stats_one->files);
+    EXPECT_EQ(stats_four->rows, stats_one->rows);
+    EXPECT_EQ(rows(*four.table), rows(*one.table));
+  }
+  const auto all = rows(*one.table);
+  // 160 + 5 inserted; of the 28 rows at amount 9, the 11 among ids 50..129
+  // were set to 3 and the 17 others deleted; then the 34 ids that are
+  // multiples of 3 below 100 less the 3 already deleted (0, 21, 42).
+  EXPECT_EQ(all.size(), 160u + 5 - 17 - 31);
+
+  // A key the table holds twice (an append does not check keys): the same
+  // error on both, naming it.
+  for (Side* side : {&one, &four}) commit(*side->table, formats::Append{reader_of(events(40, 1, "us"))});
+  std::optional<std::string> first_message;
+  for (Side* side : {&one, &four}) {
+    auto refused = side->table->prepare(formats::Merge{reader_of(events(40, 1, "eu", 8)), {}, OnMatch::update, OnNoMatch::insert},
+                                        {IngestId::generate(), {}});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), ErrorCode::invalid_argument);
+    EXPECT_NE(refused.error().message().find("id=40"), std::string::npos) << refused.error().message();
+    if (!first_message) first_message = refused.error().message();
+    EXPECT_EQ(refused.error().message(), *first_message);
+  }
+}
+
+// Data files fail to be written part-way through a rewrite on four
+// threads: the change fails with the storage's error, and the files the
+// other threads wrote are gone again.
+TEST_P(TableFormatConformance, AFailedParallelRewriteLeavesNothingBehind) {
+  struct FailingDataFiles final : lake::testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
+    std::atomic<int> allowed{1'000'000};
+    Status refuse(std::string_view key) {
+      if (key.ends_with(".parquet") && allowed.fetch_sub(1) <= 0)
+        return fail(ErrorCode::io, std::format("refusing '{}' (the test's storage)", key));
+      return {};
+    }
+    Status put(std::string_view key, std::span<const std::byte> data, PutMode mode) override {
+      LAKE_RETURN_IF_ERROR(refuse(key));
+      return ForwardingBackend::put(key, data, mode);
+    }
+    Result<std::unique_ptr<ObjectWriter>> open_writer(std::string_view key, PutMode mode) override {
+      LAKE_RETURN_IF_ERROR(refuse(key));
+      return ForwardingBackend::open_writer(key, mode);
+    }
+  };
+  auto failing = std::make_shared<FailingDataFiles>(memory_backend());
+  formats::HandleOptions with = options;
+  with.writer_threads = 4;
+  auto created = format->create(failing, ref, {.schema = &schema_of<Event>(), .properties = {}, .if_not_exists = false}, with);
+  ASSERT_TRUE(created) << created.error().to_string();
+  auto& handle = **created;
+  for (int i = 0; i < 8; ++i) commit(handle, formats::Append{reader_of(events(i * 20, 20, "eu"))});
+  const auto before = rows(handle);
+  auto listed = failing->list("");
+  ASSERT_TRUE(listed);
+  std::set<std::string> stored;
+  for (const auto& object : *listed) stored.insert(object.key);
+
+  // Every file changes: eight rewrites, of which three get written.
+  std::vector<Event> changed;
+  for (std::int64_t id = 0; id < 160; id += 20) changed.push_back({id, "eu", 5});
+  const std::vector<std::pair<std::string, std::function<formats::RowChange()>>> changes = {
+      {"merge", [&] { return formats::Merge{reader_of(changed), {}, OnMatch::update, OnNoMatch::insert}; }},
+      {"update",
+       [] {
+         return formats::UpdateWhere{cp::greater_equal(cp::field_ref("id"), cp::literal(std::int64_t{0})),
+                                     {{"amount", cp::literal(std::int64_t{6})}}};
+       }},
+      {"delete",
+       [&] {
+         std::vector<cp::Expression> one_per_file;
+         for (const auto& event : changed) one_per_file.push_back(cp::equal(cp::field_ref("id"), cp::literal(event.id)));
+         return formats::DeleteWhere{cp::or_(one_per_file)};
+       }},
+  };
+  for (const auto& [what, change] : changes) {
+    SCOPED_TRACE(what);
+    failing->allowed = 3;
+    auto refused = handle.prepare(change(), {IngestId::generate(), {}});
+    failing->allowed = 1'000'000;
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), ErrorCode::io) << refused.error().to_string();
+    EXPECT_NE(refused.error().message().find("the test's storage"), std::string::npos) << refused.error().message();
+    listed = failing->list("");
+    ASSERT_TRUE(listed);
+    std::set<std::string> after;
+    for (const auto& object : *listed) after.insert(object.key);
+    EXPECT_EQ(after, stored);
+    EXPECT_EQ(rows(handle), before);
+  }
+  // And the same change goes through once the storage takes it.
+  auto updated = commit(handle, formats::Merge{reader_of(changed), {}, OnMatch::update, OnNoMatch::insert});
+  EXPECT_EQ(updated.rows_updated, 8);
 }
 
 TEST_P(TableFormatConformance, OptimizeCompactsSmallFilesAndVacuumDeletesWhatNoSnapshotNeeds) {

@@ -157,6 +157,9 @@ struct ReadOptions {
   std::vector<std::string> columns{};  // empty: every column, in table order
   std::optional<Predicate> filter{};   // rows for which it is true
   std::int64_t batch_rows = 64 * 1024;
+  // Files decoded at once: more than 1 reads that many files ahead on as
+  // many threads; the rows come in the same order either way.
+  int threads = 1;
 };
 
 // fail: a source row whose key is already in the table fails the whole

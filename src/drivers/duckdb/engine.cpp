@@ -16,6 +16,7 @@
 #include <duckdb/main/database.hpp>
 #include <duckdb/main/prepared_statement.hpp>
 
+#include "core/encoder_threads.hpp"
 #include "core/propagate.hpp"
 #include "drivers/duckdb/table_scan.hpp"
 #include "drivers/duckdb/errors.hpp"
@@ -32,6 +33,7 @@ namespace ddb = ::duckdb;
 struct Resolution final : ddb::ReplacementScanData {
   TableResolver resolver;
   std::int64_t batch_rows = 0;
+  int scan_threads = 1;  // files a table scan decodes at once: DuckDB's threads
   std::shared_ptr<AtomicScanCounters> counters;
 };
 
@@ -44,7 +46,7 @@ ddb::unique_ptr<ddb::TableRef> resolve_table(ddb::ClientContext&, ddb::Replaceme
   if (!table) throw_in_duckdb(table.error().with_context(std::format("opening table '{}'", input.table_name)));
   if (!*table) return nullptr;
   return table_scan_ref(input.table_name, std::shared_ptr<const formats::FormatTable>(std::move(*table)),
-                        resolution.batch_rows, resolution.counters);
+                        resolution.batch_rows, resolution.scan_threads, resolution.counters);
 }
 
 }  // namespace
@@ -103,6 +105,7 @@ Result<std::unique_ptr<Engine>> Engine::open(TableResolver resolver, EngineOptio
     auto resolution = ddb::make_uniq<Resolution>();
     resolution->resolver = std::move(resolver);
     resolution->batch_rows = options.scan_batch_rows;
+    resolution->scan_threads = lake::detail::writer_thread_count(options.threads);
     resolution->counters = state->counters;
     config.replacement_scans.emplace_back(resolve_table, std::move(resolution));
     state->database = std::make_unique<ddb::DuckDB>(nullptr, &config);

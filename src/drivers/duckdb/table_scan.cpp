@@ -46,8 +46,9 @@ void note_filters(ddb::ClientContext&, ddb::LogicalGet& get, ddb::FunctionData* 
 }  // namespace
 
 TableScanFactory::TableScanFactory(std::string name, std::shared_ptr<const formats::FormatTable> table,
-                                   std::int64_t batch_rows, std::shared_ptr<AtomicScanCounters> counters)
-    : name_(std::move(name)), table_(std::move(table)), batch_rows_(batch_rows), counters_(std::move(counters)) {}
+                                   std::int64_t batch_rows, int threads, std::shared_ptr<AtomicScanCounters> counters)
+    : name_(std::move(name)), table_(std::move(table)), batch_rows_(batch_rows), threads_(threads),
+      counters_(std::move(counters)) {}
 
 void TableScanFactory::GetSchema(ArrowSchema& schema) {
   auto status = arrow::ExportSchema(*table_->arrow_schema(), &schema);
@@ -62,6 +63,10 @@ ddb::unique_ptr<ddb::ArrowArrayStreamWrapper> TableScanFactory::ProduceStream(dd
   formats::ScanOptions options;
   options.columns.assign(parameters.projected_columns.columns.begin(), parameters.projected_columns.columns.end());
   options.batch_rows = batch_rows_;
+  // DuckDB's Arrow scan pulls this one stream under its lock, so the
+  // decoding is spread here: files are read ahead on DuckDB's number of
+  // threads.
+  options.threads = threads_;
   // Files are skipped once, here; DuckDB filters the rows. A predicate the
   // format cannot use for skipping only costs the skipping.
   auto plan = table_->plan_scan(predicate_);
@@ -95,11 +100,13 @@ void register_table_scan(ddb::DatabaseInstance& database) {
 }
 
 ddb::unique_ptr<ddb::TableRef> table_scan_ref(std::string name, std::shared_ptr<const formats::FormatTable> table,
-                                              std::int64_t batch_rows, std::shared_ptr<AtomicScanCounters> counters) {
+                                              std::int64_t batch_rows, int threads,
+                                              std::shared_ptr<AtomicScanCounters> counters) {
   auto ref = ddb::make_uniq<ddb::TableFunctionRef>();
   ddb::vector<ddb::unique_ptr<ddb::ParsedExpression>> no_arguments;
   ref->function = ddb::make_uniq<ddb::FunctionExpression>(kScanFunction, std::move(no_arguments));
-  ref->bind_info = ddb::make_shared_ptr<TableScanFactory>(std::move(name), std::move(table), batch_rows, std::move(counters));
+  ref->bind_info = ddb::make_shared_ptr<TableScanFactory>(std::move(name), std::move(table), batch_rows, threads,
+                                                          std::move(counters));
   return ref;
 }
 

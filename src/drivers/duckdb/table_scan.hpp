@@ -30,8 +30,9 @@ struct AtomicScanCounters {
 
 class TableScanFactory final : public ::duckdb::ArrowScanFactory {
  public:
+  // `threads`: files decoded at once (formats::ScanOptions::threads).
   TableScanFactory(std::string name, std::shared_ptr<const formats::FormatTable> table, std::int64_t batch_rows,
-                   std::shared_ptr<AtomicScanCounters> counters);
+                   int threads, std::shared_ptr<AtomicScanCounters> counters);
 
   void GetSchema(ArrowSchema& schema) override;
   ::duckdb::unique_ptr<::duckdb::ArrowArrayStreamWrapper> ProduceStream(
@@ -45,6 +46,7 @@ class TableScanFactory final : public ::duckdb::ArrowScanFactory {
   std::string name_;
   std::shared_ptr<const formats::FormatTable> table_;
   std::int64_t batch_rows_;
+  int threads_;
   std::shared_ptr<AtomicScanCounters> counters_;
   std::optional<arrow::compute::Expression> predicate_;
 };
@@ -56,7 +58,7 @@ void register_table_scan(::duckdb::DatabaseInstance& database);
 // The table reference a replacement scan returns for a table; `name` is
 // what the statement called it (for messages).
 [[nodiscard]] ::duckdb::unique_ptr<::duckdb::TableRef> table_scan_ref(
-    std::string name, std::shared_ptr<const formats::FormatTable> table, std::int64_t batch_rows,
+    std::string name, std::shared_ptr<const formats::FormatTable> table, std::int64_t batch_rows, int threads,
     std::shared_ptr<AtomicScanCounters> counters);
 
 }  // namespace lake::duckdb
