@@ -13,8 +13,11 @@
 
 #include <filesystem>
 #include <format>
+#include <map>
+#include <utility>
 
 #include <lake/client.hpp>
+#include <lake/config.hpp>
 #include <lake/delta/table.hpp>
 #include <lake/local.hpp>
 #include <lake/query.hpp>
@@ -72,14 +75,40 @@ lake::Client& client() {
   return db;
 }
 
-void BM_FullScanTyped(benchmark::State& state) { lake::bench::full_scan_typed(state, client()); }
-BENCHMARK(BM_FullScanTyped)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+// The same tables through a client whose engine scans on `engine_threads`
+// threads (DuckDB's, and the files decoded at once) and writes Parquet on
+// `writer_threads`; 0 is one per core, the default.
+lake::Client& client_on(int engine_threads, int writer_threads) {
+  if (engine_threads == 0 && writer_threads == 0) return client();
+  static std::map<std::pair<int, int>, lake::Client*> clients;  // never destroyed: see client()
+  auto& slot = clients[{engine_threads, writer_threads}];
+  if (slot == nullptr) {
+    (void)client();  // the tables
+    lake::Config config;
+    config.storage = lake::StorageKind::file;
+    config.root = root();
+    config.engine.threads = engine_threads;
+    config.client.writer_threads = writer_threads;
+    slot = new lake::Client(lake::open(config).value());
+  }
+  return *slot;
+}
+
+// Arg: the engine's threads (1, or 0: one per core).
+void BM_FullScanTyped(benchmark::State& state) {
+  lake::bench::full_scan_typed(state, client_on(static_cast<int>(state.range(0)), 0));
+}
+BENCHMARK(BM_FullScanTyped)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
 void BM_PointLookup1000Files(benchmark::State& state) { lake::bench::point_lookup(state, client()); }
 BENCHMARK(BM_PointLookup1000Files)->Unit(benchmark::kMillisecond)->Iterations(50)->UseRealTime();
 
-void BM_Upsert1PercentOf10M(benchmark::State& state) { lake::bench::upsert_one_percent(state, client(), upsert_rows()); }
-BENCHMARK(BM_Upsert1PercentOf10M)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+// Arg: the writer threads (1, or 0: one per core), which also rewrite
+// files side by side.
+void BM_Upsert1PercentOf10M(benchmark::State& state) {
+  lake::bench::upsert_one_percent(state, client_on(0, static_cast<int>(state.range(0))), upsert_rows());
+}
+BENCHMARK(BM_Upsert1PercentOf10M)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 void BM_1000SmallInserts(benchmark::State& state) { lake::bench::small_inserts(state, client()); }
 BENCHMARK(BM_1000SmallInserts)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();

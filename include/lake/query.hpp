@@ -56,19 +56,30 @@ template <class S, class... Args>
 
 }  // namespace detail
 
-// Every row of the stream as T.
+// Every row of the stream as T. The batches are read first and the rows
+// built into a vector of the final size, each batch released once
+// converted: growing the vector batch by batch would move every record
+// built so far at each doubling and fault in fresh pages for each new
+// buffer (a profile of a 1M-row scan put a quarter of its time there).
 template <class T>
 [[nodiscard]] Result<std::vector<T>> collect_as(arrow::RecordBatchReader& reader) {
   if (auto ok = detail::check_binds<T>(reader); !ok) return std::unexpected(ok.error());
-  std::vector<T> rows;
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  std::size_t total = 0;
   while (true) {
     std::shared_ptr<arrow::RecordBatch> batch;
     if (auto status = reader.ReadNext(&batch); !status.ok())
       return fail(detail::from_arrow_status(status, "reading query results"));
-    if (!batch) return rows;
+    if (!batch) break;
+    total += static_cast<std::size_t>(batch->num_rows());
+    batches.push_back(std::move(batch));
+  }
+  std::vector<T> rows;
+  rows.reserve(total);
+  for (auto& batch : batches)
     if (auto appended = append_from_record_batch<T>(std::move(batch), rows); !appended)
       return std::unexpected(appended.error());
-  }
+  return rows;
 }
 
 // The first row as T, ErrorCode::no_rows when there is none. Reads no

@@ -100,7 +100,10 @@ TEST(ClientScaleTest, StagedInsertOf2MRowsKeepsPeakMemoryBounded) {
   // ~850 MB of Arrow data (the 400-byte payload alone is 800 MB): far more
   // than the bound below, so only a streaming write can stay under it. The
   // bound covers the engine's 64 MiB row group buffer, Parquet's encoder,
-  // the staged part being read back and the allocator's slack.
+  // the staged part being read back and the allocator's slack, and the
+  // encoder threads' share (one per core; on 2 cores the growth measured
+  // 285-320 MiB, against 236 MiB with writer_threads = 1: each encoding
+  // thread's allocator keeps memory of its own).
   const std::int64_t before = rss_bytes();
   reset_peak();
   auto written = db.insert_range(readings(kRows), {.path = lake::WritePath::object_storage});
@@ -111,7 +114,7 @@ TEST(ClientScaleTest, StagedInsertOf2MRowsKeepsPeakMemoryBounded) {
   EXPECT_GT(written->bytes_staged, 0);
   std::println("staged insert of {} rows: peak RSS grew {} MiB ({} MiB staged)", kRows, growth / kMiB,
                written->bytes_staged / kMiB);
-  EXPECT_LT(growth, 320 * kMiB) << "peak RSS grew " << growth / kMiB << " MiB";
+  EXPECT_LT(growth, 400 * kMiB) << "peak RSS grew " << growth / kMiB << " MiB";
   EXPECT_FALSE(std::filesystem::exists(dir.path / "_staging")) << "the staging was not removed";
 
   EXPECT_EQ(count(db, "SELECT count(*) AS n FROM readings"), kRows);
