@@ -42,12 +42,12 @@ Status parallel_for(std::size_t count, int threads, const std::function<Status(s
       const std::size_t i = next.fetch_add(1, std::memory_order_acq_rel);
       if (i >= count) return;
       if (auto done = run_one(task, i); !done) {
+        stop.store(true, std::memory_order_release);  // first, so that the other threads see it soonest
         std::scoped_lock lock(mutex);
         if (!failed_index || i < *failed_index) {
           failed_index = i;
           failed = std::move(done.error());
         }
-        stop.store(true, std::memory_order_release);
       }
     }
   };

@@ -15,8 +15,9 @@ namespace lake::detail {
 
 // Runs task(0) .. task(count - 1), on the calling thread and up to
 // `threads` - 1 more (fewer than 2: one after the other on the calling
-// thread). Tasks start in index order; once one fails no further task
-// starts and the running ones finish. The error returned is that of the
+// thread). Tasks start in index order; once a failure is seen no further
+// task starts (one another thread had already claimed still runs) and the
+// running ones finish. The error returned is that of the
 // lowest failed index, which is the same whatever the schedule: every
 // task before a failed one has started, so it ran to its end.
 //

@@ -59,6 +59,9 @@ TEST(ParallelFor, ReportsTheLowestFailedIndexAndStartsNothingAfterAFailure) {
         return lake::fail(ErrorCode::io, "task three");
       }
       if (i == 7) return lake::fail(ErrorCode::invalid_argument, "task seven");
+      // Long enough that the other threads cannot finish every task in the
+      // moment between task 7's failure and its being seen.
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
       return {};
     });
     ASSERT_FALSE(done);
