@@ -38,18 +38,18 @@ namespace cp = arrow::compute;
 void append_all(std::vector<Add>& to, const std::vector<Add>& from) { to.insert(to.end(), from.begin(), from.end()); }
 
 // Where a change by predicate starts: the table's write layout, the
-// predicate bound to its columns, and the files that may hold matching
-// rows (by partition values and stats).
+// predicate on the columns it reads (a file is probed through those), and
+// the files that may hold matching rows (by partition values and stats).
 struct PredicateScope {
   TableLayout layout;
-  cp::Expression bound;
+  formats::NarrowFilter probe;
   std::vector<Add> files;
 };
 Result<PredicateScope> scope_of(const TableWriter& writer, const Snapshot& snapshot, const Predicate& predicate) {
   LAKE_ASSIGN_OR_RETURN(auto layout, writer.layout());
-  LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *layout.arrow_schema));
+  LAKE_ASSIGN_OR_RETURN(auto probe, formats::narrow_filter(predicate, *layout.arrow_schema));
   LAKE_ASSIGN_OR_RETURN(auto files, candidates(snapshot, layout, predicate));
-  return PredicateScope{.layout = std::move(layout), .bound = std::move(bound), .files = std::move(files)};
+  return PredicateScope{.layout = std::move(layout), .probe = std::move(probe), .files = std::move(files)};
 }
 
 // What a row change makes of one file's rows, given the rows that match:
@@ -90,7 +90,7 @@ struct FileChange {
 // counts in `result` (matching rows go to `rows_changed`, rewritten
 // unchanged ones to rows_copied). On error what it wrote is removed again.
 Result<ChangedFiles> change_matching_rows(Backend& backend, const TableWriter& writer, const PredicateScope& scope,
-                                          const Predicate& predicate, const RowChange& change, PendingCommit& pending,
+                                          const RowChange& change, PendingCommit& pending,
                                           CommitResult& result, std::int64_t& rows_changed) {
   const TableLayout& layout = scope.layout;
   const auto file_options = writer.file_options();
@@ -98,20 +98,14 @@ Result<ChangedFiles> change_matching_rows(Backend& backend, const TableWriter& w
   if (writer.deletes_by_vector()) deletions.emplace(backend, layout);
   const RowRewrite& rewrite = deletions ? change.changed_rows : change.copy_on_write;
   // The probe: the predicate's columns only (all of them when it reads none).
-  std::vector<std::string> columns = formats::columns_read_by(scope.bound, *layout.arrow_schema);
-  cp::Expression bound = scope.bound;
-  if (!columns.empty()) {
-    arrow::FieldVector fields;
-    for (const auto& column : columns) fields.push_back(layout.arrow_schema->GetFieldByName(column));
-    LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(predicate, arrow::Schema(fields)));
-  }
+  const std::vector<std::string>& columns = scope.probe.columns;
 
   std::vector<FileChange> changes(scope.files.size());
   auto change_one = [&](std::size_t i) -> Status {
     const Add& file = scope.files[i];
     FileChange& out = changes[i];
     LAKE_ASSIGN_OR_RETURN(auto probed, read_whole(backend, layout, file, columns));
-    LAKE_ASSIGN_OR_RETURN(out.matches, formats::evaluate_mask(*probed, bound));
+    LAKE_ASSIGN_OR_RETURN(out.matches, formats::evaluate_mask(*probed, scope.probe.bound));
     out.matched = formats::count_true(*out.matches);
     out.rows = probed->num_rows();
     if (out.matched == 0 || !rewrite) return {};
@@ -163,13 +157,13 @@ Result<ChangedFiles> change_matching_rows(Backend& backend, const TableWriter& w
 
 // Delete's change (and replace's first half): rows that match go.
 Result<ChangedFiles> remove_matching_rows(Backend& backend, const TableWriter& writer, const PredicateScope& scope,
-                                          const Predicate& predicate, PendingCommit& pending, CommitResult& result) {
+                                          PendingCommit& pending, CommitResult& result) {
   const RowChange change{.copy_on_write = [](const std::shared_ptr<arrow::RecordBatch>& rows,
                                              const arrow::BooleanArray& matches) {
                            return formats::select_rows(rows, matches, false);
                          },
                          .changed_rows = {}};
-  return change_matching_rows(backend, writer, scope, predicate, change, pending, result, result.rows_deleted);
+  return change_matching_rows(backend, writer, scope, change, pending, result, result.rows_deleted);
 }
 
 // The prepared delete, update or replace: nothing to commit when no file
@@ -232,7 +226,7 @@ Result<PreparedWrite> Table::prepare_delete_where(const Predicate& predicate, Wr
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  auto changed = remove_matching_rows(*backend_, writer, scope, predicate, pending, result);
+  auto changed = remove_matching_rows(*backend_, writer, scope, pending, result);
   LAKE_RETURN_IF_ERROR(changed);
   return prepared_rewrite(*this, "delete", std::move(pending), std::move(*changed), result, "numDeletedRows",
                           result.rows_deleted);
@@ -256,7 +250,7 @@ Result<PreparedWrite> Table::prepare_replace_where(const Predicate& predicate, a
                         .user_metadata = options.user_metadata,
                         .read_predicate = predicate,
                         .txn = txn_of(options)};
-  auto changed = remove_matching_rows(*backend_, writer, scope, predicate, pending, result);
+  auto changed = remove_matching_rows(*backend_, writer, scope, pending, result);
   LAKE_RETURN_IF_ERROR(changed);
   if (!batches->empty()) {
     auto undo = [&] { writer.discard(changed->written, {changed->vector_file}); };
@@ -314,7 +308,7 @@ Result<PreparedWrite> Table::prepare_update_where(const Predicate& predicate,
         LAKE_ASSIGN_OR_RETURN(auto assigned, formats::assign_columns(rows, matches, bound_assignments));
         return formats::select_rows(assigned, matches, true);
       }};
-  auto changed = change_matching_rows(*backend_, writer, scope, predicate, change, pending, result, result.rows_updated);
+  auto changed = change_matching_rows(*backend_, writer, scope, change, pending, result, result.rows_updated);
   LAKE_RETURN_IF_ERROR(changed);
   return prepared_rewrite(*this, "update", std::move(pending), std::move(*changed), result, "numUpdatedRows",
                           result.rows_updated);

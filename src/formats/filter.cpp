@@ -70,4 +70,20 @@ std::vector<std::string> columns_read_by(const cp::Expression& bound_filter, con
   return names;
 }
 
+Result<NarrowFilter> narrow_filter(const cp::Expression& filter, const arrow::Schema& schema,
+                                   std::vector<std::string> read_anyway) {
+  LAKE_ASSIGN_OR_RETURN(auto on_table, bind_filter(filter, schema));
+  NarrowFilter narrow{.columns = std::move(read_anyway), .bound = {}};
+  for (auto& column : columns_read_by(on_table, schema))
+    if (!std::ranges::contains(narrow.columns, column)) narrow.columns.push_back(std::move(column));
+  if (narrow.columns.empty()) {
+    narrow.bound = std::move(on_table);
+    return narrow;
+  }
+  arrow::FieldVector fields;
+  for (const auto& column : narrow.columns) fields.push_back(schema.GetFieldByName(column));
+  LAKE_ASSIGN_OR_RETURN(narrow.bound, bind_filter(filter, arrow::Schema(std::move(fields))));
+  return narrow;
+}
+
 }  // namespace lake::formats

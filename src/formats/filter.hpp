@@ -26,4 +26,18 @@ namespace lake::formats {
 [[nodiscard]] std::vector<std::string> columns_read_by(const arrow::compute::Expression& bound_filter,
                                                        const arrow::Schema& schema);
 
+// A filter ready to run on a file read through the columns it needs only
+// (a rewrite reads a file whole only once one of its rows matched).
+struct NarrowFilter {
+  // `read_anyway` (e.g. a merge's key columns), then the other top-level
+  // columns the filter reads, in schema order. Empty when both are: the
+  // filter reads no column, so a file has to be read whole.
+  std::vector<std::string> columns;
+  // The filter bound to a schema of just `columns` (to `schema` when
+  // `columns` is empty).
+  arrow::compute::Expression bound;
+};
+[[nodiscard]] Result<NarrowFilter> narrow_filter(const arrow::compute::Expression& filter, const arrow::Schema& schema,
+                                                 std::vector<std::string> read_anyway = {});
+
 }  // namespace lake::formats

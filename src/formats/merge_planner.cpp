@@ -105,13 +105,10 @@ class Merge {
   Status plan_reads() {
     read_columns_ = source_.keys->columns();
     if (!rules_.target_filter) return {};
-    const arrow::Schema& table = *source_.rows->schema();
-    LAKE_ASSIGN_OR_RETURN(auto on_table, bind_filter(*rules_.target_filter, table));
-    for (auto& column : columns_read_by(on_table, table))
-      if (std::ranges::find(read_columns_, column) == read_columns_.end()) read_columns_.push_back(std::move(column));
-    arrow::FieldVector fields;
-    for (const auto& column : read_columns_) fields.push_back(table.GetFieldByName(column));
-    LAKE_ASSIGN_OR_RETURN(target_filter_, bind_filter(*rules_.target_filter, arrow::Schema(std::move(fields))));
+    LAKE_ASSIGN_OR_RETURN(auto narrow,
+                          narrow_filter(*rules_.target_filter, *source_.rows->schema(), std::move(read_columns_)));
+    read_columns_ = std::move(narrow.columns);
+    target_filter_ = std::move(narrow.bound);
     return {};
   }
 

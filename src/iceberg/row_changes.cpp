@@ -41,20 +41,9 @@ struct Rewritten {
 using BatchRewrite = std::function<Result<Rewritten>(const std::shared_ptr<arrow::RecordBatch>&)>;
 
 // A change's predicate on the columns it reads: a file is first read
-// through those alone, and read whole only when one of its rows matches.
-struct Probe {
-  std::vector<std::string> columns;  // empty: the predicate reads none, every planned file is read whole
-  arrow::compute::Expression bound;  // bound to `columns`
-};
-Result<Probe> probe_of(const arrow::compute::Expression& predicate, const arrow::Schema& schema) {
-  LAKE_ASSIGN_OR_RETURN(auto on_table, formats::bind_filter(predicate, schema));
-  Probe probe{.columns = formats::columns_read_by(on_table, schema), .bound = {}};
-  if (probe.columns.empty()) return probe;
-  arrow::FieldVector fields;
-  for (const auto& column : probe.columns) fields.push_back(schema.GetFieldByName(column));
-  LAKE_ASSIGN_OR_RETURN(probe.bound, formats::bind_filter(predicate, arrow::Schema(std::move(fields))));
-  return probe;
-}
+// through those alone, and read whole only when one of its rows matches
+// (every planned file is read whole when the predicate reads no column).
+using Probe = formats::NarrowFilter;
 
 // Does any row of the file match the probe?
 Result<bool> any_match(const ChangeBase& base, const PlannedFile& file, const Probe& probe) {
@@ -215,7 +204,7 @@ Status remove_rows(const ChangeBase& base, const arrow::compute::Expression& pre
   if (!current) return {};
   LAKE_ASSIGN_OR_RETURN(auto schema, to_arrow(base.table->current_schema()));
   LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(predicate, *schema));
-  LAKE_ASSIGN_OR_RETURN(auto probe, probe_of(predicate, *schema));
+  LAKE_ASSIGN_OR_RETURN(auto probe, formats::narrow_filter(predicate, *schema));
   LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
   LAKE_ASSIGN_OR_RETURN(
       out.rows_deleted,
@@ -272,7 +261,7 @@ Result<PlannedChange> plan_update(const ChangeBase& base, const arrow::compute::
     if (bound_assignments.empty()) return fail(ErrorCode::invalid_argument, "an update needs at least one assignment");
     const Snapshot* current = current_of(base);
     if (!current) return {};
-    LAKE_ASSIGN_OR_RETURN(auto probe, probe_of(predicate, *schema));
+    LAKE_ASSIGN_OR_RETURN(auto probe, formats::narrow_filter(predicate, *schema));
     LAKE_ASSIGN_OR_RETURN(auto files, plan_files(*base.backend, *base.table, *current, predicate, &base.table->current_schema()));
     LAKE_ASSIGN_OR_RETURN(
         out.rows_updated,
