@@ -30,6 +30,16 @@ if(LAKE_SANITIZE)
     ${lake_sanitizers} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(lake_compile_options INTERFACE ${lake_sanitizers})
 endif()
+if(LAKE_SANITIZE_THREADS)
+  if(LAKE_SANITIZE)
+    message(FATAL_ERROR "LAKE_SANITIZE (ASan) and LAKE_SANITIZE_THREADS (TSan) cannot share a build")
+  endif()
+  # Only our code is instrumented: Arrow, Parquet and the rest come from
+  # Debian as they are. TSan still sees their locks and threads (it
+  # intercepts pthreads), which is what orders our code's accesses.
+  target_compile_options(lake_compile_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(lake_compile_options INTERFACE -fsanitize=thread)
+endif()
 
 # lake_add_target_options(<target>) applies the options above privately.
 function(lake_add_target_options target)
