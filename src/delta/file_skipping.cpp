@@ -6,6 +6,8 @@
 #include <arrow/scalar.h>
 
 #include <format>
+#include <memory>
+#include <optional>
 
 #include "core/propagate.hpp"
 #include "delta/partition_values.hpp"
@@ -17,10 +19,18 @@
 namespace lake::delta {
 namespace {
 
-Result<bool> may_match_bound(const TableLayout& layout, const Add& file, const arrow::compute::Expression& bound_filter) {
-  const arrow::Schema& schema = *layout.arrow_schema;
-  const std::optional<StatsReader> stats = StatsReader::parse(file.stats);
-  auto facts = [&](const arrow::FieldPath& path, const arrow::Field& field) -> std::optional<formats::ColumnFacts> {
+// What `file` says about the filter's columns. The stats are parsed on the
+// first question, and not at all when the filter reads only partition
+// columns.
+formats::FileFacts facts_of(const TableLayout& layout, const Add& file) {
+  struct ParsedStats {
+    bool parsed = false;
+    std::optional<StatsReader> reader;  // nullopt: the add has no stats
+  };
+  auto stats = std::make_shared<ParsedStats>();
+  return [&layout, &file, stats](const arrow::FieldPath& path,
+                                 const arrow::Field& field) -> std::optional<formats::ColumnFacts> {
+    const arrow::Schema& schema = *layout.arrow_schema;
     const std::string& top = schema.field(path.indices().front())->name();
     if (std::ranges::contains(layout.partition_columns, top)) {
       auto value = file.partition_values.find(std::string(layout.physical_name(top)));
@@ -29,12 +39,17 @@ Result<bool> may_match_bound(const TableLayout& layout, const Add& file, const a
       if (!scalar) return std::nullopt;  // reading the file reports the bad value
       return formats::ColumnFacts{.exact = *scalar};
     }
-    if (!stats || field.type()->id() == arrow::Type::STRUCT) return std::nullopt;
-    const ColumnStats column = stats->column(layout.physical_path(path.indices()), field.type());
+    if (field.type()->id() == arrow::Type::STRUCT) return std::nullopt;
+    if (!stats->parsed) {
+      stats->reader = StatsReader::parse(file.stats);
+      stats->parsed = true;
+    }
+    if (!stats->reader) return std::nullopt;
+    const StatsReader& reader = *stats->reader;
+    const ColumnStats column = reader.column(layout.physical_path(path.indices()), field.type());
     return formats::ColumnFacts{.min = column.min, .max = column.max, .null_count = column.null_count,
-                                .value_count = stats->num_records()};
+                                .value_count = reader.num_records()};
   };
-  return formats::may_match(bound_filter, schema, facts, file.path);
 }
 
 }  // namespace
@@ -42,7 +57,7 @@ Result<bool> may_match_bound(const TableLayout& layout, const Add& file, const a
 Result<bool> may_match(const TableLayout& layout, const Add& file, const arrow::compute::Expression& filter) {
   auto bound = formats::bind_filter(filter, *layout.arrow_schema);
   LAKE_RETURN_IF_ERROR(bound);
-  return may_match_bound(layout, file, *bound);
+  return formats::may_match(*bound, *layout.arrow_schema, facts_of(layout, file), file.path);
 }
 
 Result<std::vector<Add>> prune_files(const TableLayout& layout, const std::vector<Add>& files,
@@ -50,9 +65,10 @@ Result<std::vector<Add>> prune_files(const TableLayout& layout, const std::vecto
   if (!filter) return files;
   auto bound = formats::bind_filter(*filter, *layout.arrow_schema);
   LAKE_RETURN_IF_ERROR(bound);
+  const formats::FileSkipping skipping(*std::move(bound), *layout.arrow_schema);
   std::vector<Add> kept;
   for (const auto& file : files) {
-    auto keep = may_match_bound(layout, file, *bound);
+    auto keep = skipping.may_match(facts_of(layout, file), file.path);
     LAKE_RETURN_IF_ERROR(keep);
     if (*keep) kept.push_back(file);
   }

@@ -420,9 +420,10 @@ Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, co
                                 const std::optional<arrow::compute::Expression>& filter, const Schema* schema) {
   LAKE_RETURN_IF_ERROR(formats::ensure_compute_initialized());
   LAKE_ASSIGN_OR_RETURN(auto arrow_schema, to_arrow(schema ? *schema : table.schema_of(snapshot)));
-  std::optional<arrow::compute::Expression> bound;
+  std::optional<formats::FileSkipping> skipping;
   if (filter) {
-    LAKE_ASSIGN_OR_RETURN(bound, formats::bind_filter(*filter, *arrow_schema));
+    LAKE_ASSIGN_OR_RETURN(auto bound, formats::bind_filter(*filter, *arrow_schema));
+    skipping.emplace(std::move(bound), *arrow_schema);
   }
   LAKE_ASSIGN_OR_RETURN(auto manifests, load_manifest_list(backend, snapshot));
   // Delete files first: each data file planned carries those that apply.
@@ -439,9 +440,8 @@ Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, co
     if (manifest.content != ManifestContent::data) continue;
     // A manifest whose partition ranges rule the filter out is not read
     // (its live files still count in the total).
-    if (bound && !manifest.partitions.empty()) {
-      LAKE_ASSIGN_OR_RETURN(auto keep, formats::may_match(*bound, *arrow_schema, summary_facts(manifest, table),
-                                                          manifest.path));
+    if (skipping && !manifest.partitions.empty()) {
+      LAKE_ASSIGN_OR_RETURN(auto keep, skipping->may_match(summary_facts(manifest, table), manifest.path));
       if (!keep) {
         planning.files_total += manifest.added_files + manifest.existing_files;
         continue;
@@ -455,8 +455,8 @@ Result<ScanPlanning> plan_files(Backend& backend, const TableMetadata& table, co
                     std::format("data manifest '{}' lists delete file '{}'", manifest.path, entry.file.path));
       ++planning.files_total;
       PlannedFile planned{std::move(entry.file), manifest.spec_id, entry.sequence_number};
-      if (bound) {
-        LAKE_ASSIGN_OR_RETURN(auto keep, formats::may_match(*bound, *arrow_schema, facts_of(planned, table), planned.file.path));
+      if (skipping) {
+        LAKE_ASSIGN_OR_RETURN(auto keep, skipping->may_match(facts_of(planned, table), planned.file.path));
         if (!keep) continue;
       }
       for (const auto& d : deletes)
