@@ -253,6 +253,8 @@ def peer_figure(spec, files):
     data = files.get(spec["file"])
     if data is None:
         return None, f"{spec['file']} is absent (bench/run did not run its peer script)", None
+    if isinstance(data, PeerFailed):
+        return None, f"{spec['file']} is absent: its peer script failed (its output: {data.name})", None
     if isinstance(data, Unreadable):
         return None, f"{spec['file']} is unreadable", None
     node = data
@@ -380,6 +382,14 @@ def print_table(summary):
         print(f"unreadable: {error}")
 
 
+class PeerFailed:
+    """A peer script that failed: bench/run keeps its partial output as
+    <name>.failed instead of <name>.json."""
+
+    def __init__(self, name):
+        self.name = name
+
+
 def main(argv):
     if len(argv) != 2 or not os.path.isdir(argv[1]):
         print("usage: bench/summarize.py RESULTS_DIR", file=sys.stderr)
@@ -397,6 +407,9 @@ def main(argv):
         except Unreadable as error:
             files[name] = error
             unreadable.append(str(error))
+    for name in os.listdir(results):
+        if name.endswith(".failed"):
+            files[name[:-len(".failed")] + ".json"] = PeerFailed(name)
     contexts = [(name, data["context"]) for name, data in sorted(files.items())
                 if name.endswith("_benchmark.json") and isinstance(data, dict)
                 and isinstance(data.get("context"), dict)]
