@@ -211,11 +211,13 @@ std::vector<FileSkipping::Conjunct> FileSkipping::conjuncts_of(const cp::Express
 
 std::optional<bool> FileSkipping::may_satisfy(const ColumnFacts& facts, Comparison comparison,
                                               const arrow::Scalar& value) {
-  if (facts.exact) {
-    if (!facts.exact->is_valid) return false;  // every row NULL
-    auto order = order_of(*facts.exact, value);
+  // Whether `known op value` holds; an unknown bound does not constrain,
+  // and nullopt means it cannot be compared here.
+  auto holds = [&](const std::shared_ptr<arrow::Scalar>& known, Comparison op) -> std::optional<bool> {
+    if (!known) return true;
+    auto order = order_of(*known, value);
     if (!order || *order == std::partial_ordering::unordered) return std::nullopt;
-    switch (comparison) {
+    switch (op) {
       case Comparison::equal: return *order == 0;
       case Comparison::less: return *order < 0;
       case Comparison::less_equal: return *order <= 0;
@@ -223,29 +225,25 @@ std::optional<bool> FileSkipping::may_satisfy(const ColumnFacts& facts, Comparis
       case Comparison::greater_equal: return *order >= 0;
     }
     return std::nullopt;
+  };
+  if (facts.exact) {
+    if (!facts.exact->is_valid) return false;  // every row NULL
+    return holds(facts.exact, comparison);
   }
   if (facts.null_count && facts.value_count && *facts.null_count == *facts.value_count) return false;
-  // Some valid value v in [min, max] with `v op value`; an unknown bound
-  // does not constrain.
-  auto bound_allows = [&](const std::shared_ptr<arrow::Scalar>& bound,
-                          auto allowed) -> std::optional<bool> {
-    if (!bound) return true;
-    auto order = order_of(*bound, value);
-    if (!order || *order == std::partial_ordering::unordered) return std::nullopt;
-    return allowed(*order);
-  };
-  auto both = [](std::optional<bool> a, std::optional<bool> b) -> std::optional<bool> {
-    if (!a || !b) return std::nullopt;
-    return *a && *b;
-  };
+  // Some valid value v in [min, max] with `v op value`: for `<` and `<=`
+  // the smallest, for `>` and `>=` the largest, for `=` both ends.
   switch (comparison) {
-    case Comparison::equal:
-      return both(bound_allows(facts.min, [](auto order) { return order <= 0; }),
-                  bound_allows(facts.max, [](auto order) { return order >= 0; }));
-    case Comparison::less: return bound_allows(facts.min, [](auto order) { return order < 0; });
-    case Comparison::less_equal: return bound_allows(facts.min, [](auto order) { return order <= 0; });
-    case Comparison::greater: return bound_allows(facts.max, [](auto order) { return order > 0; });
-    case Comparison::greater_equal: return bound_allows(facts.max, [](auto order) { return order >= 0; });
+    case Comparison::equal: {
+      auto low = holds(facts.min, Comparison::less_equal);
+      auto high = holds(facts.max, Comparison::greater_equal);
+      if (!low || !high) return std::nullopt;
+      return *low && *high;
+    }
+    case Comparison::less:
+    case Comparison::less_equal: return holds(facts.min, comparison);
+    case Comparison::greater:
+    case Comparison::greater_equal: return holds(facts.max, comparison);
   }
   return std::nullopt;
 }
