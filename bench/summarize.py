@@ -33,6 +33,12 @@ def ours(binary, name, *args, metric="real_time"):
     return {"file": binary + ".json", "name": name, "args": tuple(args), "metric": metric}
 
 
+def before(name, binary, benchmark, *args):
+    """A figure of our own as the baseline: the way lake-orm did the same
+    work before a change, run beside it (`name` says which way)."""
+    return {"name": name, "file": binary + ".json", "ours": ours(binary, benchmark, *args)}
+
+
 def peer(name, script_json, *keys, unit):
     """The peer's figure: the value at `keys` in <script_json>.json, in `unit`."""
     return {"name": name, "file": script_json + ".json", "keys": keys, "unit": unit}
@@ -95,6 +101,10 @@ COMPARISONS = [
     # 1,000 inserts of 10 rows, one commit each.
     ("Client 1,000 inserts of 10 rows", ours("client_benchmark", "BM_1000SmallInserts"),
      peer("delta-rs write_deltalake", "client_peers", "small_inserts_1000_ms", "delta-rs", unit="ms")),
+    # A 10M-row insert on the object-storage path, streamed into the table's files,
+    # against staging Parquet parts first and encoding them again (insert_raw + commit).
+    ("Client staged insert, 10M rows", ours("client_benchmark", "BM_StagedInsert10M", "1"),
+     before("lake-orm, parts staged then encoded again", "client_benchmark", "BM_StagedInsert10M", "0")),
 
     # --- Client on Iceberg (iceberg_benchmark.cpp; iceberg_peers.py on the same tables and rows);
     # these benchmarks take no thread count ---
@@ -281,7 +291,8 @@ def is_number(value):
 def compare(benchmark, our_spec, peer_spec, files):
     """A comparison entry, or a "missing" entry with every reason."""
     our_value, our_unit, our_source = our_figure(our_spec, files)
-    peer_value, peer_unit, peer_source = peer_figure(peer_spec, files)
+    peer_value, peer_unit, peer_source = (our_figure(peer_spec["ours"], files) if "ours" in peer_spec
+                                          else peer_figure(peer_spec, files))
     reasons = [why for value, why in ((our_value, our_unit), (peer_value, peer_unit)) if value is None]
     if not reasons and our_unit != peer_unit:
         reasons.append(f"units differ: {our_unit} against {peer_unit}")  # a mistake in COMPARISONS

@@ -426,8 +426,13 @@ class Client {
   // record batches go in; it keeps them in memory (direct path) or streams
   // them into staged parts, then plans, executes and commits the write.
   class Ingest;
+  // How a write's session ends: committed by the Client (its rows may then
+  // go straight to an engine that writes the table's files itself, see
+  // Driver::streams_rows), or its staged parts handed to the caller
+  // (insert_raw).
+  enum class IngestEnd { commit, hand_over_staging };
   [[nodiscard]] Result<Ingest> begin_ingest(const Schema& schema, const IngestId& ingest_id,
-                                            const InsertOptions& options) const;
+                                            const InsertOptions& options, IngestEnd end = IngestEnd::commit) const;
   // Upsert, update and remove: one in-memory batch merged on keys.
   [[nodiscard]] Result<WriteResult> merge_rows(const Schema& schema, const IngestId& ingest_id,
                                                std::shared_ptr<arrow::RecordBatch> rows,
@@ -455,7 +460,7 @@ class Client {
   // by the caller), ready to finish.
   template <class T>
   [[nodiscard]] Result<Ingest> stage(std::span<const T> records, const IngestId& ingest_id,
-                                                    const InsertOptions& options) const;
+                                     const InsertOptions& options, IngestEnd end = IngestEnd::commit) const;
   template <class T>
   [[nodiscard]] static Result<std::shared_ptr<arrow::RecordBatch>> batch_of(std::span<const T> records,
                                                                             const IngestId& ingest_id);
@@ -540,8 +545,8 @@ Status Client::flush(Ingest& session, RecordBatchBuilder<T>& builder) {
 
 template <class T>
 Result<Client::Ingest> Client::stage(std::span<const T> records, const IngestId& ingest_id,
-                                            const InsertOptions& options) const {
-  auto session = begin_ingest(schema_of<T>(), ingest_id, options);
+                                     const InsertOptions& options, IngestEnd end) const {
+  auto session = begin_ingest(schema_of<T>(), ingest_id, options, end);
   if (!session) return std::unexpected(session.error());
   auto builder = RecordBatchBuilder<T>::make({.ingest_id = ingest_id});
   if (!builder) return std::unexpected(builder.error());
@@ -674,7 +679,8 @@ Result<RawInsertion> Client::insert_raw(std::span<T> records) {
   if (auto open = check_open(); !open) return std::unexpected(open.error());
   const IngestId ingest_id = IngestId::generate();
   stamp_auto_fields(records, now(), ingest_id, StampMode::insert);
-  auto session = stage(std::span<const T>(records), ingest_id, {.path = WritePath::object_storage});
+  auto session = stage(std::span<const T>(records), ingest_id, {.path = WritePath::object_storage},
+                       IngestEnd::hand_over_staging);
   if (!session) return std::unexpected(session.error());
   return raw_insertion(schema_of<T>(), ingest_id, std::move(*session));
 }

@@ -50,7 +50,10 @@ struct TableRef {
 enum class WritePath {
   automatic,       // direct below the fast-path threshold, staged above it
   direct,          // one in-memory Arrow batch set, one commit
-  object_storage,  // ZSTD Parquet parts under _staging/<ingest id>/, then one commit
+  object_storage,  // ZSTD Parquet parts under _staging/<ingest id>/, then one commit; an
+                   // engine that writes the table's files itself (the embedded one) takes
+                   // an insert's rows as they come instead: its parts are the table's
+                   // own data files, encoded once (Driver::streams_rows)
 };
 [[nodiscard]] std::string_view to_string(WritePath path) noexcept;
 
@@ -216,6 +219,12 @@ class Driver {
 
   // Writes: runs the plan's first phase and returns its finalizer.
   [[nodiscard]] virtual Result<Execution> execute(WritePlan plan) = 0;
+  // Whether execute() reads a plan's `rows` as a stream, writing the
+  // table's files as they arrive (and removing them if it fails), so that
+  // a large insert can run execute() on another thread and hand it rows
+  // as it makes them, instead of staging them first. Engines that take a
+  // plan's rows whole (Spark, which is sent them) do not.
+  [[nodiscard]] virtual bool streams_rows() const noexcept { return false; }
   // Reads staged parts the way a staged write does (verify()'s engine leg).
   [[nodiscard]] virtual Result<std::shared_ptr<arrow::RecordBatchReader>> read_staging(const StagingRef& staging) = 0;
 

@@ -94,8 +94,19 @@ std::optional<IdempotencyKey> idempotency_of(const std::string& key, std::chrono
 Result<WriteResult> ClientCore::run_write(WritePlan plan, WritePath path, std::int64_t bytes_staged,
                                           std::string_view operation, std::chrono::steady_clock::time_point started) {
   const std::string table = plan.table.name;
-  const std::string ingest_id = plan.ingest_id.to_string();
+  const IngestId ingest_id = plan.ingest_id;
   const std::optional<StagingRef> staging = plan.staging;
+  auto execution = driver->execute(std::move(plan));
+  // No finalizer owns the staging: remove it here.
+  if (!execution && staging) (void)backend->remove_prefix(staging->prefix);
+  return complete_write(std::move(execution), table, ingest_id, path, bytes_staged, operation, started);
+}
+
+Result<WriteResult> ClientCore::complete_write(Result<Execution> execution, const std::string& table,
+                                               const IngestId& id, WritePath path, std::int64_t bytes_staged,
+                                               std::string_view operation,
+                                               std::chrono::steady_clock::time_point started) {
+  const std::string ingest_id = id.to_string();
   auto failed = [&](Error error) -> Result<WriteResult> {
     const char* outcome = error.code() == ErrorCode::conflict ? "conflict" : "failed";
     if (error.code() == ErrorCode::conflict) metrics.increment("lake_commit_conflicts_total", {{"table", table}});
@@ -106,12 +117,7 @@ Result<WriteResult> ClientCore::run_write(WritePlan plan, WritePath path, std::i
     return std::unexpected(std::move(error));
   };
 
-  auto execution = driver->execute(std::move(plan));
-  if (!execution) {
-    // No finalizer owns the staging: remove it here.
-    if (staging) (void)backend->remove_prefix(staging->prefix);
-    return failed(execution.error());
-  }
+  if (!execution) return failed(execution.error());
   auto committed = execution->finalizer->commit();
   if (!committed) {
     if (auto aborted = execution->finalizer->abort(); !aborted && aborted.error().code() != ErrorCode::already_committed)
@@ -239,11 +245,11 @@ Status Client::check_keyed(const Schema& schema, const std::vector<std::size_t>&
 }
 
 Result<Client::Ingest> Client::begin_ingest(const Schema& schema, const IngestId& ingest_id,
-                                            const InsertOptions& options) const {
+                                            const InsertOptions& options, IngestEnd end) const {
   auto slot = state_->acquire_slot();
   LAKE_RETURN_IF_ERROR(slot);
-  return Ingest(std::make_unique<Ingest::Impl>(
-      state_, schema, state_->table_ref(schema.table_name), ingest_id, options, std::move(*slot)));
+  return Ingest(std::make_unique<Ingest::Impl>(state_, schema, state_->table_ref(schema.table_name), ingest_id,
+                                               options, std::move(*slot), end == IngestEnd::commit));
 }
 
 Result<WriteResult> Client::merge_rows(const Schema& schema, const IngestId& ingest_id,

@@ -51,6 +51,13 @@ class ClientCore {
   [[nodiscard]] Result<WriteResult> run_write(WritePlan plan, WritePath path, std::int64_t bytes_staged,
                                               std::string_view operation,
                                               std::chrono::steady_clock::time_point started);
+  // run_write's second half, for an execution the driver already returned
+  // (a streamed write's, client/streamed_write.hpp): commits it, or
+  // records the failure to get it.
+  [[nodiscard]] Result<WriteResult> complete_write(Result<Execution> execution, const std::string& table,
+                                                   const IngestId& ingest_id, WritePath path,
+                                                   std::int64_t bytes_staged, std::string_view operation,
+                                                   std::chrono::steady_clock::time_point started);
 
  private:
   mutable std::mutex mutex_;

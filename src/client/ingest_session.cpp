@@ -1,7 +1,8 @@
-// A write's rows on their way to one commit: in memory (direct) or
-// streamed into staged Parquet parts (object storage), switching from the
-// first to the second when an automatic write outgrows the fast-path
-// threshold.
+// A write's rows on their way to one commit: in memory (direct) or, once
+// an automatic write outgrows the fast-path threshold (or when asked),
+// the object-storage path: streamed into staged Parquet parts, or, where
+// the engine writes the table's files itself (Driver::streams_rows),
+// streamed straight into them, so they are encoded once.
 #include "client/ingest_session_impl.hpp"
 
 #include <arrow/util/byte_size.h>
@@ -32,7 +33,8 @@ Result<StagingRef> Client::Ingest::finish_staging() { return impl_->finish_stagi
 // ---- Impl ---------------------------------------------------------------------
 
 Client::Ingest::Impl::Impl(std::shared_ptr<ClientCore> core_in, const Schema& schema_in, TableRef table_in,
-                          IngestId ingest_id_in, InsertOptions options_in, ClientCore::Slot slot_in)
+                          IngestId ingest_id_in, InsertOptions options_in, ClientCore::Slot slot_in,
+                          bool streamable_in)
     : core(std::move(core_in)),
       schema(schema_in),
       table(std::move(table_in)),
@@ -40,16 +42,44 @@ Client::Ingest::Impl::Impl(std::shared_ptr<ClientCore> core_in, const Schema& sc
       options(std::move(options_in)),
       slot(std::move(slot_in)),
       arrow_schema(to_arrow_schema(schema_in, true)),
-      started(std::chrono::steady_clock::now()) {}
+      started(std::chrono::steady_clock::now()),
+      streamable(streamable_in) {}
 
 Status Client::Ingest::Impl::add(std::shared_ptr<arrow::RecordBatch> rows) {
   if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
   if (!rows || rows->num_rows() == 0) return {};
+  if (streamed) return streamed->add(std::move(rows));
   if (staging) return write_staged(rows);
   bytes += arrow::util::TotalBufferSize(*rows);
   buffered.push_back(std::move(rows));
   if (core->dialect->route(options.path, bytes, core->options.fast_path_threshold) == WritePath::object_storage)
-    return start_staging();
+    return leave_fast_path();
+  return {};
+}
+
+WritePlan Client::Ingest::Impl::write_plan() const {
+  WritePlan plan = core->plan(PlanKind::append, schema.table_name, ingest_id, options.idempotency_key);
+  if (!schema.primary_keys.empty()) {
+    plan.kind = PlanKind::merge;
+    for (auto i : schema.primary_keys) plan.keys.push_back(schema.fields[i].column);
+    plan.on_match = options.on_conflict == ConflictStrategy::error    ? OnMatch::fail
+                    : options.on_conflict == ConflictStrategy::skip ? OnMatch::skip
+                                                                      : OnMatch::update;
+    plan.on_no_match = OnNoMatch::insert;
+  }
+  return plan;
+}
+
+Status Client::Ingest::Impl::leave_fast_path() {
+  // A keyed write's merge reads all of its rows before it writes anything,
+  // so only appends gain from streaming.
+  if (!streamable || !core->driver->streams_rows() || !schema.primary_keys.empty()) return start_staging();
+  streamed = detail::StreamedWrite::start(*core->driver, write_plan(), arrow_schema);
+  core->log(LogLevel::debug, "streaming write", {{"ingest_id", ingest_id.to_string()}, {"table", table.name}});
+  auto pending = std::move(buffered);
+  buffered.clear();
+  for (auto& rows : pending)
+    LAKE_RETURN_IF_ERROR(streamed->add(std::move(rows)));
   return {};
 }
 
@@ -97,17 +127,15 @@ Result<StagingRef> Client::Ingest::Impl::close_staging() {
 Result<WriteResult> Client::Ingest::Impl::finish() {
   if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
   finished = true;
-  if (options.path == WritePath::object_storage && !staging && !buffered.empty())
-    if (auto started_staging = start_staging(); !started_staging) return abandon(), std::unexpected(started_staging.error());
-  WritePlan plan = core->plan(PlanKind::append, schema.table_name, ingest_id, options.idempotency_key);
-  if (!schema.primary_keys.empty()) {
-    plan.kind = PlanKind::merge;
-    for (auto i : schema.primary_keys) plan.keys.push_back(schema.fields[i].column);
-    plan.on_match = options.on_conflict == ConflictStrategy::error    ? OnMatch::fail
-                    : options.on_conflict == ConflictStrategy::skip ? OnMatch::skip
-                                                                      : OnMatch::update;
-    plan.on_no_match = OnNoMatch::insert;
+  if (options.path == WritePath::object_storage && !staging && !streamed && !buffered.empty())
+    if (auto left = leave_fast_path(); !left) return abandon(), std::unexpected(left.error());
+  if (streamed) {
+    auto execution = streamed->finish();
+    streamed.reset();
+    return core->complete_write(std::move(execution), table.name, ingest_id, WritePath::object_storage, 0, "insert",
+                                started);
   }
+  WritePlan plan = write_plan();
   WritePath path = WritePath::direct;
   if (staging) {
     auto ref = close_staging();
@@ -133,6 +161,8 @@ Result<WriteResult> Client::Ingest::Impl::finish() {
 
 Result<StagingRef> Client::Ingest::Impl::finish_staging() {
   if (finished) return fail(ErrorCode::invalid_argument, "the write was already finished");
+  if (streamable)
+    return fail(ErrorCode::invalid_argument, "this write's rows may go straight to the engine; it has no staging to hand over");
   finished = true;
   if (!staging)
     if (auto started_staging = start_staging(); !started_staging) return abandon(), std::unexpected(started_staging.error());
@@ -145,6 +175,8 @@ Result<StagingRef> Client::Ingest::Impl::finish_staging() {
 void Client::Ingest::Impl::abandon() {
   finished = true;
   buffered.clear();
+  // The engine's half-done write fails and removes the files it wrote.
+  streamed.reset();
   writer_.reset();  // an unclosed part is discarded by its writer
   if (staging) {
     (void)core->backend->remove_prefix(staging->prefix);

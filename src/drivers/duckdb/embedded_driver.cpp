@@ -248,6 +248,10 @@ class EmbeddedDriver final : public Driver {
                                                        std::move(staging_prefix))};
   }
 
+  // The native formats stream an append's rows into data files (and a
+  // merge's into its key index), removing what they wrote on failure.
+  bool streams_rows() const noexcept override { return true; }
+
   Result<std::shared_ptr<arrow::RecordBatchReader>> read_staging(const StagingRef& staging) override {
     LAKE_RETURN_IF_ERROR(check_open());
     return read_staged_parts(context_.backend, staging.parts);
