@@ -57,8 +57,13 @@ class CountingBackend final : public lake::testing::ForwardingBackend {
     if (key.ends_with(".parquet")) ++parquet_wholes;
     return ForwardingBackend::get(key);
   }
+  lake::Result<std::unique_ptr<lake::ObjectWriter>> open_writer(std::string_view key, lake::PutMode mode) override {
+    if (key.starts_with("_staging/")) ++staging_writes;
+    return ForwardingBackend::open_writer(key, mode);
+  }
   std::atomic<int> parquet_ranges{0};
   std::atomic<int> parquet_wholes{0};
+  std::atomic<int> staging_writes{0};
 };
 
 // The table format the suite runs on: Delta, or Iceberg
@@ -128,6 +133,36 @@ TEST_F(ClientOnObjectStore, WritesBothWaysAndReadsBackTyped) {
   // The engine read Parquet by ranges (footers, column chunks), never whole.
   EXPECT_GT(counting_->parquet_ranges.load(), 0);
   EXPECT_EQ(counting_->parquet_wholes.load(), 0);
+}
+
+// An append-only table: its large inserts stream into its data files.
+struct [[=lake::table("events")]] Event {
+  std::int64_t seq = 0;
+  std::string name;
+};
+
+// On the embedded engine an append on the object-storage path goes
+// straight into the table's data files on the store: nothing is staged,
+// every row lands, and the keyed table beside it still stages.
+TEST_F(ClientOnObjectStore, AnAppendStreamsIntoTheTablesFilesOnTheStore) {
+  ASSERT_TRUE(client_->migrate<Event>());
+  std::vector<Event> events;
+  for (std::int64_t i = 0; i < 60'000; ++i) events.push_back({.seq = i, .name = std::format("event-{:06}", i)});
+  auto written = client_->insert(events, {.path = lake::WritePath::object_storage});
+  ASSERT_TRUE(written) << written.error().to_string();
+  EXPECT_EQ(written->path, lake::WritePath::object_storage);
+  EXPECT_EQ(written->rows_inserted, 60'000);
+  EXPECT_EQ(written->bytes_staged, 0);
+  EXPECT_EQ(counting_->staging_writes.load(), 0) << "the append staged parts";
+  auto count = lake::query_first<CountRow>(*client_, "SELECT count(DISTINCT seq) AS n FROM events");
+  ASSERT_TRUE(count) << count.error().to_string();
+  EXPECT_EQ(count->n, 60'000);
+
+  auto keyed = readings(0, 1'000);
+  auto staged = client_->insert(keyed, {.path = lake::WritePath::object_storage});
+  ASSERT_TRUE(staged) << staged.error().to_string();
+  EXPECT_GT(counting_->staging_writes.load(), 0) << "a keyed insert stages its rows for the merge";
+  EXPECT_TRUE(counting_->list("_staging/").value().empty()) << "staging left behind on the store";
 }
 
 TEST_F(ClientOnObjectStore, PointLookupReadsOneFileOfMany) {
