@@ -8,10 +8,11 @@
 namespace lake::detail {
 namespace {
 
-// Batches waiting between the session and the engine: enough that neither
-// waits on the other at every batch, few enough that the rows in flight
-// are a small multiple of ClientOptions::staging_batch_bytes.
-constexpr std::size_t kQueuedBatches = 4;
+// Batches waiting between the session and the engine: two, so that
+// neither waits on the other at every batch while the rows in flight stay
+// within a few ClientOptions::staging_batch_bytes (client_scale_test's
+// peak-memory bound).
+constexpr std::size_t kQueuedBatches = 2;
 
 }  // namespace
 
